@@ -1,0 +1,137 @@
+# leakcheck: plain Makefile.  `make`, `make check`, `make demo`, `make install`.
+#
+#   make DEBUG=1   -O0 -g3 with ASan/UBSan
+#   make WERROR=0  warnings are not errors
+
+ARCH    ?= x86_64
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := libunwind-ptrace libdw zlib
+DEBUG   ?= 0
+WERROR  ?= 1
+
+WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wwrite-strings -Wvla \
+	-Wimplicit-fallthrough -Wundef -Wpointer-arith -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(DEBUG),1)
+OPT := -O0 -g3 -fsanitize=address,undefined -fno-omit-frame-pointer
+BUILD := build/debug
+else
+OPT := -O2 -g
+BUILD := build/release
+endif
+
+CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
+	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
+CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread $(LDLIBS)
+
+SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# everything but main: what the unit tests link against
+LIB_OBJS := $(filter-out $(BUILD)/src/cli/%,$(OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+TP_C    := $(wildcard testprogs/*.c)
+TP_CXX  := $(wildcard testprogs/*.cc)
+TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
+	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
+TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
+
+.PHONY: all deps check check-unit check-asan check-progs demo testprogs \
+	install clean format format-check tidy bench
+
+all: leakcheck
+
+leakcheck: $(BUILD)/leakcheck
+	cp $< $@
+
+$(BUILD)/leakcheck: $(OBJS) | deps-ok
+	$(CC) $(OPT) -o $@ $(OBJS) $(LDLIBS_ALL) $(LDFLAGS)
+
+$(BUILD)/%.o: %.c | deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS_ALL)
+
+# Fails with a clear line when the build dependencies are missing.
+.PHONY: deps-ok
+deps-ok:
+	@pkg-config --exists $(PKGS) || { echo "leakcheck: missing build dependencies ($(PKGS)); run 'make deps' (as root) or: apt-get install libunwind-dev libdw-dev zlib1g-dev pkg-config" >&2; exit 1; }
+
+# Installs what building and testing need, on Debian 12.
+deps:
+	@./tests/deps.sh
+
+testprogs: $(TP_BINS)
+
+build/testprogs/%: testprogs/%.c
+	@mkdir -p build/testprogs
+	@if grep -q 'BUILD: *static' $<; then \
+		echo "  CC (static) $@"; $(CC) $(TP_CFLAGS) -static -o $@ $< ; \
+	elif grep -q 'BUILD: *shlib' $<; then \
+		echo "  CC (shlib) $@.so"; $(CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
+	else \
+		echo "  CC $@"; $(CC) $(TP_CFLAGS) -o $@ $< -ldl; \
+	fi
+
+build/testprogs/%: testprogs/%.cc
+	@mkdir -p build/testprogs
+	@echo "  CXX $@"; $(CXX) $(TP_CFLAGS) -o $@ $<
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+# The unit tests again under ASan/UBSan: leakcheck's own memory is checked.
+check-asan:
+	@$(MAKE) --no-print-directory DEBUG=1 check-unit
+
+check-progs: leakcheck testprogs
+	@./tests/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory leakcheck testprogs
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-asan
+	@./tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo
+	./leakcheck --leak-check=full ./build/testprogs/demo
+
+bench: leakcheck
+	@./bench/run.sh
+
+install: leakcheck
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 leakcheck $(DESTDIR)$(PREFIX)/bin/leakcheck
+	install -m 644 man/leakcheck.1 $(DESTDIR)$(PREFIX)/share/man/man1/leakcheck.1
+
+format:
+	clang-format -i $(SRCS) $(wildcard include/leakcheck/*.h src/*/*.h src/arch/*/*.h) $(UNIT_SRCS)
+
+format-check:
+	clang-format --dry-run -Werror $(SRCS) $(wildcard include/leakcheck/*.h src/*/*.h src/arch/*/*.h) $(UNIT_SRCS)
+
+tidy:
+	clang-tidy $(SRCS) -- $(CPPFLAGS_ALL) -std=gnu11
+
+clean:
+	rm -rf build leakcheck
+
+-include $(OBJS:.o=.d)

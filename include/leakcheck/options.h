@@ -1,0 +1,39 @@
+/*
+ * options: the parsed command line, shared read-only by every module
+ * after main() has filled it.  Exit codes leakcheck itself uses.
+ */
+#ifndef LEAKCHECK_OPTIONS_H
+#define LEAKCHECK_OPTIONS_H
+
+#include "leakcheck/report.h"
+
+/* leakcheck's own exit codes (otherwise: the program's status). */
+enum lc_exit {
+	LC_EXIT_USAGE = 64,     /* bad option or value */
+	LC_EXIT_NOTELF = 65,    /* PROGRAM is not an ELF executable */
+	LC_EXIT_BADARCH = 66,   /* 32-bit or not x86-64 */
+	LC_EXIT_PTRACE = 67,    /* ptrace not permitted */
+	LC_EXIT_NOPID = 68,     /* --pid: no such process */
+	LC_EXIT_INTERNAL = 70,  /* leakcheck failed */
+	LC_EXIT_OUTPUT = 73,    /* cannot create an output file */
+	LC_EXIT_NOEXEC = 126,   /* PROGRAM found but not executable */
+	LC_EXIT_NOTFOUND = 127, /* PROGRAM not found */
+};
+
+struct options {
+	enum leak_check_mode leak_check;
+	unsigned show_kinds;
+	unsigned error_kinds;
+	int error_exitcode; /* 0: none */
+	unsigned num_callers;
+	const char *log_file;
+	const char *json_file;
+	int quiet;
+	int verbose;
+	int trace_children;
+	int stats;
+};
+
+extern struct options opt;
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * scan: conservative marking and valgrind's leak classification.
+ *
+ * Knows nothing of ptrace or /proc: it gets the live blocks, the root
+ * ranges, extra root words (registers) and a read-memory callback, so it
+ * can run on synthetic heaps in unit tests.
+ */
+#ifndef LEAKCHECK_SCAN_H
+#define LEAKCHECK_SCAN_H
+
+#include "leakcheck/types.h"
+
+enum leak_kind {
+	LEAK_DEFINITE = 0, /* no pointer from any root or reachable block */
+	LEAK_INDIRECT,     /* pointed to only from lost blocks */
+	LEAK_POSSIBLE,     /* reached only through some interior pointer */
+	LEAK_REACHABLE,    /* chain of start-pointers from a root */
+	LEAK_NKINDS
+};
+
+/* "definitely lost", "indirectly lost", "possibly lost", "still reachable" */
+const char *leak_kind_phrase(enum leak_kind k);
+/* valgrind's option names: "definite", "indirect", "possible", "reachable" */
+const char *leak_kind_name(enum leak_kind k);
+/* Parse a valgrind --show-leak-kinds= list ("definite,possible", "all",
+ * "none"); returns 0 and a bitmask (1 << kind) in *MASK, or -EINVAL. */
+int leak_kinds_parse(const char *s, unsigned *mask);
+
+struct scan_block {
+	taddr_t addr;      /* start of user data */
+	uint64_t size;     /* requested size */
+	uint32_t stack_id; /* depot id */
+	uint32_t flags;    /* heap_block flags, carried through */
+	/* results */
+	uint8_t kind;            /* enum leak_kind */
+	uint8_t state;           /* classifier-private */
+	uint32_t clique;         /* index of the clique leader, for indirect */
+	uint64_t indirect_bytes; /* for a leader: bytes of blocks it leaks */
+	uint64_t indirect_blocks;
+};
+
+struct scan_range {
+	taddr_t start, end; /* [start, end) */
+};
+
+/* Read LEN bytes at ADDR into BUF; returns bytes read (may be short, 0 at
+ * an unreadable address) or -errno. */
+typedef long (*scan_read_fn)(void *ctx, taddr_t addr, void *buf, size_t len);
+
+enum scan_flags {
+	/* glibc malloc: an interior pointer equal to the address of the next
+	 * chunk's header (main_arena.top, bins) does not count. */
+	SCAN_GLIBC_CHUNKS = 1 << 0,
+};
+
+struct scan_input {
+	struct scan_block *blocks; /* sorted by addr, non-overlapping */
+	size_t nblocks;
+	const struct scan_range *roots; /* memory to scan as roots */
+	size_t nroots;
+	const taddr_t *root_words; /* register values etc. */
+	size_t nroot_words;
+	scan_read_fn read;
+	void *read_ctx;
+	unsigned flags; /* enum scan_flags */
+};
+
+struct scan_stats {
+	uint64_t root_bytes;     /* bytes of root memory scanned */
+	uint64_t heap_bytes;     /* bytes of block contents scanned */
+	uint64_t unreadable;     /* bytes that could not be read */
+};
+
+/*
+ * Classify every block of IN->blocks: sets kind, clique and, for the
+ * leaders of lost cliques, indirect_bytes/blocks.  Never fails (unreadable
+ * memory is counted in STATS and skipped).
+ */
+void scan_classify(struct scan_input *in, struct scan_stats *stats);
+
+/* Index of the block containing ADDR in sorted BLOCKS, or -1. */
+long scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr);
+
+#endif

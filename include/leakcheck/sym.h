@@ -1,0 +1,39 @@
+/*
+ * sym: turn tracee PCs into function, file:line and module with libdwfl,
+ * at report time only.  Results are cached per PC.
+ */
+#ifndef LEAKCHECK_SYM_H
+#define LEAKCHECK_SYM_H
+
+#include "leakcheck/types.h"
+
+struct sym_frame {
+	taddr_t pc;         /* the address looked up */
+	const char *func;   /* demangled function name or NULL */
+	const char *file;   /* source file (full path as in DWARF) or NULL */
+	int line;           /* 0 if unknown */
+	const char *module; /* module path or NULL */
+	int inlined;        /* 1 if this frame is inlined into the next one */
+};
+
+struct symbolizer;
+
+/*
+ * Build a symbolizer from the text of /proc/PID/maps as captured at some
+ * point (the process need not be alive).  Returns NULL and sets errno on
+ * failure.  Caller frees with sym_free().
+ */
+struct symbolizer *sym_new_from_maps(const char *maps_text, pid_t pid);
+void sym_free(struct symbolizer *s);
+
+/*
+ * Resolve PC.  IS_RETURN: PC is a return address, so look up PC - 1
+ * (the call instruction) but report PC.  Fills OUT[0..] with the inline
+ * chain, innermost first; returns the number of frames (>= 1; a PC that
+ * resolves to nothing gives one frame with NULL names).  Strings are owned
+ * by the symbolizer and live as long as it.
+ */
+int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
+	       struct sym_frame *out, int max);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * tracer: launch a program under ptrace and run the event loop until it
+ * and every followed child are gone, reporting leaks for each process.
+ */
+#ifndef LEAKCHECK_TRACER_H
+#define LEAKCHECK_TRACER_H
+
+#include "leakcheck/types.h"
+
+struct trace_result {
+	int status;  /* wait status of the launched program */
+	int errors;  /* error-kind loss records over all processes */
+};
+
+/*
+ * Launch PATH with ARGV (environment and cwd inherited) and trace it.
+ * Returns 0 and fills *RES, or an LC_EXIT_* code after printing one line.
+ */
+int tracer_launch(const char *path, char *const argv[], struct trace_result *res);
+
+#endif

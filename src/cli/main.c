@@ -1,0 +1,320 @@
+/*
+ * main: parse options, check PROGRAM (found, executable, a 64-bit x86-64
+ * ELF), run the tracer, and leave with the program's status: its exit
+ * code, or death by the same signal, unless --error-exitcode applies.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "leakcheck/options.h"
+#include "leakcheck/tracer.h"
+#include "leakcheck/util.h"
+
+struct options opt = {
+	.leak_check = LEAK_CHECK_SUMMARY,
+	.show_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
+	.error_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
+	.num_callers = 12,
+};
+
+enum option_id {
+#define OPT(name, has_arg, shrt, id, argname, help) id,
+#include "options.def"
+#undef OPT
+	O_COUNT
+};
+
+static const struct option long_options[] = {
+#define OPT(name, has_arg, shrt, id, argname, help)                            \
+	{name, has_arg ? required_argument : no_argument, NULL, id},
+#include "options.def"
+#undef OPT
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n\n"
+		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
+		   "options:\n");
+#define OPT(name, has_arg, shrt, id, argname, help)                            \
+	{                                                                      \
+		char lhs[64];                                                  \
+		snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s%s",                   \
+			 shrt ? "-" : "   ", shrt ? shrt : ' ',                \
+			 shrt ? ", " : "", name, argname ? "=" : "",           \
+			 argname ? (const char *)argname : "");                \
+		fprintf(f, "  %-34s %s\n", lhs, help);                         \
+	}
+#include "options.def"
+#undef OPT
+	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
+		   "leakcheck's own errors:\n"
+		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
+		   "permitted,\n  70 internal error, 73 cannot write output, "
+		   "126 not executable, 127 not found\n"
+		   "\nSee leakcheck(1).\n");
+}
+
+static unsigned long parse_num(const char *optname, const char *s,
+			       unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max || *s == '-')
+		die(LC_EXIT_USAGE,
+		    "invalid value '%s' for --%s: expected a number %lu-%lu", s,
+		    optname, min, max);
+	return v;
+}
+
+static int parse_yesno(const char *optname, const char *s)
+{
+	if (!strcmp(s, "yes"))
+		return 1;
+	if (!strcmp(s, "no"))
+		return 0;
+	die(LC_EXIT_USAGE, "invalid value '%s' for --%s: expected yes or no", s,
+	    optname);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	char shorts[64] = "+";
+	int c;
+#define OPT(name, has_arg, shrt, id, argname, help)                            \
+	if (shrt) {                                                            \
+		size_t l = strlen(shorts);                                     \
+		shorts[l] = shrt;                                              \
+		shorts[l + 1] = 0;                                             \
+		if (has_arg)                                                   \
+			strcat(shorts, ":");                                   \
+	}
+#include "options.def"
+#undef OPT
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+		case O_QUIET:
+			opt.quiet = 1;
+			break;
+		case 'v':
+		case O_VERBOSE:
+			opt.verbose++;
+			log_verbose = opt.verbose;
+			break;
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		case 'V':
+		case O_VERSION:
+			printf("leakcheck %s\n", LEAKCHECK_VERSION);
+			exit(0);
+		case O_LEAK_CHECK:
+			if (!strcmp(optarg, "no"))
+				opt.leak_check = LEAK_CHECK_NO;
+			else if (!strcmp(optarg, "summary"))
+				opt.leak_check = LEAK_CHECK_SUMMARY;
+			else if (!strcmp(optarg, "full") || !strcmp(optarg, "yes"))
+				opt.leak_check = LEAK_CHECK_FULL;
+			else
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --leak-check: expected "
+				    "no, summary or full",
+				    optarg);
+			break;
+		case O_SHOW_KINDS:
+			if (leak_kinds_parse(optarg, &opt.show_kinds))
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --show-leak-kinds: "
+				    "expected a list of definite,indirect,possible,"
+				    "reachable, or all or none",
+				    optarg);
+			break;
+		case O_ERROR_KINDS:
+			if (leak_kinds_parse(optarg, &opt.error_kinds))
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --errors-for-leak-kinds:"
+				    " expected a list of definite,indirect,possible,"
+				    "reachable, or all or none",
+				    optarg);
+			break;
+		case O_ERROR_EXITCODE:
+			opt.error_exitcode =
+				(int)parse_num("error-exitcode", optarg, 0, 255);
+			break;
+		case O_NUM_CALLERS:
+			opt.num_callers = (unsigned)parse_num("num-callers",
+							      optarg, 1, 250);
+			break;
+		case O_LOG_FILE:
+			opt.log_file = optarg;
+			break;
+		case O_JSON:
+			opt.json_file = optarg;
+			break;
+		case O_TRACE_CHILDREN:
+			opt.trace_children =
+				parse_yesno("trace-children", optarg);
+			break;
+		case O_STATS:
+			opt.stats = 1;
+			break;
+		case '?':
+		default:
+			if (optopt && optopt < 128 && optopt != '?')
+				die(LC_EXIT_USAGE,
+				    "unknown option '-%c'; see 'leakcheck --help'",
+				    optopt);
+			die(LC_EXIT_USAGE,
+			    "unknown option '%s'; see 'leakcheck --help'",
+			    argv[optind - 1]);
+		}
+	}
+}
+
+/* Look PROG up in PATH as a shell does; returns a malloc'd path or exits. */
+static char *find_program(const char *prog)
+{
+	const char *path;
+	int saw_noexec = 0;
+
+	if (strchr(prog, '/')) {
+		if (access(prog, F_OK))
+			die(LC_EXIT_NOTFOUND, "cannot run '%s': %s", prog,
+			    strerror(errno));
+		return xstrdup(prog);
+	}
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		char *cand = xasprintf("%.*s%s%s", (int)len, len ? path : ".",
+				       "/", prog);
+		struct stat st;
+		if (!stat(cand, &st) && S_ISREG(st.st_mode)) {
+			if (!access(cand, X_OK))
+				return cand;
+			saw_noexec = 1;
+		}
+		free(cand);
+		if (!colon)
+			break;
+		path = colon + 1;
+	}
+	if (saw_noexec)
+		die(LC_EXIT_NOEXEC,
+		    "cannot run '%s': found in PATH but not executable", prog);
+	die(LC_EXIT_NOTFOUND,
+	    "cannot run '%s': command not found in PATH; give a path like "
+	    "./%s",
+	    prog, prog);
+}
+
+/* Exits with a clear line unless PATH is an executable 64-bit x86-64 ELF. */
+static void check_program(const char *path)
+{
+	struct stat st;
+	unsigned char hdr[64];
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st))
+		die(LC_EXIT_NOTFOUND, "cannot run '%s': %s", path,
+		    strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		die(LC_EXIT_NOEXEC, "cannot run '%s': it is a directory", path);
+	if (access(path, X_OK))
+		die(LC_EXIT_NOEXEC,
+		    "cannot run '%s': not executable (chmod +x '%s')", path,
+		    path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(LC_EXIT_NOEXEC, "cannot read '%s': %s", path,
+		    strerror(errno));
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
+		die(LC_EXIT_NOTELF,
+		    "'%s' is a script, not an ELF executable; run leakcheck on "
+		    "its interpreter, e.g. leakcheck sh '%s'",
+		    path, path);
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
+		die(LC_EXIT_NOTELF,
+		    "'%s' is not an ELF executable; leakcheck runs x86-64 "
+		    "Linux programs",
+		    path);
+	if (hdr[EI_CLASS] != ELFCLASS64)
+		die(LC_EXIT_BADARCH,
+		    "'%s' is a 32-bit program; leakcheck supports 64-bit x86-64 "
+		    "programs only",
+		    path);
+	{
+		Elf64_Ehdr eh;
+		memcpy(&eh, hdr, sizeof(eh));
+		if (eh.e_machine != EM_X86_64)
+			die(LC_EXIT_BADARCH,
+			    "'%s' is not an x86-64 program (ELF machine %u); "
+			    "leakcheck supports x86-64 only",
+			    path, eh.e_machine);
+		if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+			die(LC_EXIT_NOTELF,
+			    "'%s' is an ELF file but not an executable", path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct trace_result res = {0};
+	char *path;
+	int ret;
+
+	parse_options(argc, argv);
+	if (optind >= argc) {
+		error("no program given; usage: leakcheck [OPTIONS] PROGRAM "
+		      "[ARGS...]");
+		exit(LC_EXIT_USAGE);
+	}
+	path = find_program(argv[optind]);
+	check_program(path);
+
+	ret = tracer_launch(path, argv + optind, &res);
+	free(path);
+	if (ret)
+		exit(ret);
+
+	if (opt.error_exitcode && res.errors)
+		exit(opt.error_exitcode);
+	if (WIFSIGNALED(res.status)) {
+		int sig = WTERMSIG(res.status);
+		struct rlimit rl = {0, 0};
+		sigset_t set;
+		/* Die of the same signal, without a core of our own. */
+		setrlimit(RLIMIT_CORE, &rl);
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		fflush(NULL);
+		raise(sig);
+		exit(128 + sig);
+	}
+	return WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 1;
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install leakcheck's build and test dependencies on Debian 12 if missing.
+# As root it runs apt-get; otherwise it says what to run.
+need=""
+for p in gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "leakcheck: missing packages:$need; run as root: apt-get update && apt-get install -y$need" >&2
+	exit 1
+fi
+echo "leakcheck: installing:$need"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq && apt-get install -y -qq --no-install-recommends$need >/dev/null || {
+	echo "leakcheck: apt-get install failed for:$need" >&2
+	exit 1
+}

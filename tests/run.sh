@@ -1,0 +1,130 @@
+#!/bin/bash
+# The test driver: runs leakcheck on every testprog and compares its leak
+# summary with the EXPECT lines in the program's source, exactly; then the
+# command-line error cases.  Prints one line per test and "N passed, N failed".
+# Exit: 0 all passed, 1 some failed, 77 ptrace not permitted here, 99 harness.
+#
+# In a testprog source:
+#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N
+#       one line per process that reports (fork: parent and child; order free)
+#   EXPECT-STATUS: N     leakcheck's exit status (default 0)
+#   OPTS: ...            extra leakcheck options
+#   ARGS: ...            program arguments
+#   SKIP-VALGRIND: why   (used by tests/valgrind-compare.sh)
+cd "$(dirname "$0")/.." || exit 99
+LC=${LEAKCHECK:-./leakcheck}
+TP=build/testprogs
+OUT=build/test-out
+mkdir -p "$OUT"
+pass=0
+fail=0
+only=${1:-}
+
+ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
+ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+
+# Summaries in the report files $@ as "definite=B/N indirect=... ", one
+# line per process, sorted.
+summaries() {
+	for f in "$@"; do
+		awk '
+		function num(s) { gsub(",", "", s); return s }
+		/All heap blocks were freed/ { d="0/0"; i="0/0"; p="0/0"; r="0/0"; got=1 }
+		/definitely lost: [0-9,]+ bytes in/ { d=num($(NF-4)) "/" num($(NF-1)); got=1 }
+		/indirectly lost: [0-9,]+ bytes in/ { i=num($(NF-4)) "/" num($(NF-1)) }
+		/possibly lost: [0-9,]+ bytes in/ { p=num($(NF-4)) "/" num($(NF-1)) }
+		/still reachable: [0-9,]+ bytes in/ { r=num($(NF-4)) "/" num($(NF-1)) }
+		/no scan was possible/ { print "unclassified"; exit }
+		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s\n", d, i, p, r }
+		' "$f"
+	done | sort
+}
+
+run_prog() {
+	local src=$1 name bin exp status opts args want got rc
+	name=$(basename "${src%.*}")
+	bin=$TP/$name
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	grep -q 'EXPECT:' "$src" || return
+	[ -x "$bin" ] || { ko "$name" "not built"; return; }
+	want=$(sed -n 's/.*EXPECT: *//p' "$src" | sort)
+	status=$(sed -n 's/.*EXPECT-STATUS: *\([0-9]*\).*/\1/p' "$src" | head -1)
+	status=${status:-0}
+	opts=$(sed -n 's/.*OPTS: *//p' "$src" | head -1)
+	args=$(sed -n 's/.*ARGS: *//p' "$src" | head -1)
+	rm -f "$OUT/$name".*
+	# shellcheck disable=SC2086
+	(cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
+		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
+	rc=$?
+	got=$(summaries "$OUT/$name".[0-9]*)
+	if [ "$rc" != "$status" ]; then
+		ko "$name" "exit status $rc, expected $status ($(head -c 300 "$OUT/$name.stderr"))"
+	elif [ "$got" != "$want" ]; then
+		ko "$name" "got [$(echo $got)] expected [$(echo $want)]"
+	else
+		ok "$name"
+	fi
+}
+
+# ptrace allowed here?
+if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
+	if grep -q 'ptrace' "$OUT/probe.err"; then
+		cat "$OUT/probe.err"
+		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
+		exit 77
+	fi
+fi
+
+for src in testprogs/*.c testprogs/*.cc; do
+	[ -e "$src" ] && run_prog "$src"
+done
+
+# Command-line errors: one line, a distinct exit code.
+cli() { # name expected-status grep-pattern args...
+	local name=$1 want=$2 pat=$3 rc lines
+	shift 3
+	[ -n "$only" ] && [ "$only" != "cli-$name" ] && return
+	"$LC" "$@" >"$OUT/cli.out" 2>"$OUT/cli.err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$OUT/cli.err")
+	if [ "$rc" != "$want" ]; then
+		ko "cli-$name" "exit status $rc, expected $want"
+	elif ! grep -q -- "$pat" "$OUT/cli.err"; then
+		ko "cli-$name" "message [$(cat "$OUT/cli.err")] lacks '$pat'"
+	elif [ "$lines" != 1 ]; then
+		ko "cli-$name" "$lines lines of error, expected 1"
+	else
+		ok "cli-$name"
+	fi
+}
+printf '#!/bin/sh\necho hi\n' >"$OUT/script.sh"
+chmod +x "$OUT/script.sh"
+printf 'plain text\n' >"$OUT/text"
+chmod +x "$OUT/text"
+cli unknown-option 64 "unknown option '--bogus'" --bogus /bin/true
+cli bad-value 64 "invalid value 'maybe' for --leak-check" --leak-check=maybe /bin/true
+cli bad-kinds 64 "invalid value 'lost' for --show-leak-kinds" --show-leak-kinds=lost /bin/true
+cli bad-callers 64 "for --num-callers" --num-callers=0 /bin/true
+cli no-program 64 "no program given"
+cli not-found 127 "command not found" no-such-program-xyz
+cli not-found-path 127 "No such file" ./no/such/prog
+cli not-executable 126 "not executable" /etc/passwd
+cli directory 126 "is a directory" /tmp
+cli script 65 "is a script" "$OUT/script.sh"
+cli not-elf 65 "not an ELF" "$OUT/text"
+# ELF headers of other kinds: 32-bit x86, 64-bit aarch64
+elf_header() { # class machine
+	local c m
+	c=$(printf '\\%03o' "$1")
+	m=$(printf '\\%03o' "$2")
+	{ printf "\177ELF$c\001\001"; head -c 9 /dev/zero; printf "\002\000$m\000"; head -c 44 /dev/zero; } >"$OUT/elf$1-$2"
+	chmod +x "$OUT/elf$1-$2"
+}
+elf_header 1 3
+elf_header 2 183
+cli 32-bit 66 "32-bit" "$OUT/elf1-3"
+cli aarch64 66 "not an x86-64" "$OUT/elf2-183"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
