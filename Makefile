@@ -34,7 +34,8 @@ endif
 CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
 	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread $(LDLIBS)
+# libstdc++ only for __cxa_demangle (C++ names in reports)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -56,18 +57,24 @@ TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 all: leakcheck
 
 leakcheck: $(BUILD)/leakcheck
-	cp $< $@
+	@cp $< $@
+
+# V=1 shows the commands
+Q := $(if $(filter 1,$(V)),,@)
 
 $(BUILD)/leakcheck: $(OBJS) | deps-ok
-	$(CC) $(OPT) -o $@ $(OBJS) $(LDLIBS_ALL) $(LDFLAGS)
+	@echo "  LD $@"
+	$(Q)$(CC) $(OPT) -o $@ $(OBJS) $(LDLIBS_ALL) $(LDFLAGS)
 
 $(BUILD)/%.o: %.c | deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+	@echo "  CC $<"
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS_ALL)
+	@echo "  CC $@"
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS_ALL)
 
 # Fails with a clear line when the build dependencies are missing.
 .PHONY: deps-ok

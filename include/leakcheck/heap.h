@@ -22,7 +22,7 @@ struct heap_block {
 
 struct heap_table {
 	struct heap_block *slots; /* capacity entries; addr 0 = empty */
-	size_t capacity;          /* power of two, or 0 */
+	size_t capacity;          /* 2^k or 3 * 2^(k-1) (>= 64), or 0 */
 	size_t count;             /* live entries */
 	uint64_t total_allocs;    /* inserts since init (for HEAP SUMMARY) */
 	uint64_t total_frees;     /* successful removes since init */

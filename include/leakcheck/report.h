@@ -19,12 +19,20 @@ struct loss_record {
 	uint64_t blocks;
 	uint64_t indirect_bytes;  /* for definite/possible: bytes they leak */
 	uint64_t indirect_blocks;
+	uint32_t flags;           /* OR of the blocks' heap_block flags */
 	int suppressed;
 };
+
+/* Entries of leak_summary.heuristic_*: enum scan_heuristic values. */
+#define REPORT_NHEURISTICS (SCAN_HEUR_MULTIPLEINHERITANCE + 1)
 
 struct leak_summary {
 	uint64_t bytes[LEAK_NKINDS];
 	uint64_t blocks[LEAK_NKINDS];
+	/* valgrind's "of which reachable via heuristic": every block with a
+	 * scan_block.heuristic, whatever its kind; index 0 stays 0 */
+	uint64_t heuristic_bytes[REPORT_NHEURISTICS];
+	uint64_t heuristic_blocks[REPORT_NHEURISTICS];
 	uint64_t suppressed_bytes, suppressed_blocks;
 	int classified; /* 0: no scan was possible (SIGKILL); bytes[] empty */
 	uint64_t unclassified_bytes, unclassified_blocks;
@@ -32,8 +40,10 @@ struct leak_summary {
 
 /*
  * Group BLOCKS (classified) by (kind, stack_id), sorted as valgrind does:
- * by total bytes (direct + indirect) ascending, then blocks.  Fills SUM.
- * Returns a malloc'd array of *NREC records, caller frees.
+ * by total bytes (direct + indirect) ascending, then kind, then blocks,
+ * then stack id.  Fills SUM (per block kind; sets SUM->classified = 1;
+ * nothing is suppressed).  Never fails.  Returns a malloc'd array of *NREC
+ * records (non-NULL even when *NREC is 0), caller frees.
  */
 struct loss_record *loss_records_build(const struct scan_block *blocks,
 				       size_t n, size_t *nrec,
@@ -74,7 +84,9 @@ int report_json(const struct report_ctx *rc, const char *path,
 		size_t nrec, const struct leak_summary *sum);
 
 /* Number of errors (records of error_kinds, not suppressed), as valgrind's
- * ERROR SUMMARY counts them. */
+ * ERROR SUMMARY counts them: 0 unless RC->mode is LEAK_CHECK_FULL (valgrind
+ * counts no leak errors with --leak-check=summary, so --error-exitcode
+ * does not fire then either). */
 size_t report_error_count(const struct report_ctx *rc,
 			  const struct loss_record *recs, size_t nrec);
 

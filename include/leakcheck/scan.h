@@ -34,6 +34,7 @@ struct scan_block {
 	/* results */
 	uint8_t kind;            /* enum leak_kind */
 	uint8_t state;           /* classifier-private */
+	uint8_t heuristic;       /* enum scan_heuristic, as valgrind sets it */
 	uint32_t clique;         /* index of the clique leader, for indirect */
 	uint64_t indirect_bytes; /* for a leader: bytes of blocks it leaks */
 	uint64_t indirect_blocks;
@@ -51,6 +52,26 @@ enum scan_flags {
 	/* glibc malloc: an interior pointer equal to the address of the next
 	 * chunk's header (main_arena.top, bins) does not count. */
 	SCAN_GLIBC_CHUNKS = 1 << 0,
+	/* valgrind's --leak-check-heuristics=stdstring,length64,newarray
+	 * (valgrind's default is all four; multipleinheritance needs the
+	 * address space map and is not done here). */
+	SCAN_HEURISTICS = 1 << 1,
+};
+
+/*
+ * Which heuristic last judged an interior pointer to a block to count as
+ * a start-pointer (valgrind's LC_Extra.heuristic).  Set as valgrind sets
+ * it: cleared when a start-pointer reaches an already reachable block;
+ * it can stay set on a possibly lost block (reached that way from a
+ * possibly lost block), and valgrind counts every block with one in
+ * "of which reachable via heuristic".
+ */
+enum scan_heuristic {
+	SCAN_HEUR_NONE = 0,          /* none was needed or none matched */
+	SCAN_HEUR_STDSTRING,         /* pointer at +24 into a std::string rep */
+	SCAN_HEUR_LENGTH64,          /* pointer at +8 after a 64-bit length */
+	SCAN_HEUR_NEWARRAY,          /* pointer at +8 after new[]'s count */
+	SCAN_HEUR_MULTIPLEINHERITANCE, /* not detected by this classifier */
 };
 
 struct scan_input {

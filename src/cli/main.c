@@ -21,13 +21,6 @@
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
 
-struct options opt = {
-	.leak_check = LEAK_CHECK_SUMMARY,
-	.show_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
-	.error_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
-	.num_callers = 12,
-};
-
 enum option_id {
 #define OPT(name, has_arg, shrt, id, argname, help) id,
 #include "options.def"

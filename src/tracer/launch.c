@@ -1,27 +1,437 @@
 /*
- * launch: start the program.  XXX: skeleton only; ptrace comes next.
+ * launch: start the program stopped, seize it, and run the event loop.
+ *
+ * The child restores default signal handling, stops itself with SIGSTOP
+ * and, once we have seized it (PTRACE_SEIZE with EXITKILL: if leakcheck
+ * dies, so does the program it launched, rather than running on with our
+ * breakpoints in it), execs the program.  Its exec stop is where tracing
+ * starts (modules.c).
+ *
+ * The event loop is one waitpid(-1, __WALL).  Stops are dispatched by
+ * kind: breakpoint and trampoline traps (hooks.c), clone/fork/vfork/exec/
+ * exit events, group-stops (PTRACE_LISTEN, so job control keeps working)
+ * and signal-delivery stops, whose signal is passed on.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "leakcheck/options.h"
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
 
+struct stack_depot g_depot;
+
+static pid_t main_pid;
+static int main_status = -1;
+static volatile sig_atomic_t got_term;
+
+/* Stops of tasks whose creation event we have not seen yet. */
+static struct early {
+	pid_t tid;
+	int status;
+} early[256];
+static int nearly;
+
+#define TRACE_OPTS                                                             \
+	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |      \
+	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+
+static void resume(pid_t tid, int sig)
+{
+	if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)sig) < 0 &&
+	    errno != ESRCH)
+		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
+}
+
+static void on_term(int sig)
+{
+	got_term = sig;
+}
+
+/* One line saying why ptrace was refused, and what to do. */
+static void explain_ptrace_error(int err, const char *what)
+{
+	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
+	char *status = read_file_text("/proc/self/status");
+	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
+
+	if (scope && atoi(scope) >= 3)
+		error("cannot trace %s: ptrace is disabled on this system "
+		      "(kernel.yama.ptrace_scope=3, needs a reboot to lower)",
+		      what);
+	else if (seccomp && atoi(seccomp + 9) > 0 && err == EPERM)
+		error("cannot trace %s: ptrace is blocked by a seccomp filter; "
+		      "in a container, run it with --cap-add=SYS_PTRACE or "
+		      "--security-opt seccomp=unconfined",
+		      what);
+	else if (err == EPERM)
+		error("cannot trace %s: ptrace not permitted (%s); in a "
+		      "container, add CAP_SYS_PTRACE",
+		      what, strerror(err));
+	else
+		error("cannot trace %s: %s", what, strerror(err));
+	free(scope);
+	free(status);
+}
+
+static struct thread *adopt(pid_t tid, struct proc *p)
+{
+	struct thread *t = thread_new(p, tid);
+	for (int i = 0; i < nearly; i++) {
+		if (early[i].tid == tid) {
+			/* its first stop came before its creation event */
+			early[i] = early[--nearly];
+			t->state = TS_RUNNING;
+			resume(tid, 0);
+			break;
+		}
+	}
+	return t;
+}
+
+static void on_new_task(struct thread *t, int event)
+{
+	unsigned long msg = 0;
+	struct proc *p = t->proc, *np;
+	pid_t nt;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+	nt = (pid_t)msg;
+	if (event == PTRACE_EVENT_CLONE) {
+		adopt(nt, p);
+		return;
+	}
+	/* fork or vfork: a new process, a copy of this one */
+	np = proc_new(nt);
+	np->flags = p->flags & PROC_TRACING;
+	if (event == PTRACE_EVENT_VFORK)
+		np->flags |= PROC_VFORK_CHILD;
+	heap_table_copy(&np->heap, &p->heap);
+	np->bps = xmalloc(p->nbps * sizeof(*p->bps) + 1);
+	memcpy(np->bps, p->bps, p->nbps * sizeof(*p->bps));
+	np->nbps = np->bps_cap = p->nbps;
+	np->page = p->page;
+	np->nslots = p->nslots;
+	np->r_debug = p->r_debug;
+	np->ldso_base = p->ldso_base;
+	np->bound = p->bound;
+	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
+	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
+	np->command = p->command ? xstrdup(p->command) : NULL;
+	np->unw = unwind_new(nt);
+	{
+		struct thread *ct = adopt(nt, np);
+		/* the child is a copy of this thread: same pending returns */
+		if (t->npend) {
+			ct->pend = xmalloc(t->npend * sizeof(*t->pend));
+			memcpy(ct->pend, t->pend, t->npend * sizeof(*t->pend));
+			ct->npend = ct->pend_cap = t->npend;
+		}
+	}
+}
+
+static void on_exec(struct thread *t)
+{
+	struct proc *p = t->proc;
+	unsigned long former = 0;
+	int first = !(p->flags & PROC_TRACING);
+	int ret;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
+	/* every other thread is gone; the leader (pid) carries on */
+	for (struct thread *o = threads_of(p, NULL), *nx; o; o = nx) {
+		nx = threads_of(p, o);
+		if (o != t)
+			thread_free(o);
+	}
+	if (t->tid != p->pid) {
+		/* a non-leader exec'd: it now has the leader's tid */
+		struct thread *nt = thread_new(p, p->pid);
+		nt->state = TS_RUNNING;
+		thread_free(t);
+		t = nt;
+	}
+	if (!first && !opt.trace_children && !(p->flags & PROC_MAIN && 0)) {
+		/* not following exec: let the new program run untouched */
+		debug("pid %d exec'd; detaching", p->pid);
+		ptrace(PTRACE_DETACH, t->tid, 0, 0);
+		thread_free(t);
+		proc_free(p);
+		return;
+	}
+	p->flags |= PROC_TRACING;
+	p->flags &= ~PROC_REPORTED;
+	{
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
+		free(p->command);
+		p->command = read_file_text(path);
+	}
+	ret = modules_start(p, t->tid);
+	if (ret)
+		warning("pid %d: cannot set breakpoints after exec: %s; "
+			"its allocations are not tracked",
+			p->pid, strerror(-ret));
+	resume(t->tid, 0);
+}
+
+static void on_exit_event(struct thread *t)
+{
+	struct proc *p = t->proc;
+	unsigned long msg = 0;
+	arch_regs_t r;
+	int group;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+	t->state = TS_EXITING;
+	t->npend = 0;
+	/* the whole process is going (exit_group, a fatal signal, the last
+	 * thread's exit) unless this is one thread's own exit */
+	group = p->nthreads <= 1;
+	if (!group && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0)
+		group = ARCH_SYSCALL_NR(&r) != SYS_exit;
+	debug("pid %d: exit event, status %#lx%s", t->tid, msg,
+	      group ? ", process exit" : "");
+	if (group && (p->flags & PROC_TRACING) && !(p->flags & PROC_REPORTED)) {
+		p->exit_code_status = (int)msg;
+		proc_report(p, t, 0);
+		p->flags |= PROC_REPORTED;
+	}
+	resume(t->tid, 0);
+}
+
+static void on_gone(pid_t tid, int status)
+{
+	struct thread *t = thread_find(tid);
+	struct proc *p;
+
+	if (tid == main_pid)
+		main_status = status;
+	if (!t)
+		return;
+	p = t->proc;
+	thread_free(t);
+	if (tid == p->pid && (p->flags & PROC_TRACING) &&
+	    !(p->flags & PROC_REPORTED)) {
+		/* died without an exit stop: SIGKILL */
+		proc_report(p, NULL, 1);
+		p->flags |= PROC_REPORTED;
+	}
+	if (p->nthreads == 0)
+		proc_free(p);
+}
+
+static void on_trap(struct thread *t)
+{
+	struct proc *p = t->proc;
+	arch_regs_t r;
+	struct bp *b;
+	taddr_t pc;
+
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
+		resume(t->tid, 0);
+		return;
+	}
+	g_stats.traps++;
+	pc = ARCH_PC(&r) - ARCH_BP_LEN;
+	if (p->page && pc == p->page) {
+		hook_return(t, &r);
+		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+		resume(t->tid, 0);
+		return;
+	}
+	b = bp_find(p, pc);
+	if (!b) {
+		/* a SIGTRAP of the program's own */
+		debug("pid %d: SIGTRAP at %#llx is not ours", t->tid,
+		      (unsigned long long)ARCH_PC(&r));
+		g_stats.signals++;
+		resume(t->tid, SIGTRAP);
+		return;
+	}
+	if (log_verbose >= 3)
+		debug("pid %d: %s", t->tid, b->name);
+	{
+		/* by value: a handler may insert breakpoints (dlopen) */
+		struct bp hit = *b;
+		hook_entry(t, &hit, &r);
+		ARCH_PC(&r) = hit.resume;
+	}
+	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+	resume(t->tid, 0);
+}
+
+/* Handle one wait status of TID. */
+void tracer_dispatch(pid_t tid, int status);
+void tracer_dispatch(pid_t tid, int status)
+{
+	struct thread *t;
+	int sig, event;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_gone(tid, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	t = thread_find(tid);
+	if (!t) {
+		if (nearly < (int)ARRAY_SIZE(early)) {
+			early[nearly].tid = tid;
+			early[nearly++].status = status;
+		} else {
+			resume(tid, 0);
+		}
+		return;
+	}
+	sig = WSTOPSIG(status);
+	event = status >> 16;
+	if (t->state == TS_NEW) {
+		/* the first stop of a new task */
+		t->state = TS_RUNNING;
+		if (event == PTRACE_EVENT_STOP || sig == SIGSTOP) {
+			resume(tid, 0);
+			return;
+		}
+	}
+	switch (event) {
+	case 0:
+		if (sig == SIGTRAP) {
+			on_trap(t);
+		} else {
+			g_stats.signals++;
+			debug("pid %d: signal %d", tid, sig);
+			resume(tid, sig);
+		}
+		break;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		on_new_task(t, event);
+		resume(tid, 0);
+		break;
+	case PTRACE_EVENT_EXEC:
+		on_exec(t);
+		break;
+	case PTRACE_EVENT_EXIT:
+		on_exit_event(t);
+		break;
+	case PTRACE_EVENT_STOP:
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+		    sig == SIGTTOU) {
+			/* group-stop: stay stopped, but keep reporting */
+			ptrace(PTRACE_LISTEN, tid, 0, 0);
+		} else {
+			resume(tid, 0);
+		}
+		break;
+	default:
+		resume(tid, 0);
+		break;
+	}
+}
+
 int tracer_launch(const char *path, char *const argv[], struct trace_result *res)
 {
-	pid_t pid = fork();
+	int status, errpipe[2], err = 0;
+	pid_t pid;
+	struct proc *p;
+	struct sigaction sa;
+
+	stack_depot_init(&g_depot);
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		error("cannot create a pipe: %s", strerror(errno));
+		return LC_EXIT_INTERNAL;
+	}
+	pid = fork();
 	if (pid < 0) {
 		error("cannot fork: %s", strerror(errno));
 		return LC_EXIT_INTERNAL;
 	}
 	if (pid == 0) {
+		close(errpipe[0]);
+		raise(SIGSTOP);
 		execv(path, argv);
+		err = errno;
+		if (write(errpipe[1], &err, sizeof(err)) < 0)
+			_exit(127);
 		_exit(127);
 	}
-	while (waitpid(pid, &res->status, 0) < 0 && errno == EINTR)
-		;
+	close(errpipe[1]);
+	main_pid = pid;
+	if (waitpid(pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status)) {
+		error("cannot start '%s': it did not stop as expected", path);
+		return LC_EXIT_INTERNAL;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0,
+		   (void *)(long)(TRACE_OPTS | PTRACE_O_EXITKILL)) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		explain_ptrace_error(e, path);
+		return LC_EXIT_PTRACE;
+	}
+	p = proc_new(pid);
+	p->flags = PROC_MAIN;
+	thread_new(p, pid)->state = TS_NEW;
+
+	/* Ctrl-C and Ctrl-\ are for the program; we report when it dies.
+	 * SIGTERM/SIGHUP to us are passed on to it. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	kill(pid, SIGCONT);
+	for (;;) {
+		pid_t tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR) {
+				if (got_term && main_status < 0)
+					kill(main_pid, got_term);
+				got_term = 0;
+				continue;
+			}
+			break; /* ECHILD: everyone is gone */
+		}
+		tracer_dispatch(tid, status);
+	}
+	/* did exec fail? */
+	if (read(errpipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
+		close(errpipe[0]);
+		error("cannot run '%s': %s", path, strerror(err));
+		return err == ENOENT ? LC_EXIT_NOTFOUND : LC_EXIT_NOEXEC;
+	}
+	close(errpipe[0]);
+	res->status = main_status;
+	res->errors = tracer_total_errors();
+	if (opt.stats)
+		fprintf(stderr,
+			"leakcheck: stats: %llu traps (%llu entry, %llu return), "
+			"%llu allocs, %llu frees, %llu unknown frees, %llu "
+			"nested, %llu signals, %zu stacks\n",
+			(unsigned long long)g_stats.traps,
+			(unsigned long long)g_stats.entry_traps,
+			(unsigned long long)g_stats.return_traps,
+			(unsigned long long)g_stats.allocs,
+			(unsigned long long)g_stats.frees,
+			(unsigned long long)g_stats.unknown_frees,
+			(unsigned long long)g_stats.nested,
+			(unsigned long long)g_stats.signals,
+			g_depot.nstacks);
+	stack_depot_release(&g_depot);
 	return 0;
 }

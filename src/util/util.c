@@ -74,7 +74,8 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -1,0 +1,71 @@
+/*
+ * arch_defs.h: what the tracer needs to know about x86-64 registers and
+ * instructions.  Only src/arch/ and files that include this header name
+ * registers; everything else goes through these macros.
+ */
+#ifndef LEAKCHECK_ARCH_DEFS_H
+#define LEAKCHECK_ARCH_DEFS_H
+
+#include <sys/user.h>
+
+typedef struct user_regs_struct arch_regs_t;
+
+#define ARCH_BP_INSN 0xcc    /* int3 */
+#define ARCH_BP_LEN 1        /* PC after the trap = bp address + 1 */
+#define ARCH_RED_ZONE 128    /* below sp, still in use by leaf code */
+#define ARCH_SYSCALL_INSN "\x0f\x05\xcc" /* syscall; int3 */
+#define ARCH_SYSCALL_INSN_LEN 3
+
+#define ARCH_PC(r) ((r)->rip)
+#define ARCH_SP(r) ((r)->rsp)
+#define ARCH_RETVAL(r) ((r)->rax)
+#define ARCH_SYSCALL_NR(r) ((r)->orig_rax)
+
+/* Integer argument I (0-based) at function entry, SysV ABI. */
+static inline unsigned long long arch_arg(const arch_regs_t *r, int i)
+{
+	switch (i) {
+	case 0:
+		return r->rdi;
+	case 1:
+		return r->rsi;
+	case 2:
+		return r->rdx;
+	case 3:
+		return r->rcx;
+	case 4:
+		return r->r8;
+	default:
+		return r->r9;
+	}
+}
+
+/* Set up REGS for a syscall NR with up to 6 arguments at PC. */
+static inline void arch_set_syscall(arch_regs_t *r, unsigned long long pc,
+				    long nr, const unsigned long long *a)
+{
+	r->rip = pc;
+	r->rax = nr;
+	r->orig_rax = -1;
+	r->rdi = a[0];
+	r->rsi = a[1];
+	r->rdx = a[2];
+	r->r10 = a[3];
+	r->r8 = a[4];
+	r->r9 = a[5];
+}
+
+/* General registers as root words for the scan; returns the count. */
+static inline int arch_regs_words(const arch_regs_t *r, unsigned long long *w)
+{
+	const unsigned long long v[] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
+					r->rdi, r->rbp, r->rsp, r->r8,  r->r9,
+					r->r10, r->r11, r->r12, r->r13, r->r14,
+					r->r15, r->fs_base, r->gs_base};
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		w[i] = v[i];
+	return (int)(sizeof(v) / sizeof(v[0]));
+}
+#define ARCH_MAX_REG_WORDS 18
+
+#endif

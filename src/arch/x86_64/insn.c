@@ -1,0 +1,238 @@
+/*
+ * insn: x86-64 instruction lengths and out-of-line relocation, enough for
+ * the first instruction of an allocator entry point (push, mov, test, sub,
+ * cmp with a rip-relative operand, endbr64, jmp...).  An instruction we do
+ * not know gives -ENOTSUP and the caller skips that breakpoint rather than
+ * guessing.
+ *
+ * The slot holds the relocated instruction followed by an absolute
+ * `jmp *0(%rip); .quad back`, so only rip-relative operands limit where
+ * the slot may lie (within +-2 GiB of the original).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "leakcheck/arch.h"
+
+enum { IMM_NONE, IMM8, IMM16, IMM32, IMM_Z, IMM64_W };
+
+/* Length of a ModRM operand starting at P (the ModRM byte); sets *RIPREL to
+ * the offset of a rip-relative disp32 from P, or -1. */
+static int modrm_len(const uint8_t *p, size_t n, int *riprel)
+{
+	uint8_t m;
+	int mod, rm, len = 1;
+
+	if (n < 1)
+		return -ENOTSUP;
+	m = p[0];
+	mod = m >> 6;
+	rm = m & 7;
+	*riprel = -1;
+	if (mod == 3)
+		return 1;
+	if (rm == 4) {
+		if (n < 2)
+			return -ENOTSUP;
+		len++;
+		if (mod == 0 && (p[1] & 7) == 5)
+			len += 4;
+	} else if (mod == 0 && rm == 5) {
+		*riprel = 1;
+		len += 4;
+	}
+	if (mod == 1)
+		len += 1;
+	else if (mod == 2)
+		len += 4;
+	return len;
+}
+
+int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off)
+{
+	const uint8_t *p = code, *end = code + n;
+	int opsize16 = 0, rexw = 0, has_modrm = 0, imm = IMM_NONE, ml, rr;
+	uint8_t op;
+
+	*rip_rel_off = -1;
+	/* legacy prefixes */
+	while (p < end && (*p == 0x66 || *p == 0x67 || *p == 0xf2 ||
+			   *p == 0xf3 || *p == 0x2e || *p == 0x3e ||
+			   *p == 0x26 || *p == 0x36 || *p == 0x64 ||
+			   *p == 0x65 || *p == 0xf0)) {
+		if (*p == 0x66)
+			opsize16 = 1;
+		p++;
+	}
+	if (p < end && (*p & 0xf0) == 0x40) {
+		rexw = (*p & 8) != 0;
+		p++;
+	}
+	if (p >= end)
+		return -ENOTSUP;
+	op = *p++;
+	if (op == 0x0f) {
+		if (p >= end)
+			return -ENOTSUP;
+		op = *p++;
+		if (op == 0x38) {
+			p++;
+			has_modrm = 1;
+		} else if (op == 0x3a) {
+			p++;
+			has_modrm = 1;
+			imm = IMM8;
+		} else if (op == 0x05 || op == 0x0b || op == 0xa2 ||
+			   (op >= 0xc8 && op <= 0xcf)) {
+			/* syscall, ud2, cpuid, bswap */
+		} else if (op == 0x1e || op == 0x1f || (op >= 0x10 && op <= 0x17) ||
+			   (op >= 0x28 && op <= 0x2f) ||
+			   (op >= 0x40 && op <= 0x4f) ||
+			   (op >= 0x51 && op <= 0x7f && op != 0x77) ||
+			   (op >= 0x90 && op <= 0x9f) || op == 0xa3 ||
+			   op == 0xab || op == 0xaf || op == 0xb0 ||
+			   op == 0xb1 || op == 0xb3 || op == 0xb6 ||
+			   op == 0xb7 || op == 0xbb || op == 0xbc ||
+			   op == 0xbd || op == 0xbe || op == 0xbf ||
+			   op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xfe)) {
+			has_modrm = 1;
+			if (op == 0x70 || op == 0x71 || op == 0x72 || op == 0x73)
+				imm = IMM8;
+		} else if (op == 0xba) {
+			has_modrm = 1;
+			imm = IMM8;
+		} else {
+			return -ENOTSUP; /* jcc rel32 and the rest */
+		}
+	} else if (op < 0x40 && (op & 7) < 6) {
+		/* the eight ALU ops: r/m,reg / reg,r/m / al,imm8 / eax,imm */
+		switch (op & 7) {
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+			has_modrm = 1;
+			break;
+		case 4:
+			imm = IMM8;
+			break;
+		default:
+			imm = IMM_Z;
+			break;
+		}
+	} else if (op >= 0x50 && op <= 0x5f) {
+		/* push/pop reg */
+	} else if (op == 0x63 || (op >= 0x84 && op <= 0x8b) || op == 0x8d ||
+		   op == 0x8f || (op >= 0xd0 && op <= 0xd3) || op == 0xfe) {
+		has_modrm = 1;
+	} else if (op == 0x68) {
+		imm = IMM_Z;
+	} else if (op == 0x6a || op == 0xa8 || (op >= 0xb0 && op <= 0xb7)) {
+		imm = IMM8;
+	} else if (op == 0x69) {
+		has_modrm = 1;
+		imm = IMM_Z;
+	} else if (op == 0x6b || op == 0x80 || op == 0x83 || op == 0xc0 ||
+		   op == 0xc1 || op == 0xc6) {
+		has_modrm = 1;
+		imm = IMM8;
+	} else if (op == 0x81 || op == 0xc7) {
+		has_modrm = 1;
+		imm = IMM_Z;
+	} else if (op == 0xa9) {
+		imm = IMM_Z;
+	} else if (op >= 0xb8 && op <= 0xbf) {
+		imm = IMM64_W;
+	} else if (op == 0x90 || op == 0xc3 || op == 0xc9 || op == 0xcc ||
+		   op == 0x98 || op == 0x99 || op == 0xf4) {
+		/* nop, ret, leave, int3, cdqe, cqo, hlt */
+	} else if (op == 0xe9) {
+		imm = IMM32;
+	} else if (op == 0xeb) {
+		imm = IMM8;
+	} else if (op == 0xf6 || op == 0xf7) {
+		has_modrm = 1;
+		if (p < end && ((*p >> 3) & 7) < 2)
+			imm = op == 0xf6 ? IMM8 : IMM_Z;
+	} else if (op == 0xff) {
+		/* inc/dec/push r/m; indirect call/jmp are not relocatable */
+		if (p < end && (((*p >> 3) & 7) == 2 || ((*p >> 3) & 7) == 3 ||
+				((*p >> 3) & 7) == 4 || ((*p >> 3) & 7) == 5))
+			return -ENOTSUP;
+		has_modrm = 1;
+	} else {
+		return -ENOTSUP;
+	}
+	if (has_modrm) {
+		ml = modrm_len(p, (size_t)(end - p), &rr);
+		if (ml < 0)
+			return ml;
+		if (rr >= 0)
+			*rip_rel_off = (int)(p - code) + rr;
+		p += ml;
+	}
+	switch (imm) {
+	case IMM8:
+		p += 1;
+		break;
+	case IMM16:
+		p += 2;
+		break;
+	case IMM32:
+		p += 4;
+		break;
+	case IMM_Z:
+		p += opsize16 ? 2 : 4;
+		break;
+	case IMM64_W:
+		p += rexw ? 8 : (opsize16 ? 2 : 4);
+		break;
+	default:
+		break;
+	}
+	if (p > end)
+		return -ENOTSUP;
+	return (int)(p - code);
+}
+
+int arch_prepare_displaced(const uint8_t *code, size_t n, taddr_t from,
+			   taddr_t slot_addr, struct arch_displaced *out)
+{
+	int riprel, len = arch_insn_len(code, n, &riprel);
+	taddr_t back;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 0)
+		return len;
+	out->insn_len = (unsigned)len;
+	if (code[0] == 0xe9 || code[0] == 0xeb) {
+		int32_t rel;
+		if (code[0] == 0xe9)
+			memcpy(&rel, code + 1, 4);
+		else
+			rel = (int8_t)code[1];
+		out->is_jump = 1;
+		out->jump_target = from + (taddr_t)len + (taddr_t)(int64_t)rel;
+		return 0;
+	}
+	memcpy(out->slot, code, (size_t)len);
+	if (riprel >= 0) {
+		int32_t disp;
+		int64_t target, ndisp;
+		memcpy(&disp, code + riprel, 4);
+		target = (int64_t)(from + (taddr_t)len) + disp;
+		ndisp = target - (int64_t)(slot_addr + (taddr_t)len);
+		if (ndisp != (int32_t)ndisp)
+			return -ERANGE;
+		disp = (int32_t)ndisp;
+		memcpy(out->slot + riprel, &disp, 4);
+	}
+	/* jmp *0(%rip); .quad back */
+	back = from + (taddr_t)len;
+	out->slot[len] = 0xff;
+	out->slot[len + 1] = 0x25;
+	memset(out->slot + len + 2, 0, 4);
+	memcpy(out->slot + len + 6, &back, 8);
+	out->slot_len = (unsigned)len + 14;
+	return 0;
+}

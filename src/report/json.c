@@ -1,0 +1,361 @@
+/*
+ * json: the leak check result as one JSON document, for tools.
+ *
+ * Every loss record of every kind is written, shown or not, suppressed or
+ * not, in the text report's order (so "record" matches "loss record N of
+ * M" there).  Strings are escaped per RFC 8259; bytes that are not valid
+ * UTF-8 become U+FFFD, so the file is always valid JSON whatever the
+ * tracee's symbol names and paths contain.
+ *
+ * Schema (copied into man/leakcheck.1):
+ *
+ *   {
+ *     "tool": "leakcheck",
+ *     "version": STRING,            leakcheck's version
+ *     "pid": NUMBER,                the process the report is about
+ *     "command": STRING | null,     its command line
+ *     "classified": BOOL,           false: no scan was possible (the
+ *                                   process was killed by SIGKILL); the
+ *                                   summary kinds are then all 0,
+ *                                   "unclassified" holds the live blocks
+ *                                   and "loss_records" is empty
+ *     "note": STRING | null,        extra remark printed before the summary
+ *     "errors": NUMBER,             as in ERROR SUMMARY: loss records of the
+ *                                   --errors-for-leak-kinds kinds, not
+ *                                   suppressed; 0 unless --leak-check=full
+ *     "summary": {                  each block counted once, by its kind
+ *       "definitely_lost": {"bytes": NUMBER, "blocks": NUMBER},
+ *       "indirectly_lost": {"bytes": NUMBER, "blocks": NUMBER},
+ *       "possibly_lost":   {"bytes": NUMBER, "blocks": NUMBER},
+ *       "still_reachable": {"bytes": NUMBER, "blocks": NUMBER},
+ *       "suppressed":      {"bytes": NUMBER, "blocks": NUMBER},
+ *       "unclassified":    {"bytes": NUMBER, "blocks": NUMBER},
+ *       "reachable_via_heuristic": {  valgrind's "of which reachable
+ *                                   via heuristic": blocks of any kind
+ *                                   the scan reached only through an
+ *                                   interior pointer this heuristic took
+ *         "stdstring":           {"bytes": NUMBER, "blocks": NUMBER},
+ *         "length64":            {"bytes": NUMBER, "blocks": NUMBER},
+ *         "newarray":            {"bytes": NUMBER, "blocks": NUMBER},
+ *         "multipleinheritance": {"bytes": NUMBER, "blocks": NUMBER}
+ *       }
+ *     },
+ *     "heap": {                     the HEAP SUMMARY numbers
+ *       "in_use_bytes": NUMBER, "in_use_blocks": NUMBER,
+ *       "total_allocs": NUMBER, "total_frees": NUMBER,
+ *       "total_bytes": NUMBER
+ *     },
+ *     "loss_records": [             sorted as the text report: total bytes
+ *       {                           ascending, then kind, then blocks
+ *         "record": NUMBER,         1-based, as "loss record N of M"
+ *         "kind": "definite" | "indirect" | "possible" | "reachable",
+ *         "bytes": NUMBER,          direct bytes of the record's blocks
+ *         "blocks": NUMBER,
+ *         "indirect_bytes": NUMBER, definite/possible: bytes of the blocks
+ *         "indirect_blocks": NUMBER,  they leak (also in their own
+ *                                   "indirect" records); else 0
+ *         "suppressed": BOOL,
+ *         "pre_attach": BOOL,       blocks found at attach, with no stack
+ *         "frames": [               allocation stack, innermost first; at
+ *           {                       most --num-callers addresses, each
+ *                                   expanded into its inline chain
+ *             "address": STRING,    "0x..." hex; frame 0 is the allocator
+ *                                   entry, the others return addresses
+ *             "function": STRING | null,
+ *             "file": STRING | null,  source path as in the debug info
+ *             "line": NUMBER | null,
+ *             "module": STRING | null,  path of the ELF object
+ *             "inlined": BOOL       true: inlined into the next frame,
+ *                                   which has the same address
+ *           }
+ *         ]
+ *       }
+ *     ]
+ *   }
+ *
+ * Numbers are unsigned integers.  Members may be added in later versions;
+ * readers should ignore members they do not know.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "leakcheck/report.h"
+#include "leakcheck/depot.h"
+#include "leakcheck/heap.h"
+#include "leakcheck/sym.h"
+#include "leakcheck/util.h"
+
+#ifndef LEAKCHECK_VERSION
+#define LEAKCHECK_VERSION "unknown"
+#endif
+
+/* Inline depth written per PC. */
+#define MAX_INLINE 32
+
+/* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	uint32_t cp, min;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	/* a NUL is not a continuation byte: we never read past the end */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* S as a JSON string, or null. */
+static void
+put_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (*p) {
+		size_t n;
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20) {
+				fprintf(f, "\\u%04x", *p);
+				break;
+			}
+			n = utf8_len(p);
+			if (n == 0) {
+				fputs("\\ufffd", f);
+				break;
+			}
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+	fputc('"', f);
+}
+
+static void
+put_count(FILE *f, const char *name, uint64_t bytes, uint64_t blocks,
+	  const char *sep)
+{
+	fprintf(f, "    \"%s\": {\"bytes\": %llu, \"blocks\": %llu}%s\n", name,
+		(unsigned long long)bytes, (unsigned long long)blocks, sep);
+}
+
+static void
+put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
+{
+	fprintf(f, "        {\"address\": \"0x%llx\", \"function\": ",
+		(unsigned long long)pc);
+	put_str(f, fr->func);
+	fputs(", \"file\": ", f);
+	put_str(f, fr->file);
+	if (fr->line > 0)
+		fprintf(f, ", \"line\": %d", fr->line);
+	else
+		fputs(", \"line\": null", f);
+	fputs(", \"module\": ", f);
+	put_str(f, fr->module);
+	fprintf(f, ", \"inlined\": %s}%s\n", fr->inlined ? "true" : "false",
+		last ? "" : ",");
+}
+
+static void
+put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
+{
+	const taddr_t *pcs = NULL;
+	unsigned n = 0;
+
+	if (rc->depot)
+		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
+	if (!pcs)
+		n = 0;
+	if (rc->num_callers && rc->num_callers < n)
+		n = rc->num_callers;
+	if (n == 0) {
+		fputs("      \"frames\": []\n", f);
+		return;
+	}
+	fputs("      \"frames\": [\n", f);
+	for (unsigned i = 0; i < n; i++) {
+		struct sym_frame fr[MAX_INLINE];
+		int nf = 0;
+		if (rc->sym)
+			nf =
+			    rc->sym(rc->sym_ctx, pcs[i], i > 0, fr, MAX_INLINE);
+		if (nf <= 0) {
+			memset(fr, 0, sizeof(fr[0]));
+			nf = 1;
+		}
+		if (nf > MAX_INLINE)
+			nf = MAX_INLINE;
+		for (int j = 0; j < nf; j++)
+			put_frame(f, pcs[i], &fr[j], i == n - 1 && j == nf - 1);
+	}
+	fputs("      ]\n", f);
+}
+
+static void
+put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
+	   size_t i, int last)
+{
+	fputs("    {\n", f);
+	fprintf(f, "      \"record\": %zu,\n", i + 1);
+	fprintf(f, "      \"kind\": \"%s\",\n", leak_kind_name(r->kind));
+	fprintf(f, "      \"bytes\": %llu,\n", (unsigned long long)r->bytes);
+	fprintf(f, "      \"blocks\": %llu,\n", (unsigned long long)r->blocks);
+	fprintf(f, "      \"indirect_bytes\": %llu,\n",
+		(unsigned long long)r->indirect_bytes);
+	fprintf(f, "      \"indirect_blocks\": %llu,\n",
+		(unsigned long long)r->indirect_blocks);
+	fprintf(f, "      \"suppressed\": %s,\n",
+		r->suppressed ? "true" : "false");
+	fprintf(f, "      \"pre_attach\": %s,\n",
+		(r->flags & HB_PRE_ATTACH) ? "true" : "false");
+	put_frames(f, rc, r);
+	fprintf(f, "    }%s\n", last ? "" : ",");
+}
+
+static void
+put_json(FILE *f, const struct report_ctx *rc, const char *command,
+	 const struct loss_record *recs, size_t nrec,
+	 const struct leak_summary *sum)
+{
+	static const char *const keys[LEAK_NKINDS] = {
+	    "definitely_lost", "indirectly_lost", "possibly_lost",
+	    "still_reachable"};
+	static const char *const heur[REPORT_NHEURISTICS] = {
+	    [SCAN_HEUR_NONE] = "none",
+	    [SCAN_HEUR_STDSTRING] = "stdstring",
+	    [SCAN_HEUR_LENGTH64] = "length64",
+	    [SCAN_HEUR_NEWARRAY] = "newarray",
+	    [SCAN_HEUR_MULTIPLEINHERITANCE] = "multipleinheritance",
+	};
+	struct leak_summary z;
+
+	/* unclassified blocks have no kind: whatever SUM and RECS say about
+	 * kinds is not to be written */
+	if (!sum->classified) {
+		memset(&z, 0, sizeof(z));
+		z.suppressed_bytes = sum->suppressed_bytes;
+		z.suppressed_blocks = sum->suppressed_blocks;
+		z.unclassified_bytes = sum->unclassified_bytes;
+		z.unclassified_blocks = sum->unclassified_blocks;
+		sum = &z;
+		nrec = 0;
+	}
+
+	fputs("{\n  \"tool\": \"leakcheck\",\n  \"version\": ", f);
+	put_str(f, LEAKCHECK_VERSION);
+	fprintf(f, ",\n  \"pid\": %d,\n  \"command\": ", (int)rc->pid);
+	put_str(f, command);
+	fprintf(f, ",\n  \"classified\": %s,\n  \"note\": ",
+		sum->classified ? "true" : "false");
+	put_str(f, rc->note);
+	fprintf(f, ",\n  \"errors\": %zu,\n",
+		report_error_count(rc, recs, nrec));
+
+	fputs("  \"summary\": {\n", f);
+	for (int k = 0; k < LEAK_NKINDS; k++)
+		put_count(f, keys[k], sum->bytes[k], sum->blocks[k], ",");
+	put_count(f, "suppressed", sum->suppressed_bytes,
+		  sum->suppressed_blocks, ",");
+	put_count(f, "unclassified", sum->unclassified_bytes,
+		  sum->unclassified_blocks, ",");
+	fputs("    \"reachable_via_heuristic\": {\n", f);
+	for (int h = 1; h < REPORT_NHEURISTICS; h++)
+		fprintf(f,
+			"      \"%s\": {\"bytes\": %llu, \"blocks\": %llu}%s\n",
+			heur[h], (unsigned long long)sum->heuristic_bytes[h],
+			(unsigned long long)sum->heuristic_blocks[h],
+			h == REPORT_NHEURISTICS - 1 ? "" : ",");
+	fputs("    }\n  },\n", f);
+
+	fprintf(f,
+		"  \"heap\": {\"in_use_bytes\": %llu, \"in_use_blocks\": %llu, "
+		"\"total_allocs\": %llu, \"total_frees\": %llu, "
+		"\"total_bytes\": %llu},\n",
+		(unsigned long long)rc->in_use_bytes,
+		(unsigned long long)rc->in_use_blocks,
+		(unsigned long long)rc->total_allocs,
+		(unsigned long long)rc->total_frees,
+		(unsigned long long)rc->total_bytes);
+
+	if (nrec == 0) {
+		fputs("  \"loss_records\": []\n}\n", f);
+		return;
+	}
+	fputs("  \"loss_records\": [\n", f);
+	for (size_t i = 0; i < nrec; i++)
+		put_record(f, rc, &recs[i], i, i == nrec - 1);
+	fputs("  ]\n}\n", f);
+}
+
+int
+report_json(const struct report_ctx *rc, const char *path, const char *command,
+	    const struct loss_record *recs, size_t nrec,
+	    const struct leak_summary *sum)
+{
+	FILE *f = fopen(path, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	errno = 0;
+	put_json(f, rc, command, recs, nrec, sum);
+	if (fflush(f) != 0 || ferror(f))
+		ret = errno ? -errno : -EIO;
+	if (fclose(f) != 0 && !ret)
+		ret = -errno;
+	return ret;
+}

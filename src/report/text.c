@@ -1,0 +1,378 @@
+/*
+ * text: the report in memcheck's words and layout (valgrind 3.19), every
+ * line prefixed "==PID== ".
+ *
+ *   ==PID==
+ *   ==PID== HEAP SUMMARY:
+ *   ==PID==     in use at exit: B bytes in N blocks
+ *   ==PID==   total heap usage: N allocs, N frees, B bytes allocated
+ *   ==PID==
+ *   (--leak-check=full: each shown loss record, then a blank line)
+ *   ==PID== LEAK SUMMARY:
+ *   ...     five lines (with the "of which reachable via heuristic"
+ *           lines when a heuristic was needed), then memcheck's hints
+ *   ==PID==
+ *   ==PID== ERROR SUMMARY: N errors from N contexts (suppressed: N from N)
+ *
+ * No blocks at all: "All heap blocks were freed -- no leaks are possible"
+ * replaces the LEAK SUMMARY.  --leak-check=no: memcheck's "For a detailed
+ * leak analysis, rerun with: --leak-check=full" does.  Errors are loss
+ * records of the error kinds, counted with --leak-check=full only (see
+ * report_error_count), as memcheck counts them.
+ *
+ * Numbers carry thousands separators, as memcheck's %'lu does.  Loss
+ * record numbers count every record, shown or not, as memcheck does.
+ *
+ * Stacks: frame 0 of a depot stack is the allocator's entry point, the
+ * others are return addresses.  Each PC can expand into several lines
+ * (inlined calls share the PC).  As memcheck does without
+ * --show-below-main, a stack stops after "main", and a frame below main
+ * (__libc_start_main, ...) is printed as "(below main)" and ends it.
+ * At most rc->num_callers PCs are printed (0: no limit).
+ *
+ * Differences from memcheck, on purpose: no "For lists of detected and
+ * suppressed errors, rerun with: -s" (leakcheck has no -s); a process
+ * killed by SIGKILL gets a "no scan was possible" line instead of the
+ * LEAK SUMMARY; a record without a stack says so in one line.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "leakcheck/report.h"
+#include "leakcheck/depot.h"
+#include "leakcheck/heap.h"
+#include "leakcheck/sym.h"
+#include "leakcheck/util.h"
+
+/* Inline depth we print per PC; deeper chains are cut (innermost kept). */
+#define MAX_INLINE 32
+
+static void __attribute__((format(printf, 2, 3)))
+emit(const struct report_ctx *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(rc->out, "==%d== ", (int)rc->pid);
+	vfprintf(rc->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', rc->out);
+}
+
+static void
+blank(const struct report_ctx *rc)
+{
+	fprintf(rc->out, "==%d== \n", (int)rc->pid);
+}
+
+/* Print TEXT, one prefixed line per line of it. */
+static void
+emit_lines(const struct report_ctx *rc, const char *text)
+{
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+		emit(rc, "%.*s", (int)len, text);
+		text += len;
+		if (*text == '\n')
+			text++;
+	}
+}
+
+enum fn_kind {
+	FN_NORMAL, /* any function */
+	FN_MAIN,   /* "main": the stack ends after it */
+	FN_BELOW,  /* libc's caller of main: printed as "(below main)", ends */
+};
+
+/* memcheck's VG_(get_fnname_kind), with glibc 2.34+'s names. */
+static enum fn_kind
+fn_kind(const char *name)
+{
+	static const char *const below[] = {
+	    "__libc_start_main", "__libc_start_main_impl",
+	    "__libc_start_call_main", "generic_start_main"};
+	if (!name)
+		return FN_NORMAL;
+	if (!strcmp(name, "main"))
+		return FN_MAIN;
+	for (size_t i = 0; i < ARRAY_SIZE(below); i++)
+		if (!strcmp(name, below[i]))
+			return FN_BELOW;
+	return FN_NORMAL;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* Symbolize PC into OUT[0..MAX_INLINE); never fewer than one frame. */
+static int
+lookup(const struct report_ctx *rc, taddr_t pc, int is_return,
+       struct sym_frame *out)
+{
+	int n = 0;
+	if (rc->sym)
+		n = rc->sym(rc->sym_ctx, pc, is_return, out, MAX_INLINE);
+	if (n <= 0) {
+		memset(out, 0, sizeof(*out));
+		n = 1;
+	}
+	if (n > MAX_INLINE)
+		n = MAX_INLINE;
+	return n;
+}
+
+/* "   at 0xPC: func (file:line)", memcheck's VG_(describe_IP) forms. */
+static void
+print_frame(const struct report_ctx *rc, const char *verb, taddr_t pc,
+	    const struct sym_frame *f, const char *fname)
+{
+	const char *fn = fname ? fname : f->func ? f->func : "???";
+	if (f->file && f->line > 0)
+		emit(rc, "   %s 0x%llX: %s (%s:%d)", verb,
+		     (unsigned long long)pc, fn, base_name(f->file), f->line);
+	else if (f->module)
+		emit(rc, "   %s 0x%llX: %s (in %s)", verb,
+		     (unsigned long long)pc, fn, f->module);
+	else
+		emit(rc, "   %s 0x%llX: %s", verb, (unsigned long long)pc, fn);
+}
+
+static void
+print_stack(const struct report_ctx *rc, const struct loss_record *r)
+{
+	const taddr_t *pcs = NULL;
+	unsigned n = 0, limit;
+	int first = 1;
+
+	if (rc->depot)
+		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
+	if (!pcs || n == 0) {
+		if (r->flags & HB_PRE_ATTACH)
+			emit(rc, "   (no stack: allocated before leakcheck "
+				 "attached)");
+		else
+			emit(rc, "   (no stack recorded)");
+		return;
+	}
+	limit = rc->num_callers && rc->num_callers < n ? rc->num_callers : n;
+	for (unsigned i = 0; i < limit; i++) {
+		struct sym_frame fr[MAX_INLINE];
+		int nf = lookup(rc, pcs[i], i > 0, fr);
+		/* the real (outermost) function decides, as memcheck's
+		 * get_fnname_kind_from_IP does */
+		enum fn_kind k = fn_kind(fr[nf - 1].func);
+		for (int j = 0; j < nf; j++) {
+			const char *fname = NULL;
+			if (j == nf - 1 && k == FN_BELOW)
+				fname = "(below main)";
+			print_frame(rc, first ? "at" : "by", pcs[i], &fr[j],
+				    fname);
+			first = 0;
+		}
+		if (k != FN_NORMAL)
+			break;
+	}
+}
+
+static int
+record_shown(const struct report_ctx *rc, const struct loss_record *r)
+{
+	return rc->mode == LEAK_CHECK_FULL && !r->suppressed && r->blocks > 0 &&
+	       (rc->show_kinds & (1u << r->kind));
+}
+
+static void
+print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
+	     size_t nrec)
+{
+	char total[32], direct[32], indirect[32], blocks[32], num[32], of[32];
+
+	fmt_thousands(blocks, r->blocks);
+	fmt_thousands(num, i + 1);
+	fmt_thousands(of, nrec);
+	if (r->indirect_bytes > 0)
+		emit(rc,
+		     "%s (%s direct, %s indirect) bytes in %s blocks are %s "
+		     "in loss record %s of %s",
+		     fmt_thousands(total, r->bytes + r->indirect_bytes),
+		     fmt_thousands(direct, r->bytes),
+		     fmt_thousands(indirect, r->indirect_bytes), blocks,
+		     leak_kind_phrase(r->kind), num, of);
+	else
+		emit(rc, "%s bytes in %s blocks are %s in loss record %s of %s",
+		     fmt_thousands(direct, r->bytes), blocks,
+		     leak_kind_phrase(r->kind), num, of);
+	print_stack(rc, r);
+	blank(rc);
+}
+
+static void
+print_summary_line(const struct report_ctx *rc, const char *what,
+		   uint64_t bytes, uint64_t blocks)
+{
+	char b[32], n[32];
+	emit(rc, "%18s: %s bytes in %s blocks", what, fmt_thousands(b, bytes),
+	     fmt_thousands(n, blocks));
+}
+
+/* memcheck's "of which reachable via heuristic" lines, after "still
+ * reachable", only when some block needed a heuristic. */
+static void
+print_heuristics(const struct report_ctx *rc, const struct leak_summary *sum)
+{
+	static const char *const names[REPORT_NHEURISTICS] = {
+	    [SCAN_HEUR_NONE] = "none",
+	    [SCAN_HEUR_STDSTRING] = "stdstring",
+	    [SCAN_HEUR_LENGTH64] = "length64",
+	    [SCAN_HEUR_NEWARRAY] = "newarray",
+	    [SCAN_HEUR_MULTIPLEINHERITANCE] = "multipleinheritance",
+	};
+	char b[32], n[32];
+	int any = 0;
+
+	for (int h = 0; h < REPORT_NHEURISTICS; h++)
+		any |= sum->heuristic_blocks[h] > 0;
+	if (!any)
+		return;
+	emit(rc, "%22sof which reachable via heuristic:", "");
+	for (int h = 0; h < REPORT_NHEURISTICS; h++)
+		if (sum->heuristic_blocks[h] > 0)
+			emit(rc, "%24s%-19s: %s bytes in %s blocks", "",
+			     names[h] ? names[h] : "unknown",
+			     fmt_thousands(b, sum->heuristic_bytes[h]),
+			     fmt_thousands(n, sum->heuristic_blocks[h]));
+}
+
+static void
+print_leak_summary(const struct report_ctx *rc, const struct leak_summary *sum)
+{
+	uint64_t lost_blocks = 0;
+
+	emit(rc, "LEAK SUMMARY:");
+	for (int k = 0; k < LEAK_NKINDS; k++) {
+		print_summary_line(rc, leak_kind_phrase(k), sum->bytes[k],
+				   sum->blocks[k]);
+		lost_blocks += sum->blocks[k];
+	}
+	print_heuristics(rc, sum);
+	print_summary_line(rc, "suppressed", sum->suppressed_bytes,
+			   sum->suppressed_blocks);
+	if (rc->mode != LEAK_CHECK_FULL && lost_blocks > 0)
+		emit(rc, "Rerun with --leak-check=full to see details of "
+			 "leaked memory");
+	if (rc->mode == LEAK_CHECK_FULL && sum->blocks[LEAK_REACHABLE] > 0 &&
+	    !(rc->show_kinds & (1u << LEAK_REACHABLE))) {
+		emit(rc,
+		     "Reachable blocks (those to which a pointer was found) "
+		     "are not shown.");
+		emit(rc, "To see them, rerun with: --leak-check=full "
+			 "--show-leak-kinds=all");
+	}
+}
+
+/* Instead of the leak report when the scan was impossible, in any mode. */
+static void
+print_unclassified(const struct report_ctx *rc, const struct leak_summary *sum)
+{
+	char b[32], n[32];
+
+	if (rc->note)
+		emit_lines(rc, rc->note);
+	emit(rc,
+	     "no scan was possible: the process was killed by SIGKILL; "
+	     "%s bytes in %s blocks were live, not classified",
+	     fmt_thousands(b, sum->unclassified_bytes),
+	     fmt_thousands(n, sum->unclassified_blocks));
+	blank(rc);
+}
+
+static void
+print_leaks(const struct report_ctx *rc, const struct loss_record *recs,
+	    size_t nrec, const struct leak_summary *sum)
+{
+	uint64_t blocks = sum->suppressed_blocks;
+
+	for (int k = 0; k < LEAK_NKINDS; k++)
+		blocks += sum->blocks[k];
+	if (blocks == 0) {
+		if (rc->note)
+			emit_lines(rc, rc->note);
+		emit(rc, "All heap blocks were freed -- no leaks are possible");
+		blank(rc);
+		return;
+	}
+	for (size_t i = 0; i < nrec; i++)
+		if (record_shown(rc, &recs[i]))
+			print_record(rc, &recs[i], i, nrec);
+	if (rc->note)
+		emit_lines(rc, rc->note);
+	print_leak_summary(rc, sum);
+	blank(rc);
+}
+
+void
+report_text(const struct report_ctx *rc, const struct loss_record *recs,
+	    size_t nrec, const struct leak_summary *sum)
+{
+	char a[32], b[32], c[32], d[32];
+	size_t errors, suppressed = 0;
+
+	/* records of blocks that were never classified mean nothing */
+	if (!sum->classified)
+		nrec = 0;
+	blank(rc);
+	emit(rc, "HEAP SUMMARY:");
+	emit(rc, "    in use at exit: %s bytes in %s blocks",
+	     fmt_thousands(a, rc->in_use_bytes),
+	     fmt_thousands(b, rc->in_use_blocks));
+	emit(rc, "  total heap usage: %s allocs, %s frees, %s bytes allocated",
+	     fmt_thousands(a, rc->total_allocs),
+	     fmt_thousands(b, rc->total_frees),
+	     fmt_thousands(c, rc->total_bytes));
+	blank(rc);
+
+	if (!sum->classified) {
+		print_unclassified(rc, sum);
+	} else if (rc->mode == LEAK_CHECK_NO) {
+		if (rc->note)
+			emit_lines(rc, rc->note);
+		emit(rc, "For a detailed leak analysis, rerun with: "
+			 "--leak-check=full");
+		blank(rc);
+	} else {
+		print_leaks(rc, recs, nrec, sum);
+	}
+
+	errors = report_error_count(rc, recs, nrec);
+	if (rc->mode == LEAK_CHECK_FULL)
+		for (size_t i = 0; i < nrec; i++)
+			if (recs[i].suppressed &&
+			    (rc->error_kinds & (1u << recs[i].kind)))
+				suppressed++;
+	emit(rc,
+	     "ERROR SUMMARY: %s errors from %s contexts (suppressed: %s "
+	     "from %s)",
+	     fmt_thousands(a, errors), fmt_thousands(b, errors),
+	     fmt_thousands(c, suppressed), fmt_thousands(d, suppressed));
+	fflush(rc->out);
+}
+
+size_t
+report_error_count(const struct report_ctx *rc, const struct loss_record *recs,
+		   size_t nrec)
+{
+	size_t n = 0;
+
+	/* memcheck counts no leak errors with --leak-check=summary: "you can
+	 * get high error counts with few or no error messages" */
+	if (rc->mode != LEAK_CHECK_FULL)
+		return 0;
+	for (size_t i = 0; i < nrec; i++)
+		if (!recs[i].suppressed && recs[i].blocks > 0 &&
+		    (rc->error_kinds & (1u << recs[i].kind)))
+			n++;
+	return n;
+}

@@ -1,0 +1,171 @@
+/*
+ * hooks: what each allocator entry point means.  Runs at the entry trap
+ * (arguments in registers, stack captured, return address replaced by
+ * the trampoline) and at the return trap (result in the return register).
+ *
+ * Invariants: only the outermost allocator call of a thread is recorded
+ * (realloc(NULL, n) calling malloc, operator new calling malloc): a trap
+ * while the thread has a pending call is stepped over.  Pending calls
+ * whose stack slot lies below the current sp were skipped by longjmp or
+ * an unwinding exception and are dropped.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "internal.h"
+#include "leakcheck/options.h"
+#include "leakcheck/util.h"
+
+struct tracer_stats g_stats;
+
+static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
+			 uint32_t stack_id)
+{
+	struct heap_block b = {.addr = addr, .size = size, .stack_id = stack_id};
+	if (!addr)
+		return;
+	heap_table_insert(&p->heap, &b);
+	g_stats.allocs++;
+}
+
+static void record_free(struct proc *p, taddr_t addr)
+{
+	if (!addr)
+		return;
+	if (heap_table_remove(&p->heap, addr, NULL))
+		g_stats.frees++;
+	else
+		g_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
+}
+
+void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
+{
+	struct proc *p = t->proc;
+	taddr_t pcs[STACK_MAX_FRAMES], ret_addr, tramp;
+	struct pending *pd;
+	int n;
+
+	g_stats.entry_traps++;
+	ARCH_PC(regs) = b->addr;
+	t->last_sp = ARCH_SP(regs);
+	switch (b->kind) {
+	case HOOK_DL_DEBUG:
+		modules_update(p, t->tid);
+		return;
+	case HOOK_EXIT:
+		t->exit_regs = *regs;
+		t->have_exit_regs = 1;
+		return;
+	case HOOK_FREE:
+		if (t->npend) {
+			g_stats.nested++;
+			return;
+		}
+		record_free(p, arch_arg(regs, 0));
+		return;
+	default:
+		break;
+	}
+	/* an allocating call */
+	while (t->npend && t->pend[t->npend - 1].slot < ARCH_SP(regs))
+		t->npend--; /* skipped by longjmp */
+	if (t->npend) {
+		g_stats.nested++;
+		return;
+	}
+	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
+	    (long)sizeof(ret_addr))
+		return;
+	/* unwind before the return address is replaced */
+	n = p->unw ? unwind_stack(p->unw, t->tid, regs, pcs,
+				  (int)opt.num_callers)
+		   : 0;
+	if (n < 1) {
+		pcs[0] = b->addr;
+		n = 1;
+	}
+	tramp = p->page;
+	if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
+		return;
+	t->pend = xgrow(t->pend, &t->pend_cap, t->npend + 1, sizeof(*t->pend));
+	pd = &t->pend[t->npend++];
+	pd->slot = ARCH_SP(regs);
+	pd->orig_ret = ret_addr;
+	pd->a0 = arch_arg(regs, 0);
+	pd->a1 = arch_arg(regs, 1);
+	pd->a2 = arch_arg(regs, 2);
+	pd->kind = b->kind;
+	pd->stack_id = stack_depot_intern(&g_depot, pcs, (unsigned)n);
+}
+
+/* The trampoline trapped: the call on top of T's pending stack returned. */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
+int hook_return_ok(struct thread *t, arch_regs_t *regs)
+{
+	struct proc *p = t->proc;
+	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);
+	taddr_t res = ARCH_RETVAL(regs);
+	struct pending pd;
+
+	g_stats.return_traps++;
+	while (t->npend && t->pend[t->npend - 1].slot < slot)
+		t->npend--;
+	if (!t->npend || t->pend[t->npend - 1].slot != slot)
+		return -ENOENT;
+	pd = t->pend[--t->npend];
+	ARCH_PC(regs) = pd.orig_ret;
+	switch (pd.kind) {
+	case HOOK_MALLOC:
+		record_alloc(p, res, pd.a0, pd.stack_id);
+		break;
+	case HOOK_CALLOC:
+		record_alloc(p, res, pd.a0 * pd.a1, pd.stack_id);
+		break;
+	case HOOK_REALLOC:
+	case HOOK_REALLOCARRAY: {
+		uint64_t size = pd.kind == HOOK_REALLOC ? pd.a1 : pd.a1 * pd.a2;
+		if (res) {
+			if (pd.a0)
+				record_free(p, pd.a0);
+			record_alloc(p, res, size, pd.stack_id);
+		} else if (!size && pd.a0) {
+			record_free(p, pd.a0); /* realloc(p, 0) frees */
+		}
+		break;
+	}
+	case HOOK_POSIX_MEMALIGN:
+		if (res == 0) {
+			taddr_t ptr;
+			if (mem_read(p->pid, pd.a0, &ptr, sizeof(ptr)) ==
+			    (long)sizeof(ptr))
+				record_alloc(p, ptr, pd.a2, pd.stack_id);
+		}
+		break;
+	case HOOK_MEMALIGN:
+		record_alloc(p, res, pd.a1, pd.stack_id);
+		break;
+	case HOOK_VALLOC:
+		record_alloc(p, res, pd.a0, pd.stack_id);
+		break;
+	case HOOK_PVALLOC:
+		record_alloc(p, res, (pd.a0 + 4095) & ~(uint64_t)4095,
+			     pd.stack_id);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void hook_return(struct thread *t, arch_regs_t *regs)
+{
+	if (hook_return_ok(t, regs))
+		error("thread %d returned through the trampoline with no "
+		      "pending call at sp %#llx",
+		      t->tid, (unsigned long long)ARCH_SP(regs));
+}
+
+void hooks_init(void)
+{
+}

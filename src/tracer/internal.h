@@ -1,0 +1,164 @@
+/*
+ * Private to src/tracer/: processes, threads, breakpoints and the
+ * functions the tracer's files share.
+ */
+#ifndef LEAKCHECK_TRACER_INTERNAL_H
+#define LEAKCHECK_TRACER_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch_defs.h"
+#include "leakcheck/arch.h"
+#include "leakcheck/depot.h"
+#include "leakcheck/heap.h"
+#include "leakcheck/types.h"
+#include "leakcheck/unwind.h"
+
+/* What an entry point does; the handler table in hooks.c. */
+enum hook_kind {
+	HOOK_MALLOC,         /* malloc(size) */
+	HOOK_CALLOC,         /* calloc(n, size) */
+	HOOK_REALLOC,        /* realloc(p, size) */
+	HOOK_REALLOCARRAY,   /* reallocarray(p, n, size) */
+	HOOK_FREE,           /* free(p) */
+	HOOK_POSIX_MEMALIGN, /* posix_memalign(&p, align, size) */
+	HOOK_MEMALIGN,       /* memalign/aligned_alloc(align, size) */
+	HOOK_VALLOC,         /* valloc(size) */
+	HOOK_PVALLOC,        /* pvalloc(size): rounded up to pages */
+	HOOK_EXIT,           /* exit(): remember sp and registers for the scan */
+	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
+	HOOK_NKINDS
+};
+
+/* A breakpoint: an int3 at ADDR whose displaced instruction runs in the
+ * out-of-line slot at SLOT (or, for a jump, is emulated). */
+struct bp {
+	taddr_t addr;
+	uint8_t orig;       /* the byte the int3 replaced */
+	uint8_t kind;       /* enum hook_kind */
+	uint8_t is_jump;
+	taddr_t resume;     /* where to continue: slot or jump target */
+	const char *name;   /* symbol, for messages */
+};
+
+/* An allocator call whose return we wait for (return address replaced). */
+struct pending {
+	taddr_t slot;     /* stack address of the replaced return address */
+	taddr_t orig_ret; /* the real return address */
+	uint64_t a0, a1, a2;
+	uint32_t stack_id;
+	uint8_t kind;
+};
+
+enum thread_state {
+	TS_RUNNING,   /* resumed, or stopped and about to be */
+	TS_NEW,       /* created, first stop not seen yet */
+	TS_EXITING,   /* held at PTRACE_EVENT_EXIT */
+};
+
+struct thread {
+	pid_t tid;
+	struct proc *proc;
+	enum thread_state state;
+	int in_alloc;           /* recorded allocator calls in progress */
+	struct pending *pend;   /* stack of pending returns */
+	size_t npend, pend_cap;
+	taddr_t last_sp;        /* sp at the last trap we saw */
+	int have_exit_regs;     /* entered exit(): regs below */
+	arch_regs_t exit_regs;
+	int stopped_for_scan;   /* interrupted by the scan, resume after */
+	int pend_exit;          /* that stop was its PTRACE_EVENT_EXIT */
+	struct thread *next;    /* in the global hash chain */
+};
+
+enum proc_flags {
+	PROC_MAIN = 1 << 0,      /* the program we launched */
+	PROC_TRACING = 1 << 1,   /* breakpoints in place, tracking */
+	PROC_REPORTED = 1 << 2,  /* the leak report is done */
+	PROC_VFORK_CHILD = 1 << 3,
+};
+
+struct proc {
+	pid_t pid;
+	unsigned flags;
+	int memfd;                /* /proc/PID/mem, for writing code */
+	struct heap_table heap;
+	struct unwinder *unw;
+	struct bp *bps;
+	size_t nbps, bps_cap;
+	taddr_t page;             /* injected page: trampoline and slots */
+	unsigned nslots;
+	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
+	taddr_t ldso_base;
+	uint64_t bound;           /* mask of hook kinds already bound */
+	char *seen_modules;       /* "\n"-joined paths already processed */
+	char *maps_text;          /* /proc/PID/maps at the last module change */
+	int nthreads;
+	int exit_code_status;     /* wait status at exit, from GETEVENTMSG */
+	struct proc *next;
+	char *command;            /* for reports */
+};
+
+/* Global tracer state. */
+extern struct stack_depot g_depot;
+
+/* mem.c */
+long mem_read(pid_t pid, taddr_t addr, void *buf, size_t len);
+int mem_write(pid_t pid, taddr_t addr, const void *buf, size_t len);
+int mem_write_code(struct proc *p, taddr_t addr, const void *buf, size_t len);
+long mem_read_force(struct proc *p, taddr_t addr, void *buf, size_t len);
+
+/* task.c */
+struct proc *proc_new(pid_t pid);
+void proc_free(struct proc *p);
+struct proc *proc_find(pid_t pid);
+struct thread *thread_new(struct proc *p, pid_t tid);
+struct thread *thread_find(pid_t tid);
+void thread_free(struct thread *t);
+struct proc *proc_list(void);
+struct thread *threads_of(struct proc *p, struct thread *after);
+char *read_file_text(const char *path);
+
+/* inject.c: run syscall NR in stopped thread TID; returns its result or
+ * -errno of the ptrace plumbing. */
+int inject_settle(struct proc *p, pid_t tid);
+long inject_syscall(struct proc *p, pid_t tid, long nr,
+		    const unsigned long long args[6]);
+
+/* modules.c */
+int modules_start(struct proc *p, pid_t tid);
+int modules_update(struct proc *p, pid_t tid);
+void proc_forget_image(struct proc *p);
+
+/* bp.c */
+int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
+	      const char *name);
+struct bp *bp_find(struct proc *p, taddr_t addr);
+void bp_remove_all(struct proc *p);
+void bp_restore_returns(struct proc *p);
+
+/* hooks.c */
+void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
+void hook_return(struct thread *t, arch_regs_t *regs);
+void hooks_init(void);
+
+/* exitscan.c */
+void proc_report(struct proc *p, struct thread *exiting, int killed);
+int tracer_total_errors(void);
+
+/* launch.c */
+void tracer_dispatch(pid_t tid, int status);
+
+/* bp.c */
+int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
+
+/* stats */
+struct tracer_stats {
+	uint64_t traps, entry_traps, return_traps, allocs, frees,
+		unknown_frees, nested, signals;
+	uint64_t ns_in_handlers;
+};
+extern struct tracer_stats g_stats;
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * modules: find the allocator entry points in the modules of a freshly
+ * exec'd image and in every module the dynamic linker maps later.
+ *
+ * After exec only ld.so and the executable are mapped.  For a dynamic
+ * executable we break on ld.so's _dl_debug_state, which it calls after
+ * each batch of libraries is mapped (start-up and every dlopen) and
+ * before their constructors run; there we walk r_debug's link_map list,
+ * which is the symbol search order, and bind each entry point name to the
+ * first module that defines it (the definition the linker binds).  A
+ * static executable has everything in its own .symtab: bound at exec.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "leakcheck/util.h"
+
+int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
+
+/* The entry points we break on: name, kind.  First definer wins. */
+static const struct hook_name {
+	const char *name;
+	enum hook_kind kind;
+} hook_names[] = {
+	{"malloc", HOOK_MALLOC},
+	{"calloc", HOOK_CALLOC},
+	{"realloc", HOOK_REALLOC},
+	{"reallocarray", HOOK_REALLOCARRAY},
+	{"free", HOOK_FREE},
+	{"cfree", HOOK_FREE},
+	{"posix_memalign", HOOK_POSIX_MEMALIGN},
+	{"aligned_alloc", HOOK_MEMALIGN},
+	{"memalign", HOOK_MEMALIGN},
+	{"valloc", HOOK_VALLOC},
+	{"pvalloc", HOOK_PVALLOC},
+	{"exit", HOOK_EXIT},
+};
+
+static void elf_init_once(void)
+{
+	static int done;
+	if (!done) {
+		elf_version(EV_CURRENT);
+		done = 1;
+	}
+}
+
+/* Calls CB for every defined function symbol of PATH; returns 0 or -errno.
+ * Also reports e_entry through *ENTRY if non-NULL. */
+typedef void (*sym_cb)(void *ctx, const char *name, taddr_t value);
+static int elf_for_each_func(const char *path, sym_cb cb, void *ctx,
+			     taddr_t *entry)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (fd < 0)
+		return -errno;
+	elf_init_once();
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || !gelf_getehdr(e, &eh)) {
+		if (e)
+			elf_end(e);
+		close(fd);
+		return -ENOEXEC;
+	}
+	if (entry)
+		*entry = eh.e_entry;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *name;
+			int type;
+			if (!gelf_getsym(data, (int)i, &s))
+				continue;
+			type = GELF_ST_TYPE(s.st_info);
+			if (s.st_shndx == SHN_UNDEF || !s.st_value ||
+			    (type != STT_FUNC && type != STT_GNU_IFUNC &&
+			     type != STT_OBJECT))
+				continue;
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			if (name && *name)
+				cb(ctx, name, s.st_value);
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return 0;
+}
+
+struct bind_ctx {
+	struct proc *p;
+	taddr_t bias;
+	const char *path;
+	/* found in this module: address per hook_names index */
+	taddr_t found[ARRAY_SIZE(hook_names)];
+	taddr_t dl_debug_state, r_debug;
+};
+
+static void bind_cb(void *vctx, const char *name, taddr_t value)
+{
+	struct bind_ctx *c = vctx;
+	/* versioned names in .symtab look like "malloc@@GLIBC_2.2.5" */
+	size_t len = strcspn(name, "@");
+
+	if (!strncmp(name, "_dl_debug_state", len) && len == 15)
+		c->dl_debug_state = c->bias + value;
+	else if (!strncmp(name, "_r_debug", len) && len == 8)
+		c->r_debug = c->bias + value;
+	for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++) {
+		if (strlen(hook_names[i].name) == len &&
+		    !strncmp(name, hook_names[i].name, len))
+			c->found[i] = c->bias + value;
+	}
+}
+
+/* Bind every entry point not bound yet that module PATH defines. */
+static void bind_module(struct proc *p, const char *path, taddr_t bias)
+{
+	struct bind_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.bias = bias;
+	c.path = path;
+	if (elf_for_each_func(path, bind_cb, &c, NULL))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++) {
+		int ret;
+		if (!c.found[i] || (p->bound & (1ull << i)))
+			continue;
+		ret = bp_insert(p, c.found[i], hook_names[i].kind,
+				hook_names[i].name);
+		if (ret)
+			warning("cannot break on %s in '%s': %s",
+				hook_names[i].name, path, strerror(-ret));
+		else
+			debug("pid %d: %s bound in %s", p->pid,
+			      hook_names[i].name, path);
+		p->bound |= 1ull << i;
+	}
+}
+
+static int read_auxv(pid_t pid, taddr_t *base, taddr_t *entry)
+{
+	char path[64];
+	Elf64_auxv_t av;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*base = *entry = 0;
+	while (read(fd, &av, sizeof(av)) == (ssize_t)sizeof(av) &&
+	       av.a_type != AT_NULL) {
+		if (av.a_type == AT_BASE)
+			*base = av.a_un.a_val;
+		else if (av.a_type == AT_ENTRY)
+			*entry = av.a_un.a_val;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Path of the file mapped at ADDR in P's maps, malloc'd, or NULL. */
+static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
+{
+	char path[64], *text, *line, *res = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	text = read_file_text(path);
+	if (!text)
+		return NULL;
+	for (line = text; *line;) {
+		char *nl = strchr(line, '\n');
+		unsigned long long s, e;
+		int off = 0;
+		if (nl)
+			*nl = 0;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) >=
+			    2 &&
+		    off > 0 && addr >= s && addr < e && line[off] == '/') {
+			res = xstrdup(line + off);
+			break;
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	/* lowest mapping of that file */
+	if (res && lowest) {
+		*lowest = (taddr_t)-1;
+		free(text);
+		text = read_file_text(path);
+		for (line = text; text && *line;) {
+			char *nl = strchr(line, '\n');
+			unsigned long long s, e;
+			int off = 0;
+			if (nl)
+				*nl = 0;
+			if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e,
+				   &off) >= 2 &&
+			    off > 0 && !strcmp(line + off, res) && s < *lowest)
+				*lowest = s;
+			if (!nl)
+				break;
+			line = nl + 1;
+		}
+	}
+	free(text);
+	return res;
+}
+
+static void capture_maps(struct proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	free(p->maps_text);
+	p->maps_text = read_file_text(path);
+}
+
+void proc_forget_image(struct proc *p)
+{
+	if (p->memfd >= 0)
+		close(p->memfd);
+	p->memfd = -1;
+	p->nbps = 0;
+	p->page = 0;
+	p->nslots = 0;
+	p->r_debug = 0;
+	p->ldso_base = 0;
+	p->bound = 0;
+	free(p->seen_modules);
+	p->seen_modules = NULL;
+	heap_table_release(&p->heap);
+	heap_table_init(&p->heap);
+	if (p->unw)
+		unwind_free(p->unw);
+	p->unw = unwind_new(p->pid);
+	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+		t->npend = 0;
+		t->in_alloc = 0;
+		t->have_exit_regs = 0;
+	}
+}
+
+int modules_start(struct proc *p, pid_t tid)
+{
+	taddr_t base = 0, entry = 0, exe_entry = 0, lowest = 0;
+	char exe[PATH_MAX];
+	char procexe[64];
+	ssize_t n;
+	int ret;
+
+	proc_forget_image(p);
+	if ((ret = inject_settle(p, tid)))
+		return ret;
+	if ((ret = read_auxv(p->pid, &base, &entry)))
+		return ret;
+	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", p->pid);
+	n = readlink(procexe, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = 0;
+
+	if (base) {
+		/* dynamic: break in ld.so, bind at each module change */
+		char *ldso = mapped_path_at(p, base, NULL);
+		struct bind_ctx c;
+		if (!ldso)
+			return -ENOENT;
+		memset(&c, 0, sizeof(c));
+		c.bias = base;
+		ret = elf_for_each_func(ldso, bind_cb, &c, NULL);
+		free(ldso);
+		if (ret)
+			return ret;
+		if (!c.dl_debug_state || !c.r_debug)
+			return -ENOSYS;
+		if ((ret = bp_ensure_page(p, tid, 0))) {
+			debug("pid %d: cannot map the out-of-line page: %s",
+			      p->pid, strerror(-ret));
+			return ret;
+		}
+		p->ldso_base = base;
+		p->r_debug = c.r_debug;
+		ret = bp_insert(p, c.dl_debug_state, HOOK_DL_DEBUG,
+				"_dl_debug_state");
+		if (ret)
+			return ret;
+	} else {
+		/* static: the executable has it all */
+		char *path;
+		taddr_t bias;
+		if (elf_for_each_func(exe, bind_cb, &(struct bind_ctx){0},
+				      &exe_entry))
+			return -ENOEXEC;
+		bias = entry - exe_entry;
+		path = mapped_path_at(p, entry, &lowest);
+		free(path);
+		/* rip-relative operands need the page within 2 GiB */
+		if ((ret = bp_ensure_page(p, tid,
+					  lowest > (1u << 24) ? lowest - (1u << 22)
+							      : 0)))
+			return ret;
+		bind_module(p, exe, bias);
+	}
+	capture_maps(p);
+	return 0;
+}
+
+static int seen(struct proc *p, const char *path)
+{
+	size_t len = strlen(path);
+	const char *s = p->seen_modules;
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t l = nl ? (size_t)(nl - s) : strlen(s);
+		if (l == len && !memcmp(s, path, len))
+			return 1;
+		s = nl ? nl + 1 : s + l;
+	}
+	return 0;
+}
+
+static void mark_seen(struct proc *p, const char *path)
+{
+	char *n = xasprintf("%s%s\n", p->seen_modules ? p->seen_modules : "",
+			    path);
+	free(p->seen_modules);
+	p->seen_modules = n;
+}
+
+int modules_update(struct proc *p, pid_t tid)
+{
+	struct {
+		int32_t version;
+		int32_t pad;
+		uint64_t map;
+		uint64_t brk;
+		int32_t state;
+	} rd;
+	taddr_t lm;
+	int guard = 0;
+
+	if (mem_read(p->pid, p->r_debug, &rd, sizeof(rd)) != (long)sizeof(rd))
+		return -EFAULT;
+	if (rd.state != 0 /* RT_CONSISTENT */)
+		return 0;
+	for (lm = rd.map; lm && guard < 10000; guard++) {
+		struct {
+			uint64_t addr, name, ld, next, prev;
+		} l;
+		char name[PATH_MAX];
+		long n;
+		if (mem_read(p->pid, lm, &l, sizeof(l)) != (long)sizeof(l))
+			break;
+		n = l.name ? mem_read(p->pid, l.name, name, sizeof(name) - 1) : 0;
+		if (n < 0)
+			n = 0;
+		name[n] = 0;
+		name[strnlen(name, (size_t)n)] = 0;
+		if (!name[0]) {
+			char procexe[64];
+			ssize_t m;
+			snprintf(procexe, sizeof(procexe), "/proc/%d/exe",
+				 p->pid);
+			m = readlink(procexe, name, sizeof(name) - 1);
+			name[m > 0 ? m : 0] = 0;
+		}
+		if (name[0] == '/' && !seen(p, name)) {
+			mark_seen(p, name);
+			bind_module(p, name, l.addr);
+		}
+		lm = l.next;
+	}
+	if (p->unw)
+		unwind_flush(p->unw);
+	capture_maps(p);
+	(void)tid;
+	return 0;
+}

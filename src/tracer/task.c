@@ -1,0 +1,133 @@
+/*
+ * task: the processes and threads we trace.  Threads are found by tid in a
+ * small hash; processes are a list (there are few).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "leakcheck/util.h"
+
+#define THREAD_HASH 1024
+
+static struct proc *procs;
+static struct thread *thread_hash[THREAD_HASH];
+
+struct proc *proc_new(pid_t pid)
+{
+	struct proc *p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	p->memfd = -1;
+	heap_table_init(&p->heap);
+	p->next = procs;
+	procs = p;
+	return p;
+}
+
+void proc_free(struct proc *p)
+{
+	struct proc **pp;
+	for (pp = &procs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	if (p->memfd >= 0)
+		close(p->memfd);
+	heap_table_release(&p->heap);
+	if (p->unw)
+		unwind_free(p->unw);
+	free(p->bps);
+	free(p->seen_modules);
+	free(p->maps_text);
+	free(p->command);
+	free(p);
+}
+
+struct proc *proc_find(pid_t pid)
+{
+	for (struct proc *p = procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+struct proc *proc_list(void)
+{
+	return procs;
+}
+
+struct thread *thread_new(struct proc *p, pid_t tid)
+{
+	struct thread *t = xcalloc(1, sizeof(*t));
+	t->tid = tid;
+	t->proc = p;
+	t->state = TS_NEW;
+	t->next = thread_hash[tid % THREAD_HASH];
+	thread_hash[tid % THREAD_HASH] = t;
+	p->nthreads++;
+	return t;
+}
+
+struct thread *thread_find(pid_t tid)
+{
+	for (struct thread *t = thread_hash[tid % THREAD_HASH]; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+void thread_free(struct thread *t)
+{
+	struct thread **pp;
+	for (pp = &thread_hash[t->tid % THREAD_HASH]; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->proc->nthreads--;
+	free(t->pend);
+	free(t);
+}
+
+/* Iterate the threads of P: pass NULL first, then the previous result. */
+struct thread *threads_of(struct proc *p, struct thread *after)
+{
+	unsigned h = after ? after->tid % THREAD_HASH : 0;
+	struct thread *t = after ? after->next : thread_hash[0];
+	for (;;) {
+		for (; t; t = t->next)
+			if (t->proc == p)
+				return t;
+		if (++h >= THREAD_HASH)
+			return NULL;
+		t = thread_hash[h];
+	}
+}
+
+char *read_file_text(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+		buf = xgrow(buf, &cap, len + 4097, 1);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}

@@ -1,0 +1,629 @@
+/*
+ * unwind_libunwind: the unwinder backend on libunwind-ptrace.
+ *
+ * libunwind walks the stack with DWARF CFI; we give it our own accessors
+ * (unw_accessors_t) so that it touches the tracee as little as possible:
+ *
+ *   - access_mem serves reads from a snapshot of the stack top taken with
+ *     one process_vm_readv at the start of each unwind_stack ([rsp, rsp +
+ *     16 KiB), clipped at the first unreadable page).  A read just above
+ *     it (a deep stack) grows the snapshot, at least doubling it, up to
+ *     256 KiB.  Anything else (the tracee's .eh_frame_hdr and .eh_frame,
+ *     which libunwind reads through access_mem when it parses CFI; code
+ *     it inspects when CFI is missing) goes through a small direct-mapped
+ *     cache of whole pages read with process_vm_readv.  A cached page is
+ *     valid for one unwind only, except pages of read-only, non-executable
+ *     file mappings (where .eh_frame lives), which stay until unwind_flush.
+ *   - access_reg serves the registers of the initial frame from the
+ *     user_regs_struct the caller read; libunwind keeps track of the
+ *     rest itself.
+ *   - find_proc_info delegates to libunwind-ptrace's _UPT_find_proc_info.
+ *     That function keeps the unwind table of ONE ELF file, and re-reads
+ *     /proc/PID/maps and re-maps the file whenever it is asked about an
+ *     address outside it, and again for every address it has no CFI for.
+ *     So we keep one _UPT context per module (file path), chosen from our
+ *     own parse of the maps, and a small negative cache of IPs without
+ *     CFI.  Each module's maps read and ELF mapping then happens once per
+ *     unwind_flush.
+ *   - libunwind's own cache of register-state records (UNW_CACHE_GLOBAL,
+ *     keyed by IP, enlarged to UNWIND_RS_CACHE entries) avoids calling
+ *     find_proc_info at all for known IPs.  Its lock costs two
+ *     sigprocmask syscalls per frame, which we turn off (see below).
+ *
+ * A cached unwind thus costs one process_vm_readv and no other syscall.
+ *
+ * Invariants: unwind_cur is set for the whole of one unwind_stack call and
+ * only then; libunwind calls access_mem with either our struct or a _UPT
+ * context as ARG (the latter from inside _UPT_find_proc_info), so the
+ * accessors find their unwinder through unwind_cur, not through ARG.
+ * Nothing here writes to the tracee.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libunwind.h>
+#include <libunwind-ptrace.h>
+
+#include "leakcheck/unwind.h"
+#include "leakcheck/util.h"
+
+#ifndef LEAKCHECK_UNWIND_CACHE
+#define LEAKCHECK_UNWIND_CACHE UNW_CACHE_GLOBAL
+#endif
+
+enum {
+	UNWIND_SNAP_SIZE = 16384, /* stack bytes read per unwind */
+	UNWIND_SNAP_MAX = 262144, /* ... grown on demand up to this */
+	UNWIND_PAGE = 4096,
+	UNWIND_NPAGES = 32,  /* page cache slots (direct-mapped) */
+	UNWIND_NNEG = 64,    /* negative IP cache slots */
+	UNWIND_RS_CACHE = 4096, /* libunwind rs cache entries wanted */
+};
+
+/* A mapping from /proc/PID/maps, as far as we care. */
+struct unwind_map {
+	taddr_t start, end;
+	int mod;   /* index into mods for executable file mappings, or -1 */
+	bool ro;   /* file-backed and neither writable nor executable */
+};
+
+/* One ELF file with a _UPT context that holds its unwind table. */
+struct unwind_mod {
+	char *path;
+	void *upt; /* _UPT_create()d on first use, or NULL */
+};
+
+struct unwind_page {
+	taddr_t addr;  /* page address; 0: empty */
+	uint64_t gen;  /* valid if gen == unwinder gen, or 0: until flush */
+	unsigned char data[UNWIND_PAGE];
+};
+
+struct unwinder {
+	pid_t pid;
+	unw_addr_space_t as;
+	void *upt; /* context for the calls not tied to a module */
+
+	/* Our view of /proc/PID/maps, sorted; valid if maps_valid. */
+	struct unwind_map *maps;
+	size_t nmaps, cap_maps;
+	struct unwind_mod *mods;
+	size_t nmods, cap_mods;
+	bool maps_valid;
+	uint64_t maps_gen; /* unwind generation of the last maps read */
+
+	/* Per unwind_stack call. */
+	pid_t tid;
+	const struct user_regs_struct *regs;
+	uint64_t gen; /* incremented per unwind; never 0 */
+	taddr_t snap_base;
+	size_t snap_len;
+	bool snap_full; /* the last read got all it asked for */
+	unsigned char *snap; /* UNWIND_SNAP_MAX bytes */
+
+	struct unwind_page *pages; /* UNWIND_NPAGES */
+	taddr_t neg_ip[UNWIND_NNEG];
+
+	struct unwind_stats stats;
+	/* Diagnostics, printed by unwind_free at log level 2. */
+	uint64_t n_vm_reads;   /* process_vm_readv calls */
+	uint64_t n_page_hits;  /* out-of-snapshot reads served by the cache */
+	uint64_t n_find;       /* find_proc_info calls */
+	uint64_t n_find_neg;   /* ... answered by the negative cache */
+	uint64_t n_upt;        /* _UPT contexts created */
+	uint64_t n_maps_reads; /* our own /proc/PID/maps reads */
+	uint64_t n_fp_frames;  /* frames found by our frame-pointer fallback */
+};
+
+static __thread struct unwinder *unwind_cur;
+
+/*
+ * XXX: libunwind 1.6.2 (as Debian builds it, with CONFIG_BLOCK_SIGNALS)
+ * brackets every use of its register-state cache, and of its allocator,
+ * with sigprocmask(SIG_SETMASK, all signals) ... sigprocmask(SIG_SETMASK,
+ * saved): two syscalls per frame, ~2.8 us on these VMs, several times
+ * the rest of a cached step.  UNW_CACHE_PER_THREAD, which would skip the
+ * lock, is silently turned into UNW_CACHE_GLOBAL by that build
+ * (unw_set_caching_policy), and UNW_CACHE_NONE is slower still.  The mask
+ * only keeps a signal handler that unwinds in the same thread from
+ * deadlocking on the cache mutex, and leakcheck never unwinds from a
+ * signal handler.  So this file defines sigprocmask, which the dynamic
+ * linker binds libunwind's calls to (the executable comes first in the
+ * lookup scope): a no-op while this thread is inside libunwind for
+ * unwind_stack, glibc's pthread_sigmask (which is what its sigprocmask
+ * is) at all other times and in all other threads.  The mutex itself is
+ * still taken.  Define LEAKCHECK_UNWIND_KEEP_SIGMASK to measure without.
+ */
+static __thread bool unwind_nomask;
+
+#ifndef LEAKCHECK_UNWIND_KEEP_SIGMASK
+int sigprocmask(int how, const sigset_t *set, sigset_t *oset)
+{
+	int err;
+
+	if (unwind_nomask) {
+		/* Both halves of each pair land here: nothing to restore. */
+		if (oset)
+			sigemptyset(oset);
+		return 0;
+	}
+	err = pthread_sigmask(how, set, oset);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+#endif
+
+/* Reads LEN bytes at ADDR from TID into BUF; returns the bytes read. */
+static size_t vm_read(struct unwinder *u, taddr_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote[UNWIND_SNAP_MAX / UNWIND_PAGE + 1];
+	unsigned int n = 0;
+	taddr_t a = addr, end = addr + len;
+	ssize_t r;
+
+	/*
+	 * One remote iovec per page, so a read that runs into an unmapped
+	 * page returns the readable prefix rather than failing whole.
+	 */
+	while (a < end && n < ARRAY_SIZE(remote)) {
+		taddr_t next = (a & ~(taddr_t)(UNWIND_PAGE - 1)) + UNWIND_PAGE;
+		if (next > end || next < a)
+			next = end;
+		remote[n].iov_base = (void *)(uintptr_t)a;
+		remote[n].iov_len = next - a;
+		n++;
+		a = next;
+	}
+	u->n_vm_reads++;
+	r = process_vm_readv(u->tid, &local, 1, remote, n, 0);
+	return r < 0 ? 0 : (size_t)r;
+}
+
+/* ---- our view of the maps ---- */
+
+static void maps_clear(struct unwinder *u)
+{
+	for (size_t i = 0; i < u->nmods; i++) {
+		if (u->mods[i].upt)
+			_UPT_destroy(u->mods[i].upt);
+		free(u->mods[i].path);
+	}
+	u->nmods = 0;
+	u->nmaps = 0;
+	u->maps_valid = false;
+}
+
+static int mod_get(struct unwinder *u, const char *path)
+{
+	for (size_t i = 0; i < u->nmods; i++)
+		if (!strcmp(u->mods[i].path, path))
+			return (int)i;
+	u->mods = xgrow(u->mods, &u->cap_mods, u->nmods + 1, sizeof(*u->mods));
+	u->mods[u->nmods].path = xstrdup(path);
+	u->mods[u->nmods].upt = NULL;
+	return (int)u->nmods++;
+}
+
+/* Re-reads /proc/PID/maps.  On failure the view is empty. */
+static void maps_read(struct unwinder *u)
+{
+	char name[64], line[4096 + 128];
+	FILE *f;
+
+	maps_clear(u);
+	u->maps_valid = true;
+	u->maps_gen = u->gen;
+	u->n_maps_reads++;
+	snprintf(name, sizeof(name), "/proc/%d/maps", (int)u->pid);
+	f = fopen(name, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		char perms[8];
+		int pos = 0;
+		struct unwind_map *m;
+		char *path, *nl;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu %n", &start, &end,
+			   perms, &off, &ino, &pos) < 5 ||
+		    !pos)
+			continue;
+		path = line + pos;
+		nl = strchr(path, '\n');
+		if (nl)
+			*nl = 0;
+		u->maps = xgrow(u->maps, &u->cap_maps, u->nmaps + 1,
+				sizeof(*u->maps));
+		m = &u->maps[u->nmaps++];
+		m->start = start;
+		m->end = end;
+		m->mod = -1;
+		m->ro = ino && perms[1] != 'w' && perms[2] != 'x';
+		if (perms[2] == 'x' && path[0] == '/')
+			m->mod = mod_get(u, path);
+	}
+	fclose(f);
+}
+
+static const struct unwind_map *map_find(struct unwinder *u, taddr_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!u->maps_valid)
+		maps_read(u);
+	hi = u->nmaps;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < u->maps[mid].start)
+			hi = mid;
+		else if (addr >= u->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &u->maps[mid];
+	}
+	return NULL;
+}
+
+/* ---- memory ---- */
+
+static int read_slow(struct unwinder *u, taddr_t addr, unw_word_t *val)
+{
+	taddr_t page = addr & ~(taddr_t)(UNWIND_PAGE - 1);
+	size_t off = addr - page;
+	struct unwind_page *p;
+	const struct unwind_map *m;
+
+	if (off > UNWIND_PAGE - sizeof(*val)) {
+		/* Straddles two pages: rare, read it directly. */
+		return vm_read(u, addr, val, sizeof(*val)) == sizeof(*val)
+			       ? 0
+			       : -UNW_EINVAL;
+	}
+	p = &u->pages[(page / UNWIND_PAGE) % UNWIND_NPAGES];
+	if (p->addr == page && (p->gen == u->gen || p->gen == 0)) {
+		u->n_page_hits++;
+		memcpy(val, p->data + off, sizeof(*val));
+		return 0;
+	}
+	if (vm_read(u, page, p->data, UNWIND_PAGE) != UNWIND_PAGE) {
+		p->addr = 0;
+		return vm_read(u, addr, val, sizeof(*val)) == sizeof(*val)
+			       ? 0
+			       : -UNW_EINVAL;
+	}
+	p->addr = page;
+	m = map_find(u, page);
+	p->gen = m && m->ro && page + UNWIND_PAGE <= m->end ? 0 : u->gen;
+	memcpy(val, p->data + off, sizeof(*val));
+	return 0;
+}
+
+/*
+ * A deep stack: if ADDR lies not far above the snapshot, extend the
+ * snapshot over it with one read (at least doubling it), so that the
+ * frames further up cost nothing.  Returns whether ADDR is now in it.
+ */
+static bool snap_grow(struct unwinder *u, taddr_t addr)
+{
+	taddr_t end = u->snap_base + u->snap_len;
+	size_t want, got;
+
+	if (!u->snap_full || addr < end ||
+	    addr - u->snap_base + sizeof(taddr_t) > UNWIND_SNAP_MAX)
+		return false;
+	want = 2 * u->snap_len;
+	while (want < addr - u->snap_base + sizeof(taddr_t) + UNWIND_SNAP_SIZE)
+		want *= 2;
+	if (want > UNWIND_SNAP_MAX)
+		want = UNWIND_SNAP_MAX;
+	got = vm_read(u, end, u->snap + u->snap_len, want - u->snap_len);
+	u->snap_full = got == want - u->snap_len;
+	u->snap_len += got;
+	return addr - u->snap_base + sizeof(taddr_t) <= u->snap_len;
+}
+
+static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
+		   int write, void *arg)
+{
+	struct unwinder *u = unwind_cur;
+	taddr_t off = addr - u->snap_base;
+
+	if (write)
+		return -UNW_EINVAL;
+	if (addr >= u->snap_base && off + sizeof(*val) <= u->snap_len) {
+		memcpy(val, u->snap + off, sizeof(*val));
+		return 0;
+	}
+	u->stats.snap_misses++;
+	if (snap_grow(u, addr)) {
+		memcpy(val, u->snap + off, sizeof(*val));
+		return 0;
+	}
+	return read_slow(u, addr, val);
+}
+
+/* ---- registers ---- */
+
+/* Where each UNW_X86_64_* register is in a user_regs_struct. */
+#define REG(unw, field) [UNW_X86_64_##unw] = offsetof(struct user_regs_struct, field)
+static const size_t reg_offset[UNW_X86_64_RIP + 1] = {
+	REG(RAX, rax), REG(RDX, rdx), REG(RCX, rcx), REG(RBX, rbx),
+	REG(RSI, rsi), REG(RDI, rdi), REG(RBP, rbp), REG(RSP, rsp),
+	REG(R8, r8),   REG(R9, r9),   REG(R10, r10), REG(R11, r11),
+	REG(R12, r12), REG(R13, r13), REG(R14, r14), REG(R15, r15),
+	REG(RIP, rip),
+};
+#undef REG
+
+static int acc_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
+		   int write, void *arg)
+{
+	if (write)
+		return -UNW_EREADONLYREG;
+	if (reg < 0 || (size_t)reg >= ARRAY_SIZE(reg_offset))
+		return -UNW_EBADREG;
+	memcpy(val, (const char *)unwind_cur->regs + reg_offset[reg],
+	       sizeof(*val));
+	return 0;
+}
+
+static int acc_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
+		     int write, void *arg)
+{
+	return -UNW_EBADREG;
+}
+
+static int acc_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+/* ---- unwind tables ---- */
+
+static bool neg_has(const struct unwinder *u, taddr_t ip)
+{
+	return u->neg_ip[(ip >> 2) % UNWIND_NNEG] == ip;
+}
+
+static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
+			      unw_proc_info_t *pi, int need_unwind_info,
+			      void *arg)
+{
+	struct unwinder *u = unwind_cur;
+	const struct unwind_map *m;
+	struct unwind_mod *mod;
+	int ret;
+
+	u->n_find++;
+	if (neg_has(u, ip)) {
+		u->n_find_neg++;
+		return -UNW_ENOINFO;
+	}
+	m = map_find(u, ip);
+	if (!m && u->maps_gen != u->gen) {
+		/* A module mapped since we last looked: look again, once. */
+		maps_read(u);
+		m = map_find(u, ip);
+	}
+	ret = -UNW_ENOINFO;
+	if (m && m->mod >= 0) {
+		mod = &u->mods[m->mod];
+		if (!mod->upt) {
+			mod->upt = _UPT_create(u->pid);
+			u->n_upt++;
+		}
+		if (mod->upt)
+			ret = _UPT_find_proc_info(as, ip, pi, need_unwind_info,
+						  mod->upt);
+	}
+	if (ret == -UNW_ENOINFO)
+		u->neg_ip[(ip >> 2) % UNWIND_NNEG] = ip;
+	return ret;
+}
+
+static void acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi,
+				void *arg)
+{
+	_UPT_put_unwind_info(as, pi, unwind_cur->upt);
+}
+
+static int acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dil,
+				      void *arg)
+{
+	return _UPT_get_dyn_info_list_addr(as, dil, unwind_cur->upt);
+}
+
+static int acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
+			     size_t len, unw_word_t *off, void *arg)
+{
+	return -UNW_ENOINFO; /* symbols are the symbolizer's job */
+}
+
+/* ---- the interface ---- */
+
+struct unwinder *unwind_new(pid_t pid)
+{
+	unw_accessors_t acc = {
+		.find_proc_info = acc_find_proc_info,
+		.put_unwind_info = acc_put_unwind_info,
+		.get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
+		.access_mem = acc_mem,
+		.access_reg = acc_reg,
+		.access_fpreg = acc_fpreg,
+		.resume = acc_resume,
+		.get_proc_name = acc_get_proc_name,
+	};
+	struct unwinder *u = xcalloc(1, sizeof(*u));
+
+	u->pid = pid;
+	u->gen = 1;
+	u->upt = _UPT_create(pid);
+	u->as = unw_create_addr_space(&acc, 0);
+	if (!u->upt || !u->as) {
+		if (u->upt)
+			_UPT_destroy(u->upt);
+		free(u);
+		errno = ENOMEM;
+		return NULL;
+	}
+	unw_set_caching_policy(u->as, LEAKCHECK_UNWIND_CACHE);
+	/*
+	 * XXX: with libunwind built with __thread support (Debian's is),
+	 * unw_set_cache_size refuses to change a cache that has a size, and
+	 * a new address space already has the default one (128 entries).
+	 * Try anyway: a later libunwind may accept it.
+	 */
+	if (unw_set_cache_size(u->as, UNWIND_RS_CACHE, 0) != 0)
+		debug("unwind: rs cache size stays at libunwind's default");
+	u->snap = xmalloc(UNWIND_SNAP_MAX);
+	u->pages = xcalloc(UNWIND_NPAGES, sizeof(*u->pages));
+	return u;
+}
+
+void unwind_free(struct unwinder *u)
+{
+	if (!u)
+		return;
+	debug("unwind: %llu unwinds, %llu frames, %llu snapshot misses "
+	      "(%llu from the page cache), %llu process_vm_readv, "
+	      "%llu find_proc_info (%llu negative-cached), %llu _UPT contexts, "
+	      "%llu maps reads, %llu frame-pointer frames",
+	      (unsigned long long)u->stats.unwinds,
+	      (unsigned long long)u->stats.frames,
+	      (unsigned long long)u->stats.snap_misses,
+	      (unsigned long long)u->n_page_hits,
+	      (unsigned long long)u->n_vm_reads,
+	      (unsigned long long)u->n_find,
+	      (unsigned long long)u->n_find_neg,
+	      (unsigned long long)u->n_upt,
+	      (unsigned long long)u->n_maps_reads,
+	      (unsigned long long)u->n_fp_frames);
+	maps_clear(u);
+	unw_destroy_addr_space(u->as);
+	_UPT_destroy(u->upt);
+	free(u->maps);
+	free(u->mods);
+	free(u->snap);
+	free(u->pages);
+	free(u);
+}
+
+void unwind_flush(struct unwinder *u)
+{
+	unw_flush_cache(u->as, 0, 0);
+	maps_clear(u);
+	memset(u->neg_ip, 0, sizeof(u->neg_ip));
+	for (size_t i = 0; i < UNWIND_NPAGES; i++)
+		u->pages[i].addr = 0;
+}
+
+/*
+ * Continues a stack that libunwind could not step through with the frame
+ * pointer chain, as long as it looks like one: each frame pointer 8-byte
+ * aligned, inside the snapshot, above the previous one.  RBP and SP are
+ * those of the frame libunwind stopped at.  Returns the new count.
+ */
+static int fp_walk(struct unwinder *u, taddr_t rbp, taddr_t sp, taddr_t *pcs,
+		   int n, int max)
+{
+	while (n < max) {
+		taddr_t off = rbp - u->snap_base;
+		uint64_t next, ret;
+
+		if (rbp & 7 || rbp < sp || rbp < u->snap_base ||
+		    off + 16 > u->snap_len)
+			break;
+		memcpy(&next, u->snap + off, 8);
+		memcpy(&ret, u->snap + off + 8, 8);
+		if (!ret)
+			break;
+		pcs[n++] = ret;
+		u->n_fp_frames++;
+		if (next <= rbp)
+			break;
+		sp = rbp + 16;
+		rbp = next;
+	}
+	return n;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int unwind_stack(struct unwinder *u, pid_t tid,
+		 const struct user_regs_struct *regs, taddr_t *pcs, int max)
+{
+	uint64_t t0 = now_ns();
+	unw_cursor_t c;
+	unw_word_t ip, sp, prev_ip, prev_sp, rbp = 0;
+	int n = 0, ret;
+
+	if (max < 1)
+		return 0;
+	pcs[n++] = regs->rip;
+	unwind_cur = u;
+	u->tid = tid;
+	u->regs = regs;
+	if (++u->gen == 0)
+		u->gen = 1;
+	u->snap_base = regs->rsp;
+	u->snap_len = vm_read(u, regs->rsp, u->snap, UNWIND_SNAP_SIZE);
+	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
+
+	unwind_nomask = true;
+	if (max < 2 || unw_init_remote(&c, u->as, u) < 0)
+		goto out;
+	prev_ip = regs->rip;
+	prev_sp = regs->rsp;
+	rbp = regs->rbp;
+	while (n < max) {
+		ret = unw_step(&c);
+		if (ret < 0) {
+			n = fp_walk(u, rbp, prev_sp, pcs, n, max);
+			break;
+		}
+		if (ret == 0)
+			break;
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
+			break;
+		if (unw_get_reg(&c, UNW_REG_SP, &sp) < 0)
+			break;
+		if (ip == prev_ip && sp == prev_sp)
+			break; /* no progress: a loop */
+		pcs[n++] = ip;
+		prev_ip = ip;
+		prev_sp = sp;
+		if (unw_get_reg(&c, UNW_X86_64_RBP, &rbp) < 0)
+			rbp = 0;
+	}
+out:
+	unwind_nomask = false;
+	unwind_cur = NULL;
+	u->stats.unwinds++;
+	u->stats.frames += (uint64_t)n;
+	u->stats.ns += now_ns() - t0;
+	return n;
+}
+
+const struct unwind_stats *unwind_get_stats(const struct unwinder *u)
+{
+	return &u->stats;
+}
