@@ -54,8 +54,9 @@ run_prog() {
 	args=$(sed -n 's/.*ARGS: *//p' "$src" | head -1)
 	rm -f "$OUT/$name".*
 	# shellcheck disable=SC2086
-	(cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
-		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
+	# the outer subshell keeps bash's "Aborted" notices out of the log
+	( (cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
+		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null ) 2>/dev/null
 	rc=$?
 	got=$(summaries "$OUT/$name".[0-9]*)
 	if [ "$rc" != "$status" ]; then

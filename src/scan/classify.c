@@ -38,6 +38,11 @@
  * the tracee again, so a randomly linked heap costs no more reads than a
  * sequential one.  Root memory is scanned as it is read.
  *
+ * XXX: valgrind only counts words its V bits say are defined, so stale
+ * pointers in uninitialised memory do not count there; they do here.
+ * XXX: the edge array costs 4 bytes per heap word that points into a
+ * block (a heap that is all pointers costs half its size again here).
+ *
  * Invariants: a block is on the work stack at most once (its pending
  * bit), so the stack never holds more than nblocks entries; reachedness
  * only rises (Unreached -> Possible -> Reachable; Unreached -> Indirect).
@@ -52,27 +57,28 @@
 #define WORD 8u
 #define PAGE 4096u
 #define CHUNK (64u * 1024) /* largest single read */
-#define GAP (8u * 1024)    /* bytes read across between two blocks */
+#define GAP (8u * 1024)	   /* bytes read across between two blocks */
 
-/* Reachedness, in the low bits of scan_block.state. */
+/* Reachedness, in the low bits of a block's state byte. */
 enum reach {
 	R_UNREACHED = 0, /* no pointer found (yet); leader when lost */
-	R_POSSIBLE,      /* reached only through some interior pointer */
-	R_REACHABLE,     /* chain of start-pointers from a root */
-	R_INDIRECT,      /* member of a lost clique */
+	R_POSSIBLE,	 /* reached only through some interior pointer */
+	R_REACHABLE,	 /* chain of start-pointers from a root */
+	R_INDIRECT,	 /* member of a lost clique */
 };
 #define ST_REACH 0x03u
 #define ST_PENDING 0x04u /* on the work stack */
-#define ST_H8_SHIFT 3    /* 2 bits: heuristic for a pointer at +8 */
+#define ST_H8_SHIFT 3	 /* 2 bits: heuristic for a pointer at +8 */
 #define ST_H8 (0x3u << ST_H8_SHIFT)
-#define ST_H24 0x20u     /* a pointer at +24 is a std::string's */
-#define ST_LEADER 0x80u  /* led a clique at some point */
+#define ST_H24 0x20u	/* a pointer at +24 is a std::string's */
+#define ST_HEUR 0x40u	/* scan_block.heuristic is set */
+#define ST_LEADER 0x80u /* led a clique at some point */
 
 /* An edge: target block index, and where into the target it points. */
 enum edge_class {
 	E_START = 0, /* at the start */
 	E_INTERIOR,  /* anywhere else inside */
-	E_OFF8,      /* at +8: length64 or newarray may accept it */
+	E_OFF8,	     /* at +8: length64 or newarray may accept it */
 	E_OFF24,     /* at +24: stdstring may accept it */
 };
 #define EDGE_SHIFT 30
@@ -81,46 +87,52 @@ enum edge_class {
 struct ctx {
 	struct scan_block *b;
 	size_t n;
-	taddr_t lo;       /* lowest block address */
-	uint64_t span;    /* end of the highest block - lo */
-	unsigned shift;   /* bucket = (p - lo) >> shift */
+	taddr_t lo;	  /* lowest block address */
+	uint64_t span;	  /* end of the highest block - lo */
+	unsigned shift;	  /* bucket = (p - lo) >> shift */
 	uint32_t *bucket; /* [k]: first block with addr >= lo + (k << shift) */
 	scan_read_fn read;
 	void *rctx;
 	unsigned flags;
-	struct scan_stats *st;
-	size_t *first;    /* block i's edges are edge[first[i] .. first[i+1]) */
-	uint32_t *edge;   /* index | class << EDGE_SHIFT */
+	struct scan_stats *stats;
+	uint8_t *st;	/* state byte per block: ST_* (dense, for speed) */
+	size_t *first;	/* block i's edges are edge[first[i] .. first[i+1]) */
+	uint32_t *edge; /* index | class << EDGE_SHIFT */
 	size_t nedges, edge_cap;
-	uint32_t *stack;  /* work stack, n entries */
+	uint32_t *stack; /* work stack, n entries */
 	size_t top;
-	long leader;      /* the clique being gathered */
-	uint64_t *buf;    /* CHUNK bytes */
+	long leader;   /* the clique being gathered */
+	uint64_t *buf; /* CHUNK bytes */
 };
 
-static inline taddr_t align_up(taddr_t a)
+static inline taddr_t
+align_up(taddr_t a)
 {
 	return (a + WORD - 1) & ~(taddr_t)(WORD - 1);
 }
 
-static inline taddr_t align_down(taddr_t a)
+static inline taddr_t
+align_down(taddr_t a)
 {
 	return a & ~(taddr_t)(WORD - 1);
 }
 
-static inline uint64_t block_len(const struct scan_block *b)
+static inline uint64_t
+block_len(const struct scan_block *b)
 {
 	return b->size ? b->size : 1;
 }
 
 /* glibc x86-64 request2size: the chunk size behind a SIZE-byte request. */
-static inline uint64_t glibc_chunksize(uint64_t size)
+static inline uint64_t
+glibc_chunksize(uint64_t size)
 {
 	uint64_t c = (size + 8 + 15) & ~(uint64_t)15;
 	return c < 32 ? 32 : c;
 }
 
-long scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
+long
+scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
 {
 	size_t lo = 0, hi = n;
 
@@ -144,7 +156,8 @@ long scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
 }
 
 /* Index of the block containing P, which lies in [lo, lo + span), or -1. */
-static inline long lookup(const struct ctx *c, taddr_t p)
+static inline long
+lookup(const struct ctx *c, taddr_t p)
 {
 	uint64_t k = (p - c->lo) >> c->shift;
 	size_t l = c->bucket[k], h = c->bucket[k + 1];
@@ -171,7 +184,8 @@ static inline long lookup(const struct ctx *c, taddr_t p)
 
 /* The edge for word P, or false if P points into no block (or, under
  * SCAN_GLIBC_CHUNKS, only at the next chunk's header). */
-static inline bool word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
+static inline bool
+word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
 {
 	long i;
 	uint64_t off;
@@ -198,65 +212,80 @@ static inline bool word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
 	return true;
 }
 
-static inline unsigned reach_of(const struct scan_block *b)
+static inline unsigned
+reach_of(const struct ctx *c, size_t i)
 {
-	return b->state & ST_REACH;
+	return c->st[i] & ST_REACH;
 }
 
-static inline void set_reach(struct scan_block *b, unsigned r)
+static inline void
+set_reach(struct ctx *c, size_t i, unsigned r)
 {
-	b->state = (uint8_t)((b->state & ~ST_REACH) | r);
+	c->st[i] = (uint8_t)((c->st[i] & ~ST_REACH) | r);
 }
 
-static inline void push(struct ctx *c, size_t i)
+static inline void
+push(struct ctx *c, size_t i)
 {
-	if (c->b[i].state & ST_PENDING)
+	if (c->st[i] & ST_PENDING)
 		return;
-	c->b[i].state |= ST_PENDING;
+	c->st[i] |= ST_PENDING;
 	c->stack[c->top++] = (uint32_t)i;
 }
 
+/* Set block I's heuristic field, keeping ST_HEUR in step. */
+static inline void
+set_heuristic(struct ctx *c, size_t i, unsigned h)
+{
+	c->b[i].heuristic = (uint8_t)h;
+	if (h)
+		c->st[i] |= ST_HEUR;
+	else
+		c->st[i] &= (uint8_t)~ST_HEUR;
+}
+
 /* valgrind's lc_push_without_clique_if_a_chunk_ptr() for edge E. */
-static inline void mark(struct ctx *c, uint32_t e, bool prior_def)
+static inline void
+mark(struct ctx *c, uint32_t e, bool prior_def)
 {
 	size_t i = e & EDGE_INDEX;
 	unsigned cls = e >> EDGE_SHIFT;
-	struct scan_block *b = &c->b[i];
-	unsigned r = reach_of(b);
+	unsigned r = reach_of(c, i);
 	bool definite = cls == E_START;
 
 	if (r == R_REACHABLE) {
-		if (b->heuristic && definite)
-			b->heuristic = SCAN_HEUR_NONE;
+		if (definite && (c->st[i] & ST_HEUR))
+			set_heuristic(c, i, SCAN_HEUR_NONE);
 		return;
 	}
 	if (!definite && (c->flags & SCAN_HEURISTICS)) {
 		/* valgrind's heuristic_reachedness(), answered in advance */
+		unsigned h = SCAN_HEUR_NONE; /* XXX: no multipleinheritance */
 		if (cls == E_OFF8)
-			b->heuristic = (b->state & ST_H8) >> ST_H8_SHIFT;
-		else if (cls == E_OFF24 && (b->state & ST_H24))
-			b->heuristic = SCAN_HEUR_STDSTRING;
-		else
-			b->heuristic = SCAN_HEUR_NONE; /* XXX: no multiple inh. */
-		definite = b->heuristic != SCAN_HEUR_NONE;
+			h = (c->st[i] & ST_H8) >> ST_H8_SHIFT;
+		else if (cls == E_OFF24 && (c->st[i] & ST_H24))
+			h = SCAN_HEUR_STDSTRING;
+		set_heuristic(c, i, h);
+		definite = h != SCAN_HEUR_NONE;
 	}
 	if (definite && prior_def) {
-		set_reach(b, R_REACHABLE);
+		set_reach(c, i, R_REACHABLE);
 		push(c, i);
 	} else if (r == R_UNREACHED) {
-		set_reach(b, R_POSSIBLE);
+		set_reach(c, i, R_POSSIBLE);
 		push(c, i);
 	}
 }
 
 /* valgrind's lc_push_with_clique_if_a_chunk_ptr() for edge E. */
-static inline void gather(struct ctx *c, uint32_t e)
+static inline void
+gather(struct ctx *c, uint32_t e)
 {
 	size_t i = e & EDGE_INDEX;
 	struct scan_block *b = &c->b[i];
 	struct scan_block *l = &c->b[c->leader];
 
-	if (reach_of(b) != R_UNREACHED || (long)i == c->leader)
+	if (reach_of(c, i) != R_UNREACHED || (long)i == c->leader)
 		return;
 	push(c, i);
 	/* an earlier leader brings its clique along */
@@ -264,7 +293,7 @@ static inline void gather(struct ctx *c, uint32_t e)
 	l->indirect_blocks += 1 + b->indirect_blocks;
 	b->indirect_bytes = 0;
 	b->indirect_blocks = 0;
-	set_reach(b, R_INDIRECT);
+	set_reach(c, i, R_INDIRECT);
 	b->clique = (uint32_t)c->leader;
 }
 
@@ -273,8 +302,8 @@ enum scan_mode {
 	MODE_EDGES, /* append the words' edges to the adjacency array */
 };
 
-static void scan_words(struct ctx *c, const uint64_t *w, size_t nw,
-		       enum scan_mode mode)
+static void
+scan_words(struct ctx *c, const uint64_t *w, size_t nw, enum scan_mode mode)
 {
 	uint32_t e;
 
@@ -299,8 +328,9 @@ static void scan_words(struct ctx *c, const uint64_t *w, size_t nw,
  * are skipped a page at a time and counted.  Adds the bytes scanned to
  * *SCANNED.
  */
-static void scan_range(struct ctx *c, taddr_t start, taddr_t end,
-		       enum scan_mode mode, uint64_t *scanned)
+static void
+scan_range(struct ctx *c, taddr_t start, taddr_t end, enum scan_mode mode,
+	   uint64_t *scanned)
 {
 	taddr_t a = align_up(start), e = align_down(end);
 
@@ -323,7 +353,7 @@ static void scan_range(struct ctx *c, taddr_t start, taddr_t end,
 		}
 		if (next_page > e || next_page < a)
 			next_page = e;
-		c->st->unreadable += next_page - a;
+		c->stats->unreadable += next_page - a;
 		a = next_page;
 	}
 }
@@ -333,8 +363,8 @@ static void scan_range(struct ctx *c, taddr_t start, taddr_t end,
  * pointer at +8 and at +24 into block I, from its size and first two
  * words (W, NW of them, or read here if W is NULL).
  */
-static void heuristics_for(struct ctx *c, size_t i, const uint64_t *w,
-			   size_t nw)
+static void
+heuristics_for(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 {
 	struct scan_block *b = &c->b[i];
 	uint64_t word[2];
@@ -345,9 +375,10 @@ static void heuristics_for(struct ctx *c, size_t i, const uint64_t *w,
 		return;
 	need = b->size > 3 * WORD ? 2 : 1; /* w[1] only for stdstring */
 	if (!w || nw < need) {
-		if (c->read(c->rctx, b->addr, word, need * WORD) !=
-		    (long)(need * WORD))
+		long r = c->read(c->rctx, b->addr, word, need * WORD);
+		if (r < (long)WORD)
 			return;
+		nw = (size_t)r / WORD;
 		w = word;
 	}
 	/* length64: a pointer past a 64-bit length of the rest (sqlite);
@@ -356,26 +387,26 @@ static void heuristics_for(struct ctx *c, size_t i, const uint64_t *w,
 		h = SCAN_HEUR_LENGTH64;
 	else if (w[0] > 0 && (b->size - WORD) % w[0] == 0)
 		h = SCAN_HEUR_NEWARRAY;
-	b->state |= (uint8_t)(h << ST_H8_SHIFT);
+	c->st[i] |= (uint8_t)(h << ST_H8_SHIFT);
 	/* stdstring: length, capacity, refcount, then the chars and '\0' */
-	if (b->size > 3 * WORD && 3 * WORD + w[1] + 1 == b->size &&
+	if (b->size > 3 * WORD && nw >= 2 && 3 * WORD + w[1] + 1 == b->size &&
 	    w[0] <= w[1])
-		b->state |= ST_H24;
+		c->st[i] |= ST_H24;
 }
 
 /* Block I's edges, from the words of its contents at W (NW of them), or
  * read here if W is NULL. */
-static void block_edges(struct ctx *c, size_t i, const uint64_t *w,
-			size_t nw)
+static void
+block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 {
 	struct scan_block *b = &c->b[i];
 
 	if (w) {
 		scan_words(c, w, nw, MODE_EDGES);
-		c->st->heap_bytes += nw * WORD;
+		c->stats->heap_bytes += nw * WORD;
 	} else {
 		scan_range(c, b->addr, b->addr + b->size, MODE_EDGES,
-			   &c->st->heap_bytes);
+			   &c->stats->heap_bytes);
 	}
 	if (w && b->addr % WORD == 0)
 		heuristics_for(c, i, w, nw);
@@ -386,14 +417,16 @@ static void block_edges(struct ctx *c, size_t i, const uint64_t *w,
 
 /* Read every block once, in address order, blocks close together in one
  * read, and record their edges. */
-static void build_edges(struct ctx *c)
+static void
+build_edges(struct ctx *c)
 {
 	size_t i = 0;
 
 	c->first[0] = 0;
 	while (i < c->n) {
 		const struct scan_block *b = &c->b[i];
-		taddr_t s = align_up(b->addr), e = align_down(b->addr + b->size);
+		taddr_t s = align_up(b->addr),
+			e = align_down(b->addr + b->size);
 		taddr_t gend = e, have;
 		size_t k;
 		long r;
@@ -421,19 +454,21 @@ static void build_edges(struct ctx *c)
 		for (; i < k; i++) {
 			taddr_t bs = align_up(c->b[i].addr);
 			taddr_t be = align_down(c->b[i].addr + c->b[i].size);
+			/* a block the read did not wholly get is read
+			 * alone, to count what is unreadable */
 			if (be <= bs)
 				block_edges(c, i, c->buf, 0);
 			else if (be <= have)
 				block_edges(c, i, c->buf + (bs - s) / WORD,
 					    (be - bs) / WORD);
 			else
-				block_edges(c, i, NULL, 0); /* partly unreadable */
+				block_edges(c, i, NULL, 0);
 		}
 	}
 }
 
-static void ctx_init(struct ctx *c, struct scan_input *in,
-		     struct scan_stats *st)
+static void
+ctx_init(struct ctx *c, struct scan_input *in, struct scan_stats *st)
 {
 	size_t n = in->nblocks, nbuckets, j = 0;
 	const struct scan_block *last = &in->blocks[n - 1];
@@ -444,7 +479,7 @@ static void ctx_init(struct ctx *c, struct scan_input *in,
 	c->read = in->read;
 	c->rctx = in->read_ctx;
 	c->flags = in->flags;
-	c->st = st;
+	c->stats = st;
 	c->leader = -1;
 	c->lo = in->blocks[0].addr;
 	c->span = last->addr - c->lo + block_len(last);
@@ -462,21 +497,25 @@ static void ctx_init(struct ctx *c, struct scan_input *in,
 		c->bucket[k] = (uint32_t)j;
 	}
 
+	c->st = xcalloc(n, 1);
 	c->first = xmalloc((n + 1) * sizeof(*c->first));
 	c->stack = xmalloc(n * sizeof(*c->stack));
 	c->buf = xmalloc(CHUNK);
 }
 
-static void ctx_release(struct ctx *c)
+static void
+ctx_release(struct ctx *c)
 {
 	free(c->bucket);
+	free(c->st);
 	free(c->first);
 	free(c->edge);
 	free(c->stack);
 	free(c->buf);
 }
 
-void scan_classify(struct scan_input *in, struct scan_stats *stats)
+void
+scan_classify(struct scan_input *in, struct scan_stats *stats)
 {
 	struct scan_stats dummy;
 	struct scan_block *b = in->blocks;
@@ -513,22 +552,22 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats)
 	}
 	while (c.top) {
 		size_t i = c.stack[--c.top];
-		bool prior_def = reach_of(&b[i]) != R_POSSIBLE;
-		b[i].state &= (uint8_t)~ST_PENDING;
+		bool prior_def = reach_of(&c, i) != R_POSSIBLE;
+		c.st[i] &= (uint8_t)~ST_PENDING;
 		for (size_t k = c.first[i]; k < c.first[i + 1]; k++)
 			mark(&c, c.edge[k], prior_def);
 	}
 
 	/* phase 2: lost cliques, leaders in address order */
 	for (size_t l = 0; l < n; l++) {
-		if (reach_of(&b[l]) != R_UNREACHED)
+		if (reach_of(&c, l) != R_UNREACHED)
 			continue;
-		b[l].state |= ST_LEADER;
+		c.st[l] |= ST_LEADER;
 		c.leader = (long)l;
 		push(&c, l);
 		while (c.top) {
 			size_t i = c.stack[--c.top];
-			b[i].state &= (uint8_t)~ST_PENDING;
+			c.st[i] &= (uint8_t)~ST_PENDING;
 			for (size_t k = c.first[i]; k < c.first[i + 1]; k++)
 				gather(&c, c.edge[k]);
 		}
@@ -537,12 +576,13 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats)
 	/* a leader taken into a later clique points at that later leader:
 	 * resolve those chains from the top, then every member */
 	for (size_t i = n; i-- > 0;) {
-		if ((b[i].state & ST_LEADER) && reach_of(&b[i]) == R_INDIRECT &&
-		    reach_of(&b[b[i].clique]) == R_INDIRECT)
+		if ((c.st[i] & ST_LEADER) && reach_of(&c, i) == R_INDIRECT &&
+		    reach_of(&c, b[i].clique) == R_INDIRECT)
 			b[i].clique = b[b[i].clique].clique;
 	}
 	for (size_t i = 0; i < n; i++) {
-		switch (reach_of(&b[i])) {
+		b[i].state = c.st[i];
+		switch (reach_of(&c, i)) {
 		case R_REACHABLE:
 			b[i].kind = LEAK_REACHABLE;
 			break;
@@ -551,7 +591,7 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats)
 			break;
 		case R_INDIRECT:
 			b[i].kind = LEAK_INDIRECT;
-			if (reach_of(&b[b[i].clique]) == R_INDIRECT)
+			if (reach_of(&c, b[i].clique) == R_INDIRECT)
 				b[i].clique = b[b[i].clique].clique;
 			break;
 		default:

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,6 +169,11 @@ static taddr_t thread_roots(struct thread *t, struct thread *exiting,
 	} else {
 		return t->last_sp;
 	}
+	/* valgrind: the registers of the thread calling exit_group are not
+	 * roots (its stack from sp still is) */
+	if (t == exiting && !t->have_exit_regs &&
+	    ARCH_SYSCALL_NR(&r) == SYS_exit_group)
+		return ARCH_SP(&r);
 	n = arch_regs_words(&r, words);
 	*w = xgrow(*w, cap, *nw + (size_t)n + 32, sizeof(**w));
 	for (int i = 0; i < n; i++)
@@ -297,7 +303,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.nroot_words = nw,
 			.read = read_cb,
 			.read_ctx = p,
-			.flags = SCAN_GLIBC_CHUNKS,
+			.flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
 		};
 		scan_classify(&in, &st);
 	}

@@ -59,13 +59,33 @@ static void on_term(int sig)
 }
 
 /* One line saying why ptrace was refused, and what to do. */
-static void explain_ptrace_error(int err, const char *what)
+static void explain_ptrace_error(int err, const char *what, pid_t pid)
 {
 	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
 	char *status = read_file_text("/proc/self/status");
 	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
+	char path[64], *tstatus, *tracer;
+	long tracer_pid = 0;
 
-	if (scope && atoi(scope) >= 3)
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	tstatus = read_file_text(path);
+	tracer = tstatus ? strstr(tstatus, "\nTracerPid:") : NULL;
+	if (tracer)
+		tracer_pid = atol(tracer + 11);
+	free(tstatus);
+	if (tracer_pid > 0) {
+		char comm[64] = "?";
+		char *c;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer_pid);
+		c = read_file_text(path);
+		if (c) {
+			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
+			free(c);
+		}
+		error("cannot trace %s: it is already traced by pid %ld (%s); "
+		      "a process has one tracer at a time: detach that one first",
+		      what, tracer_pid, comm);
+	} else if (scope && atoi(scope) >= 3)
 		error("cannot trace %s: ptrace is disabled on this system "
 		      "(kernel.yama.ptrace_scope=3, needs a reboot to lower)",
 		      what);
@@ -376,9 +396,9 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   (void *)(long)(TRACE_OPTS | PTRACE_O_EXITKILL)) < 0) {
 		int e = errno;
+		explain_ptrace_error(e, path, pid);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		explain_ptrace_error(e, path);
 		return LC_EXIT_PTRACE;
 	}
 	p = proc_new(pid);

@@ -18,13 +18,13 @@
  *     user_regs_struct the caller read; libunwind keeps track of the
  *     rest itself.
  *   - find_proc_info delegates to libunwind-ptrace's _UPT_find_proc_info.
- *     That function keeps the unwind table of ONE ELF file, and re-reads
- *     /proc/PID/maps and re-maps the file whenever it is asked about an
- *     address outside it, and again for every address it has no CFI for.
- *     So we keep one _UPT context per module (file path), chosen from our
- *     own parse of the maps, and a small negative cache of IPs without
- *     CFI.  Each module's maps read and ELF mapping then happens once per
- *     unwind_flush.
+ *     A _UPT context keeps the unwind table of ONE ELF file, and re-reads
+ *     /proc/PID/maps and re-opens and maps a file whenever it is asked
+ *     about an address outside that file (and, having dropped its table,
+ *     for an address in no file at all).  So we keep one _UPT context per
+ *     module (file path), chosen from our own parse of the maps, and a
+ *     small negative cache of IPs without CFI.  Each module's maps read
+ *     and ELF mapping then happens once per unwind_flush.
  *   - libunwind's own cache of register-state records (UNW_CACHE_GLOBAL,
  *     keyed by IP, enlarged to UNWIND_RS_CACHE entries) avoids calling
  *     find_proc_info at all for known IPs.  Its lock costs two
@@ -64,16 +64,17 @@ enum {
 	UNWIND_SNAP_SIZE = 16384, /* stack bytes read per unwind */
 	UNWIND_SNAP_MAX = 262144, /* ... grown on demand up to this */
 	UNWIND_PAGE = 4096,
-	UNWIND_NPAGES = 32,  /* page cache slots (direct-mapped) */
-	UNWIND_NNEG = 64,    /* negative IP cache slots */
-	UNWIND_RS_CACHE = 4096, /* libunwind rs cache entries wanted */
+	UNWIND_NPAGES = 32,       /* page cache slots (direct-mapped) */
+	UNWIND_NNEG = 64,         /* negative IP cache slots */
+	UNWIND_RS_CACHE = 1024,   /* libunwind rs cache entries (~300 B each) */
+	UNWIND_MAPS_EVERY = 256,  /* unwinds between maps reads, unknown IPs */
 };
 
 /* A mapping from /proc/PID/maps, as far as we care. */
 struct unwind_map {
 	taddr_t start, end;
-	int mod;   /* index into mods for executable file mappings, or -1 */
-	bool ro;   /* file-backed and neither writable nor executable */
+	int mod; /* index into mods for executable file mappings, or -1 */
+	bool ro; /* file-backed and neither writable nor executable */
 };
 
 /* One ELF file with a _UPT context that holds its unwind table. */
@@ -83,8 +84,8 @@ struct unwind_mod {
 };
 
 struct unwind_page {
-	taddr_t addr;  /* page address; 0: empty */
-	uint64_t gen;  /* valid if gen == unwinder gen, or 0: until flush */
+	taddr_t addr; /* page address; 0: empty */
+	uint64_t gen; /* valid if gen == unwinder gen, or 0: until flush */
 	unsigned char data[UNWIND_PAGE];
 };
 
@@ -99,15 +100,17 @@ struct unwinder {
 	struct unwind_mod *mods;
 	size_t nmods, cap_mods;
 	bool maps_valid;
-	uint64_t maps_gen; /* unwind generation of the last maps read */
+	uint64_t maps_read_at; /* stats.unwinds at the last maps read */
 
 	/* Per unwind_stack call. */
 	pid_t tid;
-	const struct user_regs_struct *regs;
-	uint64_t gen; /* incremented per unwind; never 0 */
+	const struct user_regs_struct *regs; /* the first frame's */
+	struct user_regs_struct fp_regs;     /* after a frame-pointer step */
+	bool step_noinfo; /* this unw_step met an IP without CFI */
+	uint64_t gen;     /* incremented per unwind; never 0 */
 	taddr_t snap_base;
 	size_t snap_len;
-	bool snap_full; /* the last read got all it asked for */
+	bool snap_full;      /* the last read got all it asked for */
 	unsigned char *snap; /* UNWIND_SNAP_MAX bytes */
 
 	struct unwind_page *pages; /* UNWIND_NPAGES */
@@ -194,6 +197,7 @@ static size_t vm_read(struct unwinder *u, taddr_t addr, void *buf, size_t len)
 
 /* ---- our view of the maps ---- */
 
+/* Forgets the maps and the modules with their unwind tables. */
 static void maps_clear(struct unwinder *u)
 {
 	for (size_t i = 0; i < u->nmods; i++) {
@@ -217,15 +221,19 @@ static int mod_get(struct unwinder *u, const char *path)
 	return (int)u->nmods++;
 }
 
-/* Re-reads /proc/PID/maps.  On failure the view is empty. */
+/*
+ * (Re-)reads /proc/PID/maps.  Modules already known keep their _UPT
+ * context.  On failure the view is empty.
+ */
 static void maps_read(struct unwinder *u)
 {
 	char name[64], line[4096 + 128];
 	FILE *f;
 
-	maps_clear(u);
+	u->nmaps = 0;
 	u->maps_valid = true;
-	u->maps_gen = u->gen;
+	u->maps_read_at = u->stats.unwinds;
+	memset(u->neg_ip, 0, sizeof(u->neg_ip));
 	u->n_maps_reads++;
 	snprintf(name, sizeof(name), "/proc/%d/maps", (int)u->pid);
 	f = fopen(name, "re");
@@ -359,7 +367,8 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 /* ---- registers ---- */
 
 /* Where each UNW_X86_64_* register is in a user_regs_struct. */
-#define REG(unw, field) [UNW_X86_64_##unw] = offsetof(struct user_regs_struct, field)
+#define REG(unw, field)                                                        \
+	[UNW_X86_64_##unw] = offsetof(struct user_regs_struct, field)
 static const size_t reg_offset[UNW_X86_64_RIP + 1] = {
 	REG(RAX, rax), REG(RDX, rdx), REG(RCX, rcx), REG(RBX, rbx),
 	REG(RSI, rsi), REG(RDI, rdi), REG(RBP, rbp), REG(RSP, rsp),
@@ -411,11 +420,15 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 	u->n_find++;
 	if (neg_has(u, ip)) {
 		u->n_find_neg++;
+		u->step_noinfo = true;
 		return -UNW_ENOINFO;
 	}
 	m = map_find(u, ip);
-	if (!m && u->maps_gen != u->gen) {
-		/* A module mapped since we last looked: look again, once. */
+	if (!m && u->stats.unwinds - u->maps_read_at >= UNWIND_MAPS_EVERY) {
+		/*
+		 * Mapped since we last looked (the tracer flushes on dlopen,
+		 * so this is rare) or garbage: look again, but not often.
+		 */
 		maps_read(u);
 		m = map_find(u, ip);
 	}
@@ -430,20 +443,24 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 			ret = _UPT_find_proc_info(as, ip, pi, need_unwind_info,
 						  mod->upt);
 	}
-	if (ret == -UNW_ENOINFO)
+	if (ret == -UNW_ENOINFO) {
 		u->neg_ip[(ip >> 2) % UNWIND_NNEG] = ip;
+		u->step_noinfo = true;
+	}
 	return ret;
 }
 
 static void acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi,
 				void *arg)
 {
-	_UPT_put_unwind_info(as, pi, unwind_cur->upt);
+	_UPT_put_unwind_info(as, pi, unwind_cur ? unwind_cur->upt : NULL);
 }
 
 static int acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dil,
 				      void *arg)
 {
+	if (!unwind_cur)
+		return -UNW_ENOINFO;
 	return _UPT_get_dyn_info_list_addr(as, dil, unwind_cur->upt);
 }
 
@@ -482,10 +499,10 @@ struct unwinder *unwind_new(pid_t pid)
 	}
 	unw_set_caching_policy(u->as, LEAKCHECK_UNWIND_CACHE);
 	/*
-	 * XXX: with libunwind built with __thread support (Debian's is),
-	 * unw_set_cache_size refuses to change a cache that has a size, and
-	 * a new address space already has the default one (128 entries).
-	 * Try anyway: a later libunwind may accept it.
+	 * The default is 128 IPs.  A miss costs ~0.6 us per frame (CFI
+	 * lookup and parse, from the page cache), so size matters little.
+	 * Builds of libunwind with __thread support refuse the change once
+	 * the cache has a size; Debian's 1.6.2 has none and accepts it.
 	 */
 	if (unw_set_cache_size(u->as, UNWIND_RS_CACHE, 0) != 0)
 		debug("unwind: rs cache size stays at libunwind's default");
@@ -531,34 +548,71 @@ void unwind_flush(struct unwinder *u)
 		u->pages[i].addr = 0;
 }
 
-/*
- * Continues a stack that libunwind could not step through with the frame
- * pointer chain, as long as it looks like one: each frame pointer 8-byte
- * aligned, inside the snapshot, above the previous one.  RBP and SP are
- * those of the frame libunwind stopped at.  Returns the new count.
- */
-static int fp_walk(struct unwinder *u, taddr_t rbp, taddr_t sp, taddr_t *pcs,
-		   int n, int max)
+/* Reads the stack word at ADDR from the snapshot, growing it if need be. */
+static bool snap_get(struct unwinder *u, taddr_t addr, uint64_t *val)
 {
-	while (n < max) {
-		taddr_t off = rbp - u->snap_base;
-		uint64_t next, ret;
+	taddr_t off = addr - u->snap_base;
 
-		if (rbp & 7 || rbp < sp || rbp < u->snap_base ||
-		    off + 16 > u->snap_len)
-			break;
-		memcpy(&next, u->snap + off, 8);
-		memcpy(&ret, u->snap + off + 8, 8);
-		if (!ret)
-			break;
-		pcs[n++] = ret;
-		u->n_fp_frames++;
-		if (next <= rbp)
-			break;
-		sp = rbp + 16;
-		rbp = next;
+	if (addr < u->snap_base)
+		return false;
+	if (off + sizeof(*val) > u->snap_len && !snap_grow(u, addr))
+		return false;
+	memcpy(val, u->snap + off, sizeof(*val));
+	return true;
+}
+
+/*
+ * One step along the frame-pointer chain, for a frame libunwind could not
+ * step through (no CFI, and its own frame-chain guess gave up): from the
+ * frame's SP and RBP to its caller's IP, SP and RBP.  Only if it looks
+ * like a frame record: RBP 8-aligned, at or above SP, inside the stack
+ * snapshot, holding a non-zero return address.
+ */
+static bool fp_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
+		    taddr_t *rbp)
+{
+	uint64_t next, ret;
+
+	if (*rbp & 7 || *rbp < *sp || !snap_get(u, *rbp, &next) ||
+	    !snap_get(u, *rbp + 8, &ret) || !ret)
+		return false;
+	*ip = ret;
+	*sp = *rbp + 16;
+	*rbp = next;
+	return true;
+}
+
+/*
+ * Restarts libunwind at the frame fp_step found: the registers of the
+ * first frame, with IP, SP and RBP replaced and the other callee-saved
+ * registers as libunwind had recovered them for the frame below.
+ */
+static int restart(struct unwinder *u, unw_cursor_t *c, taddr_t ip,
+		   taddr_t sp, taddr_t rbp)
+{
+	static const struct {
+		unw_regnum_t reg;
+		size_t off;
+	} saved[] = {
+		{ UNW_X86_64_RBX, offsetof(struct user_regs_struct, rbx) },
+		{ UNW_X86_64_R12, offsetof(struct user_regs_struct, r12) },
+		{ UNW_X86_64_R13, offsetof(struct user_regs_struct, r13) },
+		{ UNW_X86_64_R14, offsetof(struct user_regs_struct, r14) },
+		{ UNW_X86_64_R15, offsetof(struct user_regs_struct, r15) },
+	};
+	struct user_regs_struct r = *u->regs;
+
+	for (size_t i = 0; i < ARRAY_SIZE(saved); i++) {
+		unw_word_t v;
+		if (unw_get_reg(c, saved[i].reg, &v) == 0)
+			memcpy((char *)&r + saved[i].off, &v, sizeof(v));
 	}
-	return n;
+	r.rip = ip;
+	r.rsp = sp;
+	r.rbp = rbp;
+	u->fp_regs = r;
+	u->regs = &u->fp_regs;
+	return unw_init_remote(c, u->as, u);
 }
 
 static uint64_t now_ns(void)
@@ -579,6 +633,8 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 	if (max < 1)
 		return 0;
 	pcs[n++] = regs->rip;
+	if (max < 2)
+		goto done;
 	unwind_cur = u;
 	u->tid = tid;
 	u->regs = regs;
@@ -589,34 +645,44 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
 
 	unwind_nomask = true;
-	if (max < 2 || unw_init_remote(&c, u->as, u) < 0)
+	if (unw_init_remote(&c, u->as, u) < 0)
 		goto out;
 	prev_ip = regs->rip;
 	prev_sp = regs->rsp;
 	rbp = regs->rbp;
 	while (n < max) {
+		u->step_noinfo = false;
 		ret = unw_step(&c);
-		if (ret < 0) {
-			n = fp_walk(u, rbp, prev_sp, pcs, n, max);
-			break;
+		if (ret > 0) {
+			if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip ||
+			    unw_get_reg(&c, UNW_REG_SP, &sp) < 0)
+				break;
+			if (unw_get_reg(&c, UNW_X86_64_RBP, &rbp) < 0)
+				rbp = 0;
+		} else if (ret < 0 || u->step_noinfo) {
+			/*
+			 * libunwind failed, or ended the stack at a frame
+			 * without CFI (its own guess gave up): follow the
+			 * frame pointer for one frame, then let it go on.
+			 */
+			sp = prev_sp;
+			if (!fp_step(u, &ip, &sp, &rbp) || sp <= prev_sp ||
+			    restart(u, &c, ip, sp, rbp) < 0)
+				break;
+			u->n_fp_frames++;
+		} else {
+			break; /* the end, as the CFI says */
 		}
-		if (ret == 0)
-			break;
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
-			break;
-		if (unw_get_reg(&c, UNW_REG_SP, &sp) < 0)
-			break;
 		if (ip == prev_ip && sp == prev_sp)
 			break; /* no progress: a loop */
 		pcs[n++] = ip;
 		prev_ip = ip;
 		prev_sp = sp;
-		if (unw_get_reg(&c, UNW_X86_64_RBP, &rbp) < 0)
-			rbp = 0;
 	}
 out:
 	unwind_nomask = false;
 	unwind_cur = NULL;
+done:
 	u->stats.unwinds++;
 	u->stats.frames += (uint64_t)n;
 	u->stats.ns += now_ns() - t0;
