@@ -57,7 +57,7 @@ TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 all: leakcheck
 
 leakcheck: $(BUILD)/leakcheck
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 # V=1 shows the commands
 Q := $(if $(filter 1,$(V)),,@)

@@ -19,6 +19,8 @@
  *          write
  *   nocfi  f1 calls f2 through an assembler function with a frame pointer
  *          and no CFI (libunwind must fall back to the frame chain)
+ *   bigframe  the same with a 20 KiB frame, which libunwind's own guess
+ *          rejects: the unwinder's frame-pointer fallback must step over it
  *   deep   f3 recurses DEEP_LEVELS times through 1 KiB frames before the
  *          int3, so the stack is deeper than the 16 KiB snapshot
  *
@@ -26,8 +28,10 @@
  * (cold: maps, ELF files and CFI are read), REPS more (cached), one after
  * unwind_flush, and with -b libunwind's stock _UPT accessors for
  * comparison.  Build it both at -O0 -g and at -O2 -fomit-frame-pointer
- * (see the brief at the end of this comment).  Syscalls per unwind:
- * strace -c -f ./unwind-harness -n 100000 -s int3.
+ * (see the end of this comment).  Syscalls per unwind: strace -c
+ * ./unwind-harness -n 100000 -s int3 (not strace -f: the children must be
+ * free to be traced by the harness); /proc/PID/maps reads: strace -e
+ * trace=openat.  -v prints the stacks and the unwinder's own counters.
  *
  * Usage: unwind-harness [-v] [-b] [-n REPS] [-s SCENARIO]
  * Exit: 0 all passed, 1 a check failed, 77 ptrace not permitted, 99 harness
@@ -64,7 +68,12 @@
 #include "leakcheck/unwind.h"
 #include "leakcheck/util.h"
 
+/* Keep each function a real frame: no inlining, cloning, merging. */
+#if defined(__clang__)
+#define NOIPA __attribute__((noinline, disable_tail_calls))
+#else
 #define NOIPA __attribute__((noipa))
+#endif
 #define DEEP_LEVELS 40
 #define MAXPCS 256
 #define BATCH 100 /* unwinds per timed batch */
@@ -74,12 +83,13 @@ enum scenario {
 	S_RAISE, /* raise(SIGSTOP) in f3 */
 	S_WRITE, /* syscall-entry stop of write() called by f3 */
 	S_NOCFI, /* int3 in f3, f2 called through a function without CFI */
+	S_BIGFRAME, /* ... one with a 20 KiB frame, too big for libunwind */
 	S_DEEP,  /* int3 below DEEP_LEVELS 1 KiB frames under f3 */
 	S_COUNT
 };
 
 static const char *const scenario_names[S_COUNT] = {
-	"int3", "raise", "write", "nocfi", "deep",
+	"int3", "raise", "write", "nocfi", "bigframe", "deep",
 };
 
 /* ---- the child's call chain ---- */
@@ -98,6 +108,24 @@ __asm__(".text\n"
 	"	pop %rbp\n"
 	"	ret\n"
 	".size unwind_nocfi, .-unwind_nocfi\n");
+
+/*
+ * The same with a 20 KiB frame: libunwind's own frame-chain guess gives up
+ * on a frame pointer more than 16 KiB above the CFA, so this is the case
+ * for our fallback.
+ */
+int unwind_bigframe(int mode, int (*fn)(int));
+__asm__(".text\n"
+	".globl unwind_bigframe\n"
+	".type unwind_bigframe, @function\n"
+	"unwind_bigframe:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	sub $0x5000, %rsp\n"
+	"	call *%rsi\n"
+	"	leave\n"
+	"	ret\n"
+	".size unwind_bigframe, .-unwind_bigframe\n");
 
 NOIPA static int unwind_deep(int n)
 {
@@ -120,6 +148,7 @@ NOIPA static int unwind_f3(int mode)
 	switch (mode) {
 	case S_INT3:
 	case S_NOCFI:
+	case S_BIGFRAME:
 		__asm__ volatile("int3");
 		break;
 	case S_RAISE:
@@ -149,6 +178,8 @@ NOIPA static int unwind_f1(int mode)
 
 	if (mode == S_NOCFI)
 		r = unwind_nocfi(mode, unwind_f2);
+	else if (mode == S_BIGFRAME)
+		r = unwind_bigframe(mode, unwind_f2);
 	else
 		r = unwind_f2(mode);
 	sink = r;
@@ -169,7 +200,17 @@ struct fn {
 	uintptr_t start, end; /* run-time addresses; 0: not found */
 };
 
-enum { FN_MAIN, FN_F0, FN_F1, FN_F2, FN_F3, FN_NOCFI, FN_DEEP, FN_COUNT };
+enum {
+	FN_MAIN,
+	FN_F0,
+	FN_F1,
+	FN_F2,
+	FN_F3,
+	FN_NOCFI,
+	FN_BIGFRAME,
+	FN_DEEP,
+	FN_COUNT
+};
 
 static struct fn fns[FN_COUNT] = {
 	[FN_MAIN] = { "main", 0, 0 },
@@ -178,6 +219,7 @@ static struct fn fns[FN_COUNT] = {
 	[FN_F2] = { "unwind_f2", 0, 0 },
 	[FN_F3] = { "unwind_f3", 0, 0 },
 	[FN_NOCFI] = { "unwind_nocfi", 0, 0 },
+	[FN_BIGFRAME] = { "unwind_bigframe", 0, 0 },
 	[FN_DEEP] = { "unwind_deep", 0, 0 },
 };
 
@@ -313,8 +355,10 @@ static void check_stack(enum scenario s, const taddr_t *pcs, int n)
 {
 	static const int chain[] = { FN_F3, FN_F2, FN_F1, FN_F0, FN_MAIN,
 				     FN_COUNT };
-	static const int nocfi[] = { FN_F3,    FN_F2, FN_NOCFI, FN_F1,
-				     FN_F0,    FN_MAIN, FN_COUNT };
+	static const int nocfi[] = { FN_F3, FN_F2,   FN_NOCFI, FN_F1,
+				     FN_F0, FN_MAIN, FN_COUNT };
+	static const int bigframe[] = { FN_F3, FN_F2,   FN_BIGFRAME, FN_F1,
+					FN_F0, FN_MAIN, FN_COUNT };
 	const char *name = scenario_names[s];
 	int i;
 
@@ -326,6 +370,10 @@ static void check_stack(enum scenario s, const taddr_t *pcs, int n)
 	case S_NOCFI:
 		if (!chain_at(pcs, n, 0, nocfi))
 			fail(name, "stack is not f3 f2 nocfi f1 f0 main");
+		break;
+	case S_BIGFRAME:
+		if (!chain_at(pcs, n, 0, bigframe))
+			fail(name, "stack is not f3 f2 bigframe f1 f0 main");
 		break;
 	case S_RAISE:
 	case S_WRITE:
@@ -437,23 +485,36 @@ static void child_prepare(void)
 	raise(SIGSTOP);
 }
 
-/* Waits for PID to stop; returns the stop signal, or -1 if it ended. */
+/*
+ * Waits for PID to stop; returns the stop signal, or -1 if it ended (then
+ * child_ended holds its status) or waitpid failed.
+ */
+static int child_ended = -1;
+
 static int wait_stop(pid_t pid)
 {
 	int st;
 
-	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))
+	if (waitpid(pid, &st, 0) < 0)
 		return -1;
+	if (!WIFSTOPPED(st)) {
+		child_ended = st;
+		return -1;
+	}
 	return WSTOPSIG(st);
 }
 
-/* Runs the child to the scenario's stop; 0, or -1 on error. */
+/* Runs the child to the scenario's stop; 0, 77 (no ptrace), or -1. */
 static int run_to_stop(pid_t pid, enum scenario s,
 		       struct user_regs_struct *regs)
 {
 	int sig;
 
-	if (wait_stop(pid) != SIGSTOP)
+	sig = wait_stop(pid);
+	if (sig < 0 && WIFEXITED(child_ended) &&
+	    WEXITSTATUS(child_ended) == 77)
+		return 77;
+	if (sig != SIGSTOP)
 		return -1;
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) < 0)
@@ -496,11 +557,15 @@ static int run(pid_t pid, enum scenario s, int reps, bool with_baseline)
 	if (!batch)
 		return -1;
 
-	if (run_to_stop(pid, s, &regs) < 0) {
-		int st2;
-		kill(pid, SIGKILL);
-		waitpid(pid, &st2, 0);
-		if (WIFEXITED(st2) && WEXITSTATUS(st2) == 77)
+	child_ended = -1;
+	n = run_to_stop(pid, s, &regs);
+	if (n != 0) {
+		if (child_ended == -1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		free(batch);
+		if (n == 77)
 			return 77;
 		fprintf(stderr, "%s: cannot bring the child to its stop\n",
 			name);
@@ -510,6 +575,9 @@ static int run(pid_t pid, enum scenario s, int reps, bool with_baseline)
 	u = unwind_new(pid);
 	if (!u) {
 		perror("unwind_new");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		free(batch);
 		return -1;
 	}
 	t0 = now_us();

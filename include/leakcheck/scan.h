@@ -95,7 +95,9 @@ struct scan_stats {
 /*
  * Classify every block of IN->blocks: sets kind, clique and, for the
  * leaders of lost cliques, indirect_bytes/blocks.  Never fails (unreadable
- * memory is counted in STATS and skipped).
+ * memory is counted in STATS and skipped).  STATS, if not NULL, is reset
+ * first.  Reads each block's contents once; keeps about 4 bytes per heap
+ * word that points into a block while it runs.
  */
 void scan_classify(struct scan_input *in, struct scan_stats *stats);
 

@@ -77,16 +77,36 @@ static long read_cb(void *ctx, taddr_t addr, void *buf, size_t len)
 	return n;
 }
 
-static int sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+struct sym_ctx {
+	struct symbolizer *sym;
+	struct proc *proc;
+};
+
+static int sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		  int max)
 {
-	struct symbolizer *s = ctx;
-	if (!s) {
+	struct sym_ctx *c = vctx;
+	struct bp *b = is_return ? NULL : bp_find(c->proc, pc);
+	int n;
+
+	if (!c->sym) {
 		memset(out, 0, sizeof(*out));
 		out->pc = pc;
-		return 1;
+		n = 1;
+	} else {
+		n = sym_lookup(c->sym, pc, is_return, out, max);
 	}
-	return sym_lookup(s, pc, is_return, out, max);
+	if (b && n >= 1) {
+		/* frame 0 is the entry point we broke on: call it by the name
+		 * the program called (malloc, not __libc_malloc), as valgrind
+		 * does, and leave out the allocator's own source line */
+		out[0].func = b->name;
+		out[0].file = NULL;
+		out[0].line = 0;
+		out[0].inlined = 0;
+		n = 1;
+	}
+	return n;
 }
 
 static char *expand_pid(const char *pat, pid_t pid)
@@ -223,6 +243,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct leak_summary sum;
 	struct report_ctx rc;
 	struct scan_stats st = {0};
+	struct sym_ctx sctx;
 	int close_it;
 	FILE *out;
 
@@ -329,8 +350,10 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.error_kinds = opt.error_kinds;
 	rc.num_callers = opt.num_callers;
 	rc.depot = &g_depot;
+	sctx.sym = sym;
+	sctx.proc = p;
 	rc.sym = sym_cb;
-	rc.sym_ctx = sym;
+	rc.sym_ctx = &sctx;
 	for (size_t i = 0; i < nb; i++) {
 		rc.in_use_bytes += blocks[i].size;
 		rc.in_use_blocks++;

@@ -12,8 +12,10 @@
  *     which libunwind reads through access_mem when it parses CFI; code
  *     it inspects when CFI is missing) goes through a small direct-mapped
  *     cache of whole pages read with process_vm_readv.  A cached page is
- *     valid for one unwind only, except pages of read-only, non-executable
- *     file mappings (where .eh_frame lives), which stay until unwind_flush.
+ *     valid for one unwind only, except pages of read-only file mappings
+ *     (.eh_frame, code), which stay until unwind_flush.  (The tracer's
+ *     breakpoints in code may thus be seen or not; libunwind reads code
+ *     only to recognize PLT entries and signal trampolines.)
  *   - access_reg serves the registers of the initial frame from the
  *     user_regs_struct the caller read; libunwind keeps track of the
  *     rest itself.
@@ -74,7 +76,7 @@ enum {
 struct unwind_map {
 	taddr_t start, end;
 	int mod; /* index into mods for executable file mappings, or -1 */
-	bool ro; /* file-backed and neither writable nor executable */
+	bool ro; /* file-backed and not writable */
 };
 
 /* One ELF file with a _UPT context that holds its unwind table. */
@@ -260,7 +262,7 @@ static void maps_read(struct unwinder *u)
 		m->start = start;
 		m->end = end;
 		m->mod = -1;
-		m->ro = ino && perms[1] != 'w' && perms[2] != 'x';
+		m->ro = ino && perms[1] != 'w';
 		if (perms[2] == 'x' && path[0] == '/')
 			m->mod = mod_get(u, path);
 	}
@@ -322,8 +324,9 @@ static int read_slow(struct unwinder *u, taddr_t addr, unw_word_t *val)
 
 /*
  * A deep stack: if ADDR lies not far above the snapshot, extend the
- * snapshot over it with one read (at least doubling it), so that the
- * frames further up cost nothing.  Returns whether ADDR is now in it.
+ * snapshot over it and a page more with one read, to at least 4 times its
+ * size (one syscall costs about as much as copying 32 KiB more), so that
+ * the frames further up cost little.  Returns whether ADDR is now in it.
  */
 static bool snap_grow(struct unwinder *u, taddr_t addr)
 {
@@ -333,9 +336,10 @@ static bool snap_grow(struct unwinder *u, taddr_t addr)
 	if (!u->snap_full || addr < end ||
 	    addr - u->snap_base + sizeof(taddr_t) > UNWIND_SNAP_MAX)
 		return false;
-	want = 2 * u->snap_len;
-	while (want < addr - u->snap_base + sizeof(taddr_t) + UNWIND_SNAP_SIZE)
-		want *= 2;
+	want = (addr - u->snap_base + sizeof(taddr_t) + 2 * UNWIND_PAGE - 1) &
+	       ~(size_t)(UNWIND_PAGE - 1);
+	if (want < 4 * u->snap_len)
+		want = 4 * u->snap_len;
 	if (want > UNWIND_SNAP_MAX)
 		want = UNWIND_SNAP_MAX;
 	got = vm_read(u, end, u->snap + u->snap_len, want - u->snap_len);

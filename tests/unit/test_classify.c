@@ -34,14 +34,16 @@ static struct {
 	bool all_or_nothing; /* fail a read that is not wholly readable */
 } mem;
 
-static void mem_reset(void)
+static void
+mem_reset(void)
 {
 	for (size_t i = 0; i < mem.nr; i++)
 		free(mem.r[i].data);
 	memset(&mem, 0, sizeof(mem));
 }
 
-static uint8_t *mem_map(taddr_t addr, size_t len)
+static uint8_t *
+mem_map(taddr_t addr, size_t len)
 {
 	struct region *r = &mem.r[mem.nr++];
 	r->addr = addr;
@@ -50,7 +52,8 @@ static uint8_t *mem_map(taddr_t addr, size_t len)
 	return r->data;
 }
 
-static struct region *mem_find(taddr_t a)
+static struct region *
+mem_find(taddr_t a)
 {
 	for (size_t i = 0; i < mem.nr; i++)
 		if (a >= mem.r[i].addr && a - mem.r[i].addr < mem.r[i].len)
@@ -58,7 +61,8 @@ static struct region *mem_find(taddr_t a)
 	return NULL;
 }
 
-static long mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
+static long
+mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	size_t done = 0;
 
@@ -81,14 +85,16 @@ static long mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 	return (long)done;
 }
 
-static void poke(taddr_t addr, uint64_t v)
+static void
+poke(taddr_t addr, uint64_t v)
 {
 	struct region *r = mem_find(addr);
 	BUG_ON(!r || addr + 8 - r->addr > r->len);
 	memcpy(r->data + (addr - r->addr), &v, 8);
 }
 
-static uint64_t peek(taddr_t addr, bool *ok)
+static uint64_t
+peek(taddr_t addr, bool *ok)
 {
 	uint64_t v = 0;
 	*ok = mem_read(NULL, addr, &v, 8) == 8;
@@ -96,7 +102,8 @@ static uint64_t peek(taddr_t addr, bool *ok)
 	return v;
 }
 
-static struct scan_block blk(taddr_t addr, uint64_t size)
+static struct scan_block
+blk(taddr_t addr, uint64_t size)
 {
 	struct scan_block b;
 	memset(&b, 0, sizeof(b));
@@ -105,20 +112,20 @@ static struct scan_block blk(taddr_t addr, uint64_t size)
 	return b;
 }
 
-static struct scan_stats run(struct scan_block *b, size_t n,
-			     const struct scan_range *roots, size_t nroots,
-			     const taddr_t *words, size_t nwords, unsigned flags)
+static struct scan_stats
+run(struct scan_block *b, size_t n, const struct scan_range *roots,
+    size_t nroots, const taddr_t *words, size_t nwords, unsigned flags)
 {
 	struct scan_input in = {
-		.blocks = b,
-		.nblocks = n,
-		.roots = roots,
-		.nroots = nroots,
-		.root_words = words,
-		.nroot_words = nwords,
-		.read = mem_read,
-		.read_ctx = NULL,
-		.flags = flags,
+	    .blocks = b,
+	    .nblocks = n,
+	    .roots = roots,
+	    .nroots = nroots,
+	    .root_words = words,
+	    .nroot_words = nwords,
+	    .read = mem_read,
+	    .read_ctx = NULL,
+	    .flags = flags,
 	};
 	struct scan_stats st;
 	scan_classify(&in, &st);
@@ -128,7 +135,8 @@ static struct scan_stats run(struct scan_block *b, size_t n,
 /* one root page at ROOT and a heap at HEAP */
 static const struct scan_range root_page = {ROOT, ROOT + 0x1000};
 
-static void setup(void)
+static void
+setup(void)
 {
 	mem_reset();
 	mem_map(HEAP, 0x10000);
@@ -137,7 +145,8 @@ static void setup(void)
 
 /* ---- hand-built graphs ---- */
 
-static void test_find_block(void)
+static void
+test_find_block(void)
 {
 	struct scan_block b[] = {blk(0x1000, 16), blk(0x1010, 0),
 				 blk(0x1020, 8), blk(0x2000, 100)};
@@ -157,7 +166,8 @@ static void test_find_block(void)
 	CHECK_EQ_U(scan_find_block(b, 1, 0x1010), (unsigned long long)-1);
 }
 
-static void test_empty(void)
+static void
+test_empty(void)
 {
 	struct scan_stats st;
 
@@ -168,7 +178,8 @@ static void test_empty(void)
 	CHECK_EQ_U(st.unreadable, 0);
 }
 
-static void test_direct_leak(void)
+static void
+test_direct_leak(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32)};
 	struct scan_stats st;
@@ -184,7 +195,8 @@ static void test_direct_leak(void)
 	CHECK_EQ_U(st.unreadable, 0);
 }
 
-static void test_reachable_root(void)
+static void
+test_reachable_root(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 
@@ -196,7 +208,8 @@ static void test_reachable_root(void)
 	CHECK_EQ_U(b[1].clique, 1);
 }
 
-static void test_reachable_register(void)
+static void
+test_reachable_register(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 	taddr_t regs[] = {0, 42, HEAP + 0x10, HEAP + 0x48};
@@ -207,12 +220,13 @@ static void test_reachable_register(void)
 	CHECK_EQ_U(b[1].kind, LEAK_POSSIBLE);
 }
 
-static void test_interior_only(void)
+static void
+test_interior_only(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32)};
 
 	setup();
-	poke(ROOT + 8, HEAP + 0x10 + 31); /* last byte */
+	poke(ROOT + 8, HEAP + 0x10 + 31);  /* last byte */
 	poke(ROOT + 16, HEAP + 0x10 + 32); /* one past: not a pointer */
 	run(b, 1, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_POSSIBLE);
@@ -223,7 +237,8 @@ static void test_interior_only(void)
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
 }
 
-static void test_chain(void)
+static void
+test_chain(void)
 {
 	/* root -> A -> B -> C(interior) */
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32),
@@ -239,7 +254,8 @@ static void test_chain(void)
 	CHECK_EQ_U(b[2].kind, LEAK_POSSIBLE);
 }
 
-static void test_lost_chain(void)
+static void
+test_lost_chain(void)
 {
 	/* lost A -> B -> C(interior): A definite, B and C indirect */
 	struct scan_block b[] = {blk(HEAP + 0x10, 40), blk(HEAP + 0x50, 24),
@@ -259,7 +275,8 @@ static void test_lost_chain(void)
 	CHECK_EQ_U(b[1].indirect_bytes, 0);
 }
 
-static void test_lost_cycle(void)
+static void
+test_lost_cycle(void)
 {
 	/* B -> C -> A -> B, all lost: the lowest (A) leads */
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
@@ -279,7 +296,8 @@ static void test_lost_cycle(void)
 	CHECK_EQ_U(b[2].clique, 0);
 }
 
-static void test_clique_merge(void)
+static void
+test_clique_merge(void)
 {
 	/*
 	 * X(low) -> Y, Z(high) -> X, W(higher) -> Z: X leads {Y} first,
@@ -289,7 +307,7 @@ static void test_clique_merge(void)
 				 blk(HEAP + 0x50, 40), blk(HEAP + 0x80, 8)};
 
 	setup();
-	poke(HEAP + 0x10, HEAP + 0x30);     /* X -> Y */
+	poke(HEAP + 0x10, HEAP + 0x30);	    /* X -> Y */
 	poke(HEAP + 0x50 + 8, HEAP + 0x10); /* Z -> X */
 	poke(HEAP + 0x80, HEAP + 0x50 + 3); /* W -> Z (interior) */
 	run(b, 4, &root_page, 1, NULL, 0, 0);
@@ -318,7 +336,8 @@ static void test_clique_merge(void)
 	CHECK_EQ_U(c[2].clique, 0);
 }
 
-static void test_possible_child(void)
+static void
+test_possible_child(void)
 {
 	/* root -interior-> P -start-> C: C is only possible */
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
@@ -331,39 +350,44 @@ static void test_possible_child(void)
 	CHECK_EQ_U(b[1].kind, LEAK_POSSIBLE);
 }
 
-static void test_upgrade(void)
+static void
+test_upgrade(void)
 {
 	/*
-	 * root -interior-> P -start-> A -start-> B and root -> R -> S -> A
-	 * with A below S: A is scanned first as possible (B possible), then
-	 * S makes A reachable, and A's rescan makes B reachable.
+	 * root -interior-> P -start-> A -start-> B and root -> R -> S -> A:
+	 * in one of the two root orders A is scanned first as possible (B
+	 * possible), then S makes A reachable, and A's rescan makes B
+	 * reachable.
 	 */
 	struct scan_block b[] = {
-		blk(HEAP + 0x10, 32),  /* P */
-		blk(HEAP + 0x40, 32),  /* R */
-		blk(HEAP + 0x70, 32),  /* A */
-		blk(HEAP + 0xa0, 32),  /* S */
-		blk(HEAP + 0xd0, 32),  /* B */
+	    blk(HEAP + 0x10, 32), /* P */
+	    blk(HEAP + 0x40, 32), /* R */
+	    blk(HEAP + 0x70, 32), /* A */
+	    blk(HEAP + 0xa0, 32), /* S */
+	    blk(HEAP + 0xd0, 32), /* B */
 	};
 	struct scan_stats st;
 
-	setup();
-	poke(ROOT, HEAP + 0x10 + 8);
-	poke(ROOT + 8, HEAP + 0x40);
-	poke(HEAP + 0x10, HEAP + 0x70);
-	poke(HEAP + 0x40, HEAP + 0xa0);
-	poke(HEAP + 0xa0, HEAP + 0x70);
-	poke(HEAP + 0x70, HEAP + 0xd0);
-	st = run(b, 5, &root_page, 1, NULL, 0, 0);
-	CHECK_EQ_U(b[0].kind, LEAK_POSSIBLE);
-	CHECK_EQ_U(b[1].kind, LEAK_REACHABLE);
-	CHECK_EQ_U(b[2].kind, LEAK_REACHABLE);
-	CHECK_EQ_U(b[3].kind, LEAK_REACHABLE);
-	CHECK_EQ_U(b[4].kind, LEAK_REACHABLE);
-	CHECK_EQ_U(st.heap_bytes, 5 * 32); /* each block read once */
+	for (int order = 0; order < 2; order++) {
+		setup();
+		poke(ROOT + 8 * order, HEAP + 0x10 + 8);
+		poke(ROOT + 8 * !order, HEAP + 0x40);
+		poke(HEAP + 0x10, HEAP + 0x70);
+		poke(HEAP + 0x40, HEAP + 0xa0);
+		poke(HEAP + 0xa0, HEAP + 0x70);
+		poke(HEAP + 0x70, HEAP + 0xd0);
+		st = run(b, 5, &root_page, 1, NULL, 0, 0);
+		CHECK_EQ_U(b[0].kind, LEAK_POSSIBLE);
+		CHECK_EQ_U(b[1].kind, LEAK_REACHABLE);
+		CHECK_EQ_U(b[2].kind, LEAK_REACHABLE);
+		CHECK_EQ_U(b[3].kind, LEAK_REACHABLE);
+		CHECK_EQ_U(b[4].kind, LEAK_REACHABLE);
+		CHECK_EQ_U(st.heap_bytes, 5 * 32); /* each block read once */
+	}
 }
 
-static void test_unreadable_root(void)
+static void
+test_unreadable_root(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 	/* [ROOT, ROOT + 0x3000): only the first page is mapped; and an
@@ -394,7 +418,8 @@ static void test_unreadable_root(void)
 	CHECK_EQ_U(st.root_bytes, 0x20);
 }
 
-static void test_unreadable_block(void)
+static void
+test_unreadable_block(void)
 {
 	/* a 3-page block whose middle page is unmapped */
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
@@ -414,7 +439,8 @@ static void test_unreadable_block(void)
 	CHECK_EQ_U(st.heap_bytes, 0x3000 - 0x20 - 0x1000 + 32);
 }
 
-static void test_big(void)
+static void
+test_big(void)
 {
 	/* a 300 KB block and a 200 KB root range: read in chunks */
 	const uint64_t big = 300 * 1024;
@@ -437,7 +463,8 @@ static void test_big(void)
 	CHECK(mem.reads < 20);
 }
 
-static void test_glibc_chunks(void)
+static void
+test_glibc_chunks(void)
 {
 	/*
 	 * glibc chunks: user pointer = chunk + 16, next chunk header at
@@ -452,13 +479,12 @@ static void test_glibc_chunks(void)
 
 	for (int flag = 0; flag < 2; flag++) {
 		setup();
-		poke(ROOT, HEAP + 0x10 + 16);  /* next header of b0 */
-		poke(ROOT + 8, HEAP + 0x30 + 32); /* next header of b1 */
+		poke(ROOT, HEAP + 0x10 + 16);	   /* next header of b0 */
+		poke(ROOT + 8, HEAP + 0x30 + 32);  /* next header of b1 */
 		poke(ROOT + 16, HEAP + 0x60 + 48); /* next header of b2 */
 		poke(ROOT + 24, HEAP + 0xa0 + 4);
 		poke(ROOT + 32, HEAP + 0xc0 + 8); /* not a header */
-		run(b, 5, &root_page, 1, NULL, 0,
-		    flag ? SCAN_GLIBC_CHUNKS : 0);
+		run(b, 5, &root_page, 1, NULL, 0, flag ? SCAN_GLIBC_CHUNKS : 0);
 		unsigned want = flag ? LEAK_DEFINITE : LEAK_POSSIBLE;
 		CHECK_EQ_U(b[0].kind, want);
 		CHECK_EQ_U(b[1].kind, want);
@@ -479,7 +505,8 @@ static void test_glibc_chunks(void)
 	CHECK_EQ_U(b[1].indirect_bytes, 24);
 }
 
-static void test_zero_size(void)
+static void
+test_zero_size(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 0), blk(HEAP + 0x30, 0),
 				 blk(HEAP + 0x50, 0)};
@@ -504,14 +531,15 @@ static void test_zero_size(void)
 	CHECK_EQ_U(c[1].kind, LEAK_DEFINITE);
 }
 
-static void test_heuristics(void)
+static void
+test_heuristics(void)
 {
 	struct scan_block b[] = {
-		blk(HEAP + 0x10, 24 + 10 + 1), /* std::string, capacity 10 */
-		blk(HEAP + 0x40, 8 + 100),     /* length64 */
-		blk(HEAP + 0xc0, 8 + 4 * 12),  /* new[] of 4 x 12 bytes */
-		blk(HEAP + 0x100, 8 + 50),     /* count 7 does not divide 50 */
-		blk(HEAP + 0x140, 24 + 10 + 1), /* length > capacity */
+	    blk(HEAP + 0x10, 24 + 10 + 1),  /* std::string, capacity 10 */
+	    blk(HEAP + 0x40, 8 + 100),	    /* length64 */
+	    blk(HEAP + 0xc0, 8 + 4 * 12),   /* new[] of 4 x 12 bytes */
+	    blk(HEAP + 0x100, 8 + 50),	    /* count 7 does not divide 50 */
+	    blk(HEAP + 0x140, 24 + 10 + 1), /* length > capacity */
 	};
 	taddr_t ptrs[] = {HEAP + 0x10 + 24, HEAP + 0x40 + 8, HEAP + 0xc0 + 8,
 			  HEAP + 0x100 + 8, HEAP + 0x140 + 24};
@@ -577,7 +605,8 @@ static void test_heuristics(void)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rnd(void)
+static uint64_t
+rnd(void)
 {
 	/* xorshift64* */
 	rng_state ^= rng_state >> 12;
@@ -586,12 +615,14 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545f4914f6cdd1dull;
 }
 
-static uint64_t below(uint64_t n)
+static uint64_t
+below(uint64_t n)
 {
 	return n ? rnd() % n : 0;
 }
 
-static uint64_t chunksize(uint64_t n)
+static uint64_t
+chunksize(uint64_t n)
 {
 	uint64_t c = (n + 8 + 15) & ~15ull;
 	return c < 32 ? 32 : c;
@@ -605,7 +636,8 @@ struct ref_edges {
 	size_t n, cap, cap2;
 };
 
-static void edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
+static void
+edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
 {
 	e->to = xgrow(e->to, &e->cap, e->n + 1, sizeof(*e->to));
 	e->kind = xgrow(e->kind, &e->cap2, e->n + 1, sizeof(*e->kind));
@@ -613,7 +645,8 @@ static void edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
 	e->kind[e->n++] = kind;
 }
 
-static long ref_find(const struct scan_block *b, size_t n, taddr_t p)
+static long
+ref_find(const struct scan_block *b, size_t n, taddr_t p)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -629,7 +662,8 @@ static long ref_find(const struct scan_block *b, size_t n, taddr_t p)
 	return -1;
 }
 
-static int ref_heuristic(const struct scan_block *b, taddr_t p)
+static int
+ref_heuristic(const struct scan_block *b, taddr_t p)
 {
 	bool ok0, ok1;
 	uint64_t w0 = peek(b->addr, &ok0), w1 = peek(b->addr + 8, &ok1);
@@ -642,8 +676,9 @@ static int ref_heuristic(const struct scan_block *b, taddr_t p)
 }
 
 /* Add the edge for word P, if it is one. */
-static void ref_word(const struct scan_block *b, size_t n, taddr_t p,
-		     unsigned flags, struct ref_edges *e)
+static void
+ref_word(const struct scan_block *b, size_t n, taddr_t p, unsigned flags,
+	 struct ref_edges *e)
 {
 	long t = ref_find(b, n, p);
 	if (t < 0)
@@ -663,8 +698,9 @@ static void ref_word(const struct scan_block *b, size_t n, taddr_t p,
 
 static uint64_t ref_readable, ref_unreadable;
 
-static void ref_scan(const struct scan_block *b, size_t n, taddr_t s,
-		     taddr_t end, unsigned flags, struct ref_edges *e)
+static void
+ref_scan(const struct scan_block *b, size_t n, taddr_t s, taddr_t end,
+	 unsigned flags, struct ref_edges *e)
 {
 	for (taddr_t a = (s + 7) & ~7ull; a + 8 <= end; a += 8) {
 		bool ok;
@@ -688,10 +724,11 @@ struct ref_result {
  * everything else reached by any edge; then cliques by a walk from each
  * unreached block in address order, with totals summed per final leader.
  */
-static void ref_classify(const struct scan_block *b, size_t n,
-			 const struct scan_range *roots, size_t nroots,
-			 const taddr_t *words, size_t nwords, unsigned flags,
-			 struct ref_result *res)
+static void
+ref_classify(const struct scan_block *b, size_t n,
+	     const struct scan_range *roots, size_t nroots,
+	     const taddr_t *words, size_t nwords, unsigned flags,
+	     struct ref_result *res)
 {
 	struct ref_edges root = {0};
 	struct ref_edges *out = xcalloc(n, sizeof(*out));
@@ -793,8 +830,8 @@ static void ref_classify(const struct scan_block *b, size_t n,
 
 /* A random value for a heap word: mostly noise, sometimes a pointer of
  * some kind to a random block. */
-static uint64_t random_word(const struct scan_block *b, size_t n,
-			    unsigned ptr_permille)
+static uint64_t
+random_word(const struct scan_block *b, size_t n, unsigned ptr_permille)
 {
 	const struct scan_block *t = &b[below(n)];
 	uint64_t r = below(1000);
@@ -827,15 +864,15 @@ static uint64_t random_word(const struct scan_block *b, size_t n,
 	}
 }
 
-static void test_random(size_t n, unsigned ptr_permille, unsigned flags,
-			bool aon)
+static void
+test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 {
 	struct scan_block *b = xcalloc(n, sizeof(*b));
 	struct ref_result ref = {
-		.kind = xmalloc(n),
-		.clique = xmalloc(n * sizeof(uint32_t)),
-		.ind_bytes = xmalloc(n * sizeof(uint64_t)),
-		.ind_blocks = xmalloc(n * sizeof(uint64_t)),
+	    .kind = xmalloc(n),
+	    .clique = xmalloc(n * sizeof(uint32_t)),
+	    .ind_bytes = xmalloc(n * sizeof(uint64_t)),
+	    .ind_blocks = xmalloc(n * sizeof(uint64_t)),
 	};
 	taddr_t base = 0x10000000, cur = base, hole_lo, hole_hi;
 	struct scan_range roots[3];
@@ -924,15 +961,16 @@ static void test_random(size_t n, unsigned ptr_permille, unsigned flags,
 		    b[i].indirect_bytes != ref.ind_bytes[i] ||
 		    b[i].indirect_blocks != ref.ind_blocks[i]) {
 			if (bad++ < 5)
-				fprintf(stderr,
-					"block %zu: kind %u/%u clique %u/%u "
-					"ind %llu/%llu %llu/%llu\n",
-					i, b[i].kind, ref.kind[i], b[i].clique,
-					ref.clique[i],
-					(unsigned long long)b[i].indirect_bytes,
-					(unsigned long long)ref.ind_bytes[i],
-					(unsigned long long)b[i].indirect_blocks,
-					(unsigned long long)ref.ind_blocks[i]);
+				fprintf(
+				    stderr,
+				    "block %zu: kind %u/%u clique %u/%u "
+				    "ind %llu/%llu %llu/%llu\n",
+				    i, b[i].kind, ref.kind[i], b[i].clique,
+				    ref.clique[i],
+				    (unsigned long long)b[i].indirect_bytes,
+				    (unsigned long long)ref.ind_bytes[i],
+				    (unsigned long long)b[i].indirect_blocks,
+				    (unsigned long long)ref.ind_blocks[i]);
 		}
 	}
 	CHECK_EQ_U(bad, 0);
@@ -948,10 +986,9 @@ static void test_random(size_t n, unsigned ptr_permille, unsigned flags,
 		printf("random n=%zu p=%u flags=%u: D %zu I %zu P %zu R %zu, "
 		       "%lu reads, %llu heap bytes, %.3f s\n",
 		       n, ptr_permille, flags, count[0], count[1], count[2],
-		       count[3], mem.reads,
-		       (unsigned long long)st.heap_bytes,
+		       count[3], mem.reads, (unsigned long long)st.heap_bytes,
 		       (double)(t1.tv_sec - t0.tv_sec) +
-			       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+			   (t1.tv_nsec - t0.tv_nsec) / 1e9);
 
 	free(b);
 	free(ref.kind);
@@ -960,7 +997,8 @@ static void test_random(size_t n, unsigned ptr_permille, unsigned flags,
 	free(ref.ind_blocks);
 }
 
-int main(void)
+int
+main(void)
 {
 	test_find_block();
 	test_empty();
