@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-progs demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-progs demo testprogs \
 	install clean format format-check tidy bench
 
 all: leakcheck
@@ -111,10 +111,17 @@ check-asan:
 check-progs: leakcheck testprogs
 	@./tests/run.sh
 
+# The testprog suite again with leakcheck itself built with ASan/UBSan:
+# a memory error or a leak of leakcheck's own changes its exit status.
+check-dogfood:
+	@$(MAKE) --no-print-directory DEBUG=1 build/debug/leakcheck
+	@LEAKCHECK=build/debug/leakcheck ./tests/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
 
 demo: deps

@@ -1,0 +1,83 @@
+/* exit-handlers: atexit handlers and destructors run after main returns
+ * and before the process is gone; they free and allocate.  What counts is
+ * the heap when the process ends (valgrind checks at exit_group, after
+ * them), so leakcheck must keep tracking until then.
+ *
+ *   main:       a = malloc(64), b = malloc(80), in globals
+ *   atexit:     free(a); malloc(208), dropped; late = malloc(48)
+ *   destructor: free(b)
+ *
+ * At the end: a and b freed; the 208 bytes definitely lost; late (a
+ * global) still reachable.
+ *
+ * EXPECT: definite=208/1 indirect=0/0 possible=0/0 reachable=48/1
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define NOINLINE __attribute__((noinline))
+
+/* Overwrite the dead frames below the caller's with zeros, so that no stale
+ * copy of a pointer is left where a scan from sp (less the red zone) finds it. */
+static NOINLINE void clear_stack(void)
+{
+	volatile char buf[16384];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = 0;
+}
+
+/* Zero the caller-saved registers, like valgrind's CLEAR_CALLER_SAVED_REGS. */
+#define CLEAR_REGS()                                                           \
+	__asm__ __volatile__("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t"        \
+			     "xor %%edx, %%edx\n\txor %%esi, %%esi\n\t"        \
+			     "xor %%edi, %%edi\n\txor %%r8d, %%r8d\n\t"        \
+			     "xor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\t"      \
+			     "xor %%r11d, %%r11d\n\tpxor %%xmm0, %%xmm0\n\t"   \
+			     "pxor %%xmm1, %%xmm1\n\tpxor %%xmm2, %%xmm2\n\t"  \
+			     "pxor %%xmm3, %%xmm3\n\tpxor %%xmm4, %%xmm4\n\t"  \
+			     "pxor %%xmm5, %%xmm5\n\tpxor %%xmm6, %%xmm6\n\t"  \
+			     "pxor %%xmm7, %%xmm7\n\t"                         \
+			     :                                                 \
+			     :                                                 \
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",  \
+			       "r10", "r11", "xmm0", "xmm1", "xmm2", "xmm3",   \
+			       "xmm4", "xmm5", "xmm6", "xmm7", "memory")
+
+void *a, *b, *late;
+
+static NOINLINE void lose(size_t n)
+{
+	char *p = malloc(n);
+
+	memset(p, 0, n);
+}
+
+static void handler(void)
+{
+	free(a);
+	lose(208);
+	late = malloc(48);
+	clear_stack();
+}
+
+__attribute__((destructor)) static void fini(void)
+{
+	free(b);
+	clear_stack();
+}
+
+static NOINLINE void setup(void)
+{
+	a = malloc(64);
+	b = malloc(80);
+	atexit(handler);
+}
+
+int main(void)
+{
+	setup();
+	clear_stack();
+	CLEAR_REGS();
+	return 0;
+}

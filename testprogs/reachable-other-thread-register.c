@@ -1,0 +1,104 @@
+/* reachable-other-thread-register: the only pointer is in a callee-saved
+ * register of a second thread, blocked in pause() while main calls exit().
+ *
+ *   holder thread (assembly): r12 = alloc_block() -> block (3008 bytes)
+ *                             clear its stack, set ready = 1,
+ *                             loop: pause() by raw syscall
+ *
+ * The registers of every thread other than the exiting one are roots
+ * (valgrind: VG_(apply_to_GP_regs) includes the threads that exit_group
+ * kills): still reachable.  The holder is alive at exit, so its DTV
+ * (calloc'd by pthread_create) is live: 272 bytes that valgrind calls
+ * possibly lost, because the TCB's dtv field points 16 bytes into it
+ * (glibc stores dtv + 1) and no heuristic matches.
+ *
+ * EXPECT: definite=0/0 indirect=0/0 possible=272/1 reachable=3008/1
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#define NOINLINE __attribute__((noinline))
+
+/* Overwrite the dead frames below the caller's with zeros, so that no stale
+ * copy of a pointer is left where a scan from sp (less the red zone) finds it. */
+static NOINLINE void clear_stack(void)
+{
+	volatile char buf[16384];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = 0;
+}
+
+/* Zero the caller-saved registers, like valgrind's CLEAR_CALLER_SAVED_REGS. */
+#define CLEAR_REGS()                                                           \
+	__asm__ __volatile__("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t"        \
+			     "xor %%edx, %%edx\n\txor %%esi, %%esi\n\t"        \
+			     "xor %%edi, %%edi\n\txor %%r8d, %%r8d\n\t"        \
+			     "xor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\t"      \
+			     "xor %%r11d, %%r11d\n\tpxor %%xmm0, %%xmm0\n\t"   \
+			     "pxor %%xmm1, %%xmm1\n\tpxor %%xmm2, %%xmm2\n\t"  \
+			     "pxor %%xmm3, %%xmm3\n\tpxor %%xmm4, %%xmm4\n\t"  \
+			     "pxor %%xmm5, %%xmm5\n\tpxor %%xmm6, %%xmm6\n\t"  \
+			     "pxor %%xmm7, %%xmm7\n\t"                         \
+			     :                                                 \
+			     :                                                 \
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",  \
+			       "r10", "r11", "xmm0", "xmm1", "xmm2", "xmm3",   \
+			       "xmm4", "xmm5", "xmm6", "xmm7", "memory")
+
+volatile int ready;
+
+__attribute__((used)) NOINLINE void *alloc_block(void)
+{
+	return calloc(1, 3008);
+}
+
+__attribute__((used)) NOINLINE void clear_stack_asm(void)
+{
+	clear_stack();
+}
+
+void *holder(void *);
+
+__asm__(".text\n"
+	".globl holder\n"
+	".type holder, @function\n"
+	"holder:\n"
+	"	sub $8, %rsp\n"
+	"	call alloc_block\n"
+	"	mov %rax, %r12\n"
+	"	call clear_stack_asm\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	xor %esi, %esi\n"
+	"	xor %edi, %edi\n"
+	"	xor %r8d, %r8d\n"
+	"	xor %r9d, %r9d\n"
+	"	xor %r10d, %r10d\n"
+	"	xor %r11d, %r11d\n"
+	"	pxor %xmm0, %xmm0\n"
+	"	pxor %xmm1, %xmm1\n"
+	"	movl $1, ready(%rip)\n"
+	"1:	mov $34, %eax\n" /* SYS_pause */
+	"	syscall\n"
+	"	jmp 1b\n"
+	".size holder, .-holder\n");
+
+static NOINLINE void start(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, holder, NULL);
+	while (!ready)
+		sched_yield();
+}
+
+int main(void)
+{
+	start();
+	clear_stack();
+	CLEAR_REGS();
+	exit(0);
+}

@@ -1,0 +1,96 @@
+/* threads-8x100k: eight threads at once, each doing 100,000 malloc/free
+ * pairs and leaking exactly 10 blocks of known sizes.
+ *
+ *   thread t (0..7), iteration i (0..99,999):
+ *     p = malloc(1 + (i * 37 + t) % 512); p[0] = 1;
+ *     if i % 10,000 == 9,999: drop p, leak number k = i / 10,000 (0..9),
+ *       of size 16 * (10 * t + k + 1) instead of the size above
+ *     else free(p)
+ *
+ * Leaked sizes are 16 * j for j = 1..80: 16 * 3240 = 51,840 bytes in 80
+ * blocks, definitely lost.  The eight DTVs (272 bytes each, one per
+ * thread, kept with the cached stacks) are possibly lost, as in
+ * threads-leak-exit: 2,176 bytes in 8 blocks.  The threads get 1 MiB
+ * stacks: glibc caches at most 40 MiB of dead threads' stacks and frees
+ * the DTVs of the ones it unmaps, so with the default size (RLIMIT_STACK,
+ * usually 8 MiB) only four would stay cached.  No stdio.
+ *
+ * EXPECT: definite=51840/80 indirect=0/0 possible=2176/8 reachable=0/0
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define NOINLINE __attribute__((noinline))
+
+/* Overwrite the dead frames below the caller's with zeros, so that no stale
+ * copy of a pointer is left where a scan from sp (less the red zone) finds it. */
+static NOINLINE void clear_stack(void)
+{
+	volatile char buf[16384];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = 0;
+}
+
+/* Zero the caller-saved registers, like valgrind's CLEAR_CALLER_SAVED_REGS. */
+#define CLEAR_REGS()                                                           \
+	__asm__ __volatile__("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t"        \
+			     "xor %%edx, %%edx\n\txor %%esi, %%esi\n\t"        \
+			     "xor %%edi, %%edi\n\txor %%r8d, %%r8d\n\t"        \
+			     "xor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\t"      \
+			     "xor %%r11d, %%r11d\n\tpxor %%xmm0, %%xmm0\n\t"   \
+			     "pxor %%xmm1, %%xmm1\n\tpxor %%xmm2, %%xmm2\n\t"  \
+			     "pxor %%xmm3, %%xmm3\n\tpxor %%xmm4, %%xmm4\n\t"  \
+			     "pxor %%xmm5, %%xmm5\n\tpxor %%xmm6, %%xmm6\n\t"  \
+			     "pxor %%xmm7, %%xmm7\n\t"                         \
+			     :                                                 \
+			     :                                                 \
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",  \
+			       "r10", "r11", "xmm0", "xmm1", "xmm2", "xmm3",   \
+			       "xmm4", "xmm5", "xmm6", "xmm7", "memory")
+
+#define NTHREADS 8
+#define ITERS 100000
+
+static void *worker(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+
+	for (int i = 0; i < ITERS; i++) {
+		char *p;
+
+		if (i % 10000 == 9999) {
+			p = malloc(16 * (10 * t + i / 10000 + 1));
+			p[0] = 1;
+			continue; /* leaked */
+		}
+		p = malloc(1 + (i * 37 + t) % 512);
+		p[0] = 1;
+		free(p);
+	}
+	clear_stack();
+	return NULL;
+}
+
+static NOINLINE void run(void)
+{
+	pthread_t th[NTHREADS];
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1 << 20);
+	for (int t = 0; t < NTHREADS; t++)
+		if (pthread_create(&th[t], &attr, worker, (void *)(intptr_t)t))
+			exit(2);
+	for (int t = 0; t < NTHREADS; t++)
+		pthread_join(th[t], NULL);
+}
+
+int main(void)
+{
+	run();
+	clear_stack();
+	CLEAR_REGS();
+	return 0;
+}
