@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-progs demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs demo testprogs \
 	install clean format format-check tidy bench
 
 all: leakcheck
@@ -117,12 +117,17 @@ check-dogfood:
 	@$(MAKE) --no-print-directory DEBUG=1 build/debug/leakcheck
 	@LEAKCHECK=build/debug/leakcheck ./tests/run.sh
 
+# --pid: attach, report, detach, 100 attach/detach cycles under load
+check-attach: leakcheck testprogs
+	@./tests/attach.sh
+
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
+	@./tests/attach.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo

@@ -32,6 +32,11 @@ struct options {
 	int verbose;
 	int trace_children;
 	int stats;
+	int pid;              /* --pid: attach instead of launching */
+	unsigned interval;    /* seconds between reports, 0: none */
+	int report_new;       /* --report=new */
+	unsigned duration;    /* --pid: seconds before detaching, 0: none */
+	int once;             /* --pid: report once and detach */
 };
 
 extern struct options opt;

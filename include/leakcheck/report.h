@@ -15,12 +15,16 @@ struct sym_frame;
 struct loss_record {
 	enum leak_kind kind;
 	uint32_t stack_id;
+	uint64_t size;            /* stack id 0: the size of each block */
 	uint64_t bytes;           /* direct bytes */
 	uint64_t blocks;
 	uint64_t indirect_bytes;  /* for definite/possible: bytes they leak */
 	uint64_t indirect_blocks;
 	uint32_t flags;           /* OR of the blocks' heap_block flags */
 	int suppressed;
+	/* --report=new: the same (kind, stack) in the previous report */
+	int has_old;
+	uint64_t old_bytes, old_blocks, old_indirect_bytes;
 };
 
 /* Entries of leak_summary.heuristic_*: enum scan_heuristic values. */
@@ -73,7 +77,18 @@ struct report_ctx {
 	uint64_t in_use_bytes, in_use_blocks;
 	uint64_t total_allocs, total_frees, total_bytes;
 	const char *note; /* extra line before the summary, or NULL */
+	int on_demand;    /* the process is alive: "in use", not "at exit" */
+	/* --report=new: show only records that are new or grew, with the
+	 * growth in "(+N)" as valgrind's "leak_check increased" does */
+	const struct leak_summary *old_sum;
 };
+
+/* Fill the has_old/old_* fields of RECS from OLD (a previous report's
+ * records of the same process).  Returns how many records grew or are new. */
+size_t loss_records_diff(struct loss_record *recs, size_t nrec,
+			 const struct loss_record *old, size_t nold);
+/* Shown in a --report=new report: new, or more bytes or blocks. */
+int loss_record_grew(const struct loss_record *r);
 
 /* valgrind-style text: HEAP SUMMARY, loss records, LEAK SUMMARY. */
 void report_text(const struct report_ctx *rc, const struct loss_record *recs,

@@ -18,4 +18,13 @@ struct trace_result {
  */
 int tracer_launch(const char *path, char *const argv[], struct trace_result *res);
 
+/*
+ * Attach to the running process PID (every thread), track its allocator
+ * calls, report on demand (SIGUSR1, --interval) and at its exit, and
+ * detach on SIGINT/SIGTERM/SIGHUP, --duration or --once, leaving it
+ * running with no trace of us.  Returns 0 and fills *RES (status 0), or an
+ * LC_EXIT_* code after printing one line.
+ */
+int tracer_attach(pid_t pid, struct trace_result *res);
+
 #endif

@@ -38,7 +38,8 @@ static const struct option long_options[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n\n"
+	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
+		   "       leakcheck [OPTIONS] --pid PID\n\n"
 		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
 		   "options:\n");
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  70 internal error, 73 cannot write output, "
+		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 cannot write output, "
 		   "126 not executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
@@ -164,6 +165,31 @@ static void parse_options(int argc, char **argv)
 		case O_TRACE_CHILDREN:
 			opt.trace_children =
 				parse_yesno("trace-children", optarg);
+			break;
+		case O_PID:
+			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
+			break;
+		case O_INTERVAL:
+			opt.interval = (unsigned)parse_num("interval", optarg, 1,
+							   86400 * 365);
+			break;
+		case O_DURATION:
+			opt.duration = (unsigned)parse_num("duration", optarg, 1,
+							   86400 * 365);
+			break;
+		case O_ONCE:
+			opt.once = 1;
+			break;
+		case O_REPORT:
+			if (!strcmp(optarg, "full"))
+				opt.report_new = 0;
+			else if (!strcmp(optarg, "new"))
+				opt.report_new = 1;
+			else
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --report: expected "
+				    "full or new",
+				    optarg);
 			break;
 		case O_STATS:
 			opt.stats = 1;
@@ -280,6 +306,19 @@ int main(int argc, char **argv)
 	int ret;
 
 	parse_options(argc, argv);
+	if (opt.pid) {
+		if (optind < argc)
+			die(LC_EXIT_USAGE,
+			    "give either --pid or a program to run, not both");
+		ret = tracer_attach(opt.pid, &res);
+		if (ret)
+			exit(ret);
+		if (opt.error_exitcode && res.errors)
+			exit(opt.error_exitcode);
+		return 0;
+	}
+	if (opt.duration || opt.once)
+		die(LC_EXIT_USAGE, "--%s needs --pid", opt.once ? "once" : "duration");
 	if (optind >= argc) {
 		error("no program given; usage: leakcheck [OPTIONS] PROGRAM "
 		      "[ARGS...]");

@@ -4,7 +4,7 @@
  * A loss record is every block of one kind allocated from one stack (one
  * depot id), as memcheck's LossRecordKey is (state, allocated_at).  Blocks
  * with no stack (stack id 0, e.g. HB_PRE_ATTACH blocks found by the heap
- * walk at attach) share the record of stack 0 for their kind.
+ * walk at attach) are grouped by kind and size instead (record.size).
  *
  * Invariants:
  *  - bytes/blocks of a record count its own blocks only (direct).
@@ -32,7 +32,8 @@
 struct loss_key {
 	uint8_t kind;
 	uint32_t stack_id;
-	size_t idx; /* into the blocks array */
+	uint64_t size; /* stack id 0 only: blocks are grouped by size */
+	size_t idx;    /* into the blocks array */
 };
 
 static int
@@ -43,6 +44,8 @@ cmp_key(const void *va, const void *vb)
 		return a->kind < b->kind ? -1 : 1;
 	if (a->stack_id != b->stack_id)
 		return a->stack_id < b->stack_id ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
 	/* stable within a group: block order */
 	if (a->idx != b->idx)
 		return a->idx < b->idx ? -1 : 1;
@@ -63,6 +66,8 @@ cmp_record(const void *va, const void *vb)
 		return a->blocks < b->blocks ? -1 : 1;
 	if (a->stack_id != b->stack_id)
 		return a->stack_id < b->stack_id ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
 	return 0;
 }
 
@@ -81,6 +86,7 @@ loss_records_build(const struct scan_block *blocks, size_t n, size_t *nrec,
 		BUG_ON(blocks[i].kind >= LEAK_NKINDS);
 		keys[i].kind = blocks[i].kind;
 		keys[i].stack_id = blocks[i].stack_id;
+		keys[i].size = blocks[i].stack_id ? 0 : blocks[i].size;
 		keys[i].idx = i;
 	}
 	qsort(keys, n, sizeof(*keys), cmp_key);
@@ -88,11 +94,14 @@ loss_records_build(const struct scan_block *blocks, size_t n, size_t *nrec,
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_block *b = &blocks[keys[i].idx];
 		struct loss_record *r;
+		uint64_t size = b->stack_id ? 0 : b->size;
 		if (nr == 0 || recs[nr - 1].kind != (enum leak_kind)b->kind ||
-		    recs[nr - 1].stack_id != b->stack_id) {
+		    recs[nr - 1].stack_id != b->stack_id ||
+		    recs[nr - 1].size != size) {
 			r = &recs[nr++];
 			r->kind = b->kind;
 			r->stack_id = b->stack_id;
+			r->size = size;
 		} else {
 			r = &recs[nr - 1];
 		}
@@ -115,4 +124,42 @@ loss_records_build(const struct scan_block *blocks, size_t n, size_t *nrec,
 	qsort(recs, nr, sizeof(*recs), cmp_record);
 	*nrec = nr;
 	return recs;
+}
+
+static int cmp_kind_stack(const void *a, const void *b)
+{
+	const struct loss_record *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->stack_id != y->stack_id)
+		return x->stack_id < y->stack_id ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+size_t loss_records_diff(struct loss_record *recs, size_t nrec,
+			 const struct loss_record *old, size_t nold)
+{
+	struct loss_record *sorted = xmalloc((nold + 1) * sizeof(*sorted));
+	size_t grew = 0;
+
+	memcpy(sorted, old, nold * sizeof(*sorted));
+	qsort(sorted, nold, sizeof(*sorted), cmp_kind_stack);
+	for (size_t i = 0; i < nrec; i++) {
+		const struct loss_record *o =
+		    bsearch(&recs[i], sorted, nold, sizeof(*sorted), cmp_kind_stack);
+		recs[i].has_old = o != NULL;
+		recs[i].old_bytes = o ? o->bytes : 0;
+		recs[i].old_blocks = o ? o->blocks : 0;
+		recs[i].old_indirect_bytes = o ? o->indirect_bytes : 0;
+		grew += loss_record_grew(&recs[i]) != 0;
+	}
+	free(sorted);
+	return grew;
+}
+
+int loss_record_grew(const struct loss_record *r)
+{
+	return !r->has_old || r->bytes + r->indirect_bytes >
+				      r->old_bytes + r->old_indirect_bytes ||
+	       r->blocks > r->old_blocks;
 }

@@ -150,9 +150,11 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 	if (rc->depot)
 		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
 	if (!pcs || n == 0) {
+		char sz[32];
 		if (r->flags & HB_PRE_ATTACH)
-			emit(rc, "   (no stack: allocated before leakcheck "
-				 "attached)");
+			emit(rc, "   (no stack: blocks of %s bytes allocated "
+				 "before leakcheck attached)",
+			     fmt_thousands(sz, r->size));
 		else
 			emit(rc, "   (no stack recorded)");
 		return;
@@ -181,29 +183,51 @@ static int
 record_shown(const struct report_ctx *rc, const struct loss_record *r)
 {
 	return rc->mode == LEAK_CHECK_FULL && !r->suppressed && r->blocks > 0 &&
-	       (rc->show_kinds & (1u << r->kind));
+	       (rc->show_kinds & (1u << r->kind)) &&
+	       (!rc->old_sum || loss_record_grew(r));
+}
+
+/* NOW with thousands separators, then " (+N)" or " (-N)" against OLD when
+ * the report is a difference (valgrind's "leak_check increased" form). */
+static const char *
+fmt_delta(char *buf, const struct report_ctx *rc, uint64_t now, uint64_t old)
+{
+	char d[32];
+	size_t n;
+
+	fmt_thousands(buf, now);
+	if (!rc->old_sum)
+		return buf;
+	n = strlen(buf);
+	if (now >= old)
+		snprintf(buf + n, 64 - n, " (+%s)", fmt_thousands(d, now - old));
+	else
+		snprintf(buf + n, 64 - n, " (-%s)", fmt_thousands(d, old - now));
+	return buf;
 }
 
 static void
 print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 	     size_t nrec)
 {
-	char total[32], direct[32], indirect[32], blocks[32], num[32], of[32];
+	char total[64], direct[64], indirect[64], blocks[64], num[32], of[32];
 
-	fmt_thousands(blocks, r->blocks);
+	fmt_delta(blocks, rc, r->blocks, r->old_blocks);
 	fmt_thousands(num, i + 1);
 	fmt_thousands(of, nrec);
 	if (r->indirect_bytes > 0)
 		emit(rc,
 		     "%s (%s direct, %s indirect) bytes in %s blocks are %s "
 		     "in loss record %s of %s",
-		     fmt_thousands(total, r->bytes + r->indirect_bytes),
-		     fmt_thousands(direct, r->bytes),
-		     fmt_thousands(indirect, r->indirect_bytes), blocks,
-		     leak_kind_phrase(r->kind), num, of);
+		     fmt_delta(total, rc, r->bytes + r->indirect_bytes,
+			       r->old_bytes + r->old_indirect_bytes),
+		     fmt_delta(direct, rc, r->bytes, r->old_bytes),
+		     fmt_delta(indirect, rc, r->indirect_bytes,
+			       r->old_indirect_bytes),
+		     blocks, leak_kind_phrase(r->kind), num, of);
 	else
 		emit(rc, "%s bytes in %s blocks are %s in loss record %s of %s",
-		     fmt_thousands(direct, r->bytes), blocks,
+		     fmt_delta(direct, rc, r->bytes, r->old_bytes), blocks,
 		     leak_kind_phrase(r->kind), num, of);
 	print_stack(rc, r);
 	blank(rc);
@@ -211,11 +235,13 @@ print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 
 static void
 print_summary_line(const struct report_ctx *rc, const char *what,
-		   uint64_t bytes, uint64_t blocks)
+		   uint64_t bytes, uint64_t blocks, uint64_t old_bytes,
+		   uint64_t old_blocks)
 {
-	char b[32], n[32];
-	emit(rc, "%18s: %s bytes in %s blocks", what, fmt_thousands(b, bytes),
-	     fmt_thousands(n, blocks));
+	char b[64], n[64];
+	emit(rc, "%18s: %s bytes in %s blocks", what,
+	     fmt_delta(b, rc, bytes, old_bytes),
+	     fmt_delta(n, rc, blocks, old_blocks));
 }
 
 /* memcheck's "of which reachable via heuristic" lines, after "still
@@ -252,14 +278,17 @@ print_leak_summary(const struct report_ctx *rc, const struct leak_summary *sum)
 	uint64_t lost_blocks = 0;
 
 	emit(rc, "LEAK SUMMARY:");
+	const struct leak_summary *old = rc->old_sum ? rc->old_sum : sum;
+
 	for (int k = 0; k < LEAK_NKINDS; k++) {
 		print_summary_line(rc, leak_kind_phrase(k), sum->bytes[k],
-				   sum->blocks[k]);
+				   sum->blocks[k], old->bytes[k], old->blocks[k]);
 		lost_blocks += sum->blocks[k];
 	}
 	print_heuristics(rc, sum);
 	print_summary_line(rc, "suppressed", sum->suppressed_bytes,
-			   sum->suppressed_blocks);
+			   sum->suppressed_blocks, old->suppressed_bytes,
+			   old->suppressed_blocks);
 	if (rc->mode != LEAK_CHECK_FULL && lost_blocks > 0)
 		emit(rc, "Rerun with --leak-check=full to see details of "
 			 "leaked memory");
@@ -325,7 +354,8 @@ report_text(const struct report_ctx *rc, const struct loss_record *recs,
 		nrec = 0;
 	blank(rc);
 	emit(rc, "HEAP SUMMARY:");
-	emit(rc, "    in use at exit: %s bytes in %s blocks",
+	emit(rc, rc->on_demand ? "            in use: %s bytes in %s blocks"
+			       : "    in use at exit: %s bytes in %s blocks",
 	     fmt_thousands(a, rc->in_use_bytes),
 	     fmt_thousands(b, rc->in_use_blocks));
 	emit(rc, "  total heap usage: %s allocs, %s frees, %s bytes allocated",

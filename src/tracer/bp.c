@@ -25,7 +25,6 @@
 #include "internal.h"
 #include "leakcheck/util.h"
 
-#define PAGE_SIZE_INJ 8192
 #define SLOT_BASE 64
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
@@ -112,6 +111,7 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	b->orig = code[0];
 	b->kind = (uint8_t)kind;
 	b->is_jump = (uint8_t)d.is_jump;
+	b->insn_len = (uint8_t)d.insn_len;
 	b->resume = d.is_jump ? d.jump_target : slot;
 	b->name = name;
 	qsort(p->bps, p->nbps, sizeof(*p->bps), bp_cmp);

@@ -187,7 +187,8 @@ static void mapping_roots(struct proc *p, const struct scan_block *b,
 		}
 		add_range(&cut, hs, he);
 	}
-	qsort(cut.v, cut.n, sizeof(*cut.v), cmp_range);
+	if (cut.n)
+		qsort(cut.v, cut.n, sizeof(*cut.v), cmp_range);
 	for (size_t k = 0; k < cut.n; k++) {
 		add_range(roots, at, cut.v[k].start);
 		if (cut.v[k].end > at)
@@ -246,11 +247,11 @@ static char *expand_pid(const char *pat, pid_t pid)
 }
 
 /* Stop every thread of P but EXITING; collect registers and sps. */
-static void stop_others(struct proc *p, struct thread *exiting)
+void proc_stop_all(struct proc *p, struct thread *except)
 {
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		int status;
-		if (t == exiting || t->state == TS_EXITING)
+		if (t == except || t->state == TS_EXITING || t->stopped_for_scan)
 			continue;
 		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
@@ -268,6 +269,7 @@ static void stop_others(struct proc *p, struct thread *exiting)
 			    (status >> 16) == PTRACE_EVENT_EXIT) {
 				t->stopped_for_scan = 1;
 				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
+				t->pend_status = status;
 				break;
 			}
 			/* another event first: deal with it, then wait on */
@@ -278,21 +280,35 @@ static void stop_others(struct proc *p, struct thread *exiting)
 	}
 }
 
-static void resume_others(struct proc *p)
+void proc_resume_all(struct proc *p)
 {
-	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+	struct thread *t, *exiting[64];
+	int nexiting = 0;
+
+	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (!t->stopped_for_scan)
 			continue;
 		t->stopped_for_scan = 0;
-		if (t->pend_exit) {
+		if (t->pend_exit && nexiting < (int)ARRAY_SIZE(exiting)) {
+			/* its exit event, handled now that the scan is done */
 			t->pend_exit = 0;
-			t->state = TS_EXITING;
+			exiting[nexiting++] = t;
+			continue;
 		}
-		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		t->pend_exit = 0;
+		if (t->listening)
+			ptrace(PTRACE_LISTEN, t->tid, 0, 0);
+		else
+			ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)t->pending_sig);
+		t->pending_sig = 0;
+	}
+	for (int i = 0; i < nexiting; i++) {
+		pid_t tid = exiting[i]->tid;
+		if (thread_find(tid) == exiting[i])
+			tracer_dispatch(tid, exiting[i]->pend_status);
 	}
 }
 
-/* Registers of T as root words into W; returns its sp (0 if unknown). */
 static taddr_t thread_roots(struct thread *t, struct thread *exiting,
 			    taddr_t **w, size_t *nw, size_t *cap)
 {
@@ -381,7 +397,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 
 	if (!killed) {
 		char path[64];
-		stop_others(p, exiting);
+		proc_stop_all(p, exiting);
 		for (struct thread *t = threads_of(p, NULL); t;
 		     t = threads_of(p, t)) {
 			taddr_t sp = thread_roots(t, exiting, &words, &nw, &wcap);
@@ -476,6 +492,11 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		rc.in_use_bytes += blocks[i].size;
 		rc.in_use_blocks++;
 	}
+	rc.on_demand = !exiting && !killed;
+	if (opt.report_new && rc.on_demand && p->prev_sum) {
+		loss_records_diff(recs, nrec, p->prev, p->nprev);
+		rc.old_sum = p->prev_sum;
+	}
 	rc.total_allocs = p->heap.total_allocs;
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
@@ -497,6 +518,17 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		full.mode = LEAK_CHECK_FULL;
 		total_errors += (int)report_error_count(&full, recs, nrec);
 	}
+	if (opt.report_new && rc.on_demand) {
+		/* the base of the next --report=new */
+		free(p->prev);
+		p->prev = xmalloc((nrec + 1) * sizeof(*recs));
+		memcpy(p->prev, recs, nrec * sizeof(*recs));
+		p->nprev = nrec;
+		if (!p->prev_sum)
+			p->prev_sum = xmalloc(sizeof(*p->prev_sum));
+		*p->prev_sum = sum;
+	}
+	p->nreports++;
 	if (close_it)
 		fclose(out);
 	else
@@ -509,7 +541,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			(unsigned long long)st.heap_bytes,
 			(unsigned long long)st.unreadable);
 	if (!killed)
-		resume_others(p);
+		proc_resume_all(p);
 	if (sym)
 		sym_free(sym);
 	free(recs);

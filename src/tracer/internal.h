@@ -38,6 +38,7 @@ struct bp {
 	uint8_t orig;       /* the byte the int3 replaced */
 	uint8_t kind;       /* enum hook_kind */
 	uint8_t is_jump;
+	uint8_t insn_len;   /* length of the displaced instruction */
 	taddr_t resume;     /* where to continue: slot or jump target */
 	const char *name;   /* symbol, for messages */
 };
@@ -69,6 +70,9 @@ struct thread {
 	arch_regs_t exit_regs;
 	int stopped_for_scan;   /* interrupted by the scan, resume after */
 	int pend_exit;          /* that stop was its PTRACE_EVENT_EXIT */
+	int pend_status;        /*   and its wait status, handled after */
+	int listening;          /* in a group-stop (PTRACE_LISTEN) */
+	int pending_sig;        /* signal to deliver when resumed (attach) */
 	struct thread *next;    /* in the global hash chain */
 };
 
@@ -77,6 +81,7 @@ enum proc_flags {
 	PROC_TRACING = 1 << 1,   /* breakpoints in place, tracking */
 	PROC_REPORTED = 1 << 2,  /* the leak report is done */
 	PROC_VFORK_CHILD = 1 << 3,
+	PROC_ATTACHED = 1 << 4,  /* --pid: detach at the end, never kill */
 };
 
 struct proc {
@@ -98,6 +103,10 @@ struct proc {
 	int exit_code_status;     /* wait status at exit, from GETEVENTMSG */
 	struct proc *next;
 	char *command;            /* for reports */
+	unsigned nreports;        /* on-demand reports made so far */
+	struct loss_record *prev; /* the last report's records, for --report=new */
+	size_t nprev;
+	struct leak_summary *prev_sum;
 };
 
 /* Global tracer state. */
@@ -129,6 +138,7 @@ long inject_syscall(struct proc *p, pid_t tid, long nr,
 /* modules.c */
 int modules_start(struct proc *p, pid_t tid);
 int modules_update(struct proc *p, pid_t tid);
+int modules_attach(struct proc *p, pid_t tid);
 void proc_forget_image(struct proc *p);
 
 /* bp.c */
@@ -143,14 +153,33 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
 void hooks_init(void);
 
-/* exitscan.c */
+/* exitscan.c: the leak report of P: at its exit (EXITING: the thread
+ * that ended it), after SIGKILL (KILLED), or on demand (neither: every
+ * thread is stopped for the scan and resumed after). */
+struct loss_record;
+struct leak_summary;
 void proc_report(struct proc *p, struct thread *exiting, int killed);
+void proc_stop_all(struct proc *p, struct thread *except);
+void proc_resume_all(struct proc *p);
 int tracer_total_errors(void);
 
 /* launch.c */
 void tracer_dispatch(pid_t tid, int status);
+void tracer_resume(pid_t tid, int sig);
+void tracer_loop(int attached);
+void tracer_print_stats(void);
+void explain_ptrace_error(int err, const char *what, pid_t pid);
 
-/* bp.c */
+/* attach.c: report (unless --once already did), take every trace of us
+ * out of every traced process, and detach. */
+void tracer_detach_all(const char *why);
+
+/* heapwalk.c: enter the blocks glibc's malloc has live into P's table
+ * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
+void heap_walk(struct proc *p);
+
+/* bp.c: the injected page (trampoline at +0, out-of-line slots after) */
+#define PAGE_SIZE_INJ 8192
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
 
 /* stats */

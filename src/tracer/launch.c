@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,20 +47,32 @@ static int nearly;
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |      \
 	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
-static void resume(pid_t tid, int sig)
+void tracer_resume(pid_t tid, int sig)
 {
 	if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)sig) < 0 &&
 	    errno != ESRCH)
 		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
 }
 
+static volatile sig_atomic_t got_report, got_tick;
+
 static void on_term(int sig)
 {
 	got_term = sig;
 }
 
+static void on_report_signal(int sig)
+{
+	got_report = 1;
+}
+
+static void on_tick(int sig)
+{
+	got_tick = 1;
+}
+
 /* One line saying why ptrace was refused, and what to do. */
-static void explain_ptrace_error(int err, const char *what, pid_t pid)
+void explain_ptrace_error(int err, const char *what, pid_t pid)
 {
 	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
 	char *status = read_file_text("/proc/self/status");
@@ -112,7 +125,7 @@ static struct thread *adopt(pid_t tid, struct proc *p)
 			/* its first stop came before its creation event */
 			early[i] = early[--nearly];
 			t->state = TS_RUNNING;
-			resume(tid, 0);
+			tracer_resume(tid, 0);
 			break;
 		}
 	}
@@ -202,7 +215,7 @@ static void on_exec(struct thread *t)
 		warning("pid %d: cannot set breakpoints after exec: %s; "
 			"its allocations are not tracked",
 			p->pid, strerror(-ret));
-	resume(t->tid, 0);
+	tracer_resume(t->tid, 0);
 }
 
 static void on_exit_event(struct thread *t)
@@ -224,10 +237,10 @@ static void on_exit_event(struct thread *t)
 	      group ? ", process exit" : "");
 	if (group && (p->flags & PROC_TRACING) && !(p->flags & PROC_REPORTED)) {
 		p->exit_code_status = (int)msg;
-		proc_report(p, t, 0);
 		p->flags |= PROC_REPORTED;
+		proc_report(p, t, 0);
 	}
-	resume(t->tid, 0);
+	tracer_resume(t->tid, 0);
 }
 
 static void on_gone(pid_t tid, int status)
@@ -244,8 +257,8 @@ static void on_gone(pid_t tid, int status)
 	if (tid == p->pid && (p->flags & PROC_TRACING) &&
 	    !(p->flags & PROC_REPORTED)) {
 		/* died without an exit stop: SIGKILL */
-		proc_report(p, NULL, 1);
 		p->flags |= PROC_REPORTED;
+		proc_report(p, NULL, 1);
 	}
 	if (p->nthreads == 0)
 		proc_free(p);
@@ -259,7 +272,7 @@ static void on_trap(struct thread *t)
 	taddr_t pc;
 
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
-		resume(t->tid, 0);
+		tracer_resume(t->tid, 0);
 		return;
 	}
 	g_stats.traps++;
@@ -267,7 +280,7 @@ static void on_trap(struct thread *t)
 	if (p->page && pc == p->page) {
 		hook_return(t, &r);
 		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-		resume(t->tid, 0);
+		tracer_resume(t->tid, 0);
 		return;
 	}
 	b = bp_find(p, pc);
@@ -276,7 +289,7 @@ static void on_trap(struct thread *t)
 		debug("pid %d: SIGTRAP at %#llx is not ours", t->tid,
 		      (unsigned long long)ARCH_PC(&r));
 		g_stats.signals++;
-		resume(t->tid, SIGTRAP);
+		tracer_resume(t->tid, SIGTRAP);
 		return;
 	}
 	if (log_verbose >= 3)
@@ -288,7 +301,7 @@ static void on_trap(struct thread *t)
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-	resume(t->tid, 0);
+	tracer_resume(t->tid, 0);
 }
 
 /* Handle one wait status of TID. */
@@ -310,7 +323,7 @@ void tracer_dispatch(pid_t tid, int status)
 			early[nearly].tid = tid;
 			early[nearly++].status = status;
 		} else {
-			resume(tid, 0);
+			tracer_resume(tid, 0);
 		}
 		return;
 	}
@@ -320,10 +333,11 @@ void tracer_dispatch(pid_t tid, int status)
 		/* the first stop of a new task */
 		t->state = TS_RUNNING;
 		if (event == PTRACE_EVENT_STOP || sig == SIGSTOP) {
-			resume(tid, 0);
+			tracer_resume(tid, 0);
 			return;
 		}
 	}
+	t->listening = 0;
 	switch (event) {
 	case 0:
 		if (sig == SIGTRAP) {
@@ -331,14 +345,14 @@ void tracer_dispatch(pid_t tid, int status)
 		} else {
 			g_stats.signals++;
 			debug("pid %d: signal %d", tid, sig);
-			resume(tid, sig);
+			tracer_resume(tid, sig);
 		}
 		break;
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 		on_new_task(t, event);
-		resume(tid, 0);
+		tracer_resume(tid, 0);
 		break;
 	case PTRACE_EVENT_EXEC:
 		on_exec(t);
@@ -350,13 +364,14 @@ void tracer_dispatch(pid_t tid, int status)
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
 		    sig == SIGTTOU) {
 			/* group-stop: stay stopped, but keep reporting */
+			t->listening = 1;
 			ptrace(PTRACE_LISTEN, tid, 0, 0);
 		} else {
-			resume(tid, 0);
+			tracer_resume(tid, 0);
 		}
 		break;
 	default:
-		resume(tid, 0);
+		tracer_resume(tid, 0);
 		break;
 	}
 }
@@ -416,19 +431,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	sigaction(SIGHUP, &sa, NULL);
 
 	kill(pid, SIGCONT);
-	for (;;) {
-		pid_t tid = waitpid(-1, &status, __WALL);
-		if (tid < 0) {
-			if (errno == EINTR) {
-				if (got_term && main_status < 0)
-					kill(main_pid, got_term);
-				got_term = 0;
-				continue;
-			}
-			break; /* ECHILD: everyone is gone */
-		}
-		tracer_dispatch(tid, status);
-	}
+	tracer_loop(0);
 	/* did exec fail? */
 	if (read(errpipe[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
 		close(errpipe[0]);
@@ -438,20 +441,126 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	close(errpipe[0]);
 	res->status = main_status;
 	res->errors = tracer_total_errors();
-	if (opt.stats)
-		fprintf(stderr,
-			"leakcheck: stats: %llu traps (%llu entry, %llu return), "
-			"%llu allocs, %llu frees, %llu unknown frees, %llu "
-			"nested, %llu signals, %zu stacks\n",
-			(unsigned long long)g_stats.traps,
-			(unsigned long long)g_stats.entry_traps,
-			(unsigned long long)g_stats.return_traps,
-			(unsigned long long)g_stats.allocs,
-			(unsigned long long)g_stats.frees,
-			(unsigned long long)g_stats.unknown_frees,
-			(unsigned long long)g_stats.nested,
-			(unsigned long long)g_stats.signals,
-			g_depot.nstacks);
+	tracer_print_stats();
 	stack_depot_release(&g_depot);
 	return 0;
+}
+
+void tracer_print_stats(void)
+{
+	if (!opt.stats)
+	return;
+	fprintf(stderr,
+		"leakcheck: stats: %llu traps (%llu entry, %llu return), "
+		"%llu allocs, %llu frees, %llu unknown frees, %llu "
+		"nested, %llu signals, %zu stacks\n",
+		(unsigned long long)g_stats.traps,
+		(unsigned long long)g_stats.entry_traps,
+		(unsigned long long)g_stats.return_traps,
+		(unsigned long long)g_stats.allocs,
+		(unsigned long long)g_stats.frees,
+		(unsigned long long)g_stats.unknown_frees,
+		(unsigned long long)g_stats.nested,
+		(unsigned long long)g_stats.signals,
+		g_depot.nstacks);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* An on-demand report of every traced process, with the pause it cost. */
+static void report_all(const char *why)
+{
+	for (struct proc *p = proc_list(), *nx; p; p = nx) {
+		double t0, t1;
+		nx = p->next;
+		if (!(p->flags & PROC_TRACING) || (p->flags & PROC_REPORTED))
+			continue;
+		t0 = now_seconds();
+		proc_report(p, NULL, 0);
+		t1 = now_seconds();
+		if (!opt.quiet)
+			fprintf(stderr,
+				"leakcheck: pid %d: %s report; the program was "
+				"stopped for %.1f ms\n",
+				p->pid, why, (t1 - t0) * 1e3);
+	}
+}
+
+/*
+ * The event loop: waitpid(-1, __WALL) until every tracee is gone, with
+ * on-demand reports (SIGUSR1, --interval) and, when ATTACHED, a detach on
+ * SIGINT/SIGTERM/SIGHUP or at the end of --duration.  A 100 ms ticker
+ * interrupts waitpid so a request never waits for the program's next
+ * event.
+ */
+void tracer_loop(int attached)
+{
+	struct sigaction sa;
+	double start = now_seconds(), next_report = 0, deadline = 0;
+	int status;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_report_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_tick;
+	sigaction(SIGALRM, &sa, NULL);
+	if (attached) {
+		sa.sa_handler = on_term;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	if (opt.interval)
+		next_report = start + opt.interval;
+	if (attached && opt.duration)
+		deadline = start + opt.duration;
+	if (attached || opt.interval) {
+		struct itimerval it = {{0, 100000}, {0, 100000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	if (attached && opt.once && !opt.duration) {
+		tracer_detach_all("final");
+		return;
+	}
+	for (;;) {
+		double now = next_report || deadline ? now_seconds() : 0;
+		pid_t tid;
+
+		if (attached && (got_term || (deadline && now >= deadline))) {
+			tracer_detach_all("final");
+			break;
+		}
+		if (got_report) {
+			got_report = 0;
+			report_all("on-demand");
+		}
+		if (next_report && now >= next_report) {
+			report_all("periodic");
+			while (next_report <= now)
+				next_report += opt.interval;
+		}
+		got_tick = 0;
+		tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR) {
+				if (!attached && got_term) {
+					if (main_status < 0)
+						kill(main_pid, got_term);
+					got_term = 0;
+				}
+				continue;
+			}
+			break; /* ECHILD: everyone is gone */
+		}
+		tracer_dispatch(tid, status);
+	}
+	if (attached || opt.interval) {
+		struct itimerval it = {{0, 0}, {0, 0}};
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 }

@@ -260,7 +260,21 @@ void proc_forget_image(struct proc *p)
 	}
 }
 
+static int modules_setup(struct proc *p, pid_t tid);
+
 int modules_start(struct proc *p, pid_t tid)
+{
+	int ret;
+
+	proc_forget_image(p);
+	if ((ret = inject_settle(p, tid)))
+		return ret;
+	return modules_setup(p, tid);
+}
+
+/* Break on ld.so's _dl_debug_state (dynamic) or bind the executable's
+ * entry points (static), with TID stopped where a syscall can be run. */
+static int modules_setup(struct proc *p, pid_t tid)
 {
 	taddr_t base = 0, entry = 0, exe_entry = 0, lowest = 0;
 	char exe[PATH_MAX];
@@ -268,9 +282,6 @@ int modules_start(struct proc *p, pid_t tid)
 	ssize_t n;
 	int ret;
 
-	proc_forget_image(p);
-	if ((ret = inject_settle(p, tid)))
-		return ret;
 	if ((ret = read_auxv(p->pid, &base, &entry)))
 		return ret;
 	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", p->pid);
@@ -395,4 +406,13 @@ int modules_update(struct proc *p, pid_t tid)
 	capture_maps(p);
 	(void)tid;
 	return 0;
+}
+
+int modules_attach(struct proc *p, pid_t tid)
+{
+	int ret = modules_setup(p, tid);
+	/* bind what is loaded now; a dlopen in progress binds at its end */
+	if (!ret && p->r_debug)
+		ret = modules_update(p, tid);
+	return ret;
 }

@@ -45,6 +45,8 @@ void proc_free(struct proc *p)
 	free(p->seen_modules);
 	free(p->maps_text);
 	free(p->command);
+	free(p->prev);
+	free(p->prev_sum);
 	free(p);
 }
 

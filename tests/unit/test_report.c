@@ -389,7 +389,7 @@ static const char want_all[] =
 	AT_MALLOC BY_MK
 	P "\n"
 	P "80 bytes in 1 blocks are still reachable in loss record 8 of 11\n"
-	P "   (no stack: allocated before leakcheck attached)\n"
+	P "   (no stack: blocks of 80 bytes allocated before leakcheck attached)\n"
 	P "\n"
 	P "100 bytes in 1 blocks are still reachable in loss record 9 of 11\n"
 	AT_MALLOC BY_MK

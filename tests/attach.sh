@@ -1,0 +1,149 @@
+#!/bin/bash
+# --pid: attach to a running testprogs/server, report on demand, detach,
+# and check the server carried on intact (its own data check, exit 0).
+# Prints one line per test and "N passed, N failed".
+# Exit: 0 all passed, 1 some failed, 77 ptrace not permitted, 99 harness.
+#
+#   CYCLES=N   attach/detach cycles under load (default 100)
+cd "$(dirname "$0")/.." || exit 99
+LC=${LEAKCHECK:-./leakcheck}
+OUT=build/attach-out
+SERVER=build/testprogs/server
+CYCLES=${CYCLES:-100}
+rm -rf "$OUT"
+mkdir -p "$OUT" || exit 99
+[ -x "$SERVER" ] || { echo "no $SERVER: make testprogs" >&2; exit 99; }
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
+ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+
+# start_server SECONDS: runs a server in the background, sets SPID.
+start_server() {
+	rm -f "$OUT/ready"
+	"$SERVER" "$1" "$OUT/ready" >"$OUT/server.out" 2>&1 &
+	SPID=$!
+	for _ in $(seq 100); do
+		[ -s "$OUT/ready" ] && return 0
+		sleep 0.05
+	done
+	echo "server did not start" >&2
+	exit 99
+}
+
+# stop_server NAME: SIGTERM, then the server must exit 0 with "ok".
+stop_server() {
+	local rc
+	kill -TERM "$SPID" 2>/dev/null
+	wait "$SPID"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q ', ok$' "$OUT/server.out"; then
+		ok "$1"
+	else
+		ko "$1" "server exit $rc: $(tail -2 "$OUT/server.out" | tr '\n' ' ')"
+	fi
+}
+
+# 1. three periodic reports and a final one, a clean detach
+start_server 60
+"$LC" --pid "$SPID" --interval=1 --duration=3 --leak-check=full \
+	--log-file="$OUT/r1.log" 2>"$OUT/r1.err"
+rc=$?
+if [ $rc = 77 ] || grep -q "not permitted\|ptrace_scope" "$OUT/r1.err"; then
+	kill "$SPID"
+	echo "0 passed, 0 failed, all skipped: $(head -1 "$OUT/r1.err")"
+	exit 77
+fi
+n=$(grep -c "LEAK SUMMARY" "$OUT/r1.log")
+[ "$rc" = 0 ] && [ "$n" -ge 3 ] && grep -q "detached from pid $SPID" "$OUT/r1.err" &&
+	ok attach-reports || ko attach-reports "status $rc, $n reports"
+# the leak made before attach, found by the heap walk with its size
+grep -q "12,360 bytes in 1 blocks are definitely lost" "$OUT/r1.log" &&
+	grep -q "blocks of 12,360 bytes allocated before leakcheck attached" "$OUT/r1.log" &&
+	ok attach-heap-walk || ko attach-heap-walk "no pre-attach 12,360-byte leak"
+# leaks made after attach, with their stack
+grep -A3 "definitely lost in loss record" "$OUT/r1.log" | grep -q "leak_one (server.c" &&
+	ok attach-stack || ko attach-stack "no leak_one stack"
+kill -0 "$SPID" 2>/dev/null && ok attach-still-running || ko attach-still-running "server gone"
+stop_server attach-server-intact
+
+# 2. --report=new: the second report shows only the growth
+start_server 60
+"$LC" --pid "$SPID" --interval=1 --duration=2 --report=new --leak-check=full \
+	--log-file="$OUT/r2.log" 2>"$OUT/r2.err"
+# in the second and later reports, every record shown has grown: "(+"
+awk '/LEAK SUMMARY/ { n++ } n >= 1 && /are (definitely|indirectly|possibly) lost in loss/ {
+	total++; if ($0 ~ /\(\+/) grew++ } END { exit !(total > 0 && grew == total) }' "$OUT/r2.log" &&
+	grep -q "definitely lost: [0-9,]* (+[0-9,]*) bytes" "$OUT/r2.log" &&
+	! awk '/LEAK SUMMARY/ { n++ } n >= 1' "$OUT/r2.log" | grep -q "before leakcheck attached" &&
+	ok report-new || ko report-new "see $OUT/r2.log"
+stop_server report-new-server-intact
+
+# 3. SIGUSR1 asks for a report, SIGINT detaches
+start_server 60
+"$LC" --pid "$SPID" --log-file="$OUT/r3.log" 2>"$OUT/r3.err" &
+LPID=$!
+sleep 1
+kill -USR1 "$LPID"
+sleep 1
+kill -INT "$LPID"
+wait "$LPID"
+rc=$?
+n=$(grep -c "LEAK SUMMARY" "$OUT/r3.log")
+[ "$rc" = 0 ] && [ "$n" = 2 ] && grep -q "on-demand report" "$OUT/r3.err" &&
+	ok usr1-int || ko usr1-int "status $rc, $n reports"
+stop_server usr1-int-server-intact
+
+# 4. many attach/detach cycles under load
+start_server 600
+bad=0
+for i in $(seq "$CYCLES"); do
+	if ! "$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/cycle.err"; then
+		bad=$i
+		break
+	fi
+	kill -0 "$SPID" 2>/dev/null || { bad=$i; break; }
+done
+[ "$bad" = 0 ] && ok "attach-detach-x$CYCLES" ||
+	ko "attach-detach-x$CYCLES" "cycle $bad: $(head -2 "$OUT/cycle.err")"
+stop_server cycles-server-intact
+
+# 5. errors: no such pid, a zombie, already traced
+"$LC" --pid 999999999 >/dev/null 2>"$OUT/e1.err"
+rc=$?
+[ $rc = 64 ] || [ $rc = 68 ] && grep -q "leakcheck:" "$OUT/e1.err" && ok pid-invalid || ko pid-invalid "status $rc"
+pid_max=$(cat /proc/sys/kernel/pid_max)
+nopid=$((pid_max - 1))
+while kill -0 "$nopid" 2>/dev/null; do nopid=$((nopid - 1)); done
+"$LC" --pid "$nopid" >/dev/null 2>"$OUT/e2.err"
+rc=$?
+[ $rc = 68 ] && grep -q "no process with pid $nopid" "$OUT/e2.err" && ok pid-missing || ko pid-missing "status $rc: $(cat "$OUT/e2.err")"
+# a zombie: a child that exited, its parent (sh) not reaping it yet
+sh -c 'sleep 0 & exec sleep 2' &
+ZP=$!
+sleep 0.5
+Z=$(ps -o pid=,stat= --ppid "$ZP" | awk '$2 ~ /Z/ { print $1; exit }')
+if [ -n "$Z" ]; then
+	"$LC" --pid "$Z" >/dev/null 2>"$OUT/e3.err"
+	rc=$?
+	[ $rc = 68 ] && grep -q "zombie" "$OUT/e3.err" && ok pid-zombie || ko pid-zombie "status $rc: $(cat "$OUT/e3.err")"
+else
+	ko pid-zombie "could not make a zombie"
+fi
+wait "$ZP" 2>/dev/null
+# already traced: by another leakcheck
+start_server 60
+"$LC" --pid "$SPID" -q --log-file=/dev/null --duration=3 2>/dev/null &
+LPID=$!
+sleep 1
+"$LC" --pid "$SPID" >/dev/null 2>"$OUT/e4.err"
+rc=$?
+[ $rc = 67 ] && grep -q "already traced by pid $LPID (leakcheck)" "$OUT/e4.err" &&
+	ok pid-already-traced || ko pid-already-traced "status $rc: $(cat "$OUT/e4.err")"
+wait "$LPID"
+stop_server already-traced-server-intact
+"$LC" --pid "$$" ./x >/dev/null 2>"$OUT/e5.err"
+[ $? = 64 ] && ok pid-and-program || ko pid-and-program "$(cat "$OUT/e5.err")"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
