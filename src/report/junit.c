@@ -202,6 +202,8 @@ junit_case_names(const struct report_ctx *rc, const struct loss_record *recs,
 			    xasprintf("%s (%zu)", ck[i].name, rank + 1);
 		else
 			names[ck[i].i] = xstrdup(ck[i].name);
+	}
+	for (size_t i = 0; i < n; i++) {
 		free(ck[i].name);
 		free(ck[i].key);
 	}
