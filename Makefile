@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs check-formats demo testprogs \
 	install clean format format-check tidy bench
 
 all: leakcheck
@@ -111,6 +111,10 @@ check-asan:
 check-progs: leakcheck testprogs
 	@./tests/run.sh
 
+# JUnit and valgrind XML validated with xmllint; merge of a suite's files.
+check-formats: leakcheck testprogs
+	@./tests/formats.sh
+
 # The testprog suite again with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
@@ -128,6 +132,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
 	@./tests/attach.sh
+	@./tests/formats.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo

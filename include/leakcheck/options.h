@@ -28,6 +28,8 @@ struct options {
 	unsigned num_callers;
 	const char *log_file;
 	const char *json_file;
+	const char *junit_file;
+	const char *xml_file; /* with --xml=yes */
 	int quiet;
 	int verbose;
 	int trace_children;

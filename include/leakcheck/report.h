@@ -105,4 +105,78 @@ int report_json(const struct report_ctx *rc, const char *path,
 size_t report_error_count(const struct report_ctx *rc,
 			  const struct loss_record *recs, size_t nrec);
 
+/* ---- CI formats: JUnit XML, valgrind's XML (protocol 4), merging ---- */
+
+/* What the CI formats say about the process besides its leaks. */
+struct report_run {
+	char **argv;       /* its command line (argv[0] first), NULL-ended;
+			    * NULL if unknown */
+	char **tool_argv;  /* leakcheck's own command line, or NULL */
+	pid_t ppid;        /* 0 if unknown */
+	double seconds;    /* how long it ran; 0 if unknown */
+	long long start;   /* when it started, seconds since the epoch; 0 if
+			    * unknown */
+};
+
+/*
+ * S escaped for XML 1.0 character data and attribute values: & < > " '
+ * become entities; with ATTR, tab, newline and CR become character
+ * references (attribute normalization would eat them); other characters
+ * XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF) are dropped; each byte
+ * that does not start a valid UTF-8 sequence becomes U+FFFD.  NULL gives
+ * "".  Never fails; returns a malloc'd string, caller frees.
+ */
+char *xml_escape(const char *s, int attr);
+/* xml_escape() written to F. */
+void xml_put(FILE *f, const char *s, int attr);
+
+/*
+ * Testcase names of the records RECS[IDX[0..N)], into NAMES[0..N)
+ * (malloc'd, caller frees each): the kind phrase and the first
+ * JUNIT_NAME_FRAMES functions of the stack outside the allocator ("definitely
+ * lost in make_node from build_list from main"); a frame without a
+ * function is "module+0xOFFSET" (basename, offset from the module's
+ * start), without a module "???".  Never an address or record number, so
+ * names are stable across runs and machines.  Equal names are told apart
+ * by " (2)", " (3)"... in the order of the full symbolized stacks, then
+ * bytes and blocks.  FILES/LINES, if not NULL, get the source file
+ * (owned by the symbolizer, NULL if none) and line of the first frame in
+ * the program's own code (not in a system library).  Never fails.
+ */
+#define JUNIT_NAME_FRAMES 3
+void junit_case_names(const struct report_ctx *rc,
+		      const struct loss_record *recs, const size_t *idx,
+		      size_t n, char **names, const char **files, int *lines);
+
+/*
+ * The result as JUnit XML (format in man/leakcheck.1): a <testsuites>
+ * holding one <testsuite> for this process.  Records of the kinds in
+ * RC->show_kinds or RC->error_kinds, not suppressed, are testcases,
+ * whatever RC->mode says; those of RC->error_kinds fail.  Returns 0 or
+ * -errno.
+ */
+int report_junit(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec, const struct leak_summary *sum);
+
+/*
+ * The result in valgrind's XML output protocol 4, as memcheck writes it
+ * for leak errors: the records memcheck would show (RC->mode full,
+ * RC->show_kinds, not suppressed) as Leak_* errors.  Returns 0 or -errno.
+ */
+int report_vgxml(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec, const struct leak_summary *sum);
+
+/*
+ * Combine the JUnit files written by report_junit() (or by an earlier
+ * merge) IN[0..N) into one <testsuites> at OUT, totals recomputed, suites
+ * sorted by name.  Anything but that format is refused.  Returns 0, or
+ * -1 with a message in *ERR (malloc'd, caller frees) naming the file and
+ * line at fault; *ERRCODE is then 65 (input not in the format), 66
+ * (input unreadable) or 73 (output not written).
+ */
+int junit_merge(const char *out, char *const *in, size_t n, char **err,
+		int *errcode);
+
 #endif

@@ -14,6 +14,8 @@ struct sym_frame {
 	int line;           /* 0 if unknown */
 	const char *module; /* module path or NULL */
 	int inlined;        /* 1 if this frame is inlined into the next one */
+	taddr_t module_base; /* where the module is mapped (lowest address),
+			      * 0 if no module */
 };
 
 struct symbolizer;

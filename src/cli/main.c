@@ -20,6 +20,7 @@
 #include "leakcheck/options.h"
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
+#include "internal.h"
 
 enum option_id {
 #define OPT(name, has_arg, shrt, id, argname, help) id,
@@ -39,7 +40,8 @@ static const struct option long_options[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
-		   "       leakcheck [OPTIONS] --pid PID\n\n"
+		   "       leakcheck [OPTIONS] --pid PID\n"
+		   "       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
 		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
 		   "options:\n");
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
@@ -88,7 +90,8 @@ static int parse_yesno(const char *optname, const char *s)
 static void parse_options(int argc, char **argv)
 {
 	char shorts[64] = "+";
-	int c;
+	const char *xml_file = NULL;
+	int c, xml = 0;
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
 	if (shrt) {                                                            \
 		size_t l = strlen(shorts);                                     \
@@ -162,6 +165,15 @@ static void parse_options(int argc, char **argv)
 		case O_JSON:
 			opt.json_file = optarg;
 			break;
+		case O_JUNIT:
+			opt.junit_file = optarg;
+			break;
+		case O_XML:
+			xml = parse_yesno("xml", optarg);
+			break;
+		case O_XML_FILE:
+			xml_file = optarg;
+			break;
 		case O_TRACE_CHILDREN:
 			opt.trace_children =
 				parse_yesno("trace-children", optarg);
@@ -205,6 +217,12 @@ static void parse_options(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
+	/* as valgrind: --xml=yes needs a destination */
+	if (xml && !xml_file)
+		die(LC_EXIT_USAGE, "--xml=yes needs --xml-file=FILE");
+	if (xml_file && !xml)
+		die(LC_EXIT_USAGE, "--xml-file needs --xml=yes");
+	opt.xml_file = xml_file;
 }
 
 /* Look PROG up in PATH as a shell does; returns a malloc'd path or exits. */
@@ -305,6 +323,9 @@ int main(int argc, char **argv)
 	char *path;
 	int ret;
 
+	/* a subcommand, not a program: "leakcheck -- merge" traces one */
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
 	parse_options(argc, argv);
 	if (opt.pid) {
 		if (optind < argc)

@@ -516,8 +516,9 @@ resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
 	f[0].pc = pc;
 	if (!mod)
 		return 1; /* nothing mapped there */
-	module = intern(
-	    s, dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+	Dwarf_Addr mod_start = 0;
+	module = intern(s, dwfl_module_info(mod, NULL, &mod_start, NULL, NULL,
+					    NULL, NULL, NULL));
 
 	GElf_Off off;
 	GElf_Sym sym;
@@ -533,6 +534,7 @@ resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
 	for (int i = 0; i < n; i++) {
 		f[i].pc = pc;
 		f[i].module = module;
+		f[i].module_base = mod_start;
 	}
 	return n;
 }

@@ -246,6 +246,35 @@ static char *expand_pid(const char *pat, pid_t pid)
 	return out;
 }
 
+/* --junit and --xml-file, if asked for. */
+static void ci_reports(const struct report_ctx *rc, struct proc *p,
+		       const struct loss_record *recs, size_t nrec,
+		       const struct leak_summary *sum)
+{
+	struct report_run run;
+	char *path;
+	int ret;
+
+	runinfo_fill(&run, p);
+	if (opt.junit_file) {
+		path = expand_pid(opt.junit_file, p->pid);
+		ret = report_junit(rc, path, &run, recs, nrec, sum);
+		if (ret)
+			error("cannot write JUnit XML to '%s': %s", path,
+			      strerror(-ret));
+		free(path);
+	}
+	if (opt.xml_file) {
+		path = expand_pid(opt.xml_file, p->pid);
+		ret = report_vgxml(rc, path, &run, recs, nrec, sum);
+		if (ret)
+			error("cannot write XML to '%s': %s", path,
+			      strerror(-ret));
+		free(path);
+	}
+	runinfo_release(&run);
+}
+
 /* Stop every thread of P but EXITING; collect registers and sps. */
 void proc_stop_all(struct proc *p, struct thread *except)
 {
@@ -383,7 +412,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	int close_it;
 	FILE *out;
 
-	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file)
+	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
+	    !opt.junit_file && !opt.xml_file)
 		return;
 	hb = heap_table_snapshot(&p->heap, &nb);
 	blocks = xcalloc(nb + 1, sizeof(*blocks));
@@ -511,6 +541,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			      strerror(-ret));
 		free(path);
 	}
+	if (opt.junit_file || opt.xml_file)
+		ci_reports(&rc, p, recs, nrec, &sum);
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though
 		 * the text's ERROR SUMMARY follows valgrind (full mode only) */

@@ -141,6 +141,12 @@ int modules_update(struct proc *p, pid_t tid);
 int modules_attach(struct proc *p, pid_t tid);
 void proc_forget_image(struct proc *p);
 
+/* runinfo.c: fill RUN for P (at its exit stop); never fails.  Free its
+ * contents with runinfo_release(). */
+struct report_run;
+void runinfo_fill(struct report_run *run, struct proc *p);
+void runinfo_release(struct report_run *run);
+
 /* bp.c */
 int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	      const char *name);
