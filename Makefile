@@ -35,7 +35,7 @@ CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
 	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 # libstdc++ only for __cxa_demangle (C++ names in reports)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)

@@ -32,6 +32,11 @@ struct options {
 	int verbose;
 	int trace_children;
 	int stats;
+	/* heap profiles (src/report/profile.c) */
+	const char *heap_profile; /* --heap-profile pattern, or NULL */
+	const char *folded_file;  /* --folded pattern, or NULL */
+	const char *flamegraph;   /* --flamegraph pattern, or NULL */
+	unsigned long sample_rate; /* --sample-rate bytes; 0: every block */
 };
 
 extern struct options opt;

@@ -41,6 +41,7 @@
 #include "leakcheck/report.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
@@ -150,7 +151,10 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 	if (rc->depot)
 		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
 	if (!pcs || n == 0) {
-		if (r->flags & HB_PRE_ATTACH)
+		if (r->stack_id == STACK_ID_UNSAMPLED)
+			emit(rc, "   (not sampled: --sample-rate records the "
+				 "stacks of some allocations only)");
+		else if (r->flags & HB_PRE_ATTACH)
 			emit(rc, "   (no stack: allocated before leakcheck "
 				 "attached)");
 		else
