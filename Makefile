@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-progs demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-progs check-profile demo testprogs \
 	install clean format format-check tidy bench
 
 all: leakcheck
@@ -111,6 +111,10 @@ check-asan:
 check-progs: leakcheck testprogs
 	@./tests/run.sh
 
+# Heap profiles read back by go tool pprof and a decoder of our own.
+check-profile: leakcheck testprogs
+	@./tests/profile.sh
+
 # The testprog suite again with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
@@ -123,6 +127,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
+	@./tests/profile.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo
