@@ -67,13 +67,13 @@ double sampler_weight(uint64_t rate, uint64_t size);
 struct profile_data {
 	const struct scan_block *blocks;
 	size_t nblocks;
-	int classified;          /* blocks' kind is meaningful */
+	int classified; /* blocks' kind is meaningful */
 	const struct stack_depot *depot;
-	report_sym_fn sym;       /* as for the reports; may be NULL */
+	report_sym_fn sym; /* as for the reports; may be NULL */
 	void *sym_ctx;
-	const char *maps_text;   /* /proc/PID/maps text, or NULL */
-	uint64_t sample_rate;    /* the --sample-rate in force, 0: none */
-	int64_t time_nanos;      /* when the snapshot was taken */
+	const char *maps_text; /* /proc/PID/maps text, or NULL */
+	uint64_t sample_rate;  /* the --sample-rate in force, 0: none */
+	int64_t time_nanos;    /* when the snapshot was taken */
 };
 
 /*
@@ -108,12 +108,12 @@ int profile_write_flamegraph(const struct profile_data *d, FILE *f,
 char *profile_path(const char *pattern, pid_t pid, unsigned seq);
 
 struct profile_request {
-	const char *pprof;      /* --heap-profile pattern or NULL */
-	const char *folded;     /* --folded pattern or NULL */
+	const char *pprof;	/* --heap-profile pattern or NULL */
+	const char *folded;	/* --folded pattern or NULL */
 	const char *flamegraph; /* --flamegraph pattern or NULL */
 	pid_t pid;
-	unsigned seq;           /* 0: at exit; N > 0: snapshot N */
-	const char *command;    /* for the SVG title, or NULL */
+	unsigned seq;	     /* 0: at exit; N > 0: snapshot N */
+	const char *command; /* for the SVG title, or NULL */
 };
 
 /*

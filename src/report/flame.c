@@ -216,8 +216,7 @@ name_hash(const char *s)
 /* flamegraph.pl's "hot" palette, from the name so it is stable; the kind
  * frames get the colours of their gravity. */
 static void
-frame_color(const char *name, unsigned depth, int leaked, char *buf,
-	    size_t len)
+frame_color(const char *name, unsigned depth, int leaked, char *buf, size_t len)
 {
 	static const struct {
 		const char *name;
@@ -257,10 +256,10 @@ cmp_child(const void *a, const void *b)
 
 struct graph {
 	struct tree *t;
-	int id;        /* data-g */
-	int leaked;    /* the leaked graph: kind frames at depth 1 */
-	double top;    /* y of the deepest row */
-	double scale;  /* pixels per byte */
+	int id;	      /* data-g */
+	int leaked;   /* the leaked graph: kind frames at depth 1 */
+	double top;   /* y of the deepest row */
+	double scale; /* pixels per byte */
 	double total;
 };
 
@@ -278,8 +277,9 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 	if (w < FG_MIN_PX)
 		return;
 	frame_color(nd->name, depth, g->leaked, color, sizeof(color));
-	fprintf(f, "<g class=\"f\" data-g=\"%d\" data-x=\"%.2f\" "
-		   "data-w=\"%.2f\" data-d=\"%u\" data-n=\"",
+	fprintf(f,
+		"<g class=\"f\" data-g=\"%d\" data-x=\"%.2f\" "
+		"data-w=\"%.2f\" data-d=\"%u\" data-n=\"",
 		g->id, x, w, depth);
 	xml_put(f, nd->name);
 	fprintf(f, "\"><title>");
@@ -287,8 +287,9 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 	fprintf(f, " (%s bytes, %.2f%%)</title>",
 		fmt_thousands(bytes, round_u(nd->value)),
 		g->total > 0 ? 100.0 * nd->value / g->total : 0.0);
-	fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
-		   "fill=\"%s\" rx=\"2\"/>",
+	fprintf(f,
+		"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
+		"fill=\"%s\" rx=\"2\"/>",
 		x, y, w, FG_ROW - 1, color);
 	fprintf(f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + 12);
 	chars = (int)((w - 6) / 7);
@@ -318,29 +319,50 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 }
 
 static const char fg_script[] =
-    "function fr(g){return document.querySelectorAll('g.f[data-g=\"'+g+'\"]');}\n"
+    "function fr(g){return "
+    "document.querySelectorAll('g.f[data-g=\"'+g+'\"]');}\n"
     "function num(e,a){return parseFloat(e.getAttribute(a));}\n"
-    "function label(e,w){var n=e.getAttribute('data-n'),c=Math.floor((w-6)/7);\n"
-    " e.querySelector('text').textContent=c<3?'':(n.length<=c?n:n.substr(0,c-2)+'..');}\n"
-    "function place(e,x,w){var r=e.querySelector('rect'),t=e.querySelector('text');\n"
-    " r.setAttribute('x',x);r.setAttribute('width',w);t.setAttribute('x',x+3);label(e,w);}\n"
-    "function zoom(z){var g=z.getAttribute('data-g'),x=num(z,'data-x'),w=num(z,'data-w'),\n"
+    "function label(e,w){var "
+    "n=e.getAttribute('data-n'),c=Math.floor((w-6)/7);\n"
+    " e.querySelector('text').textContent=c<3?'':(n.length<=c?n:n.substr(0,c-2)"
+    "+'..');}\n"
+    "function place(e,x,w){var "
+    "r=e.querySelector('rect'),t=e.querySelector('text');\n"
+    " r.setAttribute('x',x);r.setAttribute('width',w);t.setAttribute('x',x+3);"
+    "label(e,w);}\n"
+    "function zoom(z){var "
+    "g=z.getAttribute('data-g'),x=num(z,'data-x'),w=num(z,'data-w'),\n"
     " d=num(z,'data-d'),s=(W-2*P)/w,e=1e-3;\n"
-    " fr(g).forEach(function(f){var fx=num(f,'data-x'),fw=num(f,'data-w'),fd=num(f,'data-d');\n"
-    "  if(fd<d&&fx<=x+e&&fx+fw>=x+w-e){f.style.display='';f.style.opacity=0.6;place(f,P,W-2*P);}\n"
-    "  else if(fd>=d&&fx>=x-e&&fx+fw<=x+w+e){f.style.display='';f.style.opacity=1;place(f,P+(fx-x)*s,fw*s);}\n"
+    " fr(g).forEach(function(f){var "
+    "fx=num(f,'data-x'),fw=num(f,'data-w'),fd=num(f,'data-d');\n"
+    "  "
+    "if(fd<d&&fx<=x+e&&fx+fw>=x+w-e){f.style.display='';f.style.opacity=0.6;"
+    "place(f,P,W-2*P);}\n"
+    "  else "
+    "if(fd>=d&&fx>=x-e&&fx+fw<=x+w+e){f.style.display='';f.style.opacity=1;"
+    "place(f,P+(fx-x)*s,fw*s);}\n"
     "  else f.style.display='none';});}\n"
-    "function reset(g){fr(g).forEach(function(f){if(num(f,'data-d')==0)zoom(f);});}\n"
+    "function "
+    "reset(g){fr(g).forEach(function(f){if(num(f,'data-d')==0)zoom(f);});}\n"
     "document.addEventListener('click',function(ev){var t=ev.target;\n"
-    " if(t.getAttribute&&t.getAttribute('data-reset')!=null){reset(t.getAttribute('data-reset'));return;}\n"
+    " if(t.getAttribute&&t.getAttribute('data-reset')!=null){reset(t."
+    "getAttribute('data-reset'));return;}\n"
     " if(t.id=='search'){search();return;}\n"
     " var f=t.closest?t.closest('g.f'):null;if(f)zoom(f);});\n"
-    "document.addEventListener('mouseover',function(ev){var f=ev.target.closest?ev.target.closest('g.f'):null;\n"
-    " if(f)document.getElementById('details').textContent=f.querySelector('title').textContent;});\n"
-    "function search(){var q=prompt('Search frames (regular expression):','');if(q==null)return;\n"
-    " var re=q?new RegExp(q):null;document.querySelectorAll('g.f').forEach(function(f){\n"
-    "  var r=f.querySelector('rect');if(!r.getAttribute('data-fill'))r.setAttribute('data-fill',r.getAttribute('fill'));\n"
-    "  r.setAttribute('fill',re&&re.test(f.getAttribute('data-n'))?'rgb(230,0,230)':r.getAttribute('data-fill'));});}\n";
+    "document.addEventListener('mouseover',function(ev){var "
+    "f=ev.target.closest?ev.target.closest('g.f'):null;\n"
+    " if(f)document.getElementById('details').textContent=f.querySelector('"
+    "title').textContent;});\n"
+    "function search(){var q=prompt('Search frames (regular "
+    "expression):','');if(q==null)return;\n"
+    " var re=q?new "
+    "RegExp(q):null;document.querySelectorAll('g.f').forEach(function(f){\n"
+    "  var "
+    "r=f.querySelector('rect');if(!r.getAttribute('data-fill'))r.setAttribute('"
+    "data-fill',r.getAttribute('fill'));\n"
+    "  "
+    "r.setAttribute('fill',re&&re.test(f.getAttribute('data-n'))?'rgb(230,0,"
+    "230)':r.getAttribute('data-fill'));});}\n";
 
 static double
 graph_height(const struct tree *t)
@@ -356,8 +378,9 @@ draw_graph(FILE *f, struct graph *g, double y, const char *heading)
 	fprintf(f, "<text class=\"h\" x=\"%d\" y=\"%.1f\">", FG_PAD, y + 14);
 	xml_put(f, heading);
 	fprintf(f, ": %s bytes</text>\n", fmt_thousands(b, round_u(g->total)));
-	fprintf(f, "<text class=\"b\" x=\"%d\" y=\"%.1f\" "
-		   "data-reset=\"%d\" text-anchor=\"end\">Reset zoom</text>\n",
+	fprintf(f,
+		"<text class=\"b\" x=\"%d\" y=\"%.1f\" "
+		"data-reset=\"%d\" text-anchor=\"end\">Reset zoom</text>\n",
 		FG_WIDTH - FG_PAD, y + 14, g->id);
 	g->top = y + 24;
 	if (g->total > 0)
@@ -407,33 +430,39 @@ profile_write_flamegraph(const struct profile_data *d, FILE *f,
 	h2 = 24 + (gv.total > 0 ? graph_height(&live) : FG_ROW * 2);
 	height = 40 + h1 + 20 + h2 + 30;
 
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
-		   "<svg version=\"1.1\" width=\"%d\" height=\"%.0f\" "
-		   "viewBox=\"0 0 %d %.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		FG_WIDTH, height, FG_WIDTH, height);
-	fprintf(f, "<style>text{font-family:monospace;font-size:12px;fill:#000}"
-		   "text.t{font-size:16px;font-weight:bold}"
-		   "text.h{font-size:14px;font-weight:bold}"
-		   "text.b{cursor:pointer;fill:#036}"
-		   "g.f{cursor:pointer}g.f:hover rect{stroke:#000;stroke-width:0.5}"
-		   "</style>\n");
-	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n"
-		   "var W=%d,P=%d;\n%s]]></script>\n",
+	fprintf(
+	    f,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+	    "<svg version=\"1.1\" width=\"%d\" height=\"%.0f\" "
+	    "viewBox=\"0 0 %d %.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	    FG_WIDTH, height, FG_WIDTH, height);
+	fprintf(
+	    f, "<style>text{font-family:monospace;font-size:12px;fill:#000}"
+	       "text.t{font-size:16px;font-weight:bold}"
+	       "text.h{font-size:14px;font-weight:bold}"
+	       "text.b{cursor:pointer;fill:#036}"
+	       "g.f{cursor:pointer}g.f:hover rect{stroke:#000;stroke-width:0.5}"
+	       "</style>\n");
+	fprintf(f,
+		"<script type=\"text/ecmascript\"><![CDATA[\n"
+		"var W=%d,P=%d;\n%s]]></script>\n",
 		FG_WIDTH, FG_PAD, fg_script);
-	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.0f\" "
-		   "fill=\"#f8f8f0\"/>\n",
+	fprintf(f,
+		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.0f\" "
+		"fill=\"#f8f8f0\"/>\n",
 		FG_WIDTH, height);
 	fprintf(f, "<text class=\"t\" x=\"%d\" y=\"24\">", FG_PAD);
 	xml_put(f, title ? title : "leakcheck heap");
-	fprintf(f, "</text>\n<text class=\"b\" id=\"search\" x=\"%d\" y=\"24\" "
-		   "text-anchor=\"end\">Search</text>\n",
+	fprintf(f,
+		"</text>\n<text class=\"b\" id=\"search\" x=\"%d\" y=\"24\" "
+		"text-anchor=\"end\">Search</text>\n",
 		FG_WIDTH - FG_PAD);
 	if (d->classified)
-		draw_graph(f, &gl, 40,
-			   "Leaked (definite, indirect, possible)");
+		draw_graph(f, &gl, 40, "Leaked (definite, indirect, possible)");
 	else
-		fprintf(f, "<text class=\"h\" x=\"%d\" y=\"54\">Leaked: "
-			   "unknown, no scan was possible</text>\n",
+		fprintf(f,
+			"<text class=\"h\" x=\"%d\" y=\"54\">Leaked: "
+			"unknown, no scan was possible</text>\n",
 			FG_PAD);
 	draw_graph(f, &gv, 40 + h1 + 20, "Live heap");
 	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%.0f\"> </text>\n",

@@ -43,8 +43,8 @@ void gzip_buffer(const void *in, size_t len, unsigned char **out,
 /* profile.c: a sample is every sampled block of one (stack, kind). */
 struct pf_group {
 	uint32_t stack_id;
-	uint8_t kind;     /* enum leak_kind, or LEAK_NKINDS if unclassified */
-	double objects;   /* weighted by 1 / P(sampled) */
+	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */
+	double objects; /* weighted by 1 / P(sampled) */
 	double bytes;
 };
 

@@ -153,7 +153,7 @@ struct strtab {
 	char **v;
 	size_t n, cap;
 	struct u64map idx; /* FNV-1a hash -> index of the first with it */
-	uint32_t *next;    /* chain of indexes with the same hash; 0 ends */
+	uint32_t *next;	   /* chain of indexes with the same hash; 0 ends */
 	size_t next_cap;
 };
 
@@ -215,8 +215,8 @@ strtab_release(struct strtab *t)
 struct mapping {
 	taddr_t start, limit, off;
 	char *file;
-	char *build_id; /* hex, or NULL */
-	unsigned nloc;  /* locations in it */
+	char *build_id;		      /* hex, or NULL */
+	unsigned nloc;		      /* locations in it */
 	unsigned nfunc, nfile, nline; /* ... with lines, files, line numbers */
 };
 
@@ -319,7 +319,8 @@ function_id(struct builder *b, const struct sym_frame *f)
 	uint32_t name = str_id(&b->strs, f->func);
 	uint32_t file = str_id(&b->strs, f->file);
 	int found;
-	uint32_t *v = u64map_slot(&b->funcs, (uint64_t)name << 32 | file, &found);
+	uint32_t *v =
+	    u64map_slot(&b->funcs, (uint64_t)name << 32 | file, &found);
 	size_t mark;
 
 	if (found)
@@ -484,12 +485,13 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	pb_release(&b.func_pb);
 
 	/* strings the trailer needs, before the table is written */
-	comment[0] = str_id(&b.strs,
-			    "leakcheck: live blocks only; alloc_* = inuse_*");
+	comment[0] =
+	    str_id(&b.strs, "leakcheck: live blocks only; alloc_* = inuse_*");
 	c = d->sample_rate
-		? xasprintf("sampled every %llu bytes on average; values scaled "
-			    "by 1/(1-exp(-size/rate))",
-			    (unsigned long long)d->sample_rate)
+		? xasprintf(
+		      "sampled every %llu bytes on average; values scaled "
+		      "by 1/(1-exp(-size/rate))",
+		      (unsigned long long)d->sample_rate)
 		: xstrdup("every allocation recorded (no sampling)");
 	comment[1] = str_id(&b.strs, c);
 	free(c);

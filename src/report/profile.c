@@ -128,8 +128,7 @@ ends_with(const char *s, const char *suffix)
 char *
 profile_path(const char *pattern, pid_t pid, unsigned seq)
 {
-	static const char *const exts[] = {".pb.gz", ".svg", ".txt",
-					   ".folded"};
+	static const char *const exts[] = {".pb.gz", ".svg", ".txt", ".folded"};
 	char *exp = xstrdup(""), *n, *res;
 	size_t cut;
 

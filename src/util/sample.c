@@ -52,7 +52,8 @@ sampler_next_interval(struct sampler *s, uint64_t rate)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		sampler_seed(s, (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^
+		sampler_seed(s, (uint64_t)ts.tv_nsec ^
+				    (uint64_t)ts.tv_sec << 32 ^
 				    (uint64_t)getpid());
 	}
 	/* (0, 1]: never log(0) */

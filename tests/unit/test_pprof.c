@@ -25,7 +25,7 @@
 struct field {
 	unsigned num;
 	int wire;
-	uint64_t v;          /* varint value */
+	uint64_t v;	     /* varint value */
 	const uint8_t *data; /* length-delimited contents */
 	size_t len;
 };
@@ -212,8 +212,7 @@ test_sampler(void)
 	p = 1.0 - exp(-(double)size / (double)rate);
 	sd = sqrt((double)trials * p * (1 - p));
 	CHECK(fabs((double)hits - (double)trials * p) < 5 * sd);
-	CHECK(fabs(est - (double)(trials * size)) <
-	      5 * sd * (double)size / p);
+	CHECK(fabs(est - (double)(trials * size)) < 5 * sd * (double)size / p);
 
 	/* a block of 1000 mean intervals is always sampled */
 	sampler_seed(&s, 9);
@@ -364,7 +363,8 @@ test_pprof(const struct profile_data *d)
 		}
 	CHECK(p == raw + len);
 	CHECK(nstr > 10 && strl[0] == 0);
-#define STR(i) ((i) < nstr ? xasprintf("%.*s", (int)strl[i], strs[i]) : xstrdup("?"))
+#define STR(i)                                                                 \
+	((i) < nstr ? xasprintf("%.*s", (int)strl[i], strs[i]) : xstrdup("?"))
 
 	p = raw;
 	while (rd_field(&p, raw + len, &f) == 1) {
@@ -425,11 +425,12 @@ test_pprof(const struct profile_data *d)
 			CHECK_EQ_U(msg_uint(f.data, f.len, 2), 1);
 			while (rd_field(&q, f.data + f.len, &g) == 1)
 				if (g.num == 4 && nli < 4)
-					lines[nli++] = msg_uint(g.data, g.len, 2);
+					lines[nli++] =
+					    msg_uint(g.data, g.len, 2);
 			if (msg_uint(f.data, f.len, 3) == PC_LEAKY)
 				/* inlined frame first, then the caller */
-				leaky_loc_ok = nli == 2 && lines[0] == 5 &&
-					       lines[1] == 20;
+				leaky_loc_ok =
+				    nli == 2 && lines[0] == 5 && lines[1] == 20;
 		} else if (f.num == 5) {
 			char *name = STR(msg_uint(f.data, f.len, 2));
 			char *sys = STR(msg_uint(f.data, f.len, 3));
