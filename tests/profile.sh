@@ -63,6 +63,17 @@ check svg-frame grep -q 'data-n="make_list"><title>make_list (160 bytes, 100.00%
 check svg-leaked grep -q 'Leaked (definite, indirect, possible): 160 bytes' "$OUT/list.svg"
 check svg-script grep -q 'function zoom' "$OUT/list.svg"
 
+# Rendering: optional, Debian's chromium is 290 MB (not in deps.sh).
+if command -v chromium >/dev/null; then
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--window-size=1200,420 --screenshot="$OUT/list.png" \
+		"file://$PWD/$OUT/list.svg" >"$OUT/chromium.log" 2>&1
+	# a blank page compresses to ~2 KB; two graphs of labelled frames do not
+	check svg-renders test "$(stat -c %s "$OUT/list.png" 2>/dev/null || echo 0)" -gt 10000
+else
+	skip svg-renders "chromium not installed"
+fi
+
 if [ "$have_go" = 1 ]; then
 	pprof -top -unit=B "$OUT/list.pb.gz" >"$OUT/list.top"
 	check go-top grep -qE '^ +160B +100% +100% +160B +100% +make_list$' "$OUT/list.top"
