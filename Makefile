@@ -35,7 +35,7 @@ CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
 	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 # libstdc++ only for __cxa_demangle (C++ names in reports)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs check-formats demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs check-formats check-profile demo testprogs \
 	install clean format format-check tidy bench
 
 all: leakcheck
@@ -115,6 +115,10 @@ check-progs: leakcheck testprogs
 check-formats: leakcheck testprogs
 	@./tests/formats.sh
 
+# Heap profiles read back by go tool pprof and a decoder of our own.
+check-profile: leakcheck testprogs
+	@./tests/profile.sh
+
 # The testprog suite again with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
@@ -133,6 +137,7 @@ check: deps
 	@./tests/run.sh
 	@./tests/attach.sh
 	@./tests/formats.sh
+	@./tests/profile.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo

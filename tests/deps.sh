@@ -2,7 +2,8 @@
 # Install leakcheck's build and test dependencies on Debian 12 if missing.
 # As root it runs apt-get; otherwise it says what to run.
 need=""
-for p in gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind libxml2-utils; do
+# golang-go (go tool pprof), libxml2-utils (xmllint), python3: tests/profile.sh
+for p in gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -39,6 +39,11 @@ struct options {
 	int report_new;       /* --report=new */
 	unsigned duration;    /* --pid: seconds before detaching, 0: none */
 	int once;             /* --pid: report once and detach */
+	/* heap profiles (src/report/profile.c) */
+	const char *heap_profile; /* --heap-profile pattern, or NULL */
+	const char *folded_file;  /* --folded pattern, or NULL */
+	const char *flamegraph;   /* --flamegraph pattern, or NULL */
+	unsigned long sample_rate; /* --sample-rate bytes; 0: every block */
 };
 
 extern struct options opt;

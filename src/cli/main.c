@@ -206,6 +206,19 @@ static void parse_options(int argc, char **argv)
 		case O_STATS:
 			opt.stats = 1;
 			break;
+		case O_HEAP_PROFILE:
+			opt.heap_profile = optarg;
+			break;
+		case O_SAMPLE_RATE:
+			opt.sample_rate = parse_num("sample-rate", optarg, 0,
+						    1ul << 40);
+			break;
+		case O_FOLDED:
+			opt.folded_file = optarg;
+			break;
+		case O_FLAMEGRAPH:
+			opt.flamegraph = optarg;
+			break;
 		case '?':
 		default:
 			if (optopt && optopt < 128 && optopt != '?')

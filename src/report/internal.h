@@ -1,5 +1,7 @@
 /*
- * Shared by the report writers only (no other module includes this).
+ * Private to src/report/: what the report writers share (frames for the
+ * CI formats, the protobuf encoder and the profile writers).  The unit
+ * tests include it too; no other module does.
  */
 #ifndef LEAKCHECK_REPORT_INTERNAL_H
 #define LEAKCHECK_REPORT_INTERNAL_H
@@ -29,5 +31,69 @@ size_t report_frames(const struct report_ctx *rc, const struct loss_record *r,
 
 /* The part of PATH after the last '/'; NULL for NULL. */
 const char *report_base_name(const char *path);
+
+#include <stdint.h>
+#include "leakcheck/profile.h"
+#include "leakcheck/sym.h"
+
+/* pb.c: protobuf wire format into a growable buffer.  Never fails. */
+struct pb {
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+enum pb_wire {
+	PB_VARINT = 0, /* int32/64, uint32/64, bool, enum */
+	PB_LEN = 2,    /* string, bytes, embedded message, packed repeated */
+};
+
+void pb_varint(struct pb *b, uint64_t v);
+void pb_key(struct pb *b, unsigned field, enum pb_wire wire);
+/* Varint field FIELD = V; omitted when V is 0 (proto3 default). */
+void pb_uint(struct pb *b, unsigned field, uint64_t v);
+/* Length-delimited field FIELD holding LEN bytes of P (always written). */
+void pb_bytes(struct pb *b, unsigned field, const void *p, size_t len);
+/* Packed repeated varint field; omitted when N is 0. */
+void pb_packed(struct pb *b, unsigned field, const uint64_t *v, size_t n);
+/* An embedded message: pb_msg_begin() returns a mark for pb_msg_end(),
+ * which writes the key and length in front of what was added since. */
+size_t pb_msg_begin(struct pb *b);
+void pb_msg_end(struct pb *b, unsigned field, size_t mark);
+void pb_release(struct pb *b);
+
+/* gzip (mtime 0, so the output is byte-stable) of IN into *OUT (malloc'd,
+ * caller frees).  Never fails. */
+void gzip_buffer(const void *in, size_t len, unsigned char **out,
+		 size_t *outlen);
+
+/* profile.c: a sample is every sampled block of one (stack, kind). */
+struct pf_group {
+	uint32_t stack_id;
+	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */
+	double objects; /* weighted by 1 / P(sampled) */
+	double bytes;
+};
+
+/* Groups of D's sampled blocks, sorted by stack id then kind.  Blocks of
+ * STACK_ID_UNSAMPLED are left out.  Malloc'd; never fails. */
+struct pf_group *pf_groups(const struct profile_data *d, size_t *n);
+
+/* The PCs of a stack as the profiles show it: the allocator's own entry
+ * frame (frame 0) is dropped unless it is the only one, so a profile's
+ * leaf is the function that called malloc.  *FIRST is the index of the
+ * first PC kept (it is a return address when > 0). */
+const taddr_t *pf_stack(const struct profile_data *d, uint32_t id, unsigned *n,
+			unsigned *first);
+
+/* Symbolize PC into OUT[0..max), innermost first; at least one frame. */
+int pf_lookup(const struct profile_data *d, taddr_t pc, int is_return,
+	      struct sym_frame *out, int max);
+
+/* The name a frame gets in folded stacks and flame graphs, in BUF (at
+ * least 64 bytes) when it needs making: the function, else
+ * "[module basename]", else "0xPC".  ';' and newlines become ':'/' '. */
+const char *pf_frame_name(const struct sym_frame *f, char *buf, size_t len);
+
+#define PF_MAX_INLINE 32
 
 #endif

@@ -41,6 +41,7 @@
 #include "leakcheck/report.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
@@ -151,7 +152,10 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
 	if (!pcs || n == 0) {
 		char sz[32];
-		if (r->flags & HB_PRE_ATTACH)
+		if (r->stack_id == STACK_ID_UNSAMPLED)
+			emit(rc, "   (not sampled: --sample-rate records the "
+				 "stacks of some allocations only)");
+		else if (r->flags & HB_PRE_ATTACH)
 			emit(rc, "   (no stack: blocks of %s bytes allocated "
 				 "before leakcheck attached)",
 			     fmt_thousands(sz, r->size));

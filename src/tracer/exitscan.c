@@ -20,10 +20,12 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "leakcheck/options.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/report.h"
 #include "leakcheck/scan.h"
 #include "leakcheck/sym.h"
@@ -413,7 +415,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	FILE *out;
 
 	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
-	    !opt.junit_file && !opt.xml_file)
+	    !opt.junit_file && !opt.xml_file &&
+	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return;
 	hb = heap_table_snapshot(&p->heap, &nb);
 	blocks = xcalloc(nb + 1, sizeof(*blocks));
@@ -543,6 +546,28 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	}
 	if (opt.junit_file || opt.xml_file)
 		ci_reports(&rc, p, recs, nrec, &sum);
+	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
+		/* the heap profiles: from the same classified blocks */
+		struct profile_request preq = {
+			.pprof = opt.heap_profile,
+			.folded = opt.folded_file,
+			.flamegraph = opt.flamegraph,
+			.pid = p->pid,
+			.command = p->command,
+		};
+		struct profile_data pd = {
+			.blocks = blocks,
+			.nblocks = nb,
+			.classified = !killed,
+			.depot = &g_depot,
+			.sym = sym_cb,
+			.sym_ctx = &sctx,
+			.maps_text = maps ? maps : p->maps_text,
+			.sample_rate = opt.sample_rate,
+			.time_nanos = (int64_t)time(NULL) * 1000000000,
+		};
+		profile_write_outputs(&preq, &pd);
+	}
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though
 		 * the text's ERROR SUMMARY follows valgrind (full mode only) */

@@ -15,9 +15,42 @@
 
 #include "internal.h"
 #include "leakcheck/options.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/util.h"
 
 struct tracer_stats g_stats;
+
+/*
+ * --sample-rate: which allocations get a stack.  Decided at the entry
+ * trap from the size in the arguments, before unwinding: an unsampled
+ * allocation skips the unwind and the depot, and its block is tracked
+ * all the same (the leak check needs every block) with the stack id
+ * STACK_ID_UNSAMPLED.  One sampler for every traced thread and process:
+ * each allocation is sampled with probability 1 - exp(-size/rate)
+ * whatever came before it, so sharing it biases nothing.
+ */
+static struct sampler sampler;
+
+static uint64_t sampled_size(uint8_t kind, arch_regs_t *regs)
+{
+	uint64_t a0 = arch_arg(regs, 0), a1 = arch_arg(regs, 1), r;
+
+	switch (kind) {
+	case HOOK_CALLOC:
+		return __builtin_mul_overflow(a0, a1, &r) ? UINT64_MAX : r;
+	case HOOK_REALLOCARRAY:
+		return __builtin_mul_overflow(a1, arch_arg(regs, 2), &r)
+			   ? UINT64_MAX
+			   : r;
+	case HOOK_REALLOC:
+	case HOOK_MEMALIGN:
+		return a1;
+	case HOOK_POSIX_MEMALIGN:
+		return arch_arg(regs, 2);
+	default: /* malloc, valloc, pvalloc */
+		return a0;
+	}
+}
 
 static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 			 uint32_t stack_id)
@@ -44,7 +77,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	struct proc *p = t->proc;
 	taddr_t pcs[STACK_MAX_FRAMES], ret_addr, tramp;
 	struct pending *pd;
-	int n;
+	int n, sampled;
 
 	g_stats.entry_traps++;
 	ARCH_PC(regs) = b->addr;
@@ -77,10 +110,12 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;
+	sampled = sampler_take(&sampler, opt.sample_rate,
+			       sampled_size(b->kind, regs));
 	/* unwind before the return address is replaced */
-	n = p->unw ? unwind_stack(p->unw, t->tid, regs, pcs,
-				  (int)opt.num_callers)
-		   : 0;
+	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
+					     (int)opt.num_callers)
+			      : 0;
 	if (n < 1) {
 		pcs[0] = b->addr;
 		n = 1;
@@ -96,7 +131,8 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->a1 = arch_arg(regs, 1);
 	pd->a2 = arch_arg(regs, 2);
 	pd->kind = b->kind;
-	pd->stack_id = stack_depot_intern(&g_depot, pcs, (unsigned)n);
+	pd->stack_id = sampled ? stack_depot_intern(&g_depot, pcs, (unsigned)n)
+			       : STACK_ID_UNSAMPLED;
 }
 
 /* The trampoline trapped: the call on top of T's pending stack returned. */

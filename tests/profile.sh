@@ -1,0 +1,148 @@
+#!/bin/bash
+# Heap-profile tests: --heap-profile, --sample-rate, --folded, --flamegraph
+# on testprogs with known allocations.  Each profile is read twice: by
+# tests/pprof-decode.py (always) and by `go tool pprof` (golang-go; the
+# go checks say SKIP without it).  Prints one line per test and
+# "N passed, N failed".  Exit: 0 all passed, 1 some failed, 77 no ptrace.
+#
+# The sampling bound: with --sample-rate=R each allocation of S bytes is
+# sampled independently with p = 1 - exp(-S/R) (the byte countdown is
+# memoryless) and weighted 1/p, so for N such blocks the estimate
+# K * S / p (K ~ Binomial(N, p)) has mean N*S and relative standard
+# deviation sqrt((1 - p) / (N * p)).  A test passes within 5 of those:
+# a false failure has probability below 1e-6 per check (K is in the
+# hundreds or more, so the normal approximation holds).
+cd "$(dirname "$0")/.." || exit 99
+LC=${LEAKCHECK:-./leakcheck}
+TP=build/testprogs
+OUT=build/test-out/profile
+DECODE="python3 tests/pprof-decode.py"
+mkdir -p "$OUT"
+rm -f "$OUT"/*
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
+ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+skip() { printf 'SKIP %s: %s\n' "$1" "$2"; }
+# check NAME CONDITION-COMMAND... : PASS when the command succeeds
+check() {
+	local name=$1
+	shift
+	if "$@" >"$OUT/check.out" 2>&1; then ok "$name"; else ko "$name" "$(head -c 400 "$OUT/check.out")"; fi
+}
+have_go=0
+command -v go >/dev/null 2>&1 && go tool pprof -h >/dev/null 2>&1 && have_go=1
+pprof() { go tool pprof "$@" 2>/dev/null; }
+
+if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
+	if grep -q 'ptrace' "$OUT/probe.err"; then
+		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
+		exit 77
+	fi
+fi
+
+# 1. Exact: indirect-list leaks 32 bytes (definite) heading 128 (indirect),
+# all from make_list.
+"$LC" -q --heap-profile="$OUT/list.pb.gz" --folded="$OUT/list.folded" \
+	--flamegraph="$OUT/list.svg" "$TP/indirect-list" 2>"$OUT/list.err"
+check pprof-gzip gzip -t "$OUT/list.pb.gz"
+$DECODE "$OUT/list.pb.gz" >"$OUT/list.decoded"
+check pprof-decode grep -qxP 'definite\tmake_list;leak_list;main;.*\t1\t32' "$OUT/list.decoded"
+check pprof-decode-indirect grep -qxP 'indirect\tmake_list;leak_list;main;.*\t4\t128' "$OUT/list.decoded"
+check pprof-sample-types grep -qx 'sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes' "$OUT/list.decoded"
+check folded-lines test "$(grep -c . "$OUT/list.folded")" = 2
+check folded-definite grep -qx 'definite;.*;main;leak_list;make_list 32' "$OUT/list.folded"
+check folded-indirect grep -qx 'indirect;.*;main;leak_list;make_list 128' "$OUT/list.folded"
+if command -v xmllint >/dev/null; then
+	check svg-wellformed xmllint --noout "$OUT/list.svg"
+else
+	skip svg-wellformed "xmllint not installed (libxml2-utils)"
+fi
+check svg-frame grep -q 'data-n="make_list"><title>make_list (160 bytes, 100.00%)</title>' "$OUT/list.svg"
+check svg-leaked grep -q 'Leaked (definite, indirect, possible): 160 bytes' "$OUT/list.svg"
+check svg-script grep -q 'function zoom' "$OUT/list.svg"
+
+# Rendering: optional, Debian's chromium is 290 MB (not in deps.sh).
+if command -v chromium >/dev/null; then
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--window-size=1200,420 --screenshot="$OUT/list.png" \
+		"file://$PWD/$OUT/list.svg" >"$OUT/chromium.log" 2>&1
+	# a blank page compresses to ~2 KB; two graphs of labelled frames do not
+	check svg-renders test "$(stat -c %s "$OUT/list.png" 2>/dev/null || echo 0)" -gt 10000
+else
+	skip svg-renders "chromium not installed"
+fi
+
+if [ "$have_go" = 1 ]; then
+	pprof -top -unit=B "$OUT/list.pb.gz" >"$OUT/list.top"
+	check go-top grep -qE '^ +160B +100% +100% +160B +100% +make_list$' "$OUT/list.top"
+	pprof -traces "$OUT/list.pb.gz" >"$OUT/list.traces"
+	check go-traces-definite sh -c "grep -A1 -x ' leak_kind:  definite' '$OUT/list.traces' | grep -qE '^ +32B +make_list$'"
+	check go-traces-indirect sh -c "grep -A1 -x ' leak_kind:  indirect' '$OUT/list.traces' | grep -qE '^ +128B +make_list$'"
+	pprof -tagfocus=leak_kind=definite -top -unit=B "$OUT/list.pb.gz" >"$OUT/list.focus"
+	check go-tagfocus grep -q 'Showing nodes accounting for 32B, 20.00% of 160B total' "$OUT/list.focus"
+	pprof -list='^make_list$' "$OUT/list.pb.gz" >"$OUT/list.list"
+	check go-list grep -q 'ROUTINE ======================== make_list' "$OUT/list.list"
+else
+	skip go-pprof "go not installed (apt-get install golang-go)"
+fi
+
+# 2. Exact totals per function on profile-sizes; a half run as the base.
+"$LC" -q --heap-profile="$OUT/sizes.pb.gz" "$TP/profile-sizes" 2>"$OUT/sizes.err"
+"$LC" -q --heap-profile="$OUT/half.pb.gz" "$TP/profile-sizes" 2 2>"$OUT/half.err"
+$DECODE "$OUT/sizes.pb.gz" >"$OUT/sizes.decoded"
+# leaf function -> objects bytes, summed over leak kinds
+sums() { awk -F'\t' 'NF == 4 { split($2, f, ";"); o[f[1]] += $3; b[f[1]] += $4 }
+	END { for (k in o) print k, o[k], b[k] }' "$1" | sort; }
+sums "$OUT/sizes.decoded" >"$OUT/sizes.sums"
+check exact-sizes diff -u - "$OUT/sizes.sums" <<'EOT'
+big_leaks 200 2000000
+keep_some 1000 256000
+small_leaks 20000 1280000
+EOT
+if [ "$have_go" = 1 ]; then
+	pprof -base "$OUT/half.pb.gz" -top -unit=B "$OUT/sizes.pb.gz" >"$OUT/base.top"
+	check go-base grep -qE '^ +640000B .* small_leaks$' "$OUT/base.top"
+	check go-base-total grep -q 'Showing nodes accounting for 1768000B, 100% of 1768000B total' "$OUT/base.top"
+fi
+
+# 3. Sampled: the same program at --sample-rate=512, totals within 5 sd.
+"$LC" --leak-check=full --sample-rate=512 --heap-profile="$OUT/sampled.pb.gz" \
+	"$TP/profile-sizes" 2>"$OUT/sampled.err"
+$DECODE "$OUT/sampled.pb.gz" >"$OUT/sampled.decoded"
+sums "$OUT/sampled.decoded" >"$OUT/sampled.sums"
+bound() { # function n size rate
+	awk -v f="$1" -v n="$2" -v s="$3" -v r="$4" '
+	$1 == f { got = $3 }
+	END {
+		p = 1 - exp(-s / r); want = n * s; sd = want * sqrt((1 - p) / (n * p))
+		d = got - want; if (d < 0) d = -d
+		printf "%s: %d bytes, expected %d +- %d (5 sd)\n", f, got, want, 5 * sd
+		exit !(d <= 5 * sd + 1)
+	}' "$OUT/sampled.sums"
+}
+check sampled-small bound small_leaks 20000 64 512
+check sampled-big bound big_leaks 200 10000 512
+check sampled-keep bound keep_some 1000 256 512
+check sampled-period grep -qx 'period 512' "$OUT/sampled.decoded"
+# the leak check itself still sees every block
+check sampled-summary sh -c "grep -q 'definitely lost: 3,2[0-9,]* bytes in 20,[0-9,]* blocks' '$OUT/sampled.err' &&
+	grep -q 'in use at exit: 3,536,000 bytes in 21,200 blocks' '$OUT/sampled.err'"
+check sampled-not-sampled grep -q '(not sampled' "$OUT/sampled.err"
+
+# 4. fork: one profile per process, %p in the name.
+"$LC" -q --heap-profile="$OUT/fork.%p.pb.gz" "$TP/fork-both" 2>"$OUT/fork.err"
+check fork-two-files test "$(ls "$OUT"/fork.*.pb.gz 2>/dev/null | wc -l)" = 2
+for f in "$OUT"/fork.*.pb.gz; do
+	[ -e "$f" ] && check "fork-decode-$(basename "$f" .pb.gz | tr . -)" $DECODE "$f"
+done
+
+# 5. Bad values.
+"$LC" --sample-rate=lots /bin/true >/dev/null 2>"$OUT/cli.err"
+check cli-sample-rate sh -c "test $? = 64 && grep -q \"invalid value 'lots' for --sample-rate\" '$OUT/cli.err'"
+"$LC" -q --heap-profile=/nonexistent/dir/h.pb.gz /bin/true 2>"$OUT/nowrite.err"
+check cli-unwritable grep -q "cannot write heap profile to '/nonexistent/dir/h.pb.gz'" "$OUT/nowrite.err"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
