@@ -176,7 +176,7 @@ tree_release(struct tree *t)
  * characters and (XXX) every non-ASCII byte become '?', so the file is
  * well-formed whatever the symbol names hold. */
 static void
-xml_put(FILE *f, const char *s)
+svg_put(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -281,9 +281,9 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 		"<g class=\"f\" data-g=\"%d\" data-x=\"%.2f\" "
 		"data-w=\"%.2f\" data-d=\"%u\" data-n=\"",
 		g->id, x, w, depth);
-	xml_put(f, nd->name);
+	svg_put(f, nd->name);
 	fprintf(f, "\"><title>");
-	xml_put(f, nd->name);
+	svg_put(f, nd->name);
 	fprintf(f, " (%s bytes, %.2f%%)</title>",
 		fmt_thousands(bytes, round_u(nd->value)),
 		g->total > 0 ? 100.0 * nd->value / g->total : 0.0);
@@ -295,10 +295,10 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 	chars = (int)((w - 6) / 7);
 	if (chars >= 3) {
 		if ((size_t)chars >= strlen(nd->name)) {
-			xml_put(f, nd->name);
+			svg_put(f, nd->name);
 		} else {
 			char *cut = xasprintf("%.*s..", chars - 2, nd->name);
-			xml_put(f, cut);
+			svg_put(f, cut);
 			free(cut);
 		}
 	}
@@ -376,7 +376,7 @@ draw_graph(FILE *f, struct graph *g, double y, const char *heading)
 	char b[32];
 
 	fprintf(f, "<text class=\"h\" x=\"%d\" y=\"%.1f\">", FG_PAD, y + 14);
-	xml_put(f, heading);
+	svg_put(f, heading);
 	fprintf(f, ": %s bytes</text>\n", fmt_thousands(b, round_u(g->total)));
 	fprintf(f,
 		"<text class=\"b\" x=\"%d\" y=\"%.1f\" "
@@ -452,7 +452,7 @@ profile_write_flamegraph(const struct profile_data *d, FILE *f,
 		"fill=\"#f8f8f0\"/>\n",
 		FG_WIDTH, height);
 	fprintf(f, "<text class=\"t\" x=\"%d\" y=\"24\">", FG_PAD);
-	xml_put(f, title ? title : "leakcheck heap");
+	svg_put(f, title ? title : "leakcheck heap");
 	fprintf(f,
 		"</text>\n<text class=\"b\" id=\"search\" x=\"%d\" y=\"24\" "
 		"text-anchor=\"end\">Search</text>\n",
