@@ -35,6 +35,10 @@
  *    S->frames[first .. first + n) and never move index (the pool only
  *    grows), so a second lookup copies the same pointers.
  *
+ * Each frame also carries the name as the object spells it (mangled):
+ * the ELF symbol for the real function, the DWARF linkage name for an
+ * inlined one, the way valgrind names frames for suppressions.
+ *
  * Demangling: libdw has no demangler and leakcheck links no C++ runtime.
  * __cxa_demangle is referenced weakly: it is used when libstdc++ happens
  * to be in the process (for instance through libubsan in DEBUG=1
@@ -398,6 +402,27 @@ find_cu(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr addr,
 /* Resolving */
 
 /*
+ * The name of DIE as the object spells it: any linkage name (C++'s
+ * "_Z...", an asm label), else DW_AT_name; NULL if it has neither.
+ */
+static const char *
+die_mangled(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(
+	    dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(
+		    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(
+		    dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/*
  * The name of a subprogram or inlined_subroutine DIE, or NULL.  A C++
  * linkage name ("_Z...") beats DW_AT_name, which lacks scope and
  * parameters; any other linkage name is an asm label such as glibc's
@@ -457,6 +482,7 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 			continue; /* lexical block and the like */
 
 		f[n].func = intern_func(s, die_name(die));
+		f[n].mangled = intern(s, die_mangled(die));
 		f[n].file = intern(s, file);
 		f[n].line = line;
 		f[n].inlined = 1;
@@ -484,14 +510,17 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 	 * The real function: DWARF's name for it (C++ linkage name, or the
 	 * plain name; not "foo.constprop.0"), else the ELF symbol.
 	 */
-	const char *name = NULL;
+	const char *name = NULL, *mangled = NULL;
 	for (int i = 0; i < nchain; i++) {
 		if (is_function(&chain[i])) {
 			name = die_name(&chain[i]);
+			mangled = die_mangled(&chain[i]);
 			break;
 		}
 	}
 	f[n].func = intern_func(s, name ? name : symname);
+	/* valgrind names the real function by its ELF symbol */
+	f[n].mangled = intern(s, symname ? symname : mangled);
 	f[n].file = intern(s, file);
 	f[n].line = line;
 	f[n].inlined = 0;

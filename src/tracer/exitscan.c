@@ -221,6 +221,7 @@ static int sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		 * the program called (malloc, not __libc_malloc), as valgrind
 		 * does, and leave out the allocator's own source line */
 		out[0].func = b->name;
+		out[0].mangled = b->name;
 		out[0].file = NULL;
 		out[0].line = 0;
 		out[0].inlined = 0;
