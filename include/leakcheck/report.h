@@ -21,6 +21,8 @@ struct loss_record {
 	uint64_t indirect_blocks;
 	uint32_t flags;           /* OR of the blocks' heap_block flags */
 	int suppressed;
+	const char *suppression;  /* name of the suppression that matched
+				   * (owned by it), or NULL */
 };
 
 /* Entries of leak_summary.heuristic_*: enum scan_heuristic values. */
