@@ -75,6 +75,7 @@ struct report_ctx {
 	uint64_t in_use_bytes, in_use_blocks;
 	uint64_t total_allocs, total_frees, total_bytes;
 	const char *note; /* extra line before the summary, or NULL */
+	int gen_suppressions; /* a valgrind suppression after each record */
 };
 
 /* valgrind-style text: HEAP SUMMARY, loss records, LEAK SUMMARY. */

@@ -26,6 +26,7 @@
 #include "leakcheck/options.h"
 #include "leakcheck/report.h"
 #include "leakcheck/scan.h"
+#include "leakcheck/suppress.h"
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
@@ -480,6 +481,9 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.total_allocs = p->heap.total_allocs;
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
+	rc.gen_suppressions = opt.gen_suppressions;
+	if (!killed && opt.supps)
+		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 	if (opt.leak_check != LEAK_CHECK_NO || killed)
 		report_text(&rc, recs, nrec, &sum);
 	if (opt.json_file) {
