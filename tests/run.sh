@@ -5,8 +5,9 @@
 # Exit: 0 all passed, 1 some failed, 77 ptrace not permitted here, 99 harness.
 #
 # In a testprog source:
-#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N
-#       one line per process that reports (fork: parent and child; order free)
+#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N [suppressed=B/N]
+#       one line per process that reports (fork: parent and child; order free);
+#       the summary's suppressed: line is compared when the line names it
 #   EXPECT-STATUS: N     leakcheck's exit status (default 0)
 #   OPTS: ...            extra leakcheck options
 #   ARGS: ...            program arguments
@@ -24,18 +25,19 @@ ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
 # Summaries in the report files $@ as "definite=B/N indirect=... ", one
-# line per process, sorted.
+# line per process, sorted; with " suppressed=B/N" when $SUPP is 1.
 summaries() {
 	for f in "$@"; do
-		awk '
+		awk -v supp="${SUPP:-0}" '
 		function num(s) { gsub(",", "", s); return s }
 		/All heap blocks were freed/ { d="0/0"; i="0/0"; p="0/0"; r="0/0"; got=1 }
 		/definitely lost: [0-9,]+ bytes in/ { d=num($(NF-4)) "/" num($(NF-1)); got=1 }
 		/indirectly lost: [0-9,]+ bytes in/ { i=num($(NF-4)) "/" num($(NF-1)) }
 		/possibly lost: [0-9,]+ bytes in/ { p=num($(NF-4)) "/" num($(NF-1)) }
 		/still reachable: [0-9,]+ bytes in/ { r=num($(NF-4)) "/" num($(NF-1)) }
+		/suppressed: [0-9,]+ bytes in/ { s=num($(NF-4)) "/" num($(NF-1)) }
 		/no scan was possible/ { print "unclassified"; exit }
-		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s\n", d, i, p, r }
+		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s%s\n", d, i, p, r, supp == 1 ? " suppressed=" (s == "" ? "0/0" : s) : "" }
 		' "$f"
 	done | sort
 }
@@ -60,7 +62,10 @@ run_prog() {
 			>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
-	got=$(summaries "$OUT/$name".[0-9]*)
+	case $want in
+	*suppressed=*) got=$(SUPP=1 summaries "$OUT/$name".[0-9]*) ;;
+	*) got=$(summaries "$OUT/$name".[0-9]*) ;;
+	esac
 	if [ "$rc" != "$status" ]; then
 		ko "$name" "exit status $rc, expected $status ($(head -c 300 "$OUT/$name.stderr"))"
 	elif [ "$got" != "$want" ]; then

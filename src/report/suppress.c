@@ -43,10 +43,15 @@
  * in the sanitizer runtime.  So that suppressions written for them mean
  * the same here:
  *   - C++: operator new calls malloc from libstdc++, so our stack is
- *     malloc, operator new, caller; valgrind and LSan replace operator new
- *     itself and have operator new, caller.  When frame 1 is an operator
- *     new or new[] (mangled "_Znw*", "_Zna*"), frame 0 is dropped: a
- *     copied "fun:_Znwm" first line matches.
+ *     malloc, operator new, caller (and new[] adds itself above new);
+ *     valgrind and LSan replace operator new or new[] itself and have
+ *     operator new[], caller.  So frames 1.. that are operator new or
+ *     new[] (mangled "_Znw*", "_Zna*") take frame 0 with them: the
+ *     outermost of them is frame 0, and a copied "fun:_Znam" first line
+ *     matches.  libstdc++'s new[] tail-calls new, leaving no frame of its
+ *     own, so a frame 0 operator new ("_Znw...") also matches a fun:
+ *     pattern for the same operator new[] ("_Zna..."): a suppression for
+ *     new[] also suppresses new from the same caller.
  *   - valgrind: frame 0's function name is the allocator's ("malloc",
  *     "calloc", ...) so the usual first line "fun:malloc" matches; its
  *     object is valgrind's preload: obj: matches VG_PRELOAD, or any
@@ -547,14 +552,25 @@ below_main(const char *fn)
 	return 0;
 }
 
-/* Index of the frame valgrind and LSan would call frame 0. */
+static int
+is_operator_new(const char *fn)
+{
+	return fn && (!strncmp(fn, "_Znw", 4) || !strncmp(fn, "_Zna", 4));
+}
+
+/* Index of the frame valgrind and LSan would call frame 0: the allocator,
+ * or the outermost of the operator new frames right above it (new[]
+ * calls new in libstdc++; valgrind replaces new[] itself). */
 static size_t
 first_frame(const struct supp_frame *f, size_t n, int alloc0)
 {
-	if (alloc0 && n >= 2 && f[1].fn &&
-	    (!strncmp(f[1].fn, "_Znw", 4) || !strncmp(f[1].fn, "_Zna", 4)))
-		return 1;
-	return 0;
+	size_t first = 0;
+
+	if (!alloc0)
+		return 0;
+	while (first + 1 < n && is_operator_new(f[first + 1].fn))
+		first++;
+	return first;
 }
 
 /* valgrind's name for F's function in suppressions */
@@ -580,7 +596,19 @@ loc_match(const struct supp_loc *loc, const struct supp_frame *f, int preload)
 {
 	switch (loc->kind) {
 	case LOC_FUN:
-		return glob_match(loc->pat, vg_fn(f));
+		if (glob_match(loc->pat, vg_fn(f)))
+			return 1;
+		if (preload && is_operator_new(f->fn) && f->fn[3] == 'w') {
+			/* libstdc++'s new[] tail-calls new: "_Znam" is gone
+			 * from our stack, valgrind's frame 0 may be it */
+			char *arr = xstrdup(f->fn);
+			int m;
+			arr[3] = 'a';
+			m = glob_match(loc->pat, arr);
+			free(arr);
+			return m;
+		}
+		return 0;
 	case LOC_OBJ:
 		if (preload)
 			return glob_match(loc->pat, VG_PRELOAD) ||

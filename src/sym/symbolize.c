@@ -37,7 +37,9 @@
  *
  * Each frame also carries the name as the object spells it (mangled):
  * the ELF symbol for the real function, the DWARF linkage name for an
- * inlined one, the way valgrind names frames for suppressions.
+ * inlined one, the way valgrind names frames for suppressions.  Of
+ * several symbols at one address, the one with the fewest leading
+ * underscores is taken, as valgrind prefers ("strdup", not "__strdup").
  *
  * Demangling: libdw has no demangler and leakcheck links no C++ runtime.
  * __cxa_demangle is referenced weakly: it is used when libstdc++ happens
@@ -531,6 +533,44 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 	return n;
 }
 
+static int
+leading_underscores(const char *s)
+{
+	int n = 0;
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+/*
+ * NAME is the symbol libdwfl chose for the function at START; among the
+ * function symbols at that address, the one valgrind names it by: the
+ * fewest leading underscores ("strdup", not glibc's "__strdup"), so that
+ * fun: lines valgrind generated match.  C++ names are left alone.
+ */
+static const char *
+preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
+{
+	int n = dwfl_module_getsymtab(mod);
+	int best = leading_underscores(name);
+
+	if (best == 0 || !strncmp(name, "_Z", 2))
+		return name;
+	for (int i = 1; i < n && best > 0; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *a = dwfl_module_getsym_info(mod, i, &sym, &addr,
+							NULL, NULL, NULL);
+		if (!a || addr != start || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		if (leading_underscores(a) < best) {
+			best = leading_underscores(a);
+			name = a;
+		}
+	}
+	return name;
+}
+
 /* Resolves PC into F[0..max) and returns the number of frames (>= 1). */
 static int
 resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
@@ -551,6 +591,8 @@ resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
 	GElf_Off off;
 	GElf_Sym sym;
 	symname = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (symname)
+		symname = preferred_alias(mod, symname, addr - off);
 
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cudie = find_cu(s, mod, addr, &bias);

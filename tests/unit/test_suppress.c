@@ -34,6 +34,14 @@ static const struct supp_frame cxx_stack[] = {
     {"main", "main", PROG, "/src/a.cc", 30, 0},
 };
 
+/* new[]: malloc <- operator new <- operator new[] <- main */
+static const struct supp_frame newarr_stack[] = {
+    {"malloc", "malloc", LIBC, NULL, 0, 0},
+    {"_Znwm", "operator new(unsigned long)", STDCXX, NULL, 0, 0},
+    {"_Znam", "operator new[](unsigned long)", STDCXX, NULL, 0, 0},
+    {"main", "main", PROG, "/src/a.cc", 30, 0},
+};
+
 static struct supp_set set;
 
 /* Parse TEXT into a fresh SET; returns the parse result. */
@@ -153,6 +161,21 @@ test_valgrind_cxx(void)
 	CHECK_EQ_U(supp1(VG("obj:*vgpreload*\nfun:_ZN1A*\n"), LEAK_DEFINITE,
 			 cxx_stack, CXX_N),
 		   1);
+	/* new[] is frame 0, as valgrind replaces it */
+	CHECK_EQ_U(supp1(VG("fun:_Znam\nfun:main\n"), LEAK_DEFINITE,
+			 newarr_stack, 4),
+		   1);
+	CHECK_EQ_U(supp1(VG("fun:_Znwm\n"), LEAK_DEFINITE, newarr_stack, 4),
+		   0);
+	/* new[] tail-calls new: frame 0 new also matches a new[] pattern */
+	CHECK_EQ_U(supp1(VG("fun:_Znam\nfun:_ZN1A4makeEv\n"), LEAK_DEFINITE,
+			 cxx_stack, CXX_N),
+		   1);
+	CHECK_EQ_U(supp1(VG("fun:_Znwm\nfun:_Znam\n"), LEAK_DEFINITE,
+			 cxx_stack, CXX_N),
+		   0);
+	CHECK_EQ_U(supp1("leak:new[]\n", LEAK_DEFINITE, newarr_stack, 4), 1);
+	CHECK_EQ_U(supp1("leak:new(\n", LEAK_DEFINITE, newarr_stack, 4), 0);
 	/* an unknown function is "???" */
 	CHECK_EQ_U(supp1(VG("...\nfun:???\nfun:main\n"), LEAK_DEFINITE,
 			 cxx_stack, CXX_N),
