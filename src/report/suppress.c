@@ -59,9 +59,10 @@
  *     ("obj:*vgpreload_memcheck*", "obj:/usr/lib/x86_64-linux-gnu/
  *     valgrind/vgpreload_memcheck-amd64-linux.so").  "obj:*libc.so*"
  *     does not match frame 0, as it does not under valgrind.
- *   - LSan: frame 0 is matched by function name only; "leak:libc.so.6"
- *     suppresses leaks whose stack passes through libc code (strdup,
- *     getline, ...), not every malloc.
+ *   - LSan: frame 0 is matched by function name only (LSan's module
+ *     there is its runtime, never the program's libc).  As under LSan,
+ *     "leak:libc.so.6" still matches nearly everything: the frames below
+ *     main are in libc.
  *
  * Generated suppressions (--gen-suppressions) take the same view of the
  * stack, so fed back they suppress what they came from: one line per

@@ -39,7 +39,8 @@
  * the ELF symbol for the real function, the DWARF linkage name for an
  * inlined one, the way valgrind names frames for suppressions.  Of
  * several symbols at one address, the one with the fewest leading
- * underscores is taken, as valgrind prefers ("strdup", not "__strdup").
+ * underscores is taken, as valgrind prefers ("strdup", not "__strdup"),
+ * and a plain name over an old version's ("dlopen@GLIBC_2.2.5").
  *
  * Demangling: libdw has no demangler and leakcheck links no C++ runtime.
  * __cxa_demangle is referenced weakly: it is used when libstdc++ happens
@@ -533,13 +534,15 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 	return n;
 }
 
+/* Lower is better: leading underscores first, then a "@VERSION" suffix
+ * (an old version's name in .symtab). */
 static int
-leading_underscores(const char *s)
+alias_rank(const char *s)
 {
 	int n = 0;
 	while (s[n] == '_')
 		n++;
-	return n;
+	return 2 * n + (strchr(s, '@') != NULL);
 }
 
 /*
@@ -552,7 +555,7 @@ static const char *
 preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
 {
 	int n = dwfl_module_getsymtab(mod);
-	int best = leading_underscores(name);
+	int best = alias_rank(name);
 
 	if (best == 0 || !strncmp(name, "_Z", 2))
 		return name;
@@ -563,8 +566,8 @@ preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
 							NULL, NULL, NULL);
 		if (!a || addr != start || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 			continue;
-		if (leading_underscores(a) < best) {
-			best = leading_underscores(a);
+		if (alias_rank(a) < best) {
+			best = alias_rank(a);
 			name = a;
 		}
 	}
