@@ -18,13 +18,13 @@
 
 /* One frame of a stack, innermost first; strings are borrowed. */
 struct supp_frame {
-	const char *fn;       /* name as the object spells it (mangled), or
-			       * NULL: valgrind's fun: matches this */
+	const char *fn;		  /* name as the object spells it (mangled), or
+				   * NULL: valgrind's fun: matches this */
 	const char *fn_demangled; /* demangled name or NULL: LSan's */
-	const char *obj;      /* module path or NULL */
-	const char *file;     /* source file path or NULL */
-	int line;             /* 0 if unknown */
-	int inlined;          /* inlined into the next frame (same PC) */
+	const char *obj;	  /* module path or NULL */
+	const char *file;	  /* source file path or NULL */
+	int line;		  /* 0 if unknown */
+	int inlined;		  /* inlined into the next frame (same PC) */
 };
 
 enum supp_format {
@@ -34,15 +34,15 @@ enum supp_format {
 
 /* A leak suppression, as read from its file. */
 struct supp {
-	char *name;       /* valgrind: the name line; LSan: "leak:PATTERN" */
+	char *name;	  /* valgrind: the name line; LSan: "leak:PATTERN" */
 	const char *file; /* the file it came from (owned by the set) */
-	int line;         /* line of the name (valgrind) or of leak: */
+	int line;	  /* line of the name (valgrind) or of leak: */
 	enum supp_format format;
-	unsigned kinds;   /* valgrind match-leak-kinds: mask of 1 << kind */
+	unsigned kinds; /* valgrind match-leak-kinds: mask of 1 << kind */
 	struct supp_loc *locs; /* valgrind: the frame patterns */
 	size_t nlocs;
 	const char *pattern; /* LSan: the pattern after "leak:" */
-	uint64_t hits;    /* loss records it suppressed so far */
+	uint64_t hits;	     /* loss records it suppressed so far */
 };
 
 struct supp_set {

@@ -107,9 +107,9 @@ struct supp_loc {
 
 /* memcheck's suppression kinds (mc_errors.c); Param has one extra line */
 static const char *const mc_kinds[] = {
-    "Value0",  "Value1",  "Value2",  "Value4",   "Value8",      "Value16",
-    "Value32", "Cond",    "Addr1",   "Addr2",    "Addr4",       "Addr8",
-    "Addr16",  "Addr32",  "Jump",    "Param",    "User",        "Free",
+    "Value0",  "Value1",  "Value2",  "Value4",	   "Value8",	  "Value16",
+    "Value32", "Cond",	  "Addr1",   "Addr2",	   "Addr4",	  "Addr8",
+    "Addr16",  "Addr32",  "Jump",    "Param",	   "User",	  "Free",
     "Leak",    "Overlap", "Mempool", "FishyValue", "ReallocZero",
 };
 
@@ -144,11 +144,11 @@ supp_set_release(struct supp_set *set)
 
 struct parser {
 	const char *name; /* file name, for messages */
-	const char *p;    /* next unread character */
-	int lineno;       /* of the line last read */
-	char *buf;        /* the line last read, trimmed */
+	const char *p;	  /* next unread character */
+	int lineno;	  /* of the line last read */
+	char *buf;	  /* the line last read, trimmed */
 	size_t cap;
-	char *err;        /* first error, malloc'd */
+	char *err; /* first error, malloc'd */
 };
 
 /*
@@ -238,11 +238,11 @@ parse_loc(struct parser *ps, const char *l, struct supp_loc *loc)
 	} else if (!strncmp(l, "src:", 4)) {
 		const char *colon = strrchr(l + 4, ':');
 		loc->kind = LOC_SRC;
-		if (colon && colon[1] && strspn(colon + 1, "0123456789") ==
-						strlen(colon + 1)) {
+		if (colon && colon[1] &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
 			loc->line = atoi(colon + 1);
-			loc->pat = xasprintf("%.*s", (int)(colon - (l + 4)),
-					     l + 4);
+			loc->pat =
+			    xasprintf("%.*s", (int)(colon - (l + 4)), l + 4);
 			return 0;
 		}
 	} else {
@@ -276,13 +276,14 @@ parse_valgrind_one(struct parser *ps, struct supp *s)
 	s->name = xstrdup(l);
 	s->line = ps->lineno;
 	if (!(l = next_line(ps)) || !strcmp(l, "}"))
-		return fail(ps, "missing TOOL:KIND line (e.g. Memcheck:Leak) "
-				"in suppression '%s'",
+		return fail(ps,
+			    "missing TOOL:KIND line (e.g. Memcheck:Leak) "
+			    "in suppression '%s'",
 			    s->name);
 	colon = strchr(l, ':');
 	if (!colon || colon == l || !colon[1])
-		return fail(ps, "expected TOOL:KIND (e.g. Memcheck:Leak), got '%s'",
-			    l);
+		return fail(
+		    ps, "expected TOOL:KIND (e.g. Memcheck:Leak), got '%s'", l);
 	memcheck = names_memcheck(l, (size_t)(colon - l));
 	if (!memcheck) {
 		/* another tool's: skipped whole, as valgrind does */
@@ -298,7 +299,8 @@ parse_valgrind_one(struct parser *ps, struct supp *s)
 		for (size_t i = 0; i < ARRAY_SIZE(mc_kinds); i++)
 			known |= !strcmp(colon + 1, mc_kinds[i]);
 		if (!known)
-			return fail(ps, "unknown Memcheck suppression kind '%s'",
+			return fail(ps,
+				    "unknown Memcheck suppression kind '%s'",
 				    colon + 1);
 	}
 	/* the line buffer is reused: keep the kind */
@@ -313,8 +315,9 @@ parse_valgrind_one(struct parser *ps, struct supp *s)
 		while (*k == ' ' || *k == '\t')
 			k++;
 		if (!leak)
-			return fail(ps, "match-leak-kinds: in a Memcheck:%s "
-					"suppression",
+			return fail(ps,
+				    "match-leak-kinds: in a Memcheck:%s "
+				    "suppression",
 				    kind);
 		if (!*k || leak_kinds_parse(k, &s->kinds))
 			return fail(ps,
@@ -327,7 +330,8 @@ parse_valgrind_one(struct parser *ps, struct supp *s)
 	for (; l && strcmp(l, "}"); l = next_line(ps)) {
 		struct supp_loc loc;
 		if (s->nlocs >= SUPP_MAX_LOCS)
-			return fail(ps, "more than %d frames in suppression '%s'",
+			return fail(ps,
+				    "more than %d frames in suppression '%s'",
 				    SUPP_MAX_LOCS, s->name);
 		if ((ret = parse_loc(ps, l, &loc)))
 			return ret;
@@ -355,7 +359,8 @@ parse_valgrind(struct parser *ps, struct supp_set *set, const char *file)
 		struct supp s;
 		int ret;
 		if (strcmp(l, "{"))
-			return fail(ps, "expected '{' or end of file, got '%s'", l);
+			return fail(ps, "expected '{' or end of file, got '%s'",
+				    l);
 		ret = parse_valgrind_one(ps, &s);
 		if (ret) {
 			supp_release(&s);
@@ -380,10 +385,11 @@ parse_lsan(struct parser *ps, struct supp_set *set, const char *file)
 	do {
 		struct supp s;
 		if (strncmp(l, "leak:", 5))
-			return fail(ps,
-				    "expected 'leak:PATTERN' (LSan format), got "
-				    "'%s'",
-				    l);
+			return fail(
+			    ps,
+			    "expected 'leak:PATTERN' (LSan format), got "
+			    "'%s'",
+			    l);
 		memset(&s, 0, sizeof(s));
 		s.format = SUPP_LSAN;
 		s.kinds = (1u << LEAK_NKINDS) - 1;
@@ -462,7 +468,8 @@ supp_set_load(struct supp_set *set, const char *path, char **err)
 	text[len] = 0;
 	if (memchr(text, 0, len)) {
 		free(text);
-		*err = xasprintf("%s: binary file, not a suppressions file", path);
+		*err =
+		    xasprintf("%s: binary file, not a suppressions file", path);
 		return -EINVAL;
 	}
 	ret = supp_set_parse(set, path, text, err);
@@ -661,11 +668,11 @@ lsan_stack_match(const char *pat, const struct supp_frame *f, size_t n,
 {
 	for (size_t j = first; j < n; j++) {
 		/* frame 0 stands for LSan's interceptor: its name only */
-		if (j > first && (lsan_match(pat, f[j].obj) ||
-				  lsan_match(pat, f[j].file)))
+		if (j > first &&
+		    (lsan_match(pat, f[j].obj) || lsan_match(pat, f[j].file)))
 			return 1;
-		if (lsan_match(pat, f[j].fn_demangled ? f[j].fn_demangled
-						      : f[j].fn))
+		if (lsan_match(pat,
+			       f[j].fn_demangled ? f[j].fn_demangled : f[j].fn))
 			return 1;
 	}
 	return 0;
@@ -721,8 +728,8 @@ put_escaped(FILE *out, const char *s)
 }
 
 void
-supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f,
-	   size_t n, int alloc0)
+supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f, size_t n,
+	   int alloc0)
 {
 	size_t first = first_frame(f, n, alloc0), end = n;
 
@@ -739,8 +746,9 @@ supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f,
 			break;
 		}
 	}
-	fprintf(out, "{\n   <insert_a_suppression_name_here>\n"
-		     "   Memcheck:Leak\n   match-leak-kinds: %s\n",
+	fprintf(out,
+		"{\n   <insert_a_suppression_name_here>\n"
+		"   Memcheck:Leak\n   match-leak-kinds: %s\n",
 		leak_kind_name(kind));
 	for (size_t j = first; j < end; j++) {
 		if (f[j].fn) {

@@ -564,7 +564,8 @@ preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
 		GElf_Addr addr;
 		const char *a = dwfl_module_getsym_info(mod, i, &sym, &addr,
 							NULL, NULL, NULL);
-		if (!a || addr != start || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		if (!a || addr != start ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 			continue;
 		if (alias_rank(a) < best) {
 			best = alias_rank(a);

@@ -88,17 +88,15 @@ test_valgrind_match(void)
 			 c_stack, C_N),
 		   0);
 	/* ... matches any number of frames, zero too */
-	CHECK_EQ_U(supp1(VG("fun:malloc\n...\nfun:build_list\n"),
-			 LEAK_DEFINITE, c_stack, C_N),
-		   1);
-	CHECK_EQ_U(supp1(VG("...\nfun:make_node\n"), LEAK_DEFINITE, c_stack,
-			 C_N),
-		   1);
-	CHECK_EQ_U(supp1(VG("...\n...\nfun:main\n...\n"), LEAK_DEFINITE,
+	CHECK_EQ_U(supp1(VG("fun:malloc\n...\nfun:build_list\n"), LEAK_DEFINITE,
 			 c_stack, C_N),
 		   1);
-	CHECK_EQ_U(supp1(VG("...\nfun:nothere\n"), LEAK_DEFINITE, c_stack,
-			 C_N),
+	CHECK_EQ_U(
+	    supp1(VG("...\nfun:make_node\n"), LEAK_DEFINITE, c_stack, C_N), 1);
+	CHECK_EQ_U(
+	    supp1(VG("...\n...\nfun:main\n...\n"), LEAK_DEFINITE, c_stack, C_N),
+	    1);
+	CHECK_EQ_U(supp1(VG("...\nfun:nothere\n"), LEAK_DEFINITE, c_stack, C_N),
 		   0);
 	/* wildcards */
 	CHECK_EQ_U(supp1(VG("fun:m?lloc\nfun:make_*\nfun:*\n"), LEAK_DEFINITE,
@@ -106,8 +104,8 @@ test_valgrind_match(void)
 		   1);
 	CHECK_EQ_U(supp1(VG("fun:m?loc\n"), LEAK_DEFINITE, c_stack, C_N), 0);
 	/* below main */
-	CHECK_EQ_U(supp1(VG("...\nfun:main\nfun:(below main)\n"),
-			 LEAK_DEFINITE, c_stack, C_N),
+	CHECK_EQ_U(supp1(VG("...\nfun:main\nfun:(below main)\n"), LEAK_DEFINITE,
+			 c_stack, C_N),
 		   1);
 	/* too long: more patterns than frames */
 	CHECK_EQ_U(supp1(VG("fun:malloc\nfun:*\nfun:*\nfun:*\nfun:*\nfun:*\n"),
@@ -117,15 +115,12 @@ test_valgrind_match(void)
 	CHECK_EQ_U(supp1(VG("fun:malloc\nobj:/work/*\nobj:*prog\n"),
 			 LEAK_DEFINITE, c_stack, C_N),
 		   1);
-	CHECK_EQ_U(supp1(VG("...\nsrc:list.c:22\n"), LEAK_DEFINITE, c_stack,
-			 C_N),
-		   1);
-	CHECK_EQ_U(supp1(VG("...\nsrc:list.c:23\n"), LEAK_DEFINITE, c_stack,
-			 C_N),
-		   0);
-	CHECK_EQ_U(supp1(VG("...\nsrc:/src/ma*.c\n"), LEAK_DEFINITE, c_stack,
-			 C_N),
-		   1);
+	CHECK_EQ_U(
+	    supp1(VG("...\nsrc:list.c:22\n"), LEAK_DEFINITE, c_stack, C_N), 1);
+	CHECK_EQ_U(
+	    supp1(VG("...\nsrc:list.c:23\n"), LEAK_DEFINITE, c_stack, C_N), 0);
+	CHECK_EQ_U(
+	    supp1(VG("...\nsrc:/src/ma*.c\n"), LEAK_DEFINITE, c_stack, C_N), 1);
 	/* frame 0 is valgrind's preload, not libc */
 	CHECK_EQ_U(supp1(VG("obj:*vgpreload_memcheck*\nfun:make_node\n"),
 			 LEAK_DEFINITE, c_stack, C_N),
@@ -140,8 +135,7 @@ test_valgrind_match(void)
 	load(VG("obj:*libc.so*\n"));
 	CHECK(supp_match(&set, LEAK_DEFINITE, c_stack, C_N, 0) != NULL);
 	/* backslash quotes */
-	CHECK_EQ_U(supp1(VG("fun:mall\\oc\n"), LEAK_DEFINITE, c_stack, C_N),
-		   1);
+	CHECK_EQ_U(supp1(VG("fun:mall\\oc\n"), LEAK_DEFINITE, c_stack, C_N), 1);
 }
 
 static void
@@ -162,17 +156,16 @@ test_valgrind_cxx(void)
 			 cxx_stack, CXX_N),
 		   1);
 	/* new[] is frame 0, as valgrind replaces it */
-	CHECK_EQ_U(supp1(VG("fun:_Znam\nfun:main\n"), LEAK_DEFINITE,
-			 newarr_stack, 4),
-		   1);
-	CHECK_EQ_U(supp1(VG("fun:_Znwm\n"), LEAK_DEFINITE, newarr_stack, 4),
-		   0);
+	CHECK_EQ_U(
+	    supp1(VG("fun:_Znam\nfun:main\n"), LEAK_DEFINITE, newarr_stack, 4),
+	    1);
+	CHECK_EQ_U(supp1(VG("fun:_Znwm\n"), LEAK_DEFINITE, newarr_stack, 4), 0);
 	/* new[] tail-calls new: frame 0 new also matches a new[] pattern */
 	CHECK_EQ_U(supp1(VG("fun:_Znam\nfun:_ZN1A4makeEv\n"), LEAK_DEFINITE,
 			 cxx_stack, CXX_N),
 		   1);
-	CHECK_EQ_U(supp1(VG("fun:_Znwm\nfun:_Znam\n"), LEAK_DEFINITE,
-			 cxx_stack, CXX_N),
+	CHECK_EQ_U(supp1(VG("fun:_Znwm\nfun:_Znam\n"), LEAK_DEFINITE, cxx_stack,
+			 CXX_N),
 		   0);
 	CHECK_EQ_U(supp1("leak:new[]\n", LEAK_DEFINITE, newarr_stack, 4), 1);
 	CHECK_EQ_U(supp1("leak:new(\n", LEAK_DEFINITE, newarr_stack, 4), 0);
@@ -234,7 +227,8 @@ test_valgrind_parse(void)
 	    {"{\n n\n Memcheck:Leak\n fn:malloc\n}\n", "t.supp:4: frame line"},
 	    {"{\n n\n Memcheck:Leek\n fun:malloc\n}\n",
 	     "t.supp:3: unknown Memcheck suppression kind 'Leek'"},
-	    {"{\n n\n Memcheck\n fun:malloc\n}\n", "t.supp:3: expected TOOL:KIND"},
+	    {"{\n n\n Memcheck\n fun:malloc\n}\n",
+	     "t.supp:3: expected TOOL:KIND"},
 	    {"{\n n\n Memcheck:Leak\n}\n", "t.supp:4: suppression 'n' has no"},
 	    {"{\n}\n", "t.supp:2: missing suppression name"},
 	    {"{\n n\n Memcheck:Leak\n match-leak-kinds: lost\n fun:m\n}\n",
@@ -242,14 +236,16 @@ test_valgrind_parse(void)
 	    {"{\n n\n Memcheck:Cond\n match-leak-kinds: all\n fun:m\n}\n",
 	     "t.supp:4: match-leak-kinds: in a Memcheck:Cond"},
 	    {"\n\nhello world\n", "t.supp:3: not a suppression"},
-	    {"leak:foo\ninterceptor_via_fun:bar\n", "t.supp:2: expected 'leak:"},
+	    {"leak:foo\ninterceptor_via_fun:bar\n",
+	     "t.supp:2: expected 'leak:"},
 	    {"leak:foo\n{\n", "t.supp:2: expected 'leak:"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		supp_set_release(&set);
 		supp_set_init(&set);
 		/* a good file first: a bad one must add nothing */
-		CHECK_EQ_U(supp_set_parse(&set, "ok.supp", "leak:x\n", &err), 0);
+		CHECK_EQ_U(supp_set_parse(&set, "ok.supp", "leak:x\n", &err),
+			   0);
 		CHECK_EQ_U(supp_set_parse(&set, "t.supp", bad[i].text, &err),
 			   (unsigned long long)-EINVAL);
 		CHECK(err && strstr(err, bad[i].msg) == err);
@@ -281,9 +277,8 @@ test_lsan(void)
 	CHECK_EQ_U(supp1("leak:A::make\n", LEAK_DEFINITE, cxx_stack, CXX_N), 1);
 	CHECK_EQ_U(supp1("leak:libstdc++\n", LEAK_DEFINITE, cxx_stack, CXX_N),
 		   0);
-	CHECK_EQ_U(supp1("leak:operator new\n", LEAK_DEFINITE, cxx_stack,
-			 CXX_N),
-		   1);
+	CHECK_EQ_U(
+	    supp1("leak:operator new\n", LEAK_DEFINITE, cxx_stack, CXX_N), 1);
 	CHECK_EQ_U(supp1("leak:libthird\n", LEAK_DEFINITE, cxx_stack, CXX_N),
 		   1);
 	/* anchors and stars, as TemplateMatch */
@@ -332,8 +327,8 @@ round_trip(enum leak_kind kind, const struct supp_frame *f, size_t n,
 	}
 	CHECK_EQ_U(load(text), 0);
 	CHECK(supp_match(&set, kind, f, n, 1) != NULL);
-	CHECK(supp_match(&set, kind == LEAK_DEFINITE ? LEAK_POSSIBLE
-						     : LEAK_DEFINITE,
+	CHECK(supp_match(&set,
+			 kind == LEAK_DEFINITE ? LEAK_POSSIBLE : LEAK_DEFINITE,
 			 f, n, 1) == NULL);
 	free(text);
 }
@@ -414,9 +409,11 @@ test_apply(void)
 	sum.bytes[LEAK_REACHABLE] = 10;
 	sum.blocks[LEAK_REACHABLE] = 1;
 
-	CHECK_EQ_U(load(VG("fun:malloc\nfun:build_list\n")
-			    "{\n s2\n Memcheck:Leak\n fun:malloc\n fun:main\n}\n"),
-		   0);
+	CHECK_EQ_U(
+	    load(VG(
+		"fun:malloc\nfun:build_list\n") "{\n s2\n Memcheck:Leak\n "
+						"fun:malloc\n fun:main\n}\n"),
+	    0);
 	n = supp_apply(&set, &rc, r, 3, &sum);
 	CHECK_EQ_U(n, 2);
 	CHECK_EQ_U(r[0].suppressed, 1);
