@@ -5,8 +5,9 @@
 # Exit: 0 all passed, 1 some failed, 77 ptrace not permitted here, 99 harness.
 #
 # In a testprog source:
-#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N
-#       one line per process that reports (fork: parent and child; order free)
+#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N [suppressed=B/N]
+#       one line per process that reports (fork: parent and child; order free);
+#       the summary's suppressed: line is compared when the line names it
 #   EXPECT-STATUS: N     leakcheck's exit status (default 0)
 #   OPTS: ...            extra leakcheck options
 #   ARGS: ...            program arguments
@@ -24,18 +25,19 @@ ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
 # Summaries in the report files $@ as "definite=B/N indirect=... ", one
-# line per process, sorted.
+# line per process, sorted; with " suppressed=B/N" when $SUPP is 1.
 summaries() {
 	for f in "$@"; do
-		awk '
+		awk -v supp="${SUPP:-0}" '
 		function num(s) { gsub(",", "", s); return s }
 		/All heap blocks were freed/ { d="0/0"; i="0/0"; p="0/0"; r="0/0"; got=1 }
 		/definitely lost: [0-9,]+ bytes in/ { d=num($(NF-4)) "/" num($(NF-1)); got=1 }
 		/indirectly lost: [0-9,]+ bytes in/ { i=num($(NF-4)) "/" num($(NF-1)) }
 		/possibly lost: [0-9,]+ bytes in/ { p=num($(NF-4)) "/" num($(NF-1)) }
 		/still reachable: [0-9,]+ bytes in/ { r=num($(NF-4)) "/" num($(NF-1)) }
+		/suppressed: [0-9,]+ bytes in/ { s=num($(NF-4)) "/" num($(NF-1)) }
 		/no scan was possible/ { print "unclassified"; exit }
-		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s\n", d, i, p, r }
+		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s%s\n", d, i, p, r, supp == 1 ? " suppressed=" (s == "" ? "0/0" : s) : "" }
 		' "$f"
 	done | sort
 }
@@ -60,7 +62,10 @@ run_prog() {
 			>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
-	got=$(summaries "$OUT/$name".[0-9]*)
+	case $want in
+	*suppressed=*) got=$(SUPP=1 summaries "$OUT/$name".[0-9]*) ;;
+	*) got=$(summaries "$OUT/$name".[0-9]*) ;;
+	esac
 	if [ "$rc" != "$status" ]; then
 		ko "$name" "exit status $rc, expected $status ($(head -c 300 "$OUT/$name.stderr"))"
 	elif [ "$got" != "$want" ]; then
@@ -81,6 +86,40 @@ fi
 
 for src in testprogs/*.c testprogs/*.cc; do
 	[ -e "$src" ] && run_prog "$src"
+done
+
+# Generated suppressions, fed back, suppress every block they came from.
+gen_roundtrip() { # testprog
+	local name=$1 gen=$OUT/gen-$1 first want got nsupp
+	[ -n "$only" ] && [ "$only" != "gen-$name" ] && return
+	[ -x "$TP/$name" ] || { ko "gen-$name" "not built"; return; }
+	rm -f "$gen".*
+	# shellcheck disable=SC2016
+	(cd "$TP" && exec "../../$LC" -q --leak-check=full --show-leak-kinds=all \
+		--gen-suppressions=all --log-file="../../$gen.1" "./$name") \
+		>/dev/null 2>&1 </dev/null
+	grep -v '^==' "$gen.1" >"$gen.supp"
+	(cd "$TP" && exec "../../$LC" -q --leak-check=full --show-leak-kinds=all \
+		--suppressions="../../$gen.supp" --log-file="../../$gen.2" "./$name") \
+		>/dev/null 2>&1 </dev/null
+	first=$(SUPP=1 summaries "$gen.1")
+	nsupp=$(grep -c '^{' "$gen.supp")
+	want=$(echo "$first" | awk '{
+		b = 0; n = 0
+		for (i = 1; i <= 4; i++) { split($i, kv, "="); split(kv[2], c, "/"); b += c[1]; n += c[2] }
+		printf "definite=0/0 indirect=0/0 possible=0/0 reachable=0/0 suppressed=%d/%d\n", b, n }')
+	got=$(SUPP=1 summaries "$gen.2")
+	if [ "$nsupp" = 0 ] || [ -z "$first" ] || [ "${first##*suppressed=}" != 0/0 ]; then
+		ko "gen-$name" "first run: [$first], $nsupp suppressions generated"
+	elif [ "$got" != "$want" ]; then
+		ko "gen-$name" "got [$got] expected [$want]"
+	else
+		ok "gen-$name"
+	fi
+}
+for name in direct-leak indirect-list cycle-lost possible-interior \
+	reachable-global dlclose-leak cxx-new-array cxx-class-new supp-valgrind; do
+	gen_roundtrip "$name"
 done
 
 # Command-line errors: one line, a distinct exit code.
@@ -126,6 +165,13 @@ elf_header() { # class machine
 }
 elf_header 1 3
 elf_header 2 183
+printf '{\n  name\n  Memcheck:Leak\n  fun malloc\n}\n' >"$OUT/bad.supp"
+printf '# lsan\nleak:foo\ninterceptor_via_fun:bar\n' >"$OUT/bad-lsan.supp"
+cli supp-malformed 64 "bad.supp:4: frame line 'fun malloc'" --suppressions="$OUT/bad.supp" /bin/true
+cli supp-malformed-lsan 64 "bad-lsan.supp:3: expected 'leak:PATTERN'" --suppressions="$OUT/bad-lsan.supp" /bin/true
+cli supp-missing 74 "cannot read suppressions file '$OUT/no-such.supp': No such file" --suppressions="$OUT/no-such.supp" /bin/true
+cli supp-directory 74 "Is a directory" --suppressions=/tmp /bin/true
+cli gen-supp-bad 64 "invalid value 'some' for --gen-suppressions" --gen-suppressions=some /bin/true
 cli 32-bit 66 "32-bit" "$OUT/elf1-3"
 cli aarch64 66 "not an x86-64" "$OUT/elf2-183"
 

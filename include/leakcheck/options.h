@@ -7,6 +7,8 @@
 
 #include "leakcheck/report.h"
 
+struct supp_set;
+
 /* leakcheck's own exit codes (otherwise: the program's status). */
 enum lc_exit {
 	LC_EXIT_USAGE = 64,     /* bad option or value */
@@ -16,6 +18,7 @@ enum lc_exit {
 	LC_EXIT_NOPID = 68,     /* --pid: no such process */
 	LC_EXIT_INTERNAL = 70,  /* leakcheck failed */
 	LC_EXIT_OUTPUT = 73,    /* cannot create an output file */
+	LC_EXIT_INPUT = 74,     /* cannot read an input file (--suppressions) */
 	LC_EXIT_NOEXEC = 126,   /* PROGRAM found but not executable */
 	LC_EXIT_NOTFOUND = 127, /* PROGRAM not found */
 };
@@ -44,6 +47,8 @@ struct options {
 	const char *folded_file;  /* --folded pattern, or NULL */
 	const char *flamegraph;   /* --flamegraph pattern, or NULL */
 	unsigned long sample_rate; /* --sample-rate bytes; 0: every block */
+	struct supp_set *supps; /* --suppressions, all files; NULL: none */
+	int gen_suppressions;   /* --gen-suppressions=all */
 };
 
 extern struct options opt;

@@ -25,6 +25,8 @@ struct loss_record {
 	/* --report=new: the same (kind, stack) in the previous report */
 	int has_old;
 	uint64_t old_bytes, old_blocks, old_indirect_bytes;
+	const char *suppression;  /* name of the suppression that matched
+				   * (owned by it), or NULL */
 };
 
 /* Entries of leak_summary.heuristic_*: enum scan_heuristic values. */
@@ -81,6 +83,7 @@ struct report_ctx {
 	/* --report=new: show only records that are new or grew, with the
 	 * growth in "(+N)" as valgrind's "leak_check increased" does */
 	const struct leak_summary *old_sum;
+	int gen_suppressions; /* a valgrind suppression after each record */
 };
 
 /* Fill the has_old/old_* fields of RECS from OLD (a previous report's

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "leakcheck/options.h"
+#include "leakcheck/suppress.h"
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
 #include "internal.h"
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
 		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 cannot write output, "
-		   "126 not executable, 127 not found\n"
+		   "74 cannot read a suppressions file,\n  126 not executable, "
+		   "127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
 
@@ -85,6 +87,29 @@ static int parse_yesno(const char *optname, const char *s)
 		return 0;
 	die(LC_EXIT_USAGE, "invalid value '%s' for --%s: expected yes or no", s,
 	    optname);
+}
+
+/* --suppressions=PATH: read it now, so a bad file stops us before the
+ * program runs. */
+static void load_suppressions(const char *path)
+{
+	static struct supp_set set;
+	char *err = NULL;
+	int ret;
+
+	if (!opt.supps) {
+		supp_set_init(&set);
+		opt.supps = &set;
+	}
+	ret = supp_set_load(opt.supps, path, &err);
+	if (ret == -EINVAL) {
+		fprintf(stderr, "leakcheck: %s\n", err);
+		free(err);
+		exit(LC_EXIT_USAGE);
+	}
+	if (ret)
+		die(LC_EXIT_INPUT, "cannot read suppressions file '%s': %s",
+		    path, strerror(-ret));
 }
 
 static void parse_options(int argc, char **argv)
@@ -173,6 +198,22 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_XML_FILE:
 			xml_file = optarg;
+			break;
+		case O_SUPPRESSIONS:
+			load_suppressions(optarg);
+			break;
+		case O_GEN_SUPPRESSIONS:
+			/* valgrind's "yes" asks at each error; we cannot (stdin
+			 * is the program's), so it prints them all */
+			if (!strcmp(optarg, "all") || !strcmp(optarg, "yes"))
+				opt.gen_suppressions = 1;
+			else if (!strcmp(optarg, "no"))
+				opt.gen_suppressions = 0;
+			else
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --gen-suppressions: "
+				    "expected no or all",
+				    optarg);
 			break;
 		case O_TRACE_CHILDREN:
 			opt.trace_children =

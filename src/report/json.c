@@ -29,6 +29,8 @@
  *       "possibly_lost":   {"bytes": NUMBER, "blocks": NUMBER},
  *       "still_reachable": {"bytes": NUMBER, "blocks": NUMBER},
  *       "suppressed":      {"bytes": NUMBER, "blocks": NUMBER},
+ *                                   blocks of suppressed records (not in
+ *                                   their kind's count above)
  *       "unclassified":    {"bytes": NUMBER, "blocks": NUMBER},
  *       "reachable_via_heuristic": {  valgrind's "of which reachable
  *                                   via heuristic": blocks of any kind
@@ -54,7 +56,9 @@
  *         "indirect_bytes": NUMBER, definite/possible: bytes of the blocks
  *         "indirect_blocks": NUMBER,  they leak (also in their own
  *                                   "indirect" records); else 0
- *         "suppressed": BOOL,
+ *         "suppressed": BOOL,       a --suppressions entry matched
+ *         "suppression": STRING | null,  its name (valgrind) or its
+ *                                   "leak:PATTERN" line (LSan)
  *         "pre_attach": BOOL,       blocks found at attach, with no stack
  *         "frames": [               allocation stack, innermost first; at
  *           {                       most --num-callers addresses, each
@@ -260,6 +264,9 @@ put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 		(unsigned long long)r->indirect_blocks);
 	fprintf(f, "      \"suppressed\": %s,\n",
 		r->suppressed ? "true" : "false");
+	fputs("      \"suppression\": ", f);
+	put_str(f, r->suppressed ? r->suppression : NULL);
+	fputs(",\n", f);
 	fprintf(f, "      \"pre_attach\": %s,\n",
 		(r->flags & HB_PRE_ATTACH) ? "true" : "false");
 	put_frames(f, rc, r);

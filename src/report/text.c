@@ -30,6 +30,11 @@
  * (__libc_start_main, ...) is printed as "(below main)" and ends it.
  * At most rc->num_callers PCs are printed (0: no limit).
  *
+ * Suppressed records are not shown; their blocks are in the summary's
+ * "suppressed:" line (supp_apply moved them there).  With
+ * rc->gen_suppressions each shown record is followed by its suppression
+ * in valgrind's format, unprefixed, as memcheck prints it.
+ *
  * Differences from memcheck, on purpose: no "For lists of detected and
  * suppressed errors, rerun with: -s" (leakcheck has no -s); a process
  * killed by SIGKILL gets a "no scan was possible" line instead of the
@@ -42,6 +47,7 @@
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
 #include "leakcheck/profile.h"
+#include "leakcheck/suppress.h"
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
@@ -235,6 +241,9 @@ print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 		     leak_kind_phrase(r->kind), num, of);
 	print_stack(rc, r);
 	blank(rc);
+	/* memcheck's --gen-suppressions: after the record, no prefix */
+	if (rc->gen_suppressions)
+		supp_print_record(rc, r);
 }
 
 static void

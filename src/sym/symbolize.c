@@ -35,6 +35,13 @@
  *    S->frames[first .. first + n) and never move index (the pool only
  *    grows), so a second lookup copies the same pointers.
  *
+ * Each frame also carries the name as the object spells it (mangled):
+ * the ELF symbol for the real function, the DWARF linkage name for an
+ * inlined one, the way valgrind names frames for suppressions.  Of
+ * several symbols at one address, the one with the fewest leading
+ * underscores is taken, as valgrind prefers ("strdup", not "__strdup"),
+ * and a plain name over an old version's ("dlopen@GLIBC_2.2.5").
+ *
  * Demangling: libdw has no demangler and leakcheck links no C++ runtime.
  * __cxa_demangle is referenced weakly: it is used when libstdc++ happens
  * to be in the process (for instance through libubsan in DEBUG=1
@@ -398,6 +405,27 @@ find_cu(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr addr,
 /* Resolving */
 
 /*
+ * The name of DIE as the object spells it: any linkage name (C++'s
+ * "_Z...", an asm label), else DW_AT_name; NULL if it has neither.
+ */
+static const char *
+die_mangled(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(
+	    dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(
+		    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(
+		    dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/*
  * The name of a subprogram or inlined_subroutine DIE, or NULL.  A C++
  * linkage name ("_Z...") beats DW_AT_name, which lacks scope and
  * parameters; any other linkage name is an asm label such as glibc's
@@ -457,6 +485,7 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 			continue; /* lexical block and the like */
 
 		f[n].func = intern_func(s, die_name(die));
+		f[n].mangled = intern(s, die_mangled(die));
 		f[n].file = intern(s, file);
 		f[n].line = line;
 		f[n].inlined = 1;
@@ -484,14 +513,17 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 	 * The real function: DWARF's name for it (C++ linkage name, or the
 	 * plain name; not "foo.constprop.0"), else the ELF symbol.
 	 */
-	const char *name = NULL;
+	const char *name = NULL, *mangled = NULL;
 	for (int i = 0; i < nchain; i++) {
 		if (is_function(&chain[i])) {
 			name = die_name(&chain[i]);
+			mangled = die_mangled(&chain[i]);
 			break;
 		}
 	}
 	f[n].func = intern_func(s, name ? name : symname);
+	/* valgrind names the real function by its ELF symbol */
+	f[n].mangled = intern(s, symname ? symname : mangled);
 	f[n].file = intern(s, file);
 	f[n].line = line;
 	f[n].inlined = 0;
@@ -500,6 +532,47 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 	free(chain);
 	free(scopes);
 	return n;
+}
+
+/* Lower is better: leading underscores first, then a "@VERSION" suffix
+ * (an old version's name in .symtab). */
+static int
+alias_rank(const char *s)
+{
+	int n = 0;
+	while (s[n] == '_')
+		n++;
+	return 2 * n + (strchr(s, '@') != NULL);
+}
+
+/*
+ * NAME is the symbol libdwfl chose for the function at START; among the
+ * function symbols at that address, the one valgrind names it by: the
+ * fewest leading underscores ("strdup", not glibc's "__strdup"), so that
+ * fun: lines valgrind generated match.  C++ names are left alone.
+ */
+static const char *
+preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
+{
+	int n = dwfl_module_getsymtab(mod);
+	int best = alias_rank(name);
+
+	if (best == 0 || !strncmp(name, "_Z", 2))
+		return name;
+	for (int i = 1; i < n && best > 0; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *a = dwfl_module_getsym_info(mod, i, &sym, &addr,
+							NULL, NULL, NULL);
+		if (!a || addr != start ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		if (alias_rank(a) < best) {
+			best = alias_rank(a);
+			name = a;
+		}
+	}
+	return name;
 }
 
 /* Resolves PC into F[0..max) and returns the number of frames (>= 1). */
@@ -523,6 +596,8 @@ resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
 	GElf_Off off;
 	GElf_Sym sym;
 	symname = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (symname)
+		symname = preferred_alias(mod, symname, addr - off);
 
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cudie = find_cu(s, mod, addr, &bias);

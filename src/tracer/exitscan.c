@@ -28,6 +28,7 @@
 #include "leakcheck/profile.h"
 #include "leakcheck/report.h"
 #include "leakcheck/scan.h"
+#include "leakcheck/suppress.h"
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
@@ -224,6 +225,7 @@ static int sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		 * the program called (malloc, not __libc_malloc), as valgrind
 		 * does, and leave out the allocator's own source line */
 		out[0].func = b->name;
+		out[0].mangled = b->name;
 		out[0].file = NULL;
 		out[0].line = 0;
 		out[0].inlined = 0;
@@ -533,6 +535,9 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.total_allocs = p->heap.total_allocs;
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
+	rc.gen_suppressions = opt.gen_suppressions;
+	if (!killed && opt.supps)
+		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 	if (opt.leak_check != LEAK_CHECK_NO || killed)
 		report_text(&rc, recs, nrec, &sum);
 	if (opt.json_file) {

@@ -101,6 +101,7 @@ test_noinline(struct symbolizer *s)
 
 	CHECK_EQ_U(n, 1);
 	CHECK_STR(f[0].func, "sym_test_callee");
+	CHECK_STR(f[0].mangled, "sym_test_callee");
 	CHECK(ends_with(f[0].file, "test_sym.c"));
 	CHECK_EQ_U(f[0].line, line);
 	CHECK(f[0].module && strstr(f[0].module, "test_sym"));
@@ -132,11 +133,13 @@ test_inline(struct symbolizer *s)
 
 	CHECK_EQ_U(n, 2);
 	CHECK_STR(f[0].func, "sym_test_inl");
+	CHECK_STR(f[0].mangled, "sym_test_inl");
 	CHECK(ends_with(f[0].file, "test_sym.c"));
 	CHECK_EQ_U(f[0].line, inner);
 	CHECK_EQ_U(f[0].inlined, 1);
 	if (n == 2) {
 		CHECK_STR(f[1].func, "sym_test_inline_caller");
+		CHECK_STR(f[1].mangled, "sym_test_inline_caller");
 		CHECK(ends_with(f[1].file, "test_sym.c"));
 		CHECK_EQ_U(f[1].line, outer);
 		CHECK_EQ_U(f[1].inlined, 0);
