@@ -52,7 +52,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
 .PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs check-formats check-profile demo testprogs \
-	install clean format format-check tidy bench
+	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
 
@@ -143,7 +143,32 @@ demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo
 	./leakcheck --leak-check=full ./build/testprogs/demo
 
-bench: leakcheck
+# make bench: leakcheck against native, valgrind, heaptrack and the bare
+# int3 floor; knobs (ROUNDS, QUICK, ...) at the top of bench/run.sh.
+# Not part of `make check`.
+BENCH_PROGS := alloc compute threads4 recurse live1m
+BENCH_BINS  := $(BENCH_PROGS:%=build/bench/%) build/bench/floor \
+	build/bench/timeit build/bench/selfrss.so
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -pthread
+
+bench-progs: $(BENCH_BINS)
+
+build/bench/%: bench/%.c
+	@mkdir -p build/bench
+	@echo "  CC $@"
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+build/bench/floor: bench/floor.c
+	@mkdir -p build/bench
+	@echo "  CC $@"
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $< $(shell pkg-config --libs libelf 2>/dev/null || echo -lelf)
+
+build/bench/selfrss.so: bench/selfrss.c
+	@mkdir -p build/bench
+	@echo "  CC $@"
+	$(Q)$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $<
+
+bench: leakcheck bench-progs
 	@./bench/run.sh
 
 install: leakcheck
