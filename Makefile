@@ -87,7 +87,7 @@ deps:
 
 testprogs: $(TP_BINS)
 
-build/testprogs/%: testprogs/%.c
+build/testprogs/%: testprogs/%.c testprogs/scrub.h
 	@mkdir -p build/testprogs
 	@if grep -q 'BUILD: *static' $<; then \
 		echo "  CC (static) $@"; $(CC) $(TP_CFLAGS) -static -o $@ $< ; \
@@ -97,7 +97,7 @@ build/testprogs/%: testprogs/%.c
 		echo "  CC $@"; $(CC) $(TP_CFLAGS) -o $@ $< -ldl; \
 	fi
 
-build/testprogs/%: testprogs/%.cc
+build/testprogs/%: testprogs/%.cc testprogs/scrub.h
 	@mkdir -p build/testprogs
 	@echo "  CXX $@"; $(CXX) $(TP_CFLAGS) -o $@ $<
 
