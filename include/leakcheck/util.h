@@ -5,6 +5,7 @@
 #define LEAKCHECK_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Allocation never fails: out of memory kills leakcheck. */
@@ -35,5 +36,9 @@ void bug(const char *file, int line, const char *what) __attribute__((noreturn))
 
 /* "1,234,567" into BUF (at least 32 bytes); returns BUF. */
 char *fmt_thousands(char *buf, unsigned long long v);
+
+/* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid
+ * (overlong, surrogate, above U+10FFFF); its code point in *CP. */
+size_t utf8_seq(const unsigned char *s, uint32_t *cp);
 
 #endif

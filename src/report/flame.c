@@ -172,36 +172,6 @@ tree_release(struct tree *t)
 	free(t->v);
 }
 
-/* XML text or attribute value: markup characters escaped; control
- * characters and (XXX) every non-ASCII byte become '?', so the file is
- * well-formed whatever the symbol names hold. */
-static void
-svg_put(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c >= 0x7f ? '?' : c, f);
-		}
-	}
-}
 
 static unsigned
 name_hash(const char *s)
@@ -281,9 +251,9 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 		"<g class=\"f\" data-g=\"%d\" data-x=\"%.2f\" "
 		"data-w=\"%.2f\" data-d=\"%u\" data-n=\"",
 		g->id, x, w, depth);
-	svg_put(f, nd->name);
+	xml_put(f, nd->name, 1);
 	fprintf(f, "\"><title>");
-	svg_put(f, nd->name);
+	xml_put(f, nd->name, 1);
 	fprintf(f, " (%s bytes, %.2f%%)</title>",
 		fmt_thousands(bytes, round_u(nd->value)),
 		g->total > 0 ? 100.0 * nd->value / g->total : 0.0);
@@ -295,10 +265,10 @@ draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
 	chars = (int)((w - 6) / 7);
 	if (chars >= 3) {
 		if ((size_t)chars >= strlen(nd->name)) {
-			svg_put(f, nd->name);
+			xml_put(f, nd->name, 1);
 		} else {
 			char *cut = xasprintf("%.*s..", chars - 2, nd->name);
-			svg_put(f, cut);
+			xml_put(f, cut, 1);
 			free(cut);
 		}
 	}
@@ -376,7 +346,7 @@ draw_graph(FILE *f, struct graph *g, double y, const char *heading)
 	char b[32];
 
 	fprintf(f, "<text class=\"h\" x=\"%d\" y=\"%.1f\">", FG_PAD, y + 14);
-	svg_put(f, heading);
+	xml_put(f, heading, 1);
 	fprintf(f, ": %s bytes</text>\n", fmt_thousands(b, round_u(g->total)));
 	fprintf(f,
 		"<text class=\"b\" x=\"%d\" y=\"%.1f\" "
@@ -452,7 +422,7 @@ profile_write_flamegraph(const struct profile_data *d, FILE *f,
 		"fill=\"#f8f8f0\"/>\n",
 		FG_WIDTH, height);
 	fprintf(f, "<text class=\"t\" x=\"%d\" y=\"24\">", FG_PAD);
-	svg_put(f, title ? title : "leakcheck heap");
+	xml_put(f, title ? title : "leakcheck heap", 1);
 	fprintf(f,
 		"</text>\n<text class=\"b\" id=\"search\" x=\"%d\" y=\"24\" "
 		"text-anchor=\"end\">Search</text>\n",

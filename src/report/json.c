@@ -97,43 +97,6 @@
 /* Inline depth written per PC. */
 #define MAX_INLINE 32
 
-/* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	uint32_t cp, min;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	/* a NUL is not a continuation byte: we never read past the end */
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* S as a JSON string, or null. */
 static void
 put_str(FILE *f, const char *s)
@@ -146,6 +109,7 @@ put_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 	while (*p) {
+		uint32_t cp;
 		size_t n;
 		switch (*p) {
 		case '"':
@@ -174,7 +138,7 @@ put_str(FILE *f, const char *s)
 				fprintf(f, "\\u%04x", *p);
 				break;
 			}
-			n = utf8_len(p);
+			n = utf8_seq(p, &cp);
 			if (n == 0) {
 				fputs("\\ufffd", f);
 				break;

@@ -21,46 +21,6 @@
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
-/* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid;
- * its code point in *CP. */
-static size_t
-utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-	unsigned c = s[0];
-	uint32_t v, min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		v = c & 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		v = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		v = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	/* a NUL is not a continuation byte: we never read past the end */
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 struct sbuf {
 	char *s;
 	size_t len, cap;
