@@ -162,9 +162,7 @@ static void interrupt_all(struct proc *p)
 				break;
 			}
 			if ((status >> 16) == PTRACE_EVENT_STOP) {
-				int sig = WSTOPSIG(status);
-				t->listening = sig == SIGSTOP || sig == SIGTSTP ||
-					       sig == SIGTTIN || sig == SIGTTOU;
+				t->listening = is_group_stop_sig(WSTOPSIG(status));
 				t->stopped_for_scan = 1;
 				break;
 			}
@@ -174,16 +172,8 @@ static void interrupt_all(struct proc *p)
 				t->stopped_for_scan = 1;
 				break;
 			}
-			if ((status >> 16) == PTRACE_EVENT_CLONE ||
-			    (status >> 16) == PTRACE_EVENT_FORK ||
-			    (status >> 16) == PTRACE_EVENT_VFORK ||
-			    (status >> 16) == PTRACE_EVENT_EXEC ||
-			    (status >> 16) == PTRACE_EVENT_EXIT) {
-				/* before tracing is set up: let it go on to
-				 * the interrupt stop */
-				ptrace(PTRACE_CONT, t->tid, 0, 0);
-				continue;
-			}
+			/* an event before tracing is set up (clone, exec,
+			 * exit...): let it go on to the interrupt stop */
 			ptrace(PTRACE_CONT, t->tid, 0, 0);
 		}
 	}
@@ -192,17 +182,16 @@ static void interrupt_all(struct proc *p)
 static char *read_cmdline(pid_t pid)
 {
 	char path[64], *text;
-	size_t len;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	text = xcalloc(1, 4097);
-	len = (size_t)(read(fd, text, 4096) > 0 ? strlen(text) : 0);
+	text = xcalloc(1, 4097); /* argv[0] only: the NULs end it */
+	if (read(fd, text, 4096) < 0)
+		text[0] = 0;
 	close(fd);
-	(void)len;
 	return text;
 }
 

@@ -5,6 +5,7 @@
 #ifndef LEAKCHECK_TRACER_INTERNAL_H
 #define LEAKCHECK_TRACER_INTERNAL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -168,6 +169,13 @@ void proc_report(struct proc *p, struct thread *exiting, int killed);
 void proc_stop_all(struct proc *p, struct thread *except);
 void proc_resume_all(struct proc *p);
 int tracer_total_errors(void);
+
+/* A PTRACE_EVENT_STOP with this signal is a group-stop (job control). */
+static inline int is_group_stop_sig(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	       sig == SIGTTOU;
+}
 
 /* launch.c */
 void tracer_dispatch(pid_t tid, int status);

@@ -194,7 +194,7 @@ static void on_exec(struct thread *t)
 		thread_free(t);
 		t = nt;
 	}
-	if (!first && !opt.trace_children && !(p->flags & PROC_MAIN && 0)) {
+	if (!first && !opt.trace_children) {
 		/* not following exec: let the new program run untouched */
 		debug("pid %d exec'd; detaching", p->pid);
 		ptrace(PTRACE_DETACH, t->tid, 0, 0);
@@ -361,8 +361,7 @@ void tracer_dispatch(pid_t tid, int status)
 		on_exit_event(t);
 		break;
 	case PTRACE_EVENT_STOP:
-		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-		    sig == SIGTTOU) {
+		if (is_group_stop_sig(sig)) {
 			/* group-stop: stay stopped, but keep reporting */
 			t->listening = 1;
 			ptrace(PTRACE_LISTEN, tid, 0, 0);
