@@ -108,7 +108,103 @@ done
 	ko "attach-detach-x$CYCLES" "cycle $bad: $(head -2 "$OUT/cycle.err")"
 stop_server cycles-server-intact
 
-# 5. errors: no such pid, a zombie, already traced
+# 5. leakcheck killed with SIGKILL while attached: the program lives on.
+# wait_attached ERRFILE: until leakcheck says it is attached (10 s).
+wait_attached() {
+	for _ in $(seq 200); do
+		grep -q "attached to pid" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# untraced PID: until PID has no tracer (10 s).
+untraced() {
+	for _ in $(seq 200); do
+		grep -q "^TracerPid:[[:space:]]*0$" "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# holders PID: processes that still have PID's mem file open
+holders() {
+	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c " /proc/$1/mem$"
+}
+# kill_cycles N [ENV]: N times attach, kill -9 leakcheck at a random
+# moment (threads at traps, mid-report), check the server survived.
+kill_cycles() {
+	local n=$1 i
+	shift
+	for i in $(seq "$n"); do
+		env "$@" "$LC" --pid "$SPID" --interval=1 --log-file=/dev/null \
+			2>"$OUT/kill.err" &
+		LPID=$!
+		wait_attached "$OUT/kill.err" || { echo "attach $i: $(head -2 "$OUT/kill.err")"; return 1; }
+		sleep "$((i % 2)).$((RANDOM % 10))"
+		kill -KILL "$LPID"
+		wait "$LPID" 2>/dev/null
+		untraced "$SPID" || { echo "cycle $i: still traced"; return 1; }
+		sleep 0.2 # the server's threads meet our int3s now, if any are left
+		kill -0 "$SPID" 2>/dev/null || { echo "cycle $i: server died"; return 1; }
+	done
+}
+# 5a. the SIGTRAP handler and the guard together, as shipped
+start_server 600
+why=$(kill_cycles 10) && ok kill9-server-lives || ko kill9-server-lives "$why"
+stop_server kill9-server-intact
+# 5b. the handler alone (no guard): it takes every int3 left behind
+# (its int3s stay in, so each round needs a fresh server)
+for r in 1 2 3; do
+	start_server 600
+	why=$(kill_cycles 1 LEAKCHECK_TEST_NO_GUARD=1) && ok kill9-handler-alone-$r ||
+		ko kill9-handler-alone-$r "$why"
+	stop_server kill9-handler-alone-intact-$r
+done
+# 5c. the guard alone: trapper has a SIGTRAP handler of its own, so ours is
+# not installed; the guard takes our int3s out, and trapper's mallocs after
+# that never trap.  Without the guard (5d) trapper's handler sees them.
+TRAPPER=build/testprogs/trapper
+for mode in guard noguard; do
+	rm -f "$OUT/tready"
+	"$TRAPPER" "$OUT/tready" >"$OUT/trapper.out" 2>&1 &
+	TPID=$!
+	for _ in $(seq 100); do [ -s "$OUT/tready" ] && break; sleep 0.05; done
+	if [ $mode = guard ]; then env=; else env=LEAKCHECK_TEST_NO_GUARD=1; fi
+	env $env "$LC" --pid "$TPID" --log-file=/dev/null 2>"$OUT/tkill.err" &
+	LPID=$!
+	wait_attached "$OUT/tkill.err"
+	kill -KILL "$LPID"
+	wait "$LPID" 2>/dev/null
+	untraced "$TPID"
+	if [ $mode = guard ]; then
+		for _ in $(seq 200); do
+			grep -q "breakpoints are taken out" "$OUT/tkill.err" && break
+			sleep 0.05
+		done
+	fi
+	kill -USR1 "$TPID"
+	wait "$TPID"
+	rc=$?
+	if [ $mode = guard ]; then
+		[ "$rc" = 0 ] && grep -q "trapper: ok" "$OUT/trapper.out" &&
+			grep -q "breakpoints are taken out and the program runs on" "$OUT/tkill.err" &&
+			[ "$(holders "$TPID")" = 0 ] &&
+			ok kill9-guard-alone || ko kill9-guard-alone "status $rc: $(cat "$OUT/trapper.out" "$OUT/tkill.err")"
+	else
+		[ "$rc" = 5 ] && grep -q "trapper: SIGTRAP" "$OUT/trapper.out" &&
+			ok kill9-no-guard-traps || ko kill9-no-guard-traps "status $rc: $(cat "$OUT/trapper.out")"
+	fi
+done
+# 5e. a clean detach leaves no guard behind
+start_server 60
+"$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/g.err"
+sleep 0.2
+[ "$(holders "$SPID")" = 0 ] && ok detach-no-guard-left || ko detach-no-guard-left "$(holders "$SPID") processes hold /proc/$SPID/mem"
+grep -q "^SigCgt:.*" "/proc/$SPID/status" &&
+	[ $(( 0x$(awk '/^SigCgt/ { print $2 }' "/proc/$SPID/status") >> 4 & 1 )) = 0 ] &&
+	ok detach-sigtrap-default || ko detach-sigtrap-default "SIGTRAP still caught after detach"
+stop_server detach-guard-server-intact
+
+# 6. errors: no such pid, a zombie, already traced
 "$LC" --pid 999999999 >/dev/null 2>"$OUT/e1.err"
 rc=$?
 [ $rc = 64 ] || [ $rc = 68 ] && grep -q "leakcheck:" "$OUT/e1.err" && ok pid-invalid || ko pid-invalid "status $rc"

@@ -231,15 +231,30 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	p->command = read_cmdline(pid);
 	if (!p->unw)
 		p->unw = unwind_new(pid);
+	if ((ret = guard_start(p)))
+		warning("pid %d: no guard process (%s): if leakcheck is "
+			"killed with SIGKILL, the program may die at its next "
+			"allocation",
+			pid, strerror(-ret));
 	ret = modules_attach(p, t0->tid);
 	if (ret) {
-		error("cannot set breakpoints in pid %d: %s; detaching", pid,
-		      strerror(-ret));
+		if (ret == -EEXIST)
+			error("pid %d already has a breakpoint on its allocator "
+			      "(a debugger's, or left by a leakcheck that was "
+			      "killed without its guard); detaching: restart "
+			      "the program to check it",
+			      pid);
+		else
+			error("cannot set breakpoints in pid %d: %s; detaching",
+			      pid, strerror(-ret));
 		p->flags |= PROC_TRACING | PROC_REPORTED;
 		tracer_detach_all(NULL);
 		return LC_EXIT_INTERNAL;
 	}
 	p->flags |= PROC_TRACING;
+	/* every thread is stopped: none can meet an int3 before this */
+	if ((ret = bp_install_handler(p, t0->tid)) && ret != -EBUSY)
+		debug("pid %d: no SIGTRAP handler: %s", pid, strerror(-ret));
 	heap_walk(p);
 	if (!opt.quiet)
 		fprintf(stderr,
@@ -268,7 +283,17 @@ static void fix_pc(struct proc *p, struct thread *t)
 	pc = ARCH_PC(&r);
 	if (!p->page || pc < p->page || pc >= p->page + PAGE_SIZE_INJ)
 		return;
-	if (pc == p->page && t->npend) {
+	if (pc >= p->page + INJ_RET) {
+		/* in a return slot: before its int3 (returned, not trapped)
+		 * or after it (handled; the jmp to the caller not run) */
+		taddr_t slot = pc - (pc - p->page - INJ_RET) % INJ_RET_SLOT, ret;
+		if (bp_ret_slot_target(p, slot, &ret)) {
+			ARCH_PC(&r) = ret;
+			if (pc == slot && t->npend &&
+			    t->pend[t->npend - 1].orig_ret == ret)
+				t->npend--;
+		}
+	} else if (pc == p->page + INJ_TRAMP && t->npend) {
 		/* returned into the trampoline; its int3 has not run */
 		ARCH_PC(&r) = t->pend[--t->npend].orig_ret;
 	} else {
@@ -365,6 +390,22 @@ static void detach_proc(struct proc *p)
 	}
 	bp_restore_returns(p);
 	bp_remove_all(p);
+	if (any)
+		bp_remove_handler(p, any->tid);
+	/* the page goes: no thread may be in it (a trap handled late) */
+	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+		arch_regs_t r;
+		if (p->page && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0 &&
+		    ARCH_PC(&r) >= p->page &&
+		    ARCH_PC(&r) < p->page + PAGE_SIZE_INJ) {
+			warning("pid %d: thread %d was still at %#llx in "
+				"leakcheck's page at detach (stopped %d)",
+				p->pid, t->tid,
+				(unsigned long long)(ARCH_PC(&r) - p->page),
+				t->stopped_for_scan);
+			fix_pc(p, t);
+		}
+	}
 	if (p->page && any) {
 		unsigned long long a[6] = {p->page, PAGE_SIZE_INJ, 0, 0, 0, 0};
 		long r = inject_syscall(p, any->tid, SYS_munmap, a);
@@ -372,6 +413,7 @@ static void detach_proc(struct proc *p)
 			debug("pid %d: munmap of our page: %ld", p->pid, r);
 		p->page = 0;
 	}
+	guard_done(p);
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (t->pend_exit) {
 			/* stopped at its exit: let it finish */

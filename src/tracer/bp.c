@@ -1,6 +1,6 @@
 /*
  * bp: int3 breakpoints with out-of-line execution of the displaced
- * instruction, and the return trampoline.
+ * instruction, and return slots.
  *
  * Protocol (no single-step, ever):
  *   insert:  copy the first instruction at ADDR, relocated, into a slot of
@@ -11,30 +11,119 @@
  *            instruction is a jump) and the thread continues.  Other
  *            threads may hit the same breakpoint at the same time: the
  *            int3 never leaves, so there is nothing to race on.
- *   return:  page + 0 holds an int3; a hooked call's return address is
- *            replaced by page + 0, so its return traps with PC = page + 1.
+ *   return:  a hooked call's return address R is replaced by R's return
+ *            slot, `int3; jmp *(%rip); .quad R`, made the first time R is
+ *            seen.  The return traps with PC = slot + 1; the tracer reads
+ *            the result and resumes it as it is: the jmp goes to R, no
+ *            registers to set.
  *   detach:  original bytes back, replaced return addresses back.
  * The page is mapped once per address space and inherited by fork.
+ *
+ * If leakcheck dies (SIGKILL) while attached, the kernel detaches and the
+ * program meets our int3s with no tracer.  Two things make that safe:
+ *   - the page also holds a SIGTRAP handler, installed in attached programs
+ *     whose SIGTRAP disposition is the default: for an int3 at a breakpoint
+ *     it moves the pc to the breakpoint's resume address (the table at
+ *     INJ_BPTAB), and for a return slot it does nothing (the jmp after the
+ *     int3 returns to the caller).  This covers the threads that were stopped
+ *     at one of our traps when leakcheck died.
+ *   - a guard process (guard.c) that then writes back the original bytes
+ *     and turns the return slots' int3s into nops, so that nothing traps
+ *     afterwards, also in threads that block SIGTRAP and programs with a
+ *     SIGTRAP handler of their own (Go), where ours cannot be installed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 
 #include "internal.h"
 #include "leakcheck/util.h"
 
-#define SLOT_BASE 64
+/* The handler, at INJ_HANDLER (see the header comment):
+ *	rip = uc->uc_mcontext.gregs[REG_RIP] - 1;
+ *	for (e = bptab; e < bptab + bptab->count; e++)
+ *		if (e->addr == rip) { uc->...gregs[REG_RIP] = e->resume; break; }
+ * and the restorer, at INJ_RESTORER: rt_sigreturn.  Assembled from
+ * position-independent code; the lea reaches INJ_BPTAB. */
+static const uint8_t handler_code[] = {
+	0x48, 0x8b, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov 0xa8(%rdx),%rax */
+	0x48, 0xff, 0xc8,                         /* dec %rax */
+	0x48, 0x8d, 0x0d, 0xdf, 0x00, 0x00, 0x00, /* lea bptab(%rip),%rcx */
+	0x4c, 0x8b, 0x01,                         /* mov (%rcx),%r8 */
+	0x49, 0x81, 0xf8, 0xff, 0x00, 0x00, 0x00, /* cmp $255,%r8 */
+	0x77, 0x1f,                               /* ja done */
+	0x4d, 0x85, 0xc0,                         /* loop: test %r8,%r8 */
+	0x74, 0x1a,                               /* je done */
+	0x48, 0x3b, 0x41, 0x08,                   /* cmp 0x8(%rcx),%rax */
+	0x74, 0x09,                               /* je found */
+	0x48, 0x83, 0xc1, 0x10,                   /* add $16,%rcx */
+	0x49, 0xff, 0xc8,                         /* dec %r8 */
+	0xeb, 0xec,                               /* jmp loop */
+	0x48, 0x8b, 0x41, 0x10,                   /* found: mov 0x10(%rcx),%rax */
+	0x48, 0x89, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov %rax,0xa8(%rdx) */
+	0xc3,                                     /* done: ret */
+};
+static const uint8_t restorer_code[] = {
+	0xb8, 0x0f, 0x00, 0x00, 0x00, /* mov $SYS_rt_sigreturn,%eax */
+	0x0f, 0x05,                   /* syscall */
+	0xf4,                         /* hlt */
+};
 
-int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
+/* The kernel's struct sigaction on x86-64 (not glibc's). */
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+#define KSA_SIGINFO 0x4
+#define KSA_RESTORER 0x04000000
+
+/* Write the page's fixed contents: trampoline, handler, sigactions. */
+static int page_init(struct proc *p)
+{
+	uint8_t buf[INJ_BPTAB + 8];
+	struct ksigaction sa[3] = {
+		{p->page + INJ_HANDLER, KSA_SIGINFO | KSA_RESTORER,
+		 p->page + INJ_RESTORER, 0},
+		{0 /* SIG_DFL */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
+		{1 /* SIG_IGN */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
+	};
+
+	_Static_assert(INJ_HANDLER == 0x10 && INJ_BPTAB == 0x100 &&
+			       INJ_BPTAB_MAX == 255,
+		       "handler_code is assembled for this layout");
+	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
+		       "handler overlaps");
+	_Static_assert(INJ_SIGACT_DFL + 2 * sizeof(struct ksigaction) <=
+			       INJ_BPTAB,
+		       "sigactions overlap");
+	memset(buf, ARCH_BP_INSN, sizeof(buf));
+	memcpy(buf + INJ_HANDLER, handler_code, sizeof(handler_code));
+	memcpy(buf + INJ_RESTORER, restorer_code, sizeof(restorer_code));
+	memcpy(buf + INJ_SIGACT, sa, sizeof(sa));
+	memset(buf + INJ_BPTAB, 0, 8); /* no breakpoints yet */
+	return mem_write_code(p, p->page, buf, sizeof(buf));
+}
+
+/* Add B to the handler's table: the entry first, then the count, so the
+ * handler never sees a half-written entry. */
+static void bptab_add(struct proc *p, const struct bp *b, size_t index)
+{
+	uint64_t e[2] = {b->addr, b->resume}, n = index + 1;
+
+	if (index >= INJ_BPTAB_MAX)
+		return; /* the guard still covers it */
+	mem_write_code(p, p->page + INJ_BPTAB + 8 + index * 16, e, sizeof(e));
+	mem_write_code(p, p->page + INJ_BPTAB, &n, sizeof(n));
+}
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 {
 	unsigned long long a[6] = {hint, PAGE_SIZE_INJ, PROT_READ | PROT_EXEC,
 				   MAP_PRIVATE | MAP_ANONYMOUS, (unsigned long long)-1, 0};
 	long r;
-	uint8_t int3 = ARCH_BP_INSN;
 
 	if (p->page)
 		return 0;
@@ -44,7 +133,10 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 		return (int)r;
 	p->page = (taddr_t)r;
 	p->nslots = 0;
-	if (mem_write_code(p, p->page, &int3, 1))
+	p->nret_slots = 0;
+	if (p->ret_hash)
+		memset(p->ret_hash, 0, p->ret_hash_cap * sizeof(*p->ret_hash));
+	if (page_init(p))
 		return -EFAULT;
 	debug("pid %d: out-of-line page at %#llx", p->pid,
 	      (unsigned long long)p->page);
@@ -86,13 +178,13 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 		return 0;
 	if (!p->page)
 		return -EINVAL;
-	if ((SLOT_BASE + (p->nslots + 1) * ARCH_OOL_SLOT_SIZE) > PAGE_SIZE_INJ)
+	if ((INJ_OOL + (p->nslots + 1) * ARCH_OOL_SLOT_SIZE) > INJ_RET)
 		return -ENOSPC;
 	if (mem_read_force(p, addr, code, sizeof(code)) != (long)sizeof(code))
 		return -EFAULT;
 	if (code[0] == ARCH_BP_INSN)
 		return -EEXIST; /* someone else's breakpoint (a debugger) */
-	slot = p->page + SLOT_BASE + p->nslots * ARCH_OOL_SLOT_SIZE;
+	slot = p->page + INJ_OOL + p->nslots * ARCH_OOL_SLOT_SIZE;
 	ret = arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
 	if (ret)
 		return ret;
@@ -102,11 +194,8 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 			return ret;
 		p->nslots++;
 	}
-	ret = mem_write_code(p, addr, &int3, 1);
-	if (ret)
-		return ret;
 	p->bps = xgrow(p->bps, &p->bps_cap, p->nbps + 1, sizeof(*p->bps));
-	b = &p->bps[p->nbps++];
+	b = &p->bps[p->nbps];
 	b->addr = addr;
 	b->orig = code[0];
 	b->kind = (uint8_t)kind;
@@ -114,6 +203,13 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	b->insn_len = (uint8_t)d.insn_len;
 	b->resume = d.is_jump ? d.jump_target : slot;
 	b->name = name;
+	/* how to get past it without us, before it is there */
+	bptab_add(p, b, p->nbps);
+	guard_note(p, addr, code[0]);
+	ret = mem_write_code(p, addr, &int3, 1);
+	if (ret)
+		return ret;
+	p->nbps++;
 	qsort(p->bps, p->nbps, sizeof(*p->bps), bp_cmp);
 	debug("pid %d: breakpoint %s at %#llx", p->pid, name,
 	      (unsigned long long)addr);
@@ -138,4 +234,147 @@ void bp_restore_returns(struct proc *p)
 		t->npend = 0;
 		t->in_alloc = 0;
 	}
+}
+
+static uint32_t ret_hash_of(taddr_t ret, unsigned cap)
+{
+	return (uint32_t)((ret * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+/*
+ * The return slot for return address RET, made on first use: the address
+ * to put in place of RET on the stack.  When the slots are used up (more
+ * than INJ_RET_MAX call sites of the allocator), the shared trampoline,
+ * which needs the tracer to return and so is not safe without it.
+ */
+taddr_t bp_ret_slot(struct proc *p, taddr_t ret)
+{
+	uint8_t code[INJ_RET_SLOT];
+	taddr_t slot;
+	uint32_t h;
+
+	if (!p->ret_hash_cap) {
+		p->ret_hash_cap = 2 * INJ_RET_MAX;
+		while (p->ret_hash_cap & (p->ret_hash_cap - 1))
+			p->ret_hash_cap++;
+		p->ret_hash = xcalloc(p->ret_hash_cap, sizeof(*p->ret_hash));
+		p->ret_slots = xcalloc(INJ_RET_MAX, sizeof(*p->ret_slots));
+	}
+	for (h = ret_hash_of(ret, p->ret_hash_cap); p->ret_hash[h];
+	     h = (h + 1) & (p->ret_hash_cap - 1))
+		if (p->ret_slots[p->ret_hash[h] - 1] == ret)
+			return p->page + INJ_RET +
+			       (p->ret_hash[h] - 1) * INJ_RET_SLOT;
+	if (p->nret_slots >= INJ_RET_MAX) {
+		g_stats.ret_slots_full++;
+		return p->page + INJ_TRAMP;
+	}
+	slot = p->page + INJ_RET + p->nret_slots * INJ_RET_SLOT;
+	code[0] = ARCH_BP_INSN;
+	code[1] = 0xff; /* jmp *0(%rip): the quad that follows */
+	code[2] = 0x25;
+	memset(code + 3, 0, 4);
+	memcpy(code + 7, &ret, 8);
+	code[15] = ARCH_BP_INSN;
+	guard_note(p, slot, 0x90 /* nop: fall through to the jmp */);
+	if (mem_write_code(p, slot, code, sizeof(code)))
+		return p->page + INJ_TRAMP;
+	p->ret_slots[p->nret_slots++] = ret;
+	p->ret_hash[h] = p->nret_slots;
+	return slot;
+}
+
+/* Is PC (a trap's address) the int3 of a return slot?  Its return
+ * address in *RET. */
+int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret)
+{
+	taddr_t off = pc - p->page - INJ_RET;
+
+	if (!p->page || pc < p->page + INJ_RET || off % INJ_RET_SLOT ||
+	    off / INJ_RET_SLOT >= p->nret_slots)
+		return 0;
+	*ret = p->ret_slots[off / INJ_RET_SLOT];
+	return 1;
+}
+
+/* A forked child has the page as it was: the same slots. */
+void bp_copy_ret_slots(struct proc *to, const struct proc *from)
+{
+	if (!from->ret_hash_cap)
+		return;
+	to->ret_hash_cap = from->ret_hash_cap;
+	to->ret_hash = xmalloc(to->ret_hash_cap * sizeof(*to->ret_hash));
+	memcpy(to->ret_hash, from->ret_hash,
+	       to->ret_hash_cap * sizeof(*to->ret_hash));
+	to->ret_slots = xmalloc(INJ_RET_MAX * sizeof(*to->ret_slots));
+	memcpy(to->ret_slots, from->ret_slots,
+	       INJ_RET_MAX * sizeof(*to->ret_slots));
+	to->nret_slots = from->nret_slots;
+}
+
+/* SIGTRAP's disposition in P: 'C' caught, 'I' ignored, 'D' default. */
+static int sigtrap_disposition(pid_t pid)
+{
+	char path[64], *text, *f;
+	unsigned long long cgt = 0, ign = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	text = read_file_text(path);
+	if (!text)
+		return 'C';
+	if ((f = strstr(text, "\nSigIgn:")))
+		ign = strtoull(f + 8, NULL, 16);
+	if ((f = strstr(text, "\nSigCgt:")))
+		cgt = strtoull(f + 8, NULL, 16);
+	free(text);
+	if ((cgt >> (SIGTRAP - 1)) & 1)
+		return 'C';
+	return (ign >> (SIGTRAP - 1)) & 1 ? 'I' : 'D';
+}
+
+/*
+ * Make our handler P's SIGTRAP handler if the program has none (with
+ * one, an int3 of ours that met no tracer would go to it; the guard
+ * covers that case).  TID is stopped.  Returns 0 or -errno.
+ */
+int bp_install_handler(struct proc *p, pid_t tid)
+{
+	int disp = sigtrap_disposition(p->pid);
+	unsigned long long a[6] = {SIGTRAP, p->page + INJ_SIGACT, 0, 8, 0, 0};
+	long r;
+
+	if (!p->page || disp == 'C')
+		return -EBUSY;
+	r = inject_syscall(p, tid, SYS_rt_sigaction, a);
+	if (r)
+		return r < 0 ? (int)r : -EIO;
+	p->handler_installed = disp; /* what to put back */
+	return 0;
+}
+
+/* Put back P's SIGTRAP disposition, unless the program has since set a
+ * handler of its own. */
+void bp_remove_handler(struct proc *p, pid_t tid)
+{
+	unsigned long long a[6] = {SIGTRAP, 0, 0, 8, 0, 0};
+	struct ksigaction cur;
+	arch_regs_t r;
+	taddr_t scratch;
+
+	if (!p->handler_installed || !p->page)
+		return;
+	/* read the current one into the stack, below the red zone */
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		return;
+	scratch = (ARCH_SP(&r) - 512) & ~(taddr_t)15;
+	a[2] = scratch;
+	if (inject_syscall(p, tid, SYS_rt_sigaction, a) == 0 &&
+	    mem_read(p->pid, scratch, &cur, sizeof(cur)) == (long)sizeof(cur) &&
+	    cur.handler == p->page + INJ_HANDLER) {
+		a[1] = p->page + INJ_SIGACT_DFL +
+		       (p->handler_installed == 'I' ? sizeof(cur) : 0);
+		a[2] = 0;
+		inject_syscall(p, tid, SYS_rt_sigaction, a);
+	}
+	p->handler_installed = 0;
 }

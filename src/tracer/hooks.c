@@ -120,7 +120,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		pcs[0] = b->addr;
 		n = 1;
 	}
-	tramp = p->page;
+	tramp = bp_ret_slot(p, ret_addr);
 	if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
 		return;
 	t->pend = xgrow(t->pend, &t->pend_cap, t->npend + 1, sizeof(*t->pend));

@@ -95,6 +95,11 @@ struct proc {
 	size_t nbps, bps_cap;
 	taddr_t page;             /* injected page: trampoline and slots */
 	unsigned nslots;
+	taddr_t *ret_slots;       /* return address of each return slot */
+	uint32_t *ret_hash;       /* return address -> slot index + 1 */
+	unsigned nret_slots, ret_hash_cap;
+	int handler_installed;    /* our SIGTRAP handler is the program's */
+	int guard_fd;             /* pipe to the guard process, or -1 */
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
 	uint64_t bound;           /* mask of hook kinds already bound */
@@ -118,6 +123,7 @@ long mem_read(pid_t pid, taddr_t addr, void *buf, size_t len);
 int mem_write(pid_t pid, taddr_t addr, const void *buf, size_t len);
 int mem_write_code(struct proc *p, taddr_t addr, const void *buf, size_t len);
 long mem_read_force(struct proc *p, taddr_t addr, void *buf, size_t len);
+int mem_fd(struct proc *p);
 
 /* task.c */
 struct proc *proc_new(pid_t pid);
@@ -192,15 +198,41 @@ void tracer_detach_all(const char *why);
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
 void heap_walk(struct proc *p);
 
-/* bp.c: the injected page (trampoline at +0, out-of-line slots after) */
-#define PAGE_SIZE_INJ 8192
+/*
+ * bp.c: the injected page.  Everything the program may run of ours lives
+ * here, so that it still works after leakcheck is gone (see bp.c):
+ */
+#define PAGE_SIZE_INJ 65536
+#define INJ_TRAMP 0x0000      /* shared return trampoline: int3 (fallback) */
+#define INJ_HANDLER 0x0010    /* SIGTRAP handler for when no tracer is left */
+#define INJ_RESTORER 0x0070   /* its rt_sigreturn */
+#define INJ_SIGACT 0x0080     /* struct kernel_sigaction: our handler */
+#define INJ_SIGACT_DFL 0x00a0 /*   and SIG_DFL, SIG_IGN after it */
+#define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
+#define INJ_BPTAB_MAX 255
+#define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
+#define INJ_RET 0x3000        /* return slots, one per call site: */
+#define INJ_RET_SLOT 16       /*   int3; jmp *(%rip); .quad return address */
+#define INJ_RET_MAX ((PAGE_SIZE_INJ - INJ_RET) / INJ_RET_SLOT)
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
+taddr_t bp_ret_slot(struct proc *p, taddr_t ret);
+int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
+void bp_copy_ret_slots(struct proc *to, const struct proc *from);
+int bp_install_handler(struct proc *p, pid_t tid);
+void bp_remove_handler(struct proc *p, pid_t tid);
+
+/* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
+ * int3s out of an attached program (see guard.c). */
+int guard_start(struct proc *p);
+void guard_note(struct proc *p, taddr_t addr, uint8_t byte);
+void guard_done(struct proc *p);
 
 /* stats */
 struct tracer_stats {
 	uint64_t traps, entry_traps, return_traps, allocs, frees,
 		unknown_frees, nested, signals;
 	uint64_t ns_in_handlers;
+	uint64_t ret_slots_full; /* returns through the shared trampoline */
 };
 extern struct tracer_stats g_stats;
 

@@ -155,6 +155,9 @@ static void on_new_task(struct thread *t, int event)
 	np->nbps = np->bps_cap = p->nbps;
 	np->page = p->page;
 	np->nslots = p->nslots;
+	bp_copy_ret_slots(np, p);
+	np->flags |= p->flags & PROC_ATTACHED;
+	np->handler_installed = p->handler_installed;
 	np->r_debug = p->r_debug;
 	np->ldso_base = p->ldso_base;
 	np->bound = p->bound;
@@ -162,6 +165,8 @@ static void on_new_task(struct thread *t, int event)
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
 	np->unw = unwind_new(nt);
+	if (np->flags & PROC_ATTACHED)
+		guard_start(np); /* after its bps and slots are copied */
 	{
 		struct thread *ct = adopt(nt, np);
 		/* the child is a copy of this thread: same pending returns */
@@ -215,6 +220,8 @@ static void on_exec(struct thread *t)
 		warning("pid %d: cannot set breakpoints after exec: %s; "
 			"its allocations are not tracked",
 			p->pid, strerror(-ret));
+	else if (p->flags & PROC_ATTACHED)
+		bp_install_handler(p, t->tid);
 	tracer_resume(t->tid, 0);
 }
 
@@ -277,7 +284,16 @@ static void on_trap(struct thread *t)
 	}
 	g_stats.traps++;
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
-	if (p->page && pc == p->page) {
+	if (p->page && pc >= p->page + INJ_RET) {
+		taddr_t ret;
+		if (bp_ret_slot_target(p, pc, &ret)) {
+			/* it goes on to the jmp to RET: nothing to set */
+			hook_return(t, &r);
+			tracer_resume(t->tid, 0);
+			return;
+		}
+	}
+	if (p->page && pc == p->page + INJ_TRAMP) {
 		hook_return(t, &r);
 		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 		tracer_resume(t->tid, 0);

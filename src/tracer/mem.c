@@ -27,7 +27,8 @@ int mem_write(pid_t pid, taddr_t addr, const void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
-static int memfd(struct proc *p)
+/* P's /proc/PID/mem, opened on first use (for writing code). */
+int mem_fd(struct proc *p)
 {
 	if (p->memfd < 0) {
 		char path[64];
@@ -39,7 +40,7 @@ static int memfd(struct proc *p)
 
 int mem_write_code(struct proc *p, taddr_t addr, const void *buf, size_t len)
 {
-	int fd = memfd(p);
+	int fd = mem_fd(p);
 	ssize_t n;
 	if (fd < 0)
 		return -errno;
@@ -55,7 +56,7 @@ long mem_read_force(struct proc *p, taddr_t addr, void *buf, size_t len)
 	int fd;
 	if (n == (long)len)
 		return n;
-	fd = memfd(p);
+	fd = mem_fd(p);
 	if (fd < 0)
 		return n;
 	{

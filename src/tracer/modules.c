@@ -237,6 +237,9 @@ static void capture_maps(struct proc *p)
 
 void proc_forget_image(struct proc *p)
 {
+	guard_done(p); /* its address space is gone */
+	p->handler_installed = 0;
+	p->nret_slots = 0;
 	if (p->memfd >= 0)
 		close(p->memfd);
 	p->memfd = -1;
@@ -267,6 +270,8 @@ int modules_start(struct proc *p, pid_t tid)
 	int ret;
 
 	proc_forget_image(p);
+	if (p->flags & PROC_ATTACHED)
+		guard_start(p); /* an attached program exec'd */
 	if ((ret = inject_settle(p, tid)))
 		return ret;
 	return modules_setup(p, tid);

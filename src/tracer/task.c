@@ -21,6 +21,7 @@ struct proc *proc_new(pid_t pid)
 	struct proc *p = xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->memfd = -1;
+	p->guard_fd = -1;
 	heap_table_init(&p->heap);
 	p->next = procs;
 	procs = p;
@@ -36,8 +37,11 @@ void proc_free(struct proc *p)
 			break;
 		}
 	}
+	guard_done(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
+	free(p->ret_slots);
+	free(p->ret_hash);
 	heap_table_release(&p->heap);
 	if (p->unw)
 		unwind_free(p->unw);
