@@ -256,6 +256,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	if ((ret = bp_install_handler(p, t0->tid)) && ret != -EBUSY)
 		debug("pid %d: no SIGTRAP handler: %s", pid, strerror(-ret));
 	heap_walk(p);
+	pre_blocks_index(p);
 	if (!opt.quiet)
 		fprintf(stderr,
 			"leakcheck: attached to pid %d (%s), %d threads, %zu "

@@ -10,6 +10,7 @@
  * an unwinding exception and are dropped.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
@@ -52,12 +53,57 @@ static uint64_t sampled_size(uint8_t kind, arch_regs_t *regs)
 	}
 }
 
+/*
+ * The blocks the heap walk entered, sorted: a block allocated later that
+ * overlaps one of them proves it was freed meanwhile, by a free we could
+ * not see (one that was under way when we attached).  Without this the
+ * table would hold overlapping blocks.
+ */
+void pre_blocks_index(struct proc *p)
+{
+	size_t nb, n = 0;
+	struct heap_block *b = heap_table_snapshot(&p->heap, &nb);
+
+	free(p->pre);
+	p->pre = xmalloc((nb + 1) * sizeof(*p->pre));
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].flags & HB_PRE_ATTACH)
+			p->pre[n++] = (struct pre_block){
+				b[i].addr, b[i].addr + (b[i].size ? b[i].size : 1)};
+	free(b);
+	p->npre = n;
+}
+
+static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
+{
+	taddr_t end = addr + (size ? size : 1);
+	size_t lo = 0, hi = p->npre;
+
+	/* the first walk block that ends after ADDR */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->pre[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->npre && p->pre[lo].addr < end; lo++) {
+		const struct heap_block *b = heap_table_find(&p->heap, p->pre[lo].addr);
+		if (b && (b->flags & HB_PRE_ATTACH) && p->pre[lo].addr != addr) {
+			heap_table_remove(&p->heap, p->pre[lo].addr, NULL);
+			g_stats.stale_pre_attach++;
+		}
+	}
+}
+
 static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 			 uint32_t stack_id)
 {
 	struct heap_block b = {.addr = addr, .size = size, .stack_id = stack_id};
 	if (!addr)
 		return;
+	if (p->npre)
+		drop_overlapped_pre(p, addr, size);
 	heap_table_insert(&p->heap, &b);
 	g_stats.allocs++;
 }

@@ -44,6 +44,11 @@ struct bp {
 	const char *name;   /* symbol, for messages */
 };
 
+/* A block the heap walk found at attach: [addr, end). */
+struct pre_block {
+	taddr_t addr, end;
+};
+
 /* An allocator call whose return we wait for (return address replaced). */
 struct pending {
 	taddr_t slot;     /* stack address of the replaced return address */
@@ -100,6 +105,8 @@ struct proc {
 	unsigned nret_slots, ret_hash_cap;
 	int handler_installed;    /* our SIGTRAP handler is the program's */
 	int guard_fd;             /* pipe to the guard process, or -1 */
+	struct pre_block *pre;    /* the heap walk's blocks, by address */
+	size_t npre;
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
 	uint64_t bound;           /* mask of hook kinds already bound */
@@ -197,6 +204,8 @@ void tracer_detach_all(const char *why);
 /* heapwalk.c: enter the blocks glibc's malloc has live into P's table
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
 void heap_walk(struct proc *p);
+/* hooks.c: remember the walk's blocks; drop those a new block overlaps */
+void pre_blocks_index(struct proc *p);
 
 /*
  * bp.c: the injected page.  Everything the program may run of ours lives
@@ -233,6 +242,7 @@ struct tracer_stats {
 		unknown_frees, nested, signals;
 	uint64_t ns_in_handlers;
 	uint64_t ret_slots_full; /* returns through the shared trampoline */
+	uint64_t stale_pre_attach; /* walk blocks found freed by an overlap */
 };
 extern struct tracer_stats g_stats;
 

@@ -41,6 +41,7 @@ void proc_free(struct proc *p)
 	if (p->memfd >= 0)
 		close(p->memfd);
 	free(p->ret_slots);
+	free(p->pre);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
 	if (p->unw)
