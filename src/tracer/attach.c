@@ -231,6 +231,8 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	p->command = read_cmdline(pid);
 	if (!p->unw)
 		p->unw = unwind_new(pid);
+	/* no thread in the middle of malloc while the heap is walked */
+	attach_drain_allocator(p);
 	ret = modules_attach(p, t0->tid);
 	if (ret) {
 		error("cannot set breakpoints in pid %d: %s; detaching", pid,

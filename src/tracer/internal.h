@@ -192,6 +192,12 @@ void tracer_detach_all(const char *why);
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
 void heap_walk(struct proc *p);
 
+/* drain.c: let every thread of P stopped inside the allocator finish its
+ * call (every thread stopped, no breakpoint in yet); returns how many
+ * were inside.  Never fails: a thread that does not come out is stopped
+ * where it got to. */
+int attach_drain_allocator(struct proc *p);
+
 /* bp.c: the injected page (trampoline at +0, out-of-line slots after) */
 #define PAGE_SIZE_INJ 8192
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
