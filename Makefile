@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-progs check-formats check-profile demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -97,6 +97,8 @@ build/testprogs/%: testprogs/%.c testprogs/scrub.h
 		echo "  CC $@"; $(CC) $(TP_CFLAGS) -o $@ $< -ldl; \
 	fi
 
+$(filter build/testprogs/heap-corrupt-%,$(TP_BINS)): testprogs/heap-corrupt.h
+
 build/testprogs/%: testprogs/%.cc testprogs/scrub.h
 	@mkdir -p build/testprogs
 	@echo "  CXX $@"; $(CXX) $(TP_CFLAGS) -o $@ $<
@@ -129,6 +131,10 @@ check-dogfood:
 check-attach: leakcheck testprogs
 	@./tests/attach.sh
 
+# --pid on heaps corrupted on purpose: one clear warning, no crash, no hang
+check-heapwalk: leakcheck testprogs
+	@./tests/heapwalk.sh
+
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs
 	@$(MAKE) --no-print-directory check-unit
@@ -136,6 +142,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
 	@./tests/attach.sh
+	@./tests/heapwalk.sh
 	@./tests/formats.sh
 	@./tests/profile.sh
 

@@ -94,21 +94,66 @@ n=$(grep -c "LEAK SUMMARY" "$OUT/r3.log")
 	ok usr1-int || ko usr1-int "status $rc, $n reports"
 stop_server usr1-int-server-intact
 
-# 4. many attach/detach cycles under load
+# 4. many attach/detach cycles under load; each walk, made while the
+# workers hammer malloc and free, finds the leak made before attach with
+# its exact size and finds nothing amiss in the heap
 start_server 600
 bad=0
+why=
 for i in $(seq "$CYCLES"); do
-	if ! "$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/cycle.err"; then
-		bad=$i
+	rm -f "$OUT/cycle.log"
+	if ! "$LC" --pid "$SPID" --once -q --leak-check=full \
+		--log-file="$OUT/cycle.log" 2>"$OUT/cycle.err"; then
+		bad=$i why="exit status: $(head -2 "$OUT/cycle.err")"
 		break
 	fi
-	kill -0 "$SPID" 2>/dev/null || { bad=$i; break; }
+	kill -0 "$SPID" 2>/dev/null || { bad=$i why="server gone"; break; }
+	if [ "$(grep -c "== 12,360 bytes in 1 blocks are definitely lost" "$OUT/cycle.log")" != 1 ] ||
+		grep -q "warning:" "$OUT/cycle.err"; then
+		bad=$i why="$(grep -m1 "warning:" "$OUT/cycle.err" || echo "no 12,360-byte pre-attach leak")"
+		break
+	fi
 done
 [ "$bad" = 0 ] && ok "attach-detach-x$CYCLES" ||
-	ko "attach-detach-x$CYCLES" "cycle $bad: $(head -2 "$OUT/cycle.err")"
+	ko "attach-detach-x$CYCLES" "cycle $bad: $why"
 stop_server cycles-server-intact
 
-# 5. leakcheck killed with SIGKILL while attached: the program lives on.
+# 5. the main thread inside malloc at attach (waiting for main_arena's
+# lock, which another thread holds while blocked writing to a full FIFO):
+# leakcheck lets it finish before the walk, so its block is there
+AIM=build/testprogs/attach-in-malloc
+rm -f "$OUT/aim.fifo" "$OUT/aim.ready"
+mkfifo "$OUT/aim.fifo" || exit 99
+exec 3<>"$OUT/aim.fifo"
+"$AIM" "$OUT/aim.ready" "$OUT/aim.fifo" >"$OUT/aim.out" &
+APID=$!
+# until it sits in futex(2) (202) inside malloc
+for _ in $(seq 200); do
+	[ -s "$OUT/aim.ready" ] && [ "$(cut -d' ' -f1 "/proc/$APID/task/$APID/syscall" 2>/dev/null)" = 202 ] && break
+	sleep 0.05
+done
+# the reader that lets both calls finish: late enough that leakcheck is
+# attached and waiting for them (if not, the test proves nothing, but
+# does not fail)
+(sleep 1; exec cat <&3 >/dev/null) &
+RPID=$!
+"$LC" --pid "$APID" --once --leak-check=full --show-leak-kinds=all \
+	--log-file="$OUT/aim.log" 2>"$OUT/aim.err"
+rc=$?
+grep -A1 "== 5,000 bytes in 1 blocks are still reachable" "$OUT/aim.log" |
+	grep -q "blocks of 5,000 bytes allocated before leakcheck attached" &&
+	[ $rc = 0 ] && ! grep -q "warning:" "$OUT/aim.err" &&
+	ok attach-in-malloc || ko attach-in-malloc "status $rc, no 5,000-byte block: see $OUT/aim.log $OUT/aim.err"
+kill -TERM "$APID" 2>/dev/null
+wait "$APID"
+rc=$?
+kill "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
+exec 3<&-
+[ $rc = 0 ] && grep -q "attach-in-malloc: ok" "$OUT/aim.out" &&
+	ok attach-in-malloc-intact || ko attach-in-malloc-intact "exit $rc: $(cat "$OUT/aim.out")"
+
+# 6. leakcheck killed with SIGKILL while attached: the program lives on.
 # wait_attached ERRFILE: until leakcheck says it is attached (10 s).
 wait_attached() {
 	for _ in $(seq 200); do
@@ -147,11 +192,11 @@ kill_cycles() {
 		kill -0 "$SPID" 2>/dev/null || { echo "cycle $i: server died"; return 1; }
 	done
 }
-# 5a. the SIGTRAP handler and the guard together, as shipped
+# 6a. the SIGTRAP handler and the guard together, as shipped
 start_server 600
 why=$(kill_cycles 10) && ok kill9-server-lives || ko kill9-server-lives "$why"
 stop_server kill9-server-intact
-# 5b. the handler alone (no guard): it takes every int3 left behind
+# 6b. the handler alone (no guard): it takes every int3 left behind
 # (its int3s stay in, so each round needs a fresh server)
 for r in 1 2 3; do
 	start_server 600
@@ -159,9 +204,9 @@ for r in 1 2 3; do
 		ko kill9-handler-alone-$r "$why"
 	stop_server kill9-handler-alone-intact-$r
 done
-# 5c. the guard alone: trapper has a SIGTRAP handler of its own, so ours is
+# 6c. the guard alone: trapper has a SIGTRAP handler of its own, so ours is
 # not installed; the guard takes our int3s out, and trapper's mallocs after
-# that never trap.  Without the guard (5d) trapper's handler sees them.
+# that never trap.  Without the guard (6d) trapper's handler sees them.
 TRAPPER=build/testprogs/trapper
 for mode in guard noguard; do
 	rm -f "$OUT/tready"
@@ -194,7 +239,7 @@ for mode in guard noguard; do
 			ok kill9-no-guard-traps || ko kill9-no-guard-traps "status $rc: $(cat "$OUT/trapper.out")"
 	fi
 done
-# 5e. a clean detach leaves no guard behind
+# 6e. a clean detach leaves no guard behind
 start_server 60
 "$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/g.err"
 sleep 0.2
@@ -204,7 +249,7 @@ grep -q "^SigCgt:.*" "/proc/$SPID/status" &&
 	ok detach-sigtrap-default || ko detach-sigtrap-default "SIGTRAP still caught after detach"
 stop_server detach-guard-server-intact
 
-# 6. errors: no such pid, a zombie, already traced
+# 7. errors: no such pid, a zombie, already traced
 "$LC" --pid 999999999 >/dev/null 2>"$OUT/e1.err"
 rc=$?
 [ $rc = 64 ] || [ $rc = 68 ] && grep -q "leakcheck:" "$OUT/e1.err" && ok pid-invalid || ko pid-invalid "status $rc"

@@ -236,6 +236,8 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			"killed with SIGKILL, the program may die at its next "
 			"allocation",
 			pid, strerror(-ret));
+	/* no thread in the middle of malloc while the heap is walked */
+	attach_drain_allocator(p);
 	ret = modules_attach(p, t0->tid);
 	if (ret) {
 		if (ret == -EEXIST)

@@ -207,6 +207,12 @@ void heap_walk(struct proc *p);
 /* hooks.c: remember the walk's blocks; drop those a new block overlaps */
 void pre_blocks_index(struct proc *p);
 
+/* drain.c: let every thread of P stopped inside the allocator finish its
+ * call (every thread stopped, no breakpoint in yet); returns how many
+ * were inside.  Never fails: a thread that does not come out is stopped
+ * where it got to. */
+int attach_drain_allocator(struct proc *p);
+
 /*
  * bp.c: the injected page.  Everything the program may run of ours lives
  * here, so that it still works after leakcheck is gone (see bp.c):
