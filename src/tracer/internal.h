@@ -204,4 +204,23 @@ struct tracer_stats {
 };
 extern struct tracer_stats g_stats;
 
+/* exitscan.c: the leak reports, for --stats.  Memory is leakcheck's own
+ * VmRSS and VmHWM (KiB) at the end of each phase of the last report. */
+enum report_phase {
+	RP_START,    /* on entry: what tracing left */
+	RP_BLOCKS,   /* the scan's block array built */
+	RP_ROOTS,    /* threads stopped, roots gathered */
+	RP_CLASSIFY, /* blocks classified */
+	RP_RECORDS,  /* loss records built */
+	RP_REPORT,   /* reports written, before freeing */
+	RP_NPHASES
+};
+struct report_stats {
+	uint64_t reports; /* proc_report calls that scanned or reported */
+	uint64_t ns;      /* wall time in them */
+	uint64_t blocks;  /* blocks in the last one */
+	unsigned long rss_kib[RP_NPHASES], hwm_kib[RP_NPHASES];
+};
+extern struct report_stats g_report_stats;
+
 #endif
