@@ -39,35 +39,13 @@ static int total_errors;
 
 struct report_stats g_report_stats;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* leakcheck's own VmRSS and VmHWM (KiB) now, into PHASE of the report
+/* leakcheck's own VmRSS and VmHWM now, into PHASE of the report
  * statistics; only under --stats (it reads /proc/self/status). */
 static void mem_phase(enum report_phase phase)
 {
-	char buf[4096], *s;
-	int fd;
-	ssize_t n;
-
-	if (!opt.stats)
-		return;
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	if ((s = strstr(buf, "\nVmHWM:")))
-		g_report_stats.hwm_kib[phase] = strtoul(s + 7, NULL, 10);
-	if ((s = strstr(buf, "\nVmRSS:")))
-		g_report_stats.rss_kib[phase] = strtoul(s + 7, NULL, 10);
+	if (opt.stats)
+		stats_self_mem(&g_report_stats.rss_kib[phase],
+			       &g_report_stats.hwm_kib[phase]);
 }
 
 int tracer_total_errors(void)
@@ -458,7 +436,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	    !opt.junit_file && !opt.xml_file &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return;
-	t0 = mono_ns();
+	t0 = stats_now_ns();
 	mem_phase(RP_START);
 	/*
 	 * The blocks, sorted.  The last report of a process makes them out
@@ -672,5 +650,5 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(blocks);
 	g_report_stats.reports++;
 	g_report_stats.blocks = nb;
-	g_report_stats.ns += mono_ns() - t0;
+	g_report_stats.ns += stats_now_ns() - t0;
 }

@@ -95,6 +95,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			g_stats.nested++;
 			return;
 		}
+		g_stats.calls[HOOK_FREE]++;
 		record_free(p, arch_arg(regs, 0));
 		return;
 	default:
@@ -107,6 +108,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		g_stats.nested++;
 		return;
 	}
+	g_stats.calls[b->kind]++;
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;

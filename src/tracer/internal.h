@@ -181,7 +181,6 @@ static inline int is_group_stop_sig(int sig)
 void tracer_dispatch(pid_t tid, int status);
 void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
-void tracer_print_stats(void);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* attach.c: report (unless --once already did), take every trace of us
@@ -196,11 +195,18 @@ void heap_walk(struct proc *p);
 #define PAGE_SIZE_INJ 8192
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
 
-/* stats */
+/* stats.c: --stats (the counters are kept whether or not it is given) */
+void tracer_print_stats(void);
+/* CLOCK_MONOTONIC in ns */
+uint64_t stats_now_ns(void);
+/* leakcheck's own VmRSS and VmHWM in KiB; 0 or -1 */
+int stats_self_mem(unsigned long *rss_kib, unsigned long *hwm_kib);
+
 struct tracer_stats {
 	uint64_t traps, entry_traps, return_traps, allocs, frees,
 		unknown_frees, nested, signals;
-	uint64_t ns_in_handlers;
+	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
+	uint64_t start_ns;           /* CLOCK_MONOTONIC when leakcheck started */
 };
 extern struct tracer_stats g_stats;
 
