@@ -122,6 +122,55 @@ for name in direct-leak indirect-list cycle-lost possible-interior \
 	gen_roundtrip "$name"
 done
 
+# --stats on a program of known calls: the counters agree with it and
+# with each other; every hit rate is there and in range.  No timings.
+stats_counters() {
+	local name=stats-counters err=$OUT/stats-counters.stderr why
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
+	"$LC" -q --stats --log-file=/dev/null "$TP/stats-calls" \
+		>/dev/null 2>"$err" </dev/null
+	why=$(awk '
+	function bad(s) { if (!why) why = s }
+	/^leakcheck: stats: [0-9]+ traps/ {
+		traps = $3; entry = substr($5, 2); ret = $7; allocs = $9
+		frees = $11; nested = $16; lines++ }
+	/^leakcheck: stats: allocator calls:/ {
+		calls = $5; lines++
+		if ($0 !~ /: 40 \(malloc 10, calloc 3, realloc 4, reallocarray 1, free 18, posix_memalign 1, memalign 2, valloc 1\)$/)
+			bad("allocator calls: " $0) }
+	/^leakcheck: stats: unwinds:/ { unwinds = $4 + 0; lines++ }
+	/^leakcheck: stats: caches:/ {
+		lines++
+		n = split("stack snapshot|unwind page cache|unwind info cache|no-unwind-info cache|stack depot", want, "|")
+		for (i = 1; i <= n; i++) {
+			if (!match($0, want[i] " ([0-9.]+%|-) of [0-9]+ ")) { bad("no " want[i] " rate"); continue }
+			split(substr($0, RSTART + length(want[i]) + 1), f, " ")
+			if (f[1] == "-" ? f[3] != 0 : f[3] == 0 || f[1] + 0 < 0 || f[1] + 0 > 100)
+				bad(want[i] " rate " f[1] " of " f[3])
+		} }
+	/^leakcheck: stats: time: [0-9.]+ s wall; leakcheck.s CPU [0-9.]+ s \(user [0-9.]+, system [0-9.]+\), [0-9.]+ us per trap; unwinding [0-9.]+ s; scan and report [0-9.]+ s \(1 report\)$/ { lines++ }
+	/^leakcheck: stats: memory: peak RSS [1-9][0-9]* KiB; stack depot [0-9]+ KiB; last report \(2 blocks\), RSS KiB after tracing [1-9][0-9]*, blocks [1-9][0-9]*, roots [1-9][0-9]*, classify [1-9][0-9]*, records [1-9][0-9]*, report [1-9][0-9]*$/ { lines++ }
+	END {
+		if (lines != 6) bad(lines + 0 " of 6 stats lines as expected")
+		# 22 allocating calls, each with a return trap and an unwind
+		if (traps != entry + ret) bad("traps " traps " != " entry " + " ret)
+		if (entry < calls + nested) bad("entry traps " entry " < calls + nested")
+		if (nested < 1) bad("no nested call (glibc realloc(NULL) calls malloc)")
+		if (ret != 22 || allocs != 22) bad("return traps " ret ", allocs " allocs ", expected 22")
+		# 17 frees of blocks, 3 reallocs of a block
+		if (frees != 20) bad("frees " frees ", expected 20")
+		if (unwinds < 1 || unwinds > 22) bad("unwinds " unwinds ", expected 1..22")
+		print why
+	}' "$err")
+	if [ -n "$why" ]; then
+		ko "$name" "$why"
+	else
+		ok "$name"
+	fi
+}
+stats_counters
+
 # Command-line errors: one line, a distinct exit code.
 cli() { # name expected-status grep-pattern args...
 	local name=$1 want=$2 pat=$3 rc lines

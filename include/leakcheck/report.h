@@ -47,12 +47,17 @@ struct leak_summary {
 /*
  * Group BLOCKS (classified) by (kind, stack_id), sorted as valgrind does:
  * by total bytes (direct + indirect) ascending, then kind, then blocks,
- * then stack id.  Fills SUM (per block kind; sets SUM->classified = 1;
- * nothing is suppressed).  Never fails.  Returns a malloc'd array of *NREC
- * records (non-NULL even when *NREC is 0), caller frees.
+ * then stack id.  CLIQUES (NCLIQUES, sorted by leader, may be NULL): the
+ * indirect totals of the definitely lost blocks that have some, as
+ * scan_classify gives them.  Fills SUM (per block kind; sets
+ * SUM->classified = 1; nothing is suppressed).  Never fails.  Returns a
+ * malloc'd array of *NREC records (non-NULL even when *NREC is 0), caller
+ * frees.  Memory: the records and a small index of them, nothing per block.
  */
 struct loss_record *loss_records_build(const struct scan_block *blocks,
-				       size_t n, size_t *nrec,
+				       size_t n,
+				       const struct scan_clique *cliques,
+				       size_t ncliques, size_t *nrec,
 				       struct leak_summary *sum);
 
 /* Symbolize a PC: the report's way to reach sym/ (or a fake in tests). */

@@ -26,19 +26,33 @@ const char *leak_kind_name(enum leak_kind k);
  * "none"); returns 0 and a bitmask (1 << kind) in *MASK, or -EINVAL. */
 int leak_kinds_parse(const char *s, unsigned *mask);
 
+/* A live block; 24 bytes, as a struct heap_block, so that an array of
+ * those can be turned into one of these in place. */
 struct scan_block {
 	taddr_t addr;      /* start of user data */
 	uint64_t size;     /* requested size */
 	uint32_t stack_id; /* depot id */
-	uint32_t flags;    /* heap_block flags, carried through */
+	uint8_t flags;     /* heap_block flags, carried through */
 	/* results */
-	uint8_t kind;            /* enum leak_kind */
-	uint8_t state;           /* classifier-private */
-	uint8_t heuristic;       /* enum scan_heuristic, as valgrind sets it */
-	uint32_t clique;         /* index of the clique leader, for indirect */
-	uint64_t indirect_bytes; /* for a leader: bytes of blocks it leaks */
-	uint64_t indirect_blocks;
+	uint8_t kind;      /* enum leak_kind */
+	uint8_t heuristic; /* enum scan_heuristic, as valgrind sets it */
 };
+
+/*
+ * A lost block that leaks others (valgrind's clique leader): the blocks
+ * reachable from it only through lost blocks, counted once, under the
+ * first (lowest-addressed) lost block that reaches them.
+ */
+struct scan_clique {
+	uint32_t leader; /* index of the leader, a definitely lost block */
+	uint32_t blocks; /* indirectly lost blocks it leaks (> 0) */
+	uint64_t bytes;  /* their bytes */
+};
+
+/* The entry for block LEADER in C (N entries, sorted by leader), or NULL
+ * if it leaks no other block. */
+const struct scan_clique *scan_clique_find(const struct scan_clique *c,
+					   size_t n, size_t leader);
 
 struct scan_range {
 	taddr_t start, end; /* [start, end) */
@@ -84,6 +98,12 @@ struct scan_input {
 	scan_read_fn read;
 	void *read_ctx;
 	unsigned flags; /* enum scan_flags */
+	/* results besides each block's kind and heuristic */
+	uint32_t *clique; /* optional, nblocks entries: for an indirectly
+			   * lost block its leader's index, else its own */
+	struct scan_clique *cliques; /* set: sorted by leader; malloc'd (or
+				      * NULL if none), caller frees */
+	size_t ncliques;
 };
 
 struct scan_stats {
@@ -93,11 +113,12 @@ struct scan_stats {
 };
 
 /*
- * Classify every block of IN->blocks: sets kind, clique and, for the
- * leaders of lost cliques, indirect_bytes/blocks.  Never fails (unreadable
- * memory is counted in STATS and skipped).  STATS, if not NULL, is reset
- * first.  Reads each block's contents once; keeps about 4 bytes per heap
- * word that points into a block while it runs.
+ * Classify every block of IN->blocks: sets each one's kind and heuristic,
+ * IN->clique[] if given, and IN->cliques.  Never fails (unreadable memory
+ * is counted in STATS and skipped).  STATS, if not NULL, is reset first.
+ * Reads each block's contents once.  Memory while it runs: 9 bytes per
+ * block, 4 more per block that holds a pointer to a block, and 4 per heap
+ * word that points into a block.
  */
 void scan_classify(struct scan_input *in, struct scan_stats *stats);
 

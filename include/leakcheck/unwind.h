@@ -15,12 +15,38 @@
 
 struct unwinder;
 
+/* Counters; the caches' hit rates are for --stats. */
 struct unwind_stats {
-	uint64_t unwinds;     /* calls to unwind_stack */
-	uint64_t frames;      /* frames produced */
-	uint64_t snap_misses; /* memory reads outside the snapshot */
-	uint64_t ns;          /* time spent unwinding */
+	uint64_t unwinds;      /* calls to unwind_stack */
+	uint64_t frames;       /* frames produced */
+	uint64_t ns;           /* time spent unwinding */
+	uint64_t mem_reads;    /* words of tracee memory the unwinder read */
+	uint64_t snap_misses;  /* ... not in the stack snapshot as taken */
+	uint64_t page_lookups; /* ... then looked up in the page cache */
+	uint64_t page_hits;    /* ... and found there */
+	uint64_t steps;        /* steps by unwind info (unw_step calls) */
+	uint64_t find_calls;   /* unwind info looked up: the step's IP was not
+				* in libunwind's register-state cache */
+	uint64_t find_neg;     /* ... answered by the no-unwind-info cache */
+	uint64_t vm_reads;     /* process_vm_readv calls */
 };
+
+/* DST += SRC, field by field. */
+static inline void unwind_stats_add(struct unwind_stats *dst,
+				    const struct unwind_stats *src)
+{
+	dst->unwinds += src->unwinds;
+	dst->frames += src->frames;
+	dst->ns += src->ns;
+	dst->mem_reads += src->mem_reads;
+	dst->snap_misses += src->snap_misses;
+	dst->page_lookups += src->page_lookups;
+	dst->page_hits += src->page_hits;
+	dst->steps += src->steps;
+	dst->find_calls += src->find_calls;
+	dst->find_neg += src->find_neg;
+	dst->vm_reads += src->vm_reads;
+}
 
 /* Returns NULL and sets errno on failure. */
 struct unwinder *unwind_new(pid_t pid);
@@ -37,5 +63,7 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 		 const struct user_regs_struct *regs, taddr_t *pcs, int max);
 
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u);
+/* The sum of the stats of every unwinder freed so far. */
+const struct unwind_stats *unwind_freed_stats(void);
 
 #endif

@@ -9,7 +9,8 @@
  * Invariants:
  *  - bytes/blocks of a record count its own blocks only (direct).
  *  - indirect_bytes/blocks are set for LEAK_DEFINITE and LEAK_POSSIBLE
- *    records only: the sums of their blocks' clique totals, so a block
+ *    records only: the sums of their blocks' clique totals (scan_clique;
+ *    in practice only definitely lost blocks lead cliques), so a block
  *    that is indirectly lost appears both in its own LEAK_INDIRECT record
  *    and in its leader's indirect count (as in memcheck).
  *  - the summary counts each block once, under its own kind: indirect
@@ -21,36 +22,16 @@
  *    indirect, possible, reachable, which is memcheck's Reachedness
  *    order), then number of blocks, then stack id (memcheck compares the
  *    ExeContext addresses, older first; our ids grow with interning).
+ *
+ * Blocks are grouped through a hash index of the records, in one pass in
+ * block order: the memory is per record, never per block (a report of
+ * millions of blocks must not double leakcheck's peak).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "leakcheck/report.h"
 #include "leakcheck/util.h"
-
-/* One block's grouping key, and where it came from. */
-struct loss_key {
-	uint8_t kind;
-	uint32_t stack_id;
-	uint64_t size; /* stack id 0 only: blocks are grouped by size */
-	size_t idx;    /* into the blocks array */
-};
-
-static int
-cmp_key(const void *va, const void *vb)
-{
-	const struct loss_key *a = va, *b = vb;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	if (a->stack_id != b->stack_id)
-		return a->stack_id < b->stack_id ? -1 : 1;
-	if (a->size != b->size)
-		return a->size < b->size ? -1 : 1;
-	/* stable within a group: block order */
-	if (a->idx != b->idx)
-		return a->idx < b->idx ? -1 : 1;
-	return 0;
-}
 
 static int
 cmp_record(const void *va, const void *vb)
@@ -71,46 +52,106 @@ cmp_record(const void *va, const void *vb)
 	return 0;
 }
 
-struct loss_record *
-loss_records_build(const struct scan_block *blocks, size_t n, size_t *nrec,
-		   struct leak_summary *sum)
+/*
+ * The records being built and an index of them: open addressing over
+ * (kind, stack id, size), record index + 1 per bucket (0: empty), load at
+ * most 1/2.  Costs nothing per block, only per record.
+ */
+struct loss_index {
+	struct loss_record *recs;
+	size_t nr, rcap;
+	uint32_t *bucket;
+	size_t mask; /* buckets - 1 */
+};
+
+static inline size_t
+loss_hash(unsigned kind, uint32_t stack_id, uint64_t size)
 {
-	struct loss_key *keys = xcalloc(n, sizeof(*keys));
-	struct loss_record *recs = xcalloc(n, sizeof(*recs));
-	size_t nr = 0;
+	uint64_t h = (size * 0x9e3779b97f4a7c15ULL) ^ stack_id ^
+		     ((uint64_t)kind << 32);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static void
+loss_index_grow(struct loss_index *x)
+{
+	size_t n = x->bucket ? 2 * (x->mask + 1) : 256;
+
+	free(x->bucket);
+	x->bucket = xcalloc(n, sizeof(*x->bucket));
+	x->mask = n - 1;
+	for (size_t r = 0; r < x->nr; r++) {
+		const struct loss_record *rec = &x->recs[r];
+		size_t b = loss_hash(rec->kind, rec->stack_id, rec->size) &
+			   x->mask;
+
+		while (x->bucket[b])
+			b = (b + 1) & x->mask;
+		x->bucket[b] = (uint32_t)(r + 1);
+	}
+}
+
+/* The record for (KIND, STACK_ID, SIZE), made if new. */
+static struct loss_record *
+loss_record_get(struct loss_index *x, unsigned kind, uint32_t stack_id,
+		uint64_t size)
+{
+	size_t b;
+	struct loss_record *r;
+
+	if (!x->bucket || 2 * (x->nr + 1) > x->mask + 1)
+		loss_index_grow(x);
+	for (b = loss_hash(kind, stack_id, size) & x->mask; x->bucket[b];
+	     b = (b + 1) & x->mask) {
+		r = &x->recs[x->bucket[b] - 1];
+		if (r->kind == (enum leak_kind)kind &&
+		    r->stack_id == stack_id && r->size == size)
+			return r;
+	}
+	BUG_ON(x->nr >= UINT32_MAX);
+	x->recs = xgrow(x->recs, &x->rcap, x->nr + 1, sizeof(*x->recs));
+	r = &x->recs[x->nr++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->stack_id = stack_id;
+	r->size = size;
+	x->bucket[b] = (uint32_t)x->nr;
+	return r;
+}
+
+struct loss_record *
+loss_records_build(const struct scan_block *blocks, size_t n,
+		   const struct scan_clique *cliques, size_t ncliques,
+		   size_t *nrec, struct leak_summary *sum)
+{
+	struct loss_index x = {0};
+	size_t k = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	sum->classified = 1;
+	x.recs = xgrow(NULL, &x.rcap, 1, sizeof(*x.recs));
 
 	for (size_t i = 0; i < n; i++) {
-		BUG_ON(blocks[i].kind >= LEAK_NKINDS);
-		keys[i].kind = blocks[i].kind;
-		keys[i].stack_id = blocks[i].stack_id;
-		keys[i].size = blocks[i].stack_id ? 0 : blocks[i].size;
-		keys[i].idx = i;
-	}
-	qsort(keys, n, sizeof(*keys), cmp_key);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct scan_block *b = &blocks[keys[i].idx];
+		const struct scan_block *b = &blocks[i];
 		struct loss_record *r;
-		uint64_t size = b->stack_id ? 0 : b->size;
-		if (nr == 0 || recs[nr - 1].kind != (enum leak_kind)b->kind ||
-		    recs[nr - 1].stack_id != b->stack_id ||
-		    recs[nr - 1].size != size) {
-			r = &recs[nr++];
-			r->kind = b->kind;
-			r->stack_id = b->stack_id;
-			r->size = size;
-		} else {
-			r = &recs[nr - 1];
-		}
+
+		BUG_ON(b->kind >= LEAK_NKINDS);
+		r = loss_record_get(&x, b->kind, b->stack_id,
+				    b->stack_id ? 0 : b->size);
 		r->bytes += b->size;
 		r->blocks++;
 		r->flags |= b->flags;
-		if (b->kind == LEAK_DEFINITE || b->kind == LEAK_POSSIBLE) {
-			r->indirect_bytes += b->indirect_bytes;
-			r->indirect_blocks += b->indirect_blocks;
+		/* CLIQUES is sorted by leader, the blocks by index */
+		while (k < ncliques && cliques[k].leader < i)
+			k++;
+		if (k < ncliques && cliques[k].leader == i &&
+		    (b->kind == LEAK_DEFINITE || b->kind == LEAK_POSSIBLE)) {
+			r->indirect_bytes += cliques[k].bytes;
+			r->indirect_blocks += cliques[k].blocks;
 		}
 		sum->bytes[b->kind] += b->size;
 		sum->blocks[b->kind]++;
@@ -119,11 +160,11 @@ loss_records_build(const struct scan_block *blocks, size_t n, size_t *nrec,
 			sum->heuristic_blocks[b->heuristic]++;
 		}
 	}
-	free(keys);
+	free(x.bucket);
 
-	qsort(recs, nr, sizeof(*recs), cmp_record);
-	*nrec = nr;
-	return recs;
+	qsort(x.recs, x.nr, sizeof(*x.recs), cmp_record);
+	*nrec = x.nr;
+	return x.recs;
 }
 
 static int cmp_kind_stack(const void *a, const void *b)

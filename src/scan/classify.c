@@ -26,10 +26,13 @@
  * reaches by any pointer; those become Indirect and their sizes add to
  * the leader's indirect totals.  A walk that meets an earlier leader
  * takes it, and its totals, into the new clique.  Leaders stay Unreached.
+ * The totals are kept only for leaders that gather something, in the
+ * scan_clique array, appended in address order of the leaders.
  *
  * Final kinds: Reachable -> LEAK_REACHABLE, Possible -> LEAK_POSSIBLE,
  * Indirect -> LEAK_INDIRECT, Unreached -> LEAK_DEFINITE.  Every indirect
- * block's clique is its final leader; every other block's is itself.
+ * block's clique is its final leader; every other block's is itself
+ * (kept only if the caller asks for it).
  *
  * How: first every block's contents are read once, in address order and
  * big reads, and each word that points into a block is kept as an edge
@@ -43,6 +46,10 @@
  * XXX: the edge array costs 4 bytes per heap word that points into a
  * block (a heap that is all pointers costs half its size again here).
  *
+ * Memory, per block: the state byte, the 32-bit index of its first edge,
+ * about one 32-bit bucket of the address lookup; the work stack holds
+ * only blocks with edges (scanning one without would do nothing).
+ *
  * Invariants: a block is on the work stack at most once (its pending
  * bit), so the stack never holds more than nblocks entries; reachedness
  * only rises (Unreached -> Possible -> Reachable; Unreached -> Indirect).
@@ -53,6 +60,8 @@
 
 #include "leakcheck/scan.h"
 #include "leakcheck/util.h"
+
+_Static_assert(sizeof(struct scan_block) == 24, "scan_block is 24 bytes");
 
 #define WORD 8u
 #define PAGE 4096u
@@ -73,6 +82,8 @@ enum reach {
 #define ST_H24 0x20u	/* a pointer at +24 is a std::string's */
 #define ST_HEUR 0x40u	/* scan_block.heuristic is set */
 #define ST_LEADER 0x80u /* led a clique at some point */
+#define ST_HAS_CLIQUE ST_H24 /* a leader with an entry in cliques (phase 2:
+			      * the heuristic bits are done with) */
 
 /* An edge: target block index, and where into the target it points. */
 enum edge_class {
@@ -95,13 +106,16 @@ struct ctx {
 	void *rctx;
 	unsigned flags;
 	struct scan_stats *stats;
-	uint8_t *st;	/* state byte per block: ST_* (dense, for speed) */
-	size_t *first;	/* block i's edges are edge[first[i] .. first[i+1]) */
-	uint32_t *edge; /* index | class << EDGE_SHIFT */
+	uint8_t *st;	 /* state byte per block: ST_* (dense, for speed) */
+	uint32_t *first; /* block i's edges are edge[first[i] .. first[i+1]) */
+	uint32_t *edge;	 /* index | class << EDGE_SHIFT */
 	size_t nedges, edge_cap;
 	uint32_t *stack; /* work stack, n entries */
 	size_t top;
-	long leader;   /* the clique being gathered */
+	long leader;	  /* the clique being gathered */
+	uint32_t *clique; /* the caller's, or NULL */
+	struct scan_clique *cl; /* the totals, sorted by leader */
+	size_t ncl, cl_cap;
 	uint64_t *buf; /* CHUNK bytes */
 };
 
@@ -224,10 +238,11 @@ set_reach(struct ctx *c, size_t i, unsigned r)
 	c->st[i] = (uint8_t)((c->st[i] & ~ST_REACH) | r);
 }
 
+/* Put block I on the work stack, unless it is there or has no edges. */
 static inline void
 push(struct ctx *c, size_t i)
 {
-	if (c->st[i] & ST_PENDING)
+	if ((c->st[i] & ST_PENDING) || c->first[i] == c->first[i + 1])
 		return;
 	c->st[i] |= ST_PENDING;
 	c->stack[c->top++] = (uint32_t)i;
@@ -277,24 +292,53 @@ mark(struct ctx *c, uint32_t e, bool prior_def)
 	}
 }
 
+const struct scan_clique *
+scan_clique_find(const struct scan_clique *c, size_t n, size_t leader)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c[mid].leader < leader)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && c[lo].leader == leader ? &c[lo] : NULL;
+}
+
 /* valgrind's lc_push_with_clique_if_a_chunk_ptr() for edge E. */
 static inline void
 gather(struct ctx *c, uint32_t e)
 {
 	size_t i = e & EDGE_INDEX;
-	struct scan_block *b = &c->b[i];
-	struct scan_block *l = &c->b[c->leader];
+	struct scan_clique *l;
 
 	if (reach_of(c, i) != R_UNREACHED || (long)i == c->leader)
 		return;
 	push(c, i);
-	/* an earlier leader brings its clique along */
-	l->indirect_bytes += b->size + b->indirect_bytes;
-	l->indirect_blocks += 1 + b->indirect_blocks;
-	b->indirect_bytes = 0;
-	b->indirect_blocks = 0;
+	/* the leader's totals: the last entry, made at its first block */
+	if (!(c->st[c->leader] & ST_HAS_CLIQUE)) {
+		c->cl = xgrow(c->cl, &c->cl_cap, c->ncl + 1, sizeof(*c->cl));
+		c->cl[c->ncl++] = (struct scan_clique){
+		    .leader = (uint32_t)c->leader};
+		c->st[c->leader] |= ST_HAS_CLIQUE;
+	}
+	l = &c->cl[c->ncl - 1];
+	l->bytes += c->b[i].size;
+	l->blocks++;
+	if (c->st[i] & ST_HAS_CLIQUE) {
+		/* an earlier leader brings its clique along */
+		struct scan_clique *o =
+		    (struct scan_clique *)scan_clique_find(c->cl, c->ncl, i);
+		l->bytes += o->bytes;
+		l->blocks += o->blocks;
+		o->bytes = 0;
+		o->blocks = 0;
+	}
 	set_reach(c, i, R_INDIRECT);
-	b->clique = (uint32_t)c->leader;
+	if (c->clique)
+		c->clique[i] = (uint32_t)c->leader;
 }
 
 enum scan_mode {
@@ -412,7 +456,12 @@ block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 		heuristics_for(c, i, w, nw);
 	else
 		heuristics_for(c, i, NULL, 0);
-	c->first[i + 1] = c->nedges;
+	if (c->nedges > UINT32_MAX) {
+		/* 16 GiB of edges: as good as out of memory */
+		error("more than 2^32 heap words point into blocks");
+		abort();
+	}
+	c->first[i + 1] = (uint32_t)c->nedges;
 }
 
 /* Read every block once, in address order, blocks close together in one
@@ -499,8 +548,10 @@ ctx_init(struct ctx *c, struct scan_input *in, struct scan_stats *st)
 
 	c->st = xcalloc(n, 1);
 	c->first = xmalloc((n + 1) * sizeof(*c->first));
+	/* pages of it that are never reached are never touched */
 	c->stack = xmalloc(n * sizeof(*c->stack));
 	c->buf = xmalloc(CHUNK);
+	c->clique = in->clique;
 }
 
 static void
@@ -512,6 +563,7 @@ ctx_release(struct ctx *c)
 	free(c->edge);
 	free(c->stack);
 	free(c->buf);
+	free(c->cl);
 }
 
 void
@@ -525,17 +577,17 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 	if (!stats)
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
+	in->cliques = NULL;
+	in->ncliques = 0;
 	if (!n)
 		return;
 	BUG_ON(n > EDGE_INDEX);
 	for (size_t i = 0; i < n; i++) {
 		BUG_ON(i && b[i].addr < b[i - 1].addr);
 		BUG_ON(i && b[i].addr - b[i - 1].addr < block_len(&b[i - 1]));
-		b[i].state = 0;
 		b[i].heuristic = SCAN_HEUR_NONE;
-		b[i].clique = (uint32_t)i;
-		b[i].indirect_bytes = 0;
-		b[i].indirect_blocks = 0;
+		if (in->clique)
+			in->clique[i] = (uint32_t)i;
 	}
 	ctx_init(&c, in, stats);
 	build_edges(&c);
@@ -558,7 +610,10 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 			mark(&c, c.edge[k], prior_def);
 	}
 
-	/* phase 2: lost cliques, leaders in address order */
+	/* phase 2: lost cliques, leaders in address order; the bit the
+	 * stdstring heuristic used marks leaders with totals from now on */
+	for (size_t i = 0; i < n; i++)
+		c.st[i] &= (uint8_t)~ST_HAS_CLIQUE;
 	for (size_t l = 0; l < n; l++) {
 		if (reach_of(&c, l) != R_UNREACHED)
 			continue;
@@ -575,13 +630,12 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 
 	/* a leader taken into a later clique points at that later leader:
 	 * resolve those chains from the top, then every member */
-	for (size_t i = n; i-- > 0;) {
+	for (size_t i = n; c.clique && i-- > 0;) {
 		if ((c.st[i] & ST_LEADER) && reach_of(&c, i) == R_INDIRECT &&
-		    reach_of(&c, b[i].clique) == R_INDIRECT)
-			b[i].clique = b[b[i].clique].clique;
+		    reach_of(&c, c.clique[i]) == R_INDIRECT)
+			c.clique[i] = c.clique[c.clique[i]];
 	}
 	for (size_t i = 0; i < n; i++) {
-		b[i].state = c.st[i];
 		switch (reach_of(&c, i)) {
 		case R_REACHABLE:
 			b[i].kind = LEAK_REACHABLE;
@@ -591,13 +645,21 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 			break;
 		case R_INDIRECT:
 			b[i].kind = LEAK_INDIRECT;
-			if (reach_of(&c, b[i].clique) == R_INDIRECT)
-				b[i].clique = b[b[i].clique].clique;
+			if (c.clique && reach_of(&c, c.clique[i]) == R_INDIRECT)
+				c.clique[i] = c.clique[c.clique[i]];
 			break;
 		default:
 			b[i].kind = LEAK_DEFINITE;
 			break;
 		}
+	}
+	/* the leaders that kept their cliques */
+	for (size_t k = 0; k < c.ncl; k++)
+		if (c.cl[k].blocks)
+			c.cl[in->ncliques++] = c.cl[k];
+	if (in->ncliques) {
+		in->cliques = c.cl;
+		c.cl = NULL;
 	}
 	ctx_release(&c);
 }

@@ -32,7 +32,21 @@
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
 
+_Static_assert(sizeof(struct scan_block) == sizeof(struct heap_block),
+	       "the blocks are converted in place");
+
 static int total_errors;
+
+struct report_stats g_report_stats;
+
+/* leakcheck's own VmRSS and VmHWM now, into PHASE of the report
+ * statistics; only under --stats (it reads /proc/self/status). */
+static void mem_phase(enum report_phase phase)
+{
+	if (opt.stats)
+		stats_self_mem(&g_report_stats.rss_kib[phase],
+			       &g_report_stats.hwm_kib[phase]);
+}
 
 int tracer_total_errors(void)
 {
@@ -401,7 +415,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 {
 	struct heap_block *hb;
 	struct scan_block *blocks;
-	size_t nb, nrec, nw = 0, wcap = 0;
+	struct scan_clique *cliques = NULL;
+	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
 	struct vec_ranges roots = {0};
 	taddr_t *words = NULL;
 	taddr_t sps[4096];
@@ -415,20 +430,35 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct sym_ctx sctx;
 	int close_it;
 	FILE *out;
+	uint64_t t0;
 
 	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
 	    !opt.junit_file && !opt.xml_file &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return;
-	hb = heap_table_snapshot(&p->heap, &nb);
-	blocks = xcalloc(nb + 1, sizeof(*blocks));
+	t0 = stats_now_ns();
+	mem_phase(RP_START);
+	/*
+	 * The blocks, sorted.  The last report of a process makes them out
+	 * of the table's own memory (it is left empty); an on-demand one
+	 * copies them.  Either way each heap_block becomes a scan_block in
+	 * place (both 24 bytes).
+	 */
+	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
+			       : heap_table_snapshot(&p->heap, &nb);
 	for (size_t i = 0; i < nb; i++) {
-		blocks[i].addr = hb[i].addr;
-		blocks[i].size = hb[i].size;
-		blocks[i].stack_id = hb[i].stack_id;
-		blocks[i].flags = hb[i].flags;
+		struct heap_block h = hb[i];
+		struct scan_block sb = {
+		    .addr = h.addr,
+		    .size = h.size,
+		    .stack_id = h.stack_id,
+		    .flags = (uint8_t)h.flags,
+		};
+		BUG_ON(h.flags > UINT8_MAX);
+		memcpy(&hb[i], &sb, sizeof(sb));
 	}
-	free(hb);
+	blocks = (struct scan_block *)(void *)hb;
+	mem_phase(RP_BLOCKS);
 
 	if (!killed) {
 		char path[64];
@@ -482,6 +512,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		}
 	}
 
+	mem_phase(RP_ROOTS);
 	memset(&sum, 0, sizeof(sum));
 	if (!killed) {
 		struct scan_input in = {
@@ -496,8 +527,13 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
 		};
 		scan_classify(&in, &st);
+		cliques = in.cliques;
+		ncliques = in.ncliques;
 	}
-	recs = loss_records_build(blocks, nb, &nrec, &sum);
+	mem_phase(RP_CLASSIFY);
+	recs = loss_records_build(blocks, nb, cliques, ncliques, &nrec, &sum);
+	free(cliques);
+	mem_phase(RP_RECORDS);
 	if (killed) {
 		sum.classified = 0;
 		for (size_t i = 0; i < nb; i++) {
@@ -591,6 +627,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		*p->prev_sum = sum;
 	}
 	p->nreports++;
+	mem_phase(RP_REPORT);
 	if (close_it)
 		fclose(out);
 	else
@@ -611,4 +648,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(words);
 	free(roots.v);
 	free(blocks);
+	g_report_stats.reports++;
+	g_report_stats.blocks = nb;
+	g_report_stats.ns += stats_now_ns() - t0;
 }

@@ -88,8 +88,10 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 			hi = mid;
 	}
 	for (; lo < p->npre && p->pre[lo].addr < end; lo++) {
-		const struct heap_block *b = heap_table_find(&p->heap, p->pre[lo].addr);
-		if (b && (b->flags & HB_PRE_ATTACH) && p->pre[lo].addr != addr) {
+		struct heap_block b;
+		if (p->pre[lo].addr != addr &&
+		    heap_table_find(&p->heap, p->pre[lo].addr, &b) &&
+		    (b.flags & HB_PRE_ATTACH)) {
 			heap_table_remove(&p->heap, p->pre[lo].addr, NULL);
 			g_stats.stale_pre_attach++;
 		}
@@ -141,6 +143,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			g_stats.nested++;
 			return;
 		}
+		g_stats.calls[HOOK_FREE]++;
 		record_free(p, arch_arg(regs, 0));
 		return;
 	default:
@@ -153,6 +156,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		g_stats.nested++;
 		return;
 	}
+	g_stats.calls[b->kind]++;
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;

@@ -194,7 +194,6 @@ static inline int is_group_stop_sig(int sig)
 void tracer_dispatch(pid_t tid, int status);
 void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
-void tracer_print_stats(void);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* attach.c: report (unless --once already did), take every trace of us
@@ -242,14 +241,40 @@ int guard_start(struct proc *p);
 void guard_note(struct proc *p, taddr_t addr, uint8_t byte);
 void guard_done(struct proc *p);
 
-/* stats */
+/* stats.c: --stats (the counters are kept whether or not it is given) */
+void tracer_print_stats(void);
+/* CLOCK_MONOTONIC in ns */
+uint64_t stats_now_ns(void);
+/* leakcheck's own VmRSS and VmHWM in KiB; 0 or -1 */
+int stats_self_mem(unsigned long *rss_kib, unsigned long *hwm_kib);
+
 struct tracer_stats {
 	uint64_t traps, entry_traps, return_traps, allocs, frees,
 		unknown_frees, nested, signals;
-	uint64_t ns_in_handlers;
+	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
+	uint64_t start_ns;           /* CLOCK_MONOTONIC when leakcheck started */
 	uint64_t ret_slots_full; /* returns through the shared trampoline */
 	uint64_t stale_pre_attach; /* walk blocks found freed by an overlap */
 };
 extern struct tracer_stats g_stats;
+
+/* exitscan.c: the leak reports, for --stats.  Memory is leakcheck's own
+ * VmRSS and VmHWM (KiB) at the end of each phase of the last report. */
+enum report_phase {
+	RP_START,    /* on entry: what tracing left */
+	RP_BLOCKS,   /* the scan's block array built */
+	RP_ROOTS,    /* threads stopped, roots gathered */
+	RP_CLASSIFY, /* blocks classified */
+	RP_RECORDS,  /* loss records built */
+	RP_REPORT,   /* reports written, before freeing */
+	RP_NPHASES
+};
+struct report_stats {
+	uint64_t reports; /* proc_report calls that scanned or reported */
+	uint64_t ns;      /* wall time in them */
+	uint64_t blocks;  /* blocks in the last one */
+	unsigned long rss_kib[RP_NPHASES], hwm_kib[RP_NPHASES];
+};
+extern struct report_stats g_report_stats;
 
 #endif

@@ -461,25 +461,6 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	return 0;
 }
 
-void tracer_print_stats(void)
-{
-	if (!opt.stats)
-	return;
-	fprintf(stderr,
-		"leakcheck: stats: %llu traps (%llu entry, %llu return), "
-		"%llu allocs, %llu frees, %llu unknown frees, %llu "
-		"nested, %llu signals, %zu stacks\n",
-		(unsigned long long)g_stats.traps,
-		(unsigned long long)g_stats.entry_traps,
-		(unsigned long long)g_stats.return_traps,
-		(unsigned long long)g_stats.allocs,
-		(unsigned long long)g_stats.frees,
-		(unsigned long long)g_stats.unknown_frees,
-		(unsigned long long)g_stats.nested,
-		(unsigned long long)g_stats.signals,
-		g_depot.nstacks);
-}
-
 static double now_seconds(void)
 {
 	struct timespec ts;

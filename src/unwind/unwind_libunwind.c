@@ -120,16 +120,15 @@ struct unwinder {
 
 	struct unwind_stats stats;
 	/* Diagnostics, printed by unwind_free at log level 2. */
-	uint64_t n_vm_reads;   /* process_vm_readv calls */
-	uint64_t n_page_hits;  /* out-of-snapshot reads served by the cache */
-	uint64_t n_find;       /* find_proc_info calls */
-	uint64_t n_find_neg;   /* ... answered by the negative cache */
 	uint64_t n_upt;        /* _UPT contexts created */
 	uint64_t n_maps_reads; /* our own /proc/PID/maps reads */
 	uint64_t n_fp_frames;  /* frames found by our frame-pointer fallback */
 };
 
 static __thread struct unwinder *unwind_cur;
+
+/* the counters of the unwinders freed so far (--stats) */
+static struct unwind_stats freed_stats;
 
 /*
  * XXX: libunwind 1.6.2 (as Debian builds it, with CONFIG_BLOCK_SIGNALS)
@@ -192,7 +191,7 @@ static size_t vm_read(struct unwinder *u, taddr_t addr, void *buf, size_t len)
 		n++;
 		a = next;
 	}
-	u->n_vm_reads++;
+	u->stats.vm_reads++;
 	r = process_vm_readv(u->tid, &local, 1, remote, n, 0);
 	return r < 0 ? 0 : (size_t)r;
 }
@@ -304,8 +303,9 @@ static int read_slow(struct unwinder *u, taddr_t addr, unw_word_t *val)
 			       : -UNW_EINVAL;
 	}
 	p = &u->pages[(page / UNWIND_PAGE) % UNWIND_NPAGES];
+	u->stats.page_lookups++;
 	if (p->addr == page && (p->gen == u->gen || p->gen == 0)) {
-		u->n_page_hits++;
+		u->stats.page_hits++;
 		memcpy(val, p->data + off, sizeof(*val));
 		return 0;
 	}
@@ -356,6 +356,7 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 
 	if (write)
 		return -UNW_EINVAL;
+	u->stats.mem_reads++;
 	if (addr >= u->snap_base && off + sizeof(*val) <= u->snap_len) {
 		memcpy(val, u->snap + off, sizeof(*val));
 		return 0;
@@ -421,9 +422,9 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 	struct unwind_mod *mod;
 	int ret;
 
-	u->n_find++;
+	u->stats.find_calls++;
 	if (neg_has(u, ip)) {
-		u->n_find_neg++;
+		u->stats.find_neg++;
 		u->step_noinfo = true;
 		return -UNW_ENOINFO;
 	}
@@ -526,13 +527,14 @@ void unwind_free(struct unwinder *u)
 	      (unsigned long long)u->stats.unwinds,
 	      (unsigned long long)u->stats.frames,
 	      (unsigned long long)u->stats.snap_misses,
-	      (unsigned long long)u->n_page_hits,
-	      (unsigned long long)u->n_vm_reads,
-	      (unsigned long long)u->n_find,
-	      (unsigned long long)u->n_find_neg,
+	      (unsigned long long)u->stats.page_hits,
+	      (unsigned long long)u->stats.vm_reads,
+	      (unsigned long long)u->stats.find_calls,
+	      (unsigned long long)u->stats.find_neg,
 	      (unsigned long long)u->n_upt,
 	      (unsigned long long)u->n_maps_reads,
 	      (unsigned long long)u->n_fp_frames);
+	unwind_stats_add(&freed_stats, &u->stats);
 	maps_clear(u);
 	unw_destroy_addr_space(u->as);
 	_UPT_destroy(u->upt);
@@ -656,6 +658,7 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 	rbp = regs->rbp;
 	while (n < max) {
 		u->step_noinfo = false;
+		u->stats.steps++;
 		ret = unw_step(&c);
 		if (ret > 0) {
 			if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip ||
@@ -696,4 +699,9 @@ done:
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u)
 {
 	return &u->stats;
+}
+
+const struct unwind_stats *unwind_freed_stats(void)
+{
+	return &freed_stats;
 }

@@ -112,6 +112,15 @@ blk(taddr_t addr, uint64_t size)
 	return b;
 }
 
+/* The results of the last run() besides kind and heuristic. */
+static struct {
+	uint32_t *clique;
+	size_t cap;
+	struct scan_clique *cliques;
+	size_t ncliques;
+	bool no_clique; /* run without asking for clique[] */
+} last;
+
 static struct scan_stats
 run(struct scan_block *b, size_t n, const struct scan_range *roots,
     size_t nroots, const taddr_t *words, size_t nwords, unsigned flags)
@@ -128,8 +137,46 @@ run(struct scan_block *b, size_t n, const struct scan_range *roots,
 	    .flags = flags,
 	};
 	struct scan_stats st;
+
+	last.clique = xgrow(last.clique, &last.cap, n + 1, sizeof(*last.clique));
+	memset(last.clique, 0xee, n * sizeof(*last.clique));
+	in.clique = last.no_clique ? NULL : last.clique;
+	free(last.cliques);
 	scan_classify(&in, &st);
+	last.cliques = in.cliques;
+	last.ncliques = in.ncliques;
+	/* the cliques: sorted, each with something in it, each a leader
+	 * that is definitely lost */
+	for (size_t k = 0; k < last.ncliques; k++) {
+		CHECK(!k || last.cliques[k - 1].leader < last.cliques[k].leader);
+		CHECK(last.cliques[k].blocks > 0);
+		CHECK(last.cliques[k].leader < n &&
+		      b[last.cliques[k].leader].kind == LEAK_DEFINITE);
+	}
 	return st;
+}
+
+/* Of the last run(): block I's clique and indirect totals. */
+static uint32_t
+clique_of(size_t i)
+{
+	return last.clique[i];
+}
+
+static uint64_t
+ind_bytes(size_t i)
+{
+	const struct scan_clique *c =
+	    scan_clique_find(last.cliques, last.ncliques, i);
+	return c ? c->bytes : 0;
+}
+
+static uint64_t
+ind_blocks(size_t i)
+{
+	const struct scan_clique *c =
+	    scan_clique_find(last.cliques, last.ncliques, i);
+	return c ? c->blocks : 0;
 }
 
 /* one root page at ROOT and a heap at HEAP */
@@ -187,9 +234,9 @@ test_direct_leak(void)
 	setup();
 	st = run(b, 1, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(b[0].clique, 0);
-	CHECK_EQ_U(b[0].indirect_bytes, 0);
-	CHECK_EQ_U(b[0].indirect_blocks, 0);
+	CHECK_EQ_U(clique_of(0), 0);
+	CHECK_EQ_U(ind_bytes(0), 0);
+	CHECK_EQ_U(ind_blocks(0), 0);
 	CHECK_EQ_U(st.root_bytes, 0x1000);
 	CHECK_EQ_U(st.heap_bytes, 32);
 	CHECK_EQ_U(st.unreadable, 0);
@@ -205,7 +252,7 @@ test_reachable_root(void)
 	run(b, 2, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
 	CHECK_EQ_U(b[1].kind, LEAK_REACHABLE);
-	CHECK_EQ_U(b[1].clique, 1);
+	CHECK_EQ_U(clique_of(1), 1);
 }
 
 static void
@@ -266,13 +313,13 @@ test_lost_chain(void)
 	poke(HEAP + 0x50 + 16, HEAP + 0x80 + 50);
 	run(b, 3, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(b[0].indirect_bytes, 124);
-	CHECK_EQ_U(b[0].indirect_blocks, 2);
+	CHECK_EQ_U(ind_bytes(0), 124);
+	CHECK_EQ_U(ind_blocks(0), 2);
 	CHECK_EQ_U(b[1].kind, LEAK_INDIRECT);
-	CHECK_EQ_U(b[1].clique, 0);
+	CHECK_EQ_U(clique_of(1), 0);
 	CHECK_EQ_U(b[2].kind, LEAK_INDIRECT);
-	CHECK_EQ_U(b[2].clique, 0);
-	CHECK_EQ_U(b[1].indirect_bytes, 0);
+	CHECK_EQ_U(clique_of(2), 0);
+	CHECK_EQ_U(ind_bytes(1), 0);
 }
 
 static void
@@ -288,12 +335,12 @@ test_lost_cycle(void)
 	poke(HEAP + 0x10, HEAP + 0x30);
 	run(b, 3, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(b[0].indirect_bytes, 32);
-	CHECK_EQ_U(b[0].indirect_blocks, 2);
+	CHECK_EQ_U(ind_bytes(0), 32);
+	CHECK_EQ_U(ind_blocks(0), 2);
 	CHECK_EQ_U(b[1].kind, LEAK_INDIRECT);
 	CHECK_EQ_U(b[2].kind, LEAK_INDIRECT);
-	CHECK_EQ_U(b[1].clique, 0);
-	CHECK_EQ_U(b[2].clique, 0);
+	CHECK_EQ_U(clique_of(1), 0);
+	CHECK_EQ_U(clique_of(2), 0);
 }
 
 static void
@@ -312,13 +359,13 @@ test_clique_merge(void)
 	poke(HEAP + 0x80, HEAP + 0x50 + 3); /* W -> Z (interior) */
 	run(b, 4, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[3].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(b[3].indirect_bytes, 16 + 24 + 40);
-	CHECK_EQ_U(b[3].indirect_blocks, 3);
+	CHECK_EQ_U(ind_bytes(3), 16 + 24 + 40);
+	CHECK_EQ_U(ind_blocks(3), 3);
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ_U(b[i].kind, LEAK_INDIRECT);
-		CHECK_EQ_U(b[i].clique, 3);
-		CHECK_EQ_U(b[i].indirect_bytes, 0);
-		CHECK_EQ_U(b[i].indirect_blocks, 0);
+		CHECK_EQ_U(clique_of(i), 3);
+		CHECK_EQ_U(ind_bytes(i), 0);
+		CHECK_EQ_U(ind_blocks(i), 0);
 	}
 
 	/* two leaders pointing at one child: the first one gets it */
@@ -329,11 +376,11 @@ test_clique_merge(void)
 	poke(HEAP + 0x30, HEAP + 0x50);
 	run(c, 3, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(c[0].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(c[0].indirect_bytes, 16);
+	CHECK_EQ_U(ind_bytes(0), 16);
 	CHECK_EQ_U(c[1].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(c[1].indirect_bytes, 0);
+	CHECK_EQ_U(ind_bytes(1), 0);
 	CHECK_EQ_U(c[2].kind, LEAK_INDIRECT);
-	CHECK_EQ_U(c[2].clique, 0);
+	CHECK_EQ_U(clique_of(2), 0);
 }
 
 static void
@@ -499,10 +546,10 @@ test_glibc_chunks(void)
 	run(b, 2, &root_page, 1, NULL, 0, SCAN_GLIBC_CHUNKS);
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
 	CHECK_EQ_U(b[1].kind, LEAK_DEFINITE);
-	CHECK_EQ_U(b[1].indirect_bytes, 0);
+	CHECK_EQ_U(ind_bytes(1), 0);
 	run(b, 2, &root_page, 1, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_INDIRECT);
-	CHECK_EQ_U(b[1].indirect_bytes, 24);
+	CHECK_EQ_U(ind_bytes(1), 24);
 }
 
 static void
@@ -957,23 +1004,38 @@ test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 	size_t count[LEAK_NKINDS] = {0};
 	for (size_t i = 0; i < n; i++) {
 		count[b[i].kind < LEAK_NKINDS ? b[i].kind : 0]++;
-		if (b[i].kind != ref.kind[i] || b[i].clique != ref.clique[i] ||
-		    b[i].indirect_bytes != ref.ind_bytes[i] ||
-		    b[i].indirect_blocks != ref.ind_blocks[i]) {
+		if (b[i].kind != ref.kind[i] || clique_of(i) != ref.clique[i] ||
+		    ind_bytes(i) != ref.ind_bytes[i] ||
+		    ind_blocks(i) != ref.ind_blocks[i]) {
 			if (bad++ < 5)
 				fprintf(
 				    stderr,
 				    "block %zu: kind %u/%u clique %u/%u "
 				    "ind %llu/%llu %llu/%llu\n",
-				    i, b[i].kind, ref.kind[i], b[i].clique,
+				    i, b[i].kind, ref.kind[i], clique_of(i),
 				    ref.clique[i],
-				    (unsigned long long)b[i].indirect_bytes,
+				    (unsigned long long)ind_bytes(i),
 				    (unsigned long long)ref.ind_bytes[i],
-				    (unsigned long long)b[i].indirect_blocks,
+				    (unsigned long long)ind_blocks(i),
 				    (unsigned long long)ref.ind_blocks[i]);
 		}
 	}
 	CHECK_EQ_U(bad, 0);
+
+	/* without clique[], the same kinds and totals */
+	uint8_t *kind = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		kind[i] = b[i].kind;
+	last.no_clique = true;
+	run(b, n, roots, 3, regs, ARRAY_SIZE(regs), flags);
+	last.no_clique = false;
+	bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += b[i].kind != kind[i] || ind_bytes(i) != ref.ind_bytes[i] ||
+		       ind_blocks(i) != ref.ind_blocks[i];
+	CHECK_EQ_U(bad, 0);
+	free(kind);
+
 	/* the graph must exercise every kind */
 	for (int k = 0; k < LEAK_NKINDS; k++)
 		CHECK(count[k] > 0);
@@ -1028,5 +1090,7 @@ main(void)
 	test_random(2000, 60, SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS, true);
 
 	mem_reset();
+	free(last.clique);
+	free(last.cliques);
 	return check_done("classify");
 }

@@ -145,6 +145,10 @@ make_stacks(void)
 	s4 = stack_depot_intern(&depot, st4, ARRAY_SIZE(st4));
 }
 
+/* make_blocks' clique totals, as scan_classify gives them */
+static struct scan_clique cliques[4];
+static size_t ncliques;
+
 static size_t
 make_blocks(struct scan_block *b)
 {
@@ -173,6 +177,7 @@ make_blocks(struct scan_block *b)
 	};
 	const uint32_t ids[] = {0, s1, s2, s3, s4};
 
+	ncliques = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		memset(&b[i], 0, sizeof(b[i]));
 		b[i].addr = 0x10000 + 0x1000 * i;
@@ -180,10 +185,11 @@ make_blocks(struct scan_block *b)
 		b[i].stack_id = ids[t[i].stack];
 		b[i].flags = t[i].flags;
 		b[i].kind = t[i].kind;
-		b[i].clique = t[i].kind == LEAK_INDIRECT ? 0 : i;
-		b[i].indirect_bytes = t[i].ind_bytes;
-		b[i].indirect_blocks = t[i].ind_blocks;
 		b[i].heuristic = t[i].heuristic;
+		if (t[i].ind_blocks)
+			cliques[ncliques++] = (struct scan_clique){
+			    (uint32_t)i, (uint32_t)t[i].ind_blocks,
+			    t[i].ind_bytes};
 	}
 	return ARRAY_SIZE(t);
 }
@@ -273,23 +279,22 @@ test_records_edge(void)
 	size_t n = 99;
 
 	/* no blocks: an empty, freeable array and a zero summary */
-	r = loss_records_build(NULL, 0, &n, &sum);
+	r = loss_records_build(NULL, 0, NULL, 0, &n, &sum);
 	CHECK(r != NULL);
 	CHECK_EQ_U(n, 0);
 	CHECK_EQ_U(sum.classified, 1);
 	CHECK_EQ_U(sum.blocks[LEAK_DEFINITE] + sum.blocks[LEAK_REACHABLE], 0);
 	free(r);
 
-	/* an indirect block's clique numbers never count in its record */
+	/* only a lost block's clique numbers count in its record */
+	struct scan_clique cl[] = {{0, 1, 5}, {1, 1, 5}};
 	memset(b, 0, sizeof(b));
 	b[0].size = 10;
 	b[0].stack_id = s1;
 	b[0].kind = LEAK_INDIRECT;
-	b[0].indirect_bytes = 5;
-	b[0].indirect_blocks = 1;
 	b[1] = b[0];
 	b[1].kind = LEAK_REACHABLE;
-	r = loss_records_build(b, 2, &n, &sum);
+	r = loss_records_build(b, 2, cl, 2, &n, &sum);
 	CHECK_EQ_U(n, 2);
 	CHECK_EQ_U(r[0].kind, LEAK_INDIRECT);
 	CHECK_EQ_U(r[0].indirect_bytes + r[1].indirect_bytes, 0);
@@ -797,7 +802,7 @@ main(void)
 
 	make_stacks();
 	nb = make_blocks(blocks);
-	r = loss_records_build(blocks, nb, &n, &sum);
+	r = loss_records_build(blocks, nb, cliques, ncliques, &n, &sum);
 	test_records(r, n, &sum);
 	test_records_edge();
 	test_text(r, n, &sum);
