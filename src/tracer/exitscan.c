@@ -290,6 +290,8 @@ void proc_stop_all(struct proc *p, struct thread *except)
 			continue;
 		for (;;) {
 			pid_t r = waitpid(t->tid, &status, __WALL);
+			if (r < 0 && errno == EINTR)
+				continue; /* our ticker or a request signal */
 			if (r < 0)
 				break;
 			if (!WIFSTOPPED(status)) {
