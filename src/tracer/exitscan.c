@@ -201,13 +201,8 @@ static void mapping_roots(struct proc *p, const struct scan_block *b,
 	free(cut.v);
 }
 
-struct sym_ctx {
-	struct symbolizer *sym;
-	struct proc *proc;
-};
-
-static int sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
-		  int max)
+int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
+		int max)
 {
 	struct sym_ctx *c = vctx;
 	struct bp *b = is_return ? NULL : bp_find(c->proc, pc);
@@ -523,7 +518,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.depot = &g_depot;
 	sctx.sym = sym;
 	sctx.proc = p;
-	rc.sym = sym_cb;
+	rc.sym = proc_sym_cb;
 	rc.sym_ctx = &sctx;
 	for (size_t i = 0; i < nb; i++) {
 		rc.in_use_bytes += blocks[i].size;
@@ -567,7 +562,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.nblocks = nb,
 			.classified = !killed,
 			.depot = &g_depot,
-			.sym = sym_cb,
+			.sym = proc_sym_cb,
 			.sym_ctx = &sctx,
 			.maps_text = maps ? maps : p->maps_text,
 			.sample_rate = opt.sample_rate,
