@@ -18,7 +18,7 @@ TP=build/testprogs
 OUT=build/test-out/profile
 DECODE="python3 tests/pprof-decode.py"
 mkdir -p "$OUT"
-rm -f "$OUT"/*
+rm -rf "${OUT:?}"/*
 pass=0
 fail=0
 
