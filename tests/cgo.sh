@@ -39,9 +39,10 @@ fi
 
 # Module mode off (one file, no go.mod), the build cache in build/ (CI
 # has no writable $HOME cache), cgo on.
+rm -f "$BIN"
 (cd testprogs/cgo && GOCACHE="$PWD/../../build/gocache" GO111MODULE=off \
 	GOFLAGS= CGO_ENABLED=1 go build -o "../../$BIN" cgo-leak.go) >"$OUT/build.log" 2>&1
-check cgo-build test -x "$BIN" -a "$BIN" -nt "$SRC"
+check cgo-build sh -c "test $? = 0 && test -x '$BIN' || { cat '$OUT/build.log'; exit 1; }"
 [ -x "$BIN" ] || { echo "$pass passed, $fail failed"; exit 1; }
 
 # the program alone, then under leakcheck: same output, no hang (SIGURG)
