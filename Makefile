@@ -51,7 +51,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -121,6 +121,11 @@ check-formats: leakcheck testprogs
 check-profile: leakcheck testprogs
 	@./tests/profile.sh
 
+# Go + cgo: tests/cgo.sh builds testprogs/cgo/ with golang-go (skips
+# without it) and checks the C leak's stack and profile.
+check-cgo: leakcheck
+	@./tests/cgo.sh
+
 # The testprog suite again with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
@@ -145,6 +150,7 @@ check: deps
 	@./tests/heapwalk.sh
 	@./tests/formats.sh
 	@./tests/profile.sh
+	@./tests/cgo.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo

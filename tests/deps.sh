@@ -3,7 +3,13 @@
 # As root it runs apt-get; otherwise it says what to run.
 need=""
 # golang-go (go tool pprof), libxml2-utils (xmllint), python3: tests/profile.sh
-for p in gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3; do
+pkgs="gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3"
+# chromium renders the flame graph in tests/profile.sh, which skips that
+# test without it: ~110 MB to download (chromium, chromium-common) and
+# ~360 MB installed before GTK and X libraries, so only when asked for:
+# CHROMIUM=1 ./tests/deps.sh, or make check CHROMIUM=1
+[ "${CHROMIUM:-0}" = 1 ] && pkgs="$pkgs chromium"
+for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Heap-profile tests: --heap-profile, --sample-rate, --folded, --flamegraph
-# on testprogs with known allocations.  Each profile is read twice: by
+# Heap-profile tests: --heap-profile, --sample-rate, --folded, --flamegraph,
+# snapshots (SIGUSR2, --heap-profile-interval) on testprogs with known allocations.  Each profile is read twice: by
 # tests/pprof-decode.py (always) and by `go tool pprof` (golang-go; the
 # go checks say SKIP without it).  Prints one line per test and
 # "N passed, N failed".  Exit: 0 all passed, 1 some failed, 77 no ptrace.
@@ -18,7 +18,7 @@ TP=build/testprogs
 OUT=build/test-out/profile
 DECODE="python3 tests/pprof-decode.py"
 mkdir -p "$OUT"
-rm -f "$OUT"/*
+rm -rf "${OUT:?}"/*
 pass=0
 fail=0
 
@@ -63,15 +63,21 @@ check svg-frame grep -q 'data-n="make_list"><title>make_list (160 bytes, 100.00%
 check svg-leaked grep -q 'Leaked (definite, indirect, possible): 160 bytes' "$OUT/list.svg"
 check svg-script grep -q 'function zoom' "$OUT/list.svg"
 
-# Rendering: optional, Debian's chromium is 290 MB (not in deps.sh).
+check svg-label grep -q '<text x="[0-9.]*" y="[0-9.]*">make_list</text>' "$OUT/list.svg"
+
+# Rendering in headless Chromium (Debian's chromium; 110 MB to download,
+# so tests/deps.sh installs it only with CHROMIUM=1): the screenshot must
+# not be blank and must show make_list's frame where the SVG draws it, in
+# its colour (tests/svg-shot-check.py; the label's text is checked above).
 if command -v chromium >/dev/null; then
-	timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	rm -rf "$OUT/chromium-profile"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--force-device-scale-factor=1 --user-data-dir="$OUT/chromium-profile" \
 		--window-size=1200,420 --screenshot="$OUT/list.png" \
 		"file://$PWD/$OUT/list.svg" >"$OUT/chromium.log" 2>&1
-	# a blank page compresses to ~2 KB; two graphs of labelled frames do not
-	check svg-renders test "$(stat -c %s "$OUT/list.png" 2>/dev/null || echo 0)" -gt 10000
+	check svg-renders python3 tests/svg-shot-check.py "$OUT/list.svg" "$OUT/list.png" make_list
 else
-	skip svg-renders "chromium not installed"
+	skip svg-renders "chromium not installed (apt-get install chromium, or make deps CHROMIUM=1)"
 fi
 
 if [ "$have_go" = 1 ]; then
@@ -138,11 +144,132 @@ for f in "$OUT"/fork.*.pb.gz; do
 	[ -e "$f" ] && check "fork-decode-$(basename "$f" .pb.gz | tr . -)" $DECODE "$f"
 done
 
-# 5. Bad values.
+# 5. Snapshots: profile-grow holds at "sync" points (it writes N, waits for
+# a line), where the test sends SIGUSR2 and waits for the numbered file
+# (written under a temporary name and renamed: once there, it is whole).
+# Between sync 1 and 2 it allocates 64 x 4096 bytes in grow() and nothing
+# else, so the -base diff of the two snapshots is exactly that.
+wait_file() { # FILE: until it exists, 60 s at most
+	local i
+	for i in $(seq 1200); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+wait_grep() { # PATTERN FILE: until FILE has a line matching, 60 s at most
+	local i
+	for i in $(seq 1200); do
+		grep -q "$1" "$2" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# hold_at IN OUT N: the program's next line is N
+hold_at() { local line; read -r -t 60 -u "$2" line && [ "$line" = "$3" ]; }
+# snap_at IN OUT N LCPID FILE: at sync N, SIGUSR2 to LCPID, wait for FILE, go on
+snap_at() { hold_at "$1" "$2" "$3" && kill -USR2 "$4" && wait_file "$5" && echo >&"$1"; }
+
+# 5a. launched: two snapshots by SIGUSR2, then the exit profile
+coproc GROW { exec "$LC" -q --heap-profile="$OUT/grow.pb.gz" "$TP/profile-grow" 2>"$OUT/grow.err"; }
+gin=${GROW[1]} gout=${GROW[0]} gpid=$GROW_PID
+hold_at "$gin" "$gout" 0 && echo >&"$gin" &&
+	snap_at "$gin" "$gout" 1 "$gpid" "$OUT/grow.0001.pb.gz" &&
+	snap_at "$gin" "$gout" 2 "$gpid" "$OUT/grow.0002.pb.gz"
+sync_rc=$?
+exec {gin}>&-
+wait "$gpid"
+check snap-usr2 sh -c "test $sync_rc = 0 && test $? = 0"
+check snap-files sh -c "ls '$OUT'/grow*.pb.gz | sed 's,.*/,,' | tr '\n' ' ' | grep -qx 'grow.0001.pb.gz grow.0002.pb.gz grow.pb.gz '"
+for n in 0001 0002; do $DECODE "$OUT/grow.$n.pb.gz" >"$OUT/grow.$n.decoded"; done
+$DECODE "$OUT/grow.pb.gz" >"$OUT/grow.exit.decoded"
+# no scan before a snapshot: no leak_kind label ("-")
+check snap1-decode grep -qxP -- '-\tbase_blocks;main;.*\t10\t10000' "$OUT/grow.0001.decoded"
+check snap1-no-grow sh -c "! grep -q 'grow;main' '$OUT/grow.0001.decoded'"
+check snap2-decode grep -qxP -- '-\tgrow;main;.*\t64\t262144' "$OUT/grow.0002.decoded"
+check snap-exit-labelled grep -qxP 'reachable\tgrow;main;.*\t64\t262144' "$OUT/grow.exit.decoded"
+if [ "$have_go" = 1 ]; then
+	pprof -base "$OUT/grow.0001.pb.gz" -top -unit=B "$OUT/grow.0002.pb.gz" >"$OUT/grow.base.top"
+	check go-snap-base grep -qE '^ +262144B +100% +100% +262144B +100% +grow$' "$OUT/grow.base.top"
+	check go-snap-base-total grep -q 'Showing nodes accounting for 262144B, 100% of 262144B total' "$OUT/grow.base.top"
+fi
+
+# 5b. --pid: attach at sync 0 (the "attached" line), the same two snapshots
+coproc PGROW { exec "$TP/profile-grow"; }
+gin=${PGROW[1]} gout=${PGROW[0]} ppid=$PGROW_PID
+if hold_at "$gin" "$gout" 0; then
+	"$LC" --pid "$ppid" --heap-profile="$OUT/pgrow.pb.gz" 2>"$OUT/pgrow.err" &
+	lpid=$!
+	wait_grep "attached to pid $ppid" "$OUT/pgrow.err" && echo >&"$gin" &&
+		snap_at "$gin" "$gout" 1 "$lpid" "$OUT/pgrow.0001.pb.gz" &&
+		snap_at "$gin" "$gout" 2 "$lpid" "$OUT/pgrow.0002.pb.gz"
+	sync_rc=$?
+	exec {gin}>&-
+	wait "$lpid"
+	lrc=$?
+	wait "$ppid"
+	prc=$?
+	if grep -q 'not permitted\|ptrace_scope\|seccomp' "$OUT/pgrow.err"; then
+		skip snap-pid "$(head -1 "$OUT/pgrow.err")"
+	else
+		check snap-pid sh -c "test $sync_rc/$lrc/$prc = 0/0/0 && grep -q 'on-demand heap snapshot 2' '$OUT/pgrow.err'"
+		$DECODE "$OUT/pgrow.0001.pb.gz" >"$OUT/pgrow.0001.decoded"
+		$DECODE "$OUT/pgrow.0002.pb.gz" >"$OUT/pgrow.0002.decoded"
+		check snap-pid-decode sh -c "grep -qxP -- '-\tbase_blocks;main;.*\t10\t10000' '$OUT/pgrow.0001.decoded' &&
+			grep -qxP -- '-\tgrow;main;.*\t64\t262144' '$OUT/pgrow.0002.decoded'"
+		check snap-pid-exit test -s "$OUT/pgrow.pb.gz"
+		if [ "$have_go" = 1 ]; then
+			pprof -base "$OUT/pgrow.0001.pb.gz" -top -unit=B "$OUT/pgrow.0002.pb.gz" >"$OUT/pgrow.base.top"
+			check go-snap-pid-base grep -q 'Showing nodes accounting for 262144B, 100% of 262144B total' "$OUT/pgrow.base.top"
+		fi
+	fi
+else
+	ko snap-pid "profile-grow did not start"
+	exec {gin}>&-
+	wait "$ppid"
+fi
+
+# 5c. --heap-profile-interval: numbered files, however many (no timing is
+# asserted: the program is held until the first one is there)
+coproc IGROW { exec "$LC" -q --heap-profile-interval=1 --heap-profile="$OUT/igrow.pb.gz" \
+	--flamegraph="$OUT/igrow.svg" "$TP/profile-grow" 2>"$OUT/igrow.err"; }
+gin=${IGROW[1]} gout=${IGROW[0]} ipid=$IGROW_PID
+hold_at "$gin" "$gout" 0 && echo >&"$gin" && hold_at "$gin" "$gout" 1 &&
+	wait_file "$OUT/igrow.0001.pb.gz"
+sync_rc=$?
+exec {gin}>&-
+wait "$ipid"
+check snap-interval sh -c "test $sync_rc/$? = 0/0 && test -e '$OUT/igrow.0001.svg'"
+nsnap=0
+for f in "$OUT"/igrow.[0-9]*.pb.gz; do
+	[ -e "$f" ] || continue
+	nsnap=$((nsnap + 1))
+	if [ "$have_go" = 1 ]; then
+		pprof -top -unit=B "$f" >"$OUT/igrow.top" && grep -q '^Type: inuse_space' "$OUT/igrow.top" || nsnap=-1000
+	else
+		$DECODE "$f" >/dev/null || nsnap=-1000
+	fi
+done
+check snap-interval-readable test "$nsnap" -ge 1
+
+# 5d. SIGUSR2 with no profile asked for: one warning, tracing goes on
+coproc NGROW { exec "$LC" -q --leak-check=no "$TP/profile-grow" 2>"$OUT/ngrow.err"; }
+gin=${NGROW[1]} gout=${NGROW[0]} npid=$NGROW_PID
+hold_at "$gin" "$gout" 0 && kill -USR2 "$npid" && wait_grep 'nowhere to write it' "$OUT/ngrow.err"
+sync_rc=$?
+exec {gin}>&-
+wait "$npid"
+check snap-nowhere sh -c "test $sync_rc/$? = 0/0 && test \$(wc -l <'$OUT/ngrow.err') = 1"
+
+# 6. Bad values.
 "$LC" --sample-rate=lots /bin/true >/dev/null 2>"$OUT/cli.err"
 check cli-sample-rate sh -c "test $? = 64 && grep -q \"invalid value 'lots' for --sample-rate\" '$OUT/cli.err'"
 "$LC" -q --heap-profile=/nonexistent/dir/h.pb.gz /bin/true 2>"$OUT/nowrite.err"
 check cli-unwritable grep -q "cannot write heap profile to '/nonexistent/dir/h.pb.gz'" "$OUT/nowrite.err"
+"$LC" --heap-profile-interval=5 /bin/true >/dev/null 2>"$OUT/cli.err"
+check cli-interval-alone sh -c "test $? = 64 && grep -q -- '--heap-profile-interval needs --heap-profile' '$OUT/cli.err'"
+"$LC" --heap-profile-interval=0 --heap-profile=x.pb.gz /bin/true >/dev/null 2>"$OUT/cli.err"
+check cli-interval-zero sh -c "test $? = 64 && grep -q \"invalid value '0' for --heap-profile-interval\" '$OUT/cli.err'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

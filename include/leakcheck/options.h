@@ -44,6 +44,7 @@ struct options {
 	int once;             /* --pid: report once and detach */
 	/* heap profiles (src/report/profile.c) */
 	const char *heap_profile; /* --heap-profile pattern, or NULL */
+	unsigned heap_profile_interval; /* seconds between snapshots, 0: none */
 	const char *folded_file;  /* --folded pattern, or NULL */
 	const char *flamegraph;   /* --flamegraph pattern, or NULL */
 	unsigned long sample_rate; /* --sample-rate bytes; 0: every block */

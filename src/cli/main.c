@@ -52,7 +52,7 @@ static void usage(FILE *f)
 			 shrt ? "-" : "   ", shrt ? shrt : ' ',                \
 			 shrt ? ", " : "", name, argname ? "=" : "",           \
 			 argname ? (const char *)argname : "");                \
-		fprintf(f, "  %-34s %s\n", lhs, help);                         \
+		fprintf(f, "  %-35s %s\n", lhs, help);                         \
 	}
 #include "options.def"
 #undef OPT
@@ -250,6 +250,10 @@ static void parse_options(int argc, char **argv)
 		case O_HEAP_PROFILE:
 			opt.heap_profile = optarg;
 			break;
+		case O_HEAP_PROFILE_INTERVAL:
+			opt.heap_profile_interval = (unsigned)parse_num(
+				"heap-profile-interval", optarg, 1, 86400 * 365);
+			break;
 		case O_SAMPLE_RATE:
 			opt.sample_rate = parse_num("sample-rate", optarg, 0,
 						    1ul << 40);
@@ -277,6 +281,10 @@ static void parse_options(int argc, char **argv)
 	if (xml_file && !xml)
 		die(LC_EXIT_USAGE, "--xml-file needs --xml=yes");
 	opt.xml_file = xml_file;
+	if (opt.heap_profile_interval && !opt.heap_profile && !opt.folded_file &&
+	    !opt.flamegraph)
+		die(LC_EXIT_USAGE, "--heap-profile-interval needs --heap-profile, "
+				   "--folded or --flamegraph");
 }
 
 /* Look PROG up in PATH as a shell does; returns a malloc'd path or exits. */

@@ -432,7 +432,7 @@ profile_write_flamegraph(const struct profile_data *d, FILE *f,
 	else
 		fprintf(f,
 			"<text class=\"h\" x=\"%d\" y=\"54\">Leaked: "
-			"unknown, no scan was possible</text>\n",
+			"unknown, not scanned (a snapshot, or the process was killed)</text>\n",
 			FG_PAD);
 	draw_graph(f, &gv, 40 + h1 + 20, "Live heap");
 	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%.0f\"> </text>\n",

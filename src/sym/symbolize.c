@@ -21,8 +21,9 @@
  * nesting (dwarf_getscopes() itself switches to the abstract definition
  * after an inlined instance, which loses the callers).
  *
- * The CU comes from .debug_aranges (dwfl_module_addrdie()), else from a
- * per-module table of the CUs' own ranges, since clang emits no aranges.
+ * The CU comes from .debug_aranges (dwfl_module_addrdie()) when the CU it
+ * names does cover the PC, else from a per-module table of the CUs' own
+ * ranges, since clang emits no aranges and Go's are partial.
  * The real function is named by DWARF when it can be ("foo", not the
  * symbol "foo.constprop.0"), else by .symtab/.dynsym.  Without DWARF a
  * module still gives that symbol and the module path; file is NULL and
@@ -382,7 +383,10 @@ find_cu(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr addr,
 	struct mod_cus *m;
 	size_t lo = 0, hi;
 
-	if (cu)
+	/* Go's linker writes aranges for its C objects only, and libdw then
+	 * answers for a Go function with some C CU (runtime/cgo's
+	 * gcc_mmap.c): believe it only if the CU does cover ADDR */
+	if (cu && dwarf_haspc(cu, addr - *bias) == 1)
 		return cu;
 	if (!dwfl_module_getdwarf(mod, bias))
 		return NULL; /* no DWARF at all */

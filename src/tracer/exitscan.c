@@ -215,13 +215,8 @@ static void mapping_roots(struct proc *p, const struct scan_block *b,
 	free(cut.v);
 }
 
-struct sym_ctx {
-	struct symbolizer *sym;
-	struct proc *proc;
-};
-
-static int sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
-		  int max)
+int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
+		int max)
 {
 	struct sym_ctx *c = vctx;
 	struct bp *b = is_return ? NULL : bp_find(c->proc, pc);
@@ -304,6 +299,8 @@ void proc_stop_all(struct proc *p, struct thread *except)
 			continue;
 		for (;;) {
 			pid_t r = waitpid(t->tid, &status, __WALL);
+			if (r < 0 && errno == EINTR)
+				continue; /* our ticker or a request signal */
 			if (r < 0)
 				break;
 			if (!WIFSTOPPED(status)) {
@@ -557,7 +554,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.depot = &g_depot;
 	sctx.sym = sym;
 	sctx.proc = p;
-	rc.sym = sym_cb;
+	rc.sym = proc_sym_cb;
 	rc.sym_ctx = &sctx;
 	for (size_t i = 0; i < nb; i++) {
 		rc.in_use_bytes += blocks[i].size;
@@ -601,7 +598,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.nblocks = nb,
 			.classified = !killed,
 			.depot = &g_depot,
-			.sym = sym_cb,
+			.sym = proc_sym_cb,
 			.sym_ctx = &sctx,
 			.maps_text = maps ? maps : p->maps_text,
 			.sample_rate = opt.sample_rate,

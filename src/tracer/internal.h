@@ -182,6 +182,22 @@ void proc_report(struct proc *p, struct thread *exiting, int killed);
 void proc_stop_all(struct proc *p, struct thread *except);
 void proc_resume_all(struct proc *p);
 int tracer_total_errors(void);
+/* The reports' symbolizer callback (a report_sym_fn) over a struct
+ * sym_ctx: frame 0, the entry point we broke on, is named as the program
+ * called it (malloc, not __libc_malloc). */
+struct symbolizer;
+struct sym_frame;
+struct sym_ctx {
+	struct symbolizer *sym; /* NULL: frames are bare pcs */
+	struct proc *proc;
+};
+int proc_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		int max);
+
+/* snapshot.c: heap-profile snapshots (SIGUSR2, --heap-profile-interval)
+ * of every traced process, numbered 1, 2, ... across the run; WHY is for
+ * the message ("on-demand", "periodic"). */
+void tracer_snapshot_all(const char *why);
 
 /* A PTRACE_EVENT_STOP with this signal is a group-stop (job control). */
 static inline int is_group_stop_sig(int sig)

@@ -54,7 +54,7 @@ void tracer_resume(pid_t tid, int sig)
 		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
 }
 
-static volatile sig_atomic_t got_report, got_tick;
+static volatile sig_atomic_t got_report, got_snapshot, got_tick;
 
 static void on_term(int sig)
 {
@@ -64,6 +64,11 @@ static void on_term(int sig)
 static void on_report_signal(int sig)
 {
 	got_report = 1;
+}
+
+static void on_snapshot_signal(int sig)
+{
+	got_snapshot = 1;
 }
 
 static void on_tick(int sig)
@@ -489,7 +494,8 @@ static void report_all(const char *why)
 
 /*
  * The event loop: waitpid(-1, __WALL) until every tracee is gone, with
- * on-demand reports (SIGUSR1, --interval) and, when ATTACHED, a detach on
+ * on-demand reports (SIGUSR1, --interval), heap-profile snapshots
+ * (SIGUSR2, --heap-profile-interval) and, when ATTACHED, a detach on
  * SIGINT/SIGTERM/SIGHUP or at the end of --duration.  A 100 ms ticker
  * interrupts waitpid so a request never waits for the program's next
  * event.
@@ -498,11 +504,14 @@ void tracer_loop(int attached)
 {
 	struct sigaction sa;
 	double start = now_seconds(), next_report = 0, deadline = 0;
+	double next_snap = 0;
 	int status;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_report_signal;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_snapshot_signal;
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_tick;
 	sigaction(SIGALRM, &sa, NULL);
 	if (attached) {
@@ -513,9 +522,11 @@ void tracer_loop(int attached)
 	}
 	if (opt.interval)
 		next_report = start + opt.interval;
+	if (opt.heap_profile_interval)
+		next_snap = start + opt.heap_profile_interval;
 	if (attached && opt.duration)
 		deadline = start + opt.duration;
-	if (attached || opt.interval) {
+	if (attached || opt.interval || opt.heap_profile_interval) {
 		struct itimerval it = {{0, 100000}, {0, 100000}};
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
@@ -524,7 +535,8 @@ void tracer_loop(int attached)
 		return;
 	}
 	for (;;) {
-		double now = next_report || deadline ? now_seconds() : 0;
+		double now =
+			next_report || next_snap || deadline ? now_seconds() : 0;
 		pid_t tid;
 
 		if (attached && (got_term || (deadline && now >= deadline))) {
@@ -539,6 +551,15 @@ void tracer_loop(int attached)
 			report_all("periodic");
 			while (next_report <= now)
 				next_report += opt.interval;
+		}
+		if (got_snapshot) {
+			got_snapshot = 0;
+			tracer_snapshot_all("on-demand");
+		}
+		if (next_snap && now >= next_snap) {
+			tracer_snapshot_all("periodic");
+			while (next_snap <= now)
+				next_snap += opt.heap_profile_interval;
 		}
 		got_tick = 0;
 		tid = waitpid(-1, &status, __WALL);
@@ -555,7 +576,7 @@ void tracer_loop(int attached)
 		}
 		tracer_dispatch(tid, status);
 	}
-	if (attached || opt.interval) {
+	if (attached || opt.interval || opt.heap_profile_interval) {
 		struct itimerval it = {{0, 0}, {0, 0}};
 		setitimer(ITIMER_REAL, &it, NULL);
 	}

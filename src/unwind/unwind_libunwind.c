@@ -34,6 +34,27 @@
  *
  * A cached unwind thus costs one process_vm_readv and no other syscall.
  *
+ * Go's stack switches.  A cgo call runs C code on the thread's system
+ * stack (g0), not on the goroutine's: runtime.asmcgocall saves the
+ * goroutine's sp, moves sp to g0's stack and calls the C function; so does
+ * runtime.systemstack for runtime work.  Neither has CFI (Go writes only
+ * .debug_frame, and nothing could describe a CFA on another stack), so
+ * libunwind stops there.  But neither touches rbp, and Go keeps frame
+ * pointers: at such a frame the rbp recovered through the C frames is
+ * still the frame pointer of the Go function that called it, on the
+ * goroutine's stack.  So at a frame whose IP is in one of these functions
+ * (found by name in the module's .symtab, once per module) we take one
+ * frame-pointer step to that stack with no "stays on this stack" check --
+ * the return address must lie in an executable file mapping instead --
+ * take a new snapshot there, and go on as usual.  That frame record is
+ * the one of the Go function that called the switch function
+ * (runtime.cgocall for a cgo call) and holds that function's own return
+ * address, so the function itself is skipped: the return address into it
+ * lies at an sp we do not know.  A cgo stack reads: C frames,
+ * runtime.asmcgocall, pkg._Cfunc_f, then its Go callers.  (The same idea
+ * as opentelemetry-ebpf-profiler's unwinding at asmcgocall, its PR 1516.)
+ * XXX: checked with Go 1.19 (Debian 12) only.
+ *
  * Invariants: unwind_cur is set for the whole of one unwind_stack call and
  * only then; libunwind calls access_mem with either our struct or a _UPT
  * context as ARG (the latter from inside _UPT_find_proc_info), so the
@@ -41,6 +62,9 @@
  * Nothing here writes to the tracee.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -75,14 +99,27 @@ enum {
 /* A mapping from /proc/PID/maps, as far as we care. */
 struct unwind_map {
 	taddr_t start, end;
-	int mod; /* index into mods for executable file mappings, or -1 */
-	bool ro; /* file-backed and not writable */
+	taddr_t offset; /* file offset of start */
+	int mod;        /* index into mods for executable file mappings, or -1 */
+	bool ro;        /* file-backed and not writable */
 };
+
+/* Go runtime functions that call on another stack, rbp unchanged. */
+static const char *const stack_switch_names[] = {
+	"runtime.asmcgocall.abi0", "runtime.asmcgocall",
+	"runtime.systemstack.abi0", "runtime.systemstack",
+};
+enum { UNWIND_NSWITCH = 4 };
 
 /* One ELF file with a _UPT context that holds its unwind table. */
 struct unwind_mod {
 	char *path;
-	void *upt; /* _UPT_create()d on first use, or NULL */
+	void *upt;         /* _UPT_create()d on first use, or NULL */
+	bool switch_known; /* the file's stack-switch functions looked up */
+	int nswitch;       /* how many it has (0: not a Go program) */
+	struct {
+		taddr_t lo, hi; /* file offsets of the function's code */
+	} sw[UNWIND_NSWITCH];
 };
 
 struct unwind_page {
@@ -123,6 +160,7 @@ struct unwinder {
 	uint64_t n_upt;        /* _UPT contexts created */
 	uint64_t n_maps_reads; /* our own /proc/PID/maps reads */
 	uint64_t n_fp_frames;  /* frames found by our frame-pointer fallback */
+	uint64_t n_switches;   /* Go stack switches crossed */
 };
 
 static __thread struct unwinder *unwind_cur;
@@ -219,6 +257,8 @@ static int mod_get(struct unwinder *u, const char *path)
 	u->mods = xgrow(u->mods, &u->cap_mods, u->nmods + 1, sizeof(*u->mods));
 	u->mods[u->nmods].path = xstrdup(path);
 	u->mods[u->nmods].upt = NULL;
+	u->mods[u->nmods].switch_known = false;
+	u->mods[u->nmods].nswitch = 0;
 	return (int)u->nmods++;
 }
 
@@ -260,6 +300,7 @@ static void maps_read(struct unwinder *u)
 		m = &u->maps[u->nmaps++];
 		m->start = start;
 		m->end = end;
+		m->offset = off;
 		m->mod = -1;
 		m->ro = ino && perms[1] != 'w';
 		if (perms[2] == 'x' && path[0] == '/')
@@ -475,6 +516,130 @@ static int acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
 	return -UNW_ENOINFO; /* symbols are the symbolizer's job */
 }
 
+/* ---- Go's stack switches ---- */
+
+static bool snap_get(struct unwinder *u, taddr_t addr, uint64_t *val);
+
+/*
+ * Looks up MOD's stack-switch functions (stack_switch_names) in its
+ * .symtab, once.  A file that is not a Go program (no .gopclntab section)
+ * has none, and its symbols are not read.
+ */
+static void mod_load_switches(struct unwind_mod *mod)
+{
+	Elf_Scn *scn = NULL, *symscn = NULL;
+	GElf_Shdr sh, symsh = {0};
+	size_t shstrndx;
+	bool is_go = false;
+	Elf *e;
+	int fd;
+
+	mod->switch_known = true;
+	fd = open(mod->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_getshdrstrndx(e, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(e, scn))) {
+		const char *name;
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".gopclntab"))
+			is_go = true;
+		if (sh.sh_type == SHT_SYMTAB) {
+			symscn = scn;
+			symsh = sh;
+		}
+	}
+	if (is_go && symscn) {
+		Elf_Data *d = elf_getdata(symscn, NULL);
+		size_t n = 0;
+
+		if (d && symsh.sh_entsize)
+			n = symsh.sh_size / symsh.sh_entsize;
+		for (size_t i = 0; i < n && mod->nswitch < UNWIND_NSWITCH;
+		     i++) {
+			GElf_Sym sym;
+			GElf_Shdr in;
+			const char *name;
+			Elf_Scn *where;
+			bool want = false;
+
+			if (!gelf_getsym(d, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_size)
+				continue;
+			name = elf_strptr(e, symsh.sh_link, sym.st_name);
+			for (size_t k = 0;
+			     name && k < ARRAY_SIZE(stack_switch_names); k++)
+				want |= !strcmp(name, stack_switch_names[k]);
+			where = want ? elf_getscn(e, sym.st_shndx) : NULL;
+			if (!where || !gelf_getshdr(where, &in) ||
+			    sym.st_value < in.sh_addr)
+				continue;
+			mod->sw[mod->nswitch].lo =
+				sym.st_value - in.sh_addr + in.sh_offset;
+			mod->sw[mod->nswitch].hi =
+				mod->sw[mod->nswitch].lo + sym.st_size;
+			mod->nswitch++;
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+}
+
+/* Is the return address IP in one of Go's stack-switch functions? */
+static bool is_stack_switch(struct unwinder *u, taddr_t ip)
+{
+	const struct unwind_map *m = map_find(u, ip - 1);
+	struct unwind_mod *mod;
+	taddr_t off;
+
+	if (!m || m->mod < 0)
+		return false;
+	mod = &u->mods[m->mod];
+	if (!mod->switch_known)
+		mod_load_switches(mod);
+	off = ip - 1 - m->start + m->offset;
+	for (int i = 0; i < mod->nswitch; i++)
+		if (off >= mod->sw[i].lo && off < mod->sw[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * The step out of a stack-switch function, from its frame's RBP (the
+ * caller's frame pointer, on the other stack): a new snapshot at RBP,
+ * then the frame record there.  The return address must be in an
+ * executable file mapping.
+ */
+static bool switch_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
+			taddr_t *rbp)
+{
+	const struct unwind_map *m;
+	uint64_t next, ret;
+
+	if (!*rbp || *rbp & 7)
+		return false;
+	u->snap_base = *rbp;
+	u->snap_len = vm_read(u, *rbp, u->snap, UNWIND_SNAP_SIZE);
+	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
+	if (!snap_get(u, *rbp, &next) || !snap_get(u, *rbp + 8, &ret) || !ret)
+		return false;
+	m = map_find(u, ret);
+	if (!m || m->mod < 0)
+		return false;
+	*ip = ret;
+	*sp = *rbp + 16;
+	*rbp = next;
+	return true;
+}
+
 /* ---- the interface ---- */
 
 struct unwinder *unwind_new(pid_t pid)
@@ -523,7 +688,8 @@ void unwind_free(struct unwinder *u)
 	debug("unwind: %llu unwinds, %llu frames, %llu snapshot misses "
 	      "(%llu from the page cache), %llu process_vm_readv, "
 	      "%llu find_proc_info (%llu negative-cached), %llu _UPT contexts, "
-	      "%llu maps reads, %llu frame-pointer frames",
+	      "%llu maps reads, %llu frame-pointer frames, %llu Go stack "
+	      "switches",
 	      (unsigned long long)u->stats.unwinds,
 	      (unsigned long long)u->stats.frames,
 	      (unsigned long long)u->stats.snap_misses,
@@ -533,7 +699,8 @@ void unwind_free(struct unwinder *u)
 	      (unsigned long long)u->stats.find_neg,
 	      (unsigned long long)u->n_upt,
 	      (unsigned long long)u->n_maps_reads,
-	      (unsigned long long)u->n_fp_frames);
+	      (unsigned long long)u->n_fp_frames,
+	      (unsigned long long)u->n_switches);
 	unwind_stats_add(&freed_stats, &u->stats);
 	maps_clear(u);
 	unw_destroy_addr_space(u->as);
@@ -670,13 +837,22 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 			/*
 			 * libunwind failed, or ended the stack at a frame
 			 * without CFI (its own guess gave up): follow the
-			 * frame pointer for one frame, then let it go on.
+			 * frame pointer for one frame, then let it go on --
+			 * onto another stack if this is a Go stack switch.
 			 */
 			sp = prev_sp;
-			if (!fp_step(u, &ip, &sp, &rbp) || sp <= prev_sp ||
-			    restart(u, &c, ip, sp, rbp) < 0)
-				break;
-			u->n_fp_frames++;
+			if (is_stack_switch(u, prev_ip)) {
+				if (!switch_step(u, &ip, &sp, &rbp) ||
+				    restart(u, &c, ip, sp, rbp) < 0)
+					break;
+				u->n_switches++;
+			} else {
+				if (!fp_step(u, &ip, &sp, &rbp) ||
+				    sp <= prev_sp ||
+				    restart(u, &c, ip, sp, rbp) < 0)
+					break;
+				u->n_fp_frames++;
+			}
 		} else {
 			break; /* the end, as the CFI says */
 		}
