@@ -156,7 +156,7 @@ static void interrupt_all(struct proc *p)
 			continue;
 		ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
 		for (;;) {
-			if (waitpid(t->tid, &status, __WALL) < 0 ||
+			if (wait_tid(t->tid, &status, __WALL) < 0 ||
 			    !WIFSTOPPED(status)) {
 				t->state = TS_EXITING;
 				break;
@@ -353,7 +353,7 @@ static void settle(struct thread *t)
 		t->stopped_for_scan = 0;
 		ptrace(PTRACE_CONT, tid, 0, 0);
 		for (;;) {
-			if (waitpid(tid, &status, __WALL) < 0 ||
+			if (wait_tid(tid, &status, __WALL) < 0 ||
 			    !WIFSTOPPED(status)) {
 				if (thread_find(tid) == t)
 					tracer_dispatch(tid, status);

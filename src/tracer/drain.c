@@ -322,7 +322,7 @@ int attach_drain_allocator(struct proc *p)
 				stuck++;
 			}
 			got =
-			    waitpid(t->tid, &st, __WALL | (late ? 0 : WNOHANG));
+			    wait_tid(t->tid, &st, __WALL | (late ? 0 : WNOHANG));
 			if (got == 0) {
 				left++;
 				continue;

@@ -298,9 +298,7 @@ void proc_stop_all(struct proc *p, struct thread *except)
 		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
 		for (;;) {
-			pid_t r = waitpid(t->tid, &status, __WALL);
-			if (r < 0 && errno == EINTR)
-				continue; /* our ticker or a request signal */
+			pid_t r = wait_tid(t->tid, &status, __WALL);
 			if (r < 0)
 				break;
 			if (!WIFSTOPPED(status)) {

@@ -36,7 +36,7 @@ int inject_settle(struct proc *p, pid_t tid)
 		return -EFAULT;
 	for (;;) {
 		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0 ||
-		    waitpid(tid, &status, __WALL) < 0) {
+		    wait_tid(tid, &status, __WALL) < 0) {
 			ret = -errno;
 			break;
 		}
@@ -87,7 +87,7 @@ long inject_syscall(struct proc *p, pid_t tid, long nr,
 			ret = -errno;
 			goto restore_code;
 		}
-		if (waitpid(tid, &status, __WALL) < 0) {
+		if (wait_tid(tid, &status, __WALL) < 0) {
 			ret = -errno;
 			goto restore_code;
 		}

@@ -142,6 +142,9 @@ void thread_free(struct thread *t);
 struct proc *proc_list(void);
 struct thread *threads_of(struct proc *p, struct thread *after);
 char *read_file_text(const char *path);
+/* waitpid(TID, ...) that goes on through EINTR (our ticker and request
+ * signals); only the event loop wants to see those. */
+pid_t wait_tid(pid_t tid, int *status, int flags);
 
 /* inject.c: run syscall NR in stopped thread TID; returns its result or
  * -errno of the ptrace plumbing. */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -137,4 +138,12 @@ char *read_file_text(const char *path)
 	close(fd);
 	buf[len] = 0;
 	return buf;
+}
+
+pid_t wait_tid(pid_t tid, int *status, int flags)
+{
+	pid_t r;
+	while ((r = waitpid(tid, status, flags)) < 0 && errno == EINTR)
+		;
+	return r;
 }
