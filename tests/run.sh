@@ -122,6 +122,24 @@ for name in direct-leak indirect-list cycle-lost possible-interior \
 	gen_roundtrip "$name"
 done
 
+# --same-cpu: a launched program shares leakcheck's CPU only while it has
+# one thread and is one process; its threads and children get every CPU.
+same_cpu() {
+	local name=same-cpu n out want
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/cpus" ] || { ko "$name" "not built"; return; }
+	n=$(nproc)
+	if [ "$n" -lt 2 ]; then
+		ok "$name (one CPU: nothing to share)"
+		return
+	fi
+	out=$("$LC" -q --log-file=/dev/null "$TP/cpus" thread; "$LC" -q --log-file=/dev/null "$TP/cpus" fork;
+		"$LC" -q --same-cpu=no --log-file=/dev/null "$TP/cpus" thread)
+	want=$(printf 'start 1\nthread %s\nthen %s\nstart 1\nchild %s\nthen %s\nstart %s\nthread %s\nthen %s' \
+		"$n" "$n" "$n" "$n" "$n" "$n" "$n")
+	[ "$out" = "$want" ] && ok "$name" || ko "$name" "$(echo $out)"
+}
+
 # --stats on a program of known calls: the counters agree with it and
 # with each other; every hit rate is there and in range.  No timings.
 stats_counters() {
@@ -170,6 +188,7 @@ stats_counters() {
 	fi
 }
 stats_counters
+same_cpu
 
 # Command-line errors: one line, a distinct exit code.
 cli() { # name expected-status grep-pattern args...

@@ -37,6 +37,7 @@ struct options {
 	int verbose;
 	int trace_children;
 	int stats;
+	int no_same_cpu;      /* --same-cpu=no */
 	int pid;              /* --pid: attach instead of launching */
 	unsigned interval;    /* seconds between reports, 0: none */
 	int report_new;       /* --report=new */

@@ -88,6 +88,7 @@ enum proc_flags {
 	PROC_REPORTED = 1 << 2,  /* the leak report is done */
 	PROC_VFORK_CHILD = 1 << 3,
 	PROC_ATTACHED = 1 << 4,  /* --pid: detach at the end, never kill */
+	PROC_SAME_CPU = 1 << 5,  /* one thread, on leakcheck's CPU (launch.c) */
 };
 
 struct proc {
