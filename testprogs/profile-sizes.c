@@ -4,6 +4,7 @@
  *   small_leaks   20000 x 64 bytes     dropped: definitely lost
  *   big_leaks       200 x 10000 bytes  dropped: definitely lost
  *   keep_some      1000 x 256 bytes    in a global array: reachable
+ *   churn           500 x 100 bytes    freed at once: only in alloc_*
  *
  * The counts are scaled by argv[1] (default 1) to make a quicker run.
  */
@@ -35,6 +36,15 @@ static NOINLINE void keep_some(int n)
 		kept[i] = malloc(256);
 }
 
+static NOINLINE void churn(int n)
+{
+	for (int i = 0; i < n; i++) {
+		volatile char *p = malloc(100);
+		p[0] = 1;
+		free((void *)p);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int div = argc > 1 ? atoi(argv[1]) : 1;
@@ -44,5 +54,6 @@ int main(int argc, char **argv)
 	small_leaks(20000 / div);
 	big_leaks(200 / div);
 	keep_some(1000 / div);
+	churn(500 / div);
 	return 0;
 }

@@ -86,7 +86,12 @@ def main():
             if strs[lm.get(1, [0])[0]] == "leak_kind":
                 kind = strs[lm.get(2, [0])[0]]
         frames = [n for i in ids for n in locs[i]]
-        print("%s\t%s\t%d\t%d" % (kind, ";".join(frames), vals[2], vals[3]))
+        # a sample per (stack, leak kind) of what is live; a stack's
+        # allocations so far (alloc_*) on an "alloc" line of 5 fields
+        if vals[2] or vals[3]:
+            print("%s\t%s\t%d\t%d" % (kind, ";".join(frames), vals[2], vals[3]))
+        if vals[0] or vals[1]:
+            print("alloc\t%s\t%d\t%d\t+" % (";".join(frames), vals[0], vals[1]))
     print("sample_types " + " ".join(types))
     print("period %d" % p.get(12, [0])[0])
     print("mappings %d" % len(p.get(3, [])))

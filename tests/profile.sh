@@ -107,7 +107,17 @@ big_leaks 200 2000000
 keep_some 1000 256000
 small_leaks 20000 1280000
 EOT
+# alloc_*: every allocation of a stack so far, freed ones too
+check exact-alloc diff -u - <(awk -F'\t' 'NF == 5 { split($2, f, ";"); o[f[1]] += $3; b[f[1]] += $4 }
+	END { for (k in o) print k, o[k], b[k] }' "$OUT/sizes.decoded" | sort) <<'EOT'
+big_leaks 200 2000000
+churn 500 50000
+keep_some 1000 256000
+small_leaks 20000 1280000
+EOT
 if [ "$have_go" = 1 ]; then
+	pprof -sample_index=alloc_space -top -unit=B "$OUT/sizes.pb.gz" >"$OUT/alloc.top"
+	check go-alloc-space grep -qE '^ +50000B .* churn$' "$OUT/alloc.top"
 	pprof -base "$OUT/half.pb.gz" -top -unit=B "$OUT/sizes.pb.gz" >"$OUT/base.top"
 	check go-base grep -qE '^ +640000B .* small_leaks$' "$OUT/base.top"
 	check go-base-total grep -q 'Showing nodes accounting for 1768000B, 100% of 1768000B total' "$OUT/base.top"

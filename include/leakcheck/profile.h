@@ -62,6 +62,12 @@ sampler_take(struct sampler *s, uint64_t rate, uint64_t size)
  * sampled, contributes nothing, as Go's scaleHeapSample). */
 double sampler_weight(uint64_t rate, uint64_t size);
 
+/* Every sampled allocation a stack has made so far, live or freed,
+ * weighted as the blocks are: pprof's alloc_objects and alloc_space. */
+struct alloc_total {
+	double objects, bytes;
+};
+
 /* What the profile outputs are made from: one process's classified (or,
  * when CLASSIFIED is 0, unclassified) live blocks at one moment. */
 struct profile_data {
@@ -74,6 +80,8 @@ struct profile_data {
 	const char *maps_text; /* /proc/PID/maps text, or NULL */
 	uint64_t sample_rate;  /* the --sample-rate in force, 0: none */
 	int64_t time_nanos;    /* when the snapshot was taken */
+	const struct alloc_total *alloc; /* by stack id; NULL: alloc = inuse */
+	size_t nalloc;
 };
 
 /*

@@ -24,7 +24,10 @@
  *   comment       what the numbers mean, the sample rate
  *   default_sample_type  inuse_space
  *
- * XXX: leakcheck tracks only live blocks, so alloc_* equal inuse_*.
+ * alloc_objects and alloc_space count every sampled allocation of the
+ * stack since tracking began, freed or not (profile_data.alloc), on the
+ * stack's first sample; a stack with nothing live has a sample of its
+ * own with inuse_* 0.  Without those totals alloc_* equal inuse_*.
  *
  * The allocator's own frame (malloc, operator new's malloc) is dropped:
  * a sample's leaf is the function that called the allocator, as in Go's
@@ -421,6 +424,20 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	kind_key = str_id(&b.strs, "leak_kind");
 
 	g = pf_groups(d, &ng);
+	if (d->alloc) {
+		/* stacks whose blocks are all freed: a sample of alloc_* only
+		 * (G is sorted by stack id; these go after it) */
+		size_t live = ng, gi = 0;
+		g = xrealloc(g, (ng + d->nalloc + 1) * sizeof(*g));
+		for (uint32_t id = 1; id < d->nalloc; id++) {
+			while (gi < live && g[gi].stack_id < id)
+				gi++;
+			if (d->alloc[id].objects > 0 &&
+			    (gi == live || g[gi].stack_id != id))
+				g[ng++] = (struct pf_group){
+				    .stack_id = id, .kind = LEAK_NKINDS};
+		}
+	}
 	for (size_t i = 0; i < ng; i++) {
 		unsigned n, first, k = 0;
 		const taddr_t *pcs = pf_stack(d, g[i].stack_id, &n, &first);
@@ -429,8 +446,19 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 
 		for (unsigned j = first; j < n; j++)
 			ids[k++] = location_id(&b, pcs[j], j > 0);
-		vals[0] = vals[2] = round_u(g[i].objects);
-		vals[1] = vals[3] = round_u(g[i].bytes);
+		vals[2] = round_u(g[i].objects);
+		vals[3] = round_u(g[i].bytes);
+		if (!d->alloc) {
+			vals[0] = vals[2];
+			vals[1] = vals[3];
+		} else if ((i == 0 || g[i - 1].stack_id != g[i].stack_id) &&
+			   g[i].stack_id < d->nalloc) {
+			/* a stack's alloc totals go on its first sample */
+			vals[0] = round_u(d->alloc[g[i].stack_id].objects);
+			vals[1] = round_u(d->alloc[g[i].stack_id].bytes);
+		} else {
+			vals[0] = vals[1] = 0;
+		}
 		pb_packed(&samples, SAMPLE_LOCATION_ID, ids, k);
 		pb_packed(&samples, SAMPLE_VALUE, vals, 4);
 		if (g[i].kind < LEAK_NKINDS) {
@@ -485,8 +513,10 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	pb_release(&b.func_pb);
 
 	/* strings the trailer needs, before the table is written */
-	comment[0] =
-	    str_id(&b.strs, "leakcheck: live blocks only; alloc_* = inuse_*");
+	comment[0] = str_id(
+	    &b.strs, d->alloc ? "leakcheck: alloc_* count every sampled "
+				"allocation since tracking began"
+			      : "leakcheck: live blocks only; alloc_* = inuse_*");
 	c = d->sample_rate
 		? xasprintf(
 		      "sampled every %llu bytes on average; values scaled "

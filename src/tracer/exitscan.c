@@ -601,6 +601,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.maps_text = maps ? maps : p->maps_text,
 			.sample_rate = opt.sample_rate,
 			.time_nanos = (int64_t)time(NULL) * 1000000000,
+			.alloc = p->alloc_tot,
+			.nalloc = p->nalloc_tot,
 		};
 		profile_write_outputs(&preq, &pd);
 	}

@@ -106,6 +106,20 @@ static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 		return;
 	if (p->npre)
 		drop_overlapped_pre(p, addr, size);
+	if (stack_id && stack_id != STACK_ID_UNSAMPLED) {
+		/* every allocation a stack makes, for the profiles' alloc_* */
+		double w = opt.sample_rate ? sampler_weight(opt.sample_rate, size)
+					   : 1.0;
+		if (stack_id >= p->nalloc_tot) {
+			size_t n = p->nalloc_tot;
+			p->alloc_tot = xgrow(p->alloc_tot, &p->nalloc_tot,
+					     stack_id + 1, sizeof(*p->alloc_tot));
+			memset(p->alloc_tot + n, 0,
+			       (p->nalloc_tot - n) * sizeof(*p->alloc_tot));
+		}
+		p->alloc_tot[stack_id].objects += w;
+		p->alloc_tot[stack_id].bytes += w * (double)size;
+	}
 	heap_table_insert(&p->heap, &b);
 	g_stats.allocs++;
 }

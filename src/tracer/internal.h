@@ -13,6 +13,7 @@
 #include "leakcheck/arch.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/types.h"
 #include "leakcheck/unwind.h"
 
@@ -106,6 +107,8 @@ struct proc {
 	unsigned nret_slots, ret_hash_cap;
 	int handler_installed;    /* our SIGTRAP handler is the program's */
 	int guard_fd;             /* pipe to the guard process, or -1 */
+	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
+	size_t nalloc_tot;
 	struct pre_block *pre;    /* the heap walk's blocks, by address */
 	size_t npre;
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */

@@ -94,6 +94,8 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 		    .sample_rate = opt.sample_rate,
 		    .time_nanos =
 			(int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
+		    .alloc = p->alloc_tot,
+		    .nalloc = p->nalloc_tot,
 		};
 		failed = profile_write_outputs(&req, &pd);
 	}

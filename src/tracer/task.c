@@ -43,6 +43,7 @@ void proc_free(struct proc *p)
 		close(p->memfd);
 	free(p->ret_slots);
 	free(p->pre);
+	free(p->alloc_tot);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
 	if (p->unw)
