@@ -154,22 +154,18 @@ exec 3<&-
 	ok attach-in-malloc-intact || ko attach-in-malloc-intact "exit $rc: $(cat "$OUT/aim.out")"
 
 # 6. leakcheck killed with SIGKILL while attached: the program lives on.
-# wait_attached ERRFILE: until leakcheck says it is attached (10 s).
-wait_attached() {
+# poll CMD...: until CMD succeeds, 10 s at most
+poll() {
 	for _ in $(seq 200); do
-		grep -q "attached to pid" "$1" 2>/dev/null && return 0
+		"$@" && return 0
 		sleep 0.05
 	done
 	return 1
 }
-# untraced PID: until PID has no tracer (10 s).
-untraced() {
-	for _ in $(seq 200); do
-		grep -q "^TracerPid:[[:space:]]*0$" "/proc/$1/status" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# wait_attached ERRFILE: until leakcheck says it is attached
+wait_attached() { poll grep -qs "attached to pid" "$1"; }
+# untraced PID: until PID has no tracer
+untraced() { poll grep -qs "^TracerPid:[[:space:]]*0$" "/proc/$1/status"; }
 # holders PID: processes that still have PID's mem file open
 holders() {
 	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c " /proc/$1/mem$"
@@ -221,10 +217,7 @@ for mode in guard noguard; do
 	wait "$LPID" 2>/dev/null
 	untraced "$TPID"
 	if [ $mode = guard ]; then
-		for _ in $(seq 200); do
-			grep -q "breakpoints are taken out" "$OUT/tkill.err" && break
-			sleep 0.05
-		done
+		poll grep -qs "breakpoints are taken out" "$OUT/tkill.err"
 	fi
 	kill -USR1 "$TPID"
 	wait "$TPID"

@@ -165,6 +165,23 @@ static __attribute__((format(printf, 2, 3))) void corrupt(struct walk *w,
 		w->p->pid, what);
 }
 
+/* A free list (WHAT) goes from PREV (0: its head) to TO, which is not a
+ * free chunk of its bin. */
+static void bad_link(struct walk *w, const char *what, const char *entry,
+		     taddr_t prev, taddr_t to)
+{
+	if (prev)
+		corrupt(w,
+			"%s links %s%#llx to %#llx, which is not a free chunk "
+			"of that bin",
+			what, entry, (unsigned long long)prev,
+			(unsigned long long)to);
+	else
+		corrupt(w, "%s starts at %#llx, which is not a free chunk of "
+			   "that bin",
+			what, (unsigned long long)to);
+}
+
 static void add_chunk(struct chunk **v, size_t *n, size_t *cap, taddr_t c,
 		      uint64_t size, uint64_t fd, int mmapped)
 {
@@ -506,18 +523,7 @@ static void check_fastbins(struct walk *w, taddr_t ms, const uint64_t *st)
 			struct chunk *k = find_chunk(w->used, w->nused, c);
 			if (!k || k->mmapped ||
 			    (k->size >> 4) - 2 != (uint64_t)i) {
-				if (prev)
-					corrupt(
-					    w,
-					    "%s links %#llx to %#llx, which is "
-					    "not a free chunk of that bin",
-					    what, (unsigned long long)prev,
-					    (unsigned long long)c);
-				else
-					corrupt(w,
-						"%s starts at %#llx, which is "
-						"not a free chunk of that bin",
-						what, (unsigned long long)c);
+				bad_link(w, what, "", prev, c);
 				break;
 			}
 			if (mark(w, k, list, what, c))
@@ -588,19 +594,7 @@ static int take_tcache(struct walk *w, struct chunk *k)
 			struct chunk *x = find_chunk(w->used, w->nused, e - 16);
 			if (!x || x->mmapped ||
 			    (x->size - 17) / 16 != (uint64_t)i) {
-				if (prev)
-					corrupt(
-					    w,
-					    "%s links entry %#llx to %#llx, "
-					    "which is not a free chunk of "
-					    "that bin",
-					    what, (unsigned long long)prev,
-					    (unsigned long long)e);
-				else
-					corrupt(w,
-						"%s starts at %#llx, which is "
-						"not a free chunk of that bin",
-						what, (unsigned long long)e);
+				bad_link(w, what, "entry ", prev, e);
 				break;
 			}
 			if (mark(w, x, list, what, e - 16))
