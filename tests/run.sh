@@ -122,6 +122,18 @@ for name in direct-leak indirect-list cycle-lost possible-interior \
 	gen_roundtrip "$name"
 done
 
+# --log-file: replaced by the run's first report (valgrind's behaviour),
+# appended to by the later ones of the same run.
+log_file() {
+	local name=log-file f=$OUT/log-file.log n
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	echo "stale line from an earlier run" >"$f"
+	# fork-both: two processes, two reports, one file
+	"$LC" --log-file="$f" "$TP/fork-both" >/dev/null 2>&1
+	n=$(grep -c "LEAK SUMMARY" "$f")
+	! grep -q "stale line" "$f" && [ "$n" = 2 ] && ok "$name" || ko "$name" "$n summaries, $(head -1 "$f")"
+}
+
 # --same-cpu: a launched program shares leakcheck's CPU only while it has
 # one thread and is one process; its threads and children get every CPU.
 same_cpu() {
@@ -189,6 +201,7 @@ stats_counters() {
 }
 stats_counters
 same_cpu
+log_file
 
 # Command-line errors: one line, a distinct exit code.
 cli() { # name expected-status grep-pattern args...

@@ -386,15 +386,27 @@ static taddr_t thread_roots(struct thread *t, struct thread *exiting,
 	return ARCH_SP(&r);
 }
 
+/* --log-file: replaced by this run's first report, as valgrind does;
+ * appended to by its later ones (on-demand reports, other processes). */
 static FILE *open_log(pid_t pid, int *close_it)
 {
+	static char **opened;
+	static size_t nopened, cap;
 	FILE *f;
 	char *path;
+	size_t i;
+
 	*close_it = 0;
 	if (!opt.log_file)
 		return stderr;
 	path = expand_pid(opt.log_file, pid);
-	f = fopen(path, "a");
+	for (i = 0; i < nopened && strcmp(opened[i], path); i++)
+		;
+	f = fopen(path, i < nopened ? "a" : "w");
+	if (f && i == nopened) {
+		opened = xgrow(opened, &cap, nopened + 1, sizeof(*opened));
+		opened[nopened++] = xstrdup(path);
+	}
 	if (!f) {
 		error("cannot open log file '%s': %s; reporting on stderr",
 		      path, strerror(errno));
