@@ -203,6 +203,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	int n, ret, rounds = 0;
 
 	check_target(pid);
+	tracer_signals(1);
 	stack_depot_init(&g_depot);
 	p = proc_new(pid);
 	p->flags = PROC_ATTACHED;

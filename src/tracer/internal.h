@@ -217,6 +217,7 @@ static inline int is_group_stop_sig(int sig)
 void tracer_dispatch(pid_t tid, int status);
 void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
+void tracer_signals(int attached);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* attach.c: report (unless --once already did), take every trace of us

@@ -78,6 +78,28 @@ static void on_tick(int sig)
 	got_tick = 1;
 }
 
+/* Our signal handlers, set before the first breakpoint goes in: a request
+ * (USR1, USR2) that comes while we start or attach waits for the loop
+ * instead of killing us, and with ATTACHED a Ctrl-C detaches cleanly. */
+void tracer_signals(int attached)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_report_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_snapshot_signal;
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_tick;
+	sigaction(SIGALRM, &sa, NULL);
+	if (attached) {
+		sa.sa_handler = on_term;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+}
+
 /* One line saying why ptrace was refused, and what to do. */
 /*
  * --same-cpu: a trap is a hand-off, the program stops and leakcheck wakes,
@@ -453,6 +475,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	struct sigaction sa;
 
 	stack_depot_init(&g_depot);
+	tracer_signals(0);
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		error("cannot create a pipe: %s", strerror(errno));
 		return LC_EXIT_INTERNAL;
@@ -552,24 +575,11 @@ static void report_all(const char *why)
  */
 void tracer_loop(int attached)
 {
-	struct sigaction sa;
 	double start = now_seconds(), next_report = 0, deadline = 0;
 	double next_snap = 0;
 	int status;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_report_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_snapshot_signal;
-	sigaction(SIGUSR2, &sa, NULL);
-	sa.sa_handler = on_tick;
-	sigaction(SIGALRM, &sa, NULL);
-	if (attached) {
-		sa.sa_handler = on_term;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	tracer_signals(attached);
 	if (opt.interval)
 		next_report = start + opt.interval;
 	if (opt.heap_profile_interval)
