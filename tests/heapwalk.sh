@@ -85,7 +85,7 @@ one() {
 }
 
 found=0
-for src in testprogs/heap-corrupt-*.c; do
+for src in testprogs/heap-corrupt-*.c testprogs/heap-unused.c; do
 	name=$(basename "${src%.c}")
 	[ -x "$TP/$name" ] || { ko "$name" "not built: make testprogs"; continue; }
 	found=1

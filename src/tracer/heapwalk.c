@@ -738,6 +738,14 @@ void heap_walk(struct proc *p)
 	}
 	w.win = xmalloc(WIN_SIZE);
 	main_ms = find_main_arena(&w, maps, &data);
+	if (!main_ms && !strstr(maps, " [heap]\n")) {
+		/* no brk heap: glibc's malloc has not set itself up, so
+		 * nothing was allocated before attach (its bins are not
+		 * initialised until the first call, hence not found) */
+		debug("pid %d: no [heap] and no main_arena: malloc not used yet",
+		      p->pid);
+		goto out;
+	}
 	if (!main_ms) {
 		warning("pid %d: heap walk: cannot find glibc's main_arena "
 			"(not glibc 2.36's layout, or its bins are corrupt): "
