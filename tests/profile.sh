@@ -204,6 +204,19 @@ if [ "$have_go" = 1 ]; then
 	check go-snap-base-total grep -q 'Showing nodes accounting for 262144B, 100% of 262144B total' "$OUT/grow.base.top"
 fi
 
+# 5a'. an on-demand leak report (SIGUSR1) writes its profile as the next
+# numbered snapshot, with leak kinds; the exit profile is still FILE
+coproc RGROW { exec "$LC" -q --heap-profile="$OUT/rgrow.pb.gz" "$TP/profile-grow" 2>"$OUT/rgrow.err"; }
+gin=${RGROW[1]} gout=${RGROW[0]} gpid=$RGROW_PID
+hold_at "$gin" "$gout" 0 && echo >&"$gin" &&
+	hold_at "$gin" "$gout" 1 && kill -USR1 "$gpid" && wait_file "$OUT/rgrow.0001.pb.gz" && echo >&"$gin"
+sync_rc=$?
+exec {gin}>&-
+wait "$gpid"
+check report-usr1-profile sh -c "test $sync_rc/$? = 0/0 && test -s '$OUT/rgrow.pb.gz'"
+$DECODE "$OUT/rgrow.0001.pb.gz" >"$OUT/rgrow.0001.decoded"
+check report-usr1-labelled grep -qxP 'reachable\tbase_blocks;main;.*\t10\t10000' "$OUT/rgrow.0001.decoded"
+
 # 5b. --pid: attach at sync 0 (the "attached" line), the same two snapshots
 coproc PGROW { exec "$TP/profile-grow"; }
 gin=${PGROW[1]} gout=${PGROW[0]} ppid=$PGROW_PID

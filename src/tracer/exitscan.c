@@ -386,6 +386,8 @@ static taddr_t thread_roots(struct thread *t, struct thread *exiting,
 	return ARCH_SP(&r);
 }
 
+unsigned g_report_seq;
+
 /* --log-file: replaced by this run's first report, as valgrind does;
  * appended to by its later ones (on-demand reports, other processes). */
 static FILE *open_log(pid_t pid, int *close_it)
@@ -601,6 +603,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 			.folded = opt.folded_file,
 			.flamegraph = opt.flamegraph,
 			.pid = p->pid,
+			.seq = g_report_seq,
 			.command = p->command,
 		};
 		struct profile_data pd = {

@@ -205,6 +205,12 @@ int proc_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
  * of every traced process, numbered 1, 2, ... across the run; WHY is for
  * the message ("on-demand", "periodic"). */
 void tracer_snapshot_all(const char *why);
+/* The next snapshot number (shared with on-demand leak reports, whose
+ * profiles are numbered snapshots too, with leak kinds). */
+unsigned snapshot_next_seq(void);
+/* exitscan.c: the number for the profiles of the on-demand reports being
+ * made now; 0 (FILE itself) otherwise: at exit and at detach. */
+extern unsigned g_report_seq;
 
 /* A PTRACE_EVENT_STOP with this signal is a group-stop (job control). */
 static inline int is_group_stop_sig(int sig)

@@ -549,6 +549,8 @@ static double now_seconds(void)
 /* An on-demand report of every traced process, with the pause it cost. */
 static void report_all(const char *why)
 {
+	if (opt.heap_profile || opt.folded_file || opt.flamegraph)
+		g_report_seq = snapshot_next_seq();
 	for (struct proc *p = proc_list(), *nx; p; p = nx) {
 		double t0, t1;
 		nx = p->next;
@@ -563,6 +565,7 @@ static void report_all(const char *why)
 				"stopped for %.1f ms\n",
 				p->pid, why, (t1 - t0) * 1e3);
 	}
+	g_report_seq = 0;
 }
 
 /*

@@ -117,6 +117,12 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 	return failed;
 }
 
+unsigned
+snapshot_next_seq(void)
+{
+	return ++snapshot_seq;
+}
+
 void
 tracer_snapshot_all(const char *why)
 {
@@ -129,7 +135,7 @@ tracer_snapshot_all(const char *why)
 		    why);
 		return;
 	}
-	seq = ++snapshot_seq;
+	seq = snapshot_next_seq();
 	for (struct proc *p = proc_list(), *nx; p; p = nx) {
 		nx = p->next;
 		if (!(p->flags & PROC_TRACING) || (p->flags & PROC_REPORTED))
