@@ -287,7 +287,15 @@ static void fix_pc(struct proc *p, struct thread *t)
 	pc = ARCH_PC(&r);
 	if (!p->page || pc < p->page || pc >= p->page + PAGE_SIZE_INJ)
 		return;
-	if (pc >= p->page + INJ_RET) {
+	if (pc >= p->page + INJ_STUB) {
+		/* in its return stub: back to the caller (the result is in
+		 * the return register until the mov, in the cell after) */
+		uint64_t cell[2];
+		taddr_t i = (pc - p->page - INJ_STUB) / INJ_STUB_SLOT;
+		if (p->data && mem_read(p->pid, p->data + i * 16, cell,
+					sizeof(cell)) == (long)sizeof(cell))
+			ARCH_PC(&r) = cell[1];
+	} else if (pc >= p->page + INJ_RET) {
 		/* in a return slot: before its int3 (returned, not trapped)
 		 * or after it (handled; the jmp to the caller not run) */
 		taddr_t slot = pc - (pc - p->page - INJ_RET) % INJ_RET_SLOT, ret;
@@ -385,6 +393,7 @@ static void detach_proc(struct proc *p)
 		nx = threads_of(p, t);
 		settle(t);
 	}
+	stubs_harvest_stopped(p);
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (!t->stopped_for_scan)
 			continue;
@@ -409,6 +418,11 @@ static void detach_proc(struct proc *p)
 				t->stopped_for_scan);
 			fix_pc(p, t);
 		}
+	}
+	if (p->data && any) {
+		unsigned long long a[6] = {p->data, DATA_SIZE_INJ, 0, 0, 0, 0};
+		inject_syscall(p, any->tid, SYS_munmap, a);
+		p->data = 0;
 	}
 	if (p->page && any) {
 		unsigned long long a[6] = {p->page, PAGE_SIZE_INJ, 0, 0, 0, 0};

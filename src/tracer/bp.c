@@ -119,6 +119,60 @@ static void bptab_add(struct proc *p, const struct bp *b, size_t index)
 	mem_write_code(p, p->page + INJ_BPTAB, &n, sizeof(n));
 }
 
+/*
+ * Return stubs: the data page goes right before the code page (mmap
+ * hands out addresses top-down, so that is where there is room) or else
+ * right after it, within rip-relative reach, read-write; stub I is `mov %rax, cell_I; jmp *cell_I+8`, so a
+ * call whose return address is replaced by its thread's stub leaves its
+ * result in the cell and goes back to its caller with no trap.  Without
+ * the data page (its place taken) every return traps, as before.
+ */
+static void stubs_init(struct proc *p, pid_t tid)
+{
+	taddr_t want = p->page - DATA_SIZE_INJ;
+	unsigned long long a[6] = {want, DATA_SIZE_INJ, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */,
+				   (unsigned long long)-1, 0};
+	uint8_t *code;
+	long r;
+
+	p->data = 0;
+	p->nstubs = 0;
+	p->nstub_free = 0;
+	p->nbusy = 0;
+	r = inject_syscall(p, tid, SYS_mmap, a);
+	if ((taddr_t)r != want) {
+		a[0] = want = p->page + PAGE_SIZE_INJ;
+		r = inject_syscall(p, tid, SYS_mmap, a);
+	}
+	if ((taddr_t)r != want) {
+		debug("pid %d: no data page for stubs (%ld)", p->pid, r);
+		if (r > 0) {
+			unsigned long long u[6] = {(unsigned long long)r,
+						   DATA_SIZE_INJ, 0, 0, 0, 0};
+			inject_syscall(p, tid, SYS_munmap, u);
+		}
+		return;
+	}
+	code = xmalloc(INJ_STUB_MAX * INJ_STUB_SLOT);
+	for (unsigned i = 0; i < INJ_STUB_MAX; i++) {
+		uint8_t *c = code + i * INJ_STUB_SLOT;
+		taddr_t s = p->page + INJ_STUB + i * INJ_STUB_SLOT;
+		taddr_t cell = want + i * 16;
+		int32_t d1 = (int32_t)(cell - (s + 7)),
+			d2 = (int32_t)(cell + 8 - (s + 13));
+		c[0] = 0x48, c[1] = 0x89, c[2] = 0x05; /* mov %rax,d1(%rip) */
+		memcpy(c + 3, &d1, 4);
+		c[7] = 0xff, c[8] = 0x25;              /* jmp *d2(%rip) */
+		memcpy(c + 9, &d2, 4);
+		c[13] = c[14] = c[15] = ARCH_BP_INSN;
+	}
+	if (mem_write_code(p, p->page + INJ_STUB, code,
+			   INJ_STUB_MAX * INJ_STUB_SLOT) == 0)
+		p->data = want;
+	free(code);
+}
+
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 {
 	unsigned long long a[6] = {hint, PAGE_SIZE_INJ, PROT_READ | PROT_EXEC,
@@ -140,6 +194,7 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 		return -EFAULT;
 	debug("pid %d: out-of-line page at %#llx", p->pid,
 	      (unsigned long long)p->page);
+	stubs_init(p, tid);
 	return 0;
 }
 
@@ -231,6 +286,7 @@ void bp_restore_returns(struct proc *p)
 		for (size_t i = 0; i < t->npend; i++)
 			mem_write(p->pid, t->pend[i].slot, &t->pend[i].orig_ret,
 				  sizeof(taddr_t));
+		stub_forget(t);
 		t->npend = 0;
 		t->in_alloc = 0;
 	}

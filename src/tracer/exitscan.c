@@ -453,6 +453,13 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	 * copies them.  Either way each heap_block becomes a scan_block in
 	 * place (both 24 bytes).
 	 */
+	if (!killed && !exiting) {
+		/* calls that returned through stubs, up to the stop */
+		proc_stop_all(p, NULL);
+		stubs_harvest_stopped(p);
+	} else if (exiting) {
+		stubs_harvest(p);
+	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);
 	for (size_t i = 0; i < nb; i++) {
@@ -506,6 +513,19 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 					taddr_t lo = sps[i] - ARCH_RED_ZONE;
 					from = lo > s ? lo : s;
 				}
+			}
+			if (p->data && p->data < e && p->data + DATA_SIZE_INJ > s) {
+				/* our stubs' cells (the last results) are not
+				 * the program's: cut them out */
+				taddr_t de = p->data + DATA_SIZE_INJ;
+				if (p->data > s)
+					mapping_roots(p, blocks, nb, s, p->data,
+						      from < p->data ? from : p->data,
+						      &roots);
+				if (de < e)
+					mapping_roots(p, blocks, nb, de, e,
+						      from > de ? from : de, &roots);
+				continue;
 			}
 			mapping_roots(p, blocks, nb, s, e, from, &roots);
 		}

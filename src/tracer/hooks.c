@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
@@ -134,12 +135,153 @@ static void record_free(struct proc *p, taddr_t addr)
 		g_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
 }
 
+/*
+ * Return stubs (bp.c): a thread's outermost allocating call returns
+ * through the thread's own stub, which leaves the result in the stub's
+ * cell with no trap; the call stays on the thread's pending stack, marked
+ * via_stub, until a harvest reads the cell.  Every trap of the process,
+ * every report and every exit harvests first, so results are recorded in
+ * the order the program could have seen them: a block another thread
+ * frees, or this one, was handed out by a call that returned before that
+ * free's trap.  A stub belongs to one thread for its life, so a harvest
+ * never races with the stub's own jmp.  posix_memalign's result is read
+ * through its first argument, which the program may change after the
+ * return: it keeps the trapping return slot.
+ */
+static void busy_add(struct proc *p, struct thread *t)
+{
+	t->stub_busy = 1;
+	p->busy = xgrow(p->busy, &p->busy_cap, p->nbusy + 1, sizeof(*p->busy));
+	p->busy[p->nbusy++] = t;
+}
+
+static void busy_remove(struct proc *p, struct thread *t)
+{
+	t->stub_busy = 0;
+	for (size_t i = 0; i < p->nbusy; i++)
+		if (p->busy[i] == t) {
+			p->busy[i] = p->busy[--p->nbusy];
+			return;
+		}
+}
+
+void busy_add_thread(struct thread *t)
+{
+	busy_add(t->proc, t);
+}
+
+/* Pop T's top pending call, unrecorded (skipped by longjmp, or gone). */
+static void pend_drop_top(struct thread *t)
+{
+	if (t->pend[--t->npend].via_stub)
+		busy_remove(t->proc, t);
+}
+
+/* Can this call of T return through T's stub?  Gives T one if need be. */
+static int stub_take(struct thread *t, uint8_t kind)
+{
+	struct proc *p = t->proc;
+
+	if (!p->data || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
+	    (p->flags & PROC_VFORK_CHILD))
+		return 0;
+	if (t->stub < 0) {
+		if (p->nstub_free)
+			t->stub = (int)p->stub_free[--p->nstub_free];
+		else if (p->nstubs < INJ_STUB_MAX)
+			t->stub = (int)p->nstubs++;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+void stub_forget(struct thread *t)
+{
+	if (t->stub_busy)
+		busy_remove(t->proc, t);
+}
+
+static void complete(struct proc *p, const struct pending *pd, taddr_t res);
+
+void stubs_harvest(struct proc *p)
+{
+	struct thread *stack_ts[64], **ts = stack_ts;
+	uint64_t cells[64][2];
+	struct iovec l[64], r[64];
+	size_t nts = p->nbusy;
+
+	if (!nts)
+		return;
+	/* a copy: what completes leaves p->busy as we go */
+	if (nts > 64)
+		ts = xmalloc(nts * sizeof(*ts));
+	memcpy(ts, p->busy, nts * sizeof(*ts));
+	for (size_t at = 0; at < nts; at += 64) {
+		size_t n = nts - at < 64 ? nts - at : 64;
+
+		for (size_t k = 0; k < n; k++) {
+			l[k] = (struct iovec){cells[k], 16};
+			r[k] = (struct iovec){
+			    (void *)(uintptr_t)(p->data +
+						(taddr_t)ts[at + k]->stub * 16),
+			    16};
+		}
+		if (process_vm_readv(p->pid, l, n, r, n, 0) != (ssize_t)(n * 16))
+			break; /* gone: nothing more to learn */
+		g_stats.harvests++;
+		for (size_t k = 0; k < n; k++) {
+			struct thread *t = ts[at + k];
+			struct pending pd;
+			size_t j;
+
+			if (cells[k][0] == STUB_PENDING)
+				continue;
+			busy_remove(p, t);
+			/* its via_stub call: there is one on its stack */
+			for (j = t->npend; j > 0 && !t->pend[j - 1].via_stub; j--)
+				;
+			if (!j)
+				continue;
+			pd = t->pend[j - 1];
+			memmove(&t->pend[j - 1], &t->pend[j],
+				(t->npend - j) * sizeof(*t->pend));
+			t->npend--;
+			g_stats.stub_returns++;
+			complete(p, &pd, (taddr_t)cells[k][0]);
+		}
+	}
+	if (ts != stack_ts)
+		free(ts);
+}
+
+/* The same with P's threads stopped (reports, snapshots, detach): a
+ * thread stopped on its stub's first instruction has its result in the
+ * return register, not yet in the cell; put it there (the mov will write
+ * the same) so the block is in the report. */
+void stubs_harvest_stopped(struct proc *p)
+{
+	for (size_t i = 0; i < p->nbusy; i++) {
+		struct thread *t = p->busy[i];
+		arch_regs_t r;
+		taddr_t stub = p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
+		if (t->stopped_for_scan &&
+		    ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0 &&
+		    ARCH_PC(&r) == stub) {
+			uint64_t res = ARCH_RETVAL(&r);
+			mem_write(p->pid, p->data + (taddr_t)t->stub * 16, &res,
+				  sizeof(res));
+		}
+	}
+	stubs_harvest(p);
+}
+
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 {
 	struct proc *p = t->proc;
 	taddr_t pcs[STACK_MAX_FRAMES], ret_addr, tramp;
 	struct pending *pd;
-	int n, sampled;
+	int n, sampled, via_stub;
 
 	g_stats.entry_traps++;
 	ARCH_PC(regs) = b->addr;
@@ -165,7 +307,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	}
 	/* an allocating call */
 	while (t->npend && t->pend[t->npend - 1].slot < ARCH_SP(regs))
-		t->npend--; /* skipped by longjmp */
+		pend_drop_top(t); /* skipped by longjmp */
 	if (t->npend) {
 		g_stats.nested++;
 		return;
@@ -184,11 +326,27 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		pcs[0] = b->addr;
 		n = 1;
 	}
-	tramp = bp_ret_slot(p, ret_addr);
-	if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
-		return;
+	via_stub = stub_take(t, b->kind);
+	if (via_stub) {
+		/* the cell {pending, return address} and the stack, at once */
+		taddr_t stub = p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
+		uint64_t cell[2] = {STUB_PENDING, ret_addr};
+		struct iovec l[2] = {{cell, sizeof(cell)}, {&stub, sizeof(stub)}};
+		struct iovec r[2] = {
+		    {(void *)(uintptr_t)(p->data + (taddr_t)t->stub * 16), sizeof(cell)},
+		    {(void *)(uintptr_t)ARCH_SP(regs), sizeof(stub)}};
+		if (process_vm_writev(p->pid, l, 2, r, 2, 0) !=
+		    (ssize_t)(sizeof(cell) + sizeof(stub)))
+			return;
+		busy_add(p, t);
+	} else {
+		tramp = bp_ret_slot(p, ret_addr);
+		if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
+			return;
+	}
 	t->pend = xgrow(t->pend, &t->pend_cap, t->npend + 1, sizeof(*t->pend));
 	pd = &t->pend[t->npend++];
+	pd->via_stub = (uint8_t)via_stub;
 	pd->slot = ARCH_SP(regs);
 	pd->orig_ret = ret_addr;
 	pd->a0 = arch_arg(regs, 0);
@@ -199,62 +357,66 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			       : STACK_ID_UNSAMPLED;
 }
 
-/* The trampoline trapped: the call on top of T's pending stack returned. */
-int hook_return_ok(struct thread *t, arch_regs_t *regs);
-int hook_return_ok(struct thread *t, arch_regs_t *regs)
+/* The call PD of P returned RES: record what it did. */
+static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 {
-	struct proc *p = t->proc;
-	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);
-	taddr_t res = ARCH_RETVAL(regs);
-	struct pending pd;
-
-	g_stats.return_traps++;
-	while (t->npend && t->pend[t->npend - 1].slot < slot)
-		t->npend--;
-	if (!t->npend || t->pend[t->npend - 1].slot != slot)
-		return -ENOENT;
-	pd = t->pend[--t->npend];
-	ARCH_PC(regs) = pd.orig_ret;
-	switch (pd.kind) {
+	switch (pd->kind) {
 	case HOOK_MALLOC:
-		record_alloc(p, res, pd.a0, pd.stack_id);
+		record_alloc(p, res, pd->a0, pd->stack_id);
 		break;
 	case HOOK_CALLOC:
-		record_alloc(p, res, pd.a0 * pd.a1, pd.stack_id);
+		record_alloc(p, res, pd->a0 * pd->a1, pd->stack_id);
 		break;
 	case HOOK_REALLOC:
 	case HOOK_REALLOCARRAY: {
-		uint64_t size = pd.kind == HOOK_REALLOC ? pd.a1 : pd.a1 * pd.a2;
+		uint64_t size = pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
 		if (res) {
-			if (pd.a0)
-				record_free(p, pd.a0);
-			record_alloc(p, res, size, pd.stack_id);
-		} else if (!size && pd.a0) {
-			record_free(p, pd.a0); /* realloc(p, 0) frees */
+			if (pd->a0)
+				record_free(p, pd->a0);
+			record_alloc(p, res, size, pd->stack_id);
+		} else if (!size && pd->a0) {
+			record_free(p, pd->a0); /* realloc(p, 0) frees */
 		}
 		break;
 	}
 	case HOOK_POSIX_MEMALIGN:
 		if (res == 0) {
 			taddr_t ptr;
-			if (mem_read(p->pid, pd.a0, &ptr, sizeof(ptr)) ==
+			if (mem_read(p->pid, pd->a0, &ptr, sizeof(ptr)) ==
 			    (long)sizeof(ptr))
-				record_alloc(p, ptr, pd.a2, pd.stack_id);
+				record_alloc(p, ptr, pd->a2, pd->stack_id);
 		}
 		break;
 	case HOOK_MEMALIGN:
-		record_alloc(p, res, pd.a1, pd.stack_id);
+		record_alloc(p, res, pd->a1, pd->stack_id);
 		break;
 	case HOOK_VALLOC:
-		record_alloc(p, res, pd.a0, pd.stack_id);
+		record_alloc(p, res, pd->a0, pd->stack_id);
 		break;
 	case HOOK_PVALLOC:
-		record_alloc(p, res, (pd.a0 + 4095) & ~(uint64_t)4095,
-			     pd.stack_id);
+		record_alloc(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
+			     pd->stack_id);
 		break;
 	default:
 		break;
 	}
+}
+
+/* The trampoline trapped: the call on top of T's pending stack returned. */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
+int hook_return_ok(struct thread *t, arch_regs_t *regs)
+{
+	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);
+	struct pending pd;
+
+	g_stats.return_traps++;
+	while (t->npend && t->pend[t->npend - 1].slot < slot)
+		pend_drop_top(t);
+	if (!t->npend || t->pend[t->npend - 1].slot != slot)
+		return -ENOENT;
+	pd = t->pend[--t->npend];
+	ARCH_PC(regs) = pd.orig_ret;
+	complete(t->proc, &pd, ARCH_RETVAL(regs));
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct pending {
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;
+	uint8_t via_stub; /* returns through the thread's stub: no trap */
 };
 
 enum thread_state {
@@ -80,6 +81,8 @@ struct thread {
 	int pend_status;        /*   and its wait status, handled after */
 	int listening;          /* in a group-stop (PTRACE_LISTEN) */
 	int pending_sig;        /* signal to deliver when resumed (attach) */
+	int stub;               /* its return stub, or -1 */
+	int stub_busy;          /* a call returns through it (harvest pends) */
 	struct thread *next;    /* in the global hash chain */
 };
 
@@ -106,6 +109,12 @@ struct proc {
 	uint32_t *ret_hash;       /* return address -> slot index + 1 */
 	unsigned nret_slots, ret_hash_cap;
 	int handler_installed;    /* our SIGTRAP handler is the program's */
+	taddr_t data;             /* the data page, or 0: no stubs */
+	unsigned nstubs;          /* stubs handed out so far */
+	unsigned *stub_free;      /* stubs of threads that are gone */
+	size_t nstub_free, stub_free_cap;
+	struct thread **busy;     /* threads whose stub call is unharvested */
+	size_t nbusy, busy_cap;
 	int guard_fd;             /* pipe to the guard process, or -1 */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
@@ -178,6 +187,13 @@ void bp_restore_returns(struct proc *p);
 /* hooks.c */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
+/* Record the calls of P that returned through stubs since the last time
+ * (every trap, report and exit of P does this first). */
+void stubs_harvest(struct proc *p);
+void stubs_harvest_stopped(struct proc *p);
+/* T is going: forget its stub call, if any. */
+void stub_forget(struct thread *t);
+void busy_add_thread(struct thread *t);
 void hooks_init(void);
 
 /* exitscan.c: the leak report of P: at its exit (EXITING: the thread
@@ -257,7 +273,14 @@ int attach_drain_allocator(struct proc *p);
 #define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
 #define INJ_RET 0x3000        /* return slots, one per call site: */
 #define INJ_RET_SLOT 16       /*   int3; jmp *(%rip); .quad return address */
-#define INJ_RET_MAX ((PAGE_SIZE_INJ - INJ_RET) / INJ_RET_SLOT)
+#define INJ_RET_MAX ((INJ_STUB - INJ_RET) / INJ_RET_SLOT)
+#define INJ_STUB 0x8000       /* return stubs, one per thread (no trap): */
+#define INJ_STUB_SLOT 16      /*   mov %rax,cell; jmp *cell+8 */
+#define INJ_STUB_MAX ((PAGE_SIZE_INJ - INJ_STUB) / INJ_STUB_SLOT)
+/* The data page, right after the code page, read-write: the stubs' cells,
+ * {result, return address} each. */
+#define DATA_SIZE_INJ (INJ_STUB_MAX * 16)
+#define STUB_PENDING 1 /* a cell's result before the call returns */
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
 taddr_t bp_ret_slot(struct proc *p, taddr_t ret);
 int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
@@ -284,6 +307,8 @@ struct tracer_stats {
 	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
 	uint64_t start_ns;           /* CLOCK_MONOTONIC when leakcheck started */
 	uint64_t ret_slots_full; /* returns through the shared trampoline */
+	uint64_t stub_returns;   /* calls that returned through a stub */
+	uint64_t harvests;       /* reads of stub cells */
 	uint64_t stale_pre_attach; /* walk blocks found freed by an overlap */
 };
 extern struct tracer_stats g_stats;

@@ -220,6 +220,7 @@ static void on_new_task(struct thread *t, int event)
 		return;
 	}
 	/* fork or vfork: a new process, a copy of this one */
+	stubs_harvest(p); /* the child starts from what returned before */
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
@@ -232,6 +233,9 @@ static void on_new_task(struct thread *t, int event)
 	np->page = p->page;
 	np->nslots = p->nslots;
 	bp_copy_ret_slots(np, p);
+	/* its own copy of the stubs' page, unless shared (vfork) */
+	np->data = event == PTRACE_EVENT_VFORK ? 0 : p->data;
+	np->nstubs = p->nstubs;
 	np->flags |= p->flags & PROC_ATTACHED;
 	np->handler_installed = p->handler_installed;
 	np->r_debug = p->r_debug;
@@ -251,6 +255,12 @@ static void on_new_task(struct thread *t, int event)
 			memcpy(ct->pend, t->pend, t->npend * sizeof(*t->pend));
 			ct->npend = ct->pend_cap = t->npend;
 		}
+		ct->stub = np->data ? t->stub : -1;
+		if (t->stub_busy && np->data)
+			busy_add_thread(ct); /* a call still on its way back */
+		else
+			for (size_t i = 0; i < ct->npend; i++)
+				ct->pend[i].via_stub = 0;
 	}
 }
 
@@ -310,6 +320,8 @@ static void on_exit_event(struct thread *t)
 
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
+	stubs_harvest(p);
+	stub_forget(t);
 	t->npend = 0;
 	/* the whole process is going (exit_group, a fatal signal, the last
 	 * thread's exit) unless this is one thread's own exit */
@@ -359,6 +371,8 @@ static void on_trap(struct thread *t)
 		return;
 	}
 	g_stats.traps++;
+	if (p->nbusy)
+		stubs_harvest(p); /* before this trap: they returned earlier */
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
 	if (p->page && pc >= p->page + INJ_RET) {
 		taddr_t ret;

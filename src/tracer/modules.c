@@ -240,6 +240,14 @@ void proc_forget_image(struct proc *p)
 	guard_done(p); /* its address space is gone */
 	p->handler_installed = 0;
 	p->nret_slots = 0;
+	p->data = 0;
+	p->nstubs = 0;
+	p->nstub_free = 0;
+	p->nbusy = 0;
+	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+		t->stub = -1;
+		t->stub_busy = 0;
+	}
 	if (p->memfd >= 0)
 		close(p->memfd);
 	p->memfd = -1;

@@ -140,6 +140,12 @@ void tracer_print_stats(void)
 		(unsigned long long)g_stats.nested,
 		(unsigned long long)g_stats.signals,
 		g_depot.nstacks - 1);
+	fprintf(stderr,
+		"leakcheck: stats: returns: %llu through stubs (no trap, %llu "
+		"reads of their cells), %llu trapped\n",
+		(unsigned long long)g_stats.stub_returns,
+		(unsigned long long)g_stats.harvests,
+		(unsigned long long)g_stats.return_traps);
 	if (g_stats.stale_pre_attach || g_stats.ret_slots_full)
 		fprintf(stderr,
 			"leakcheck: stats: %llu blocks of the heap walk found "

@@ -43,6 +43,8 @@ void proc_free(struct proc *p)
 		close(p->memfd);
 	free(p->ret_slots);
 	free(p->pre);
+	free(p->busy);
+	free(p->stub_free);
 	free(p->alloc_tot);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
@@ -76,6 +78,7 @@ struct thread *thread_new(struct proc *p, pid_t tid)
 	t->tid = tid;
 	t->proc = p;
 	t->state = TS_NEW;
+	t->stub = -1;
 	t->next = thread_hash[tid % THREAD_HASH];
 	thread_hash[tid % THREAD_HASH] = t;
 	p->nthreads++;
@@ -100,6 +103,13 @@ void thread_free(struct thread *t)
 		}
 	}
 	t->proc->nthreads--;
+	stub_forget(t);
+	if (t->stub >= 0) {
+		struct proc *p = t->proc;
+		p->stub_free = xgrow(p->stub_free, &p->stub_free_cap,
+				     p->nstub_free + 1, sizeof(*p->stub_free));
+		p->stub_free[p->nstub_free++] = (unsigned)t->stub;
+	}
 	free(t->pend);
 	free(t);
 }
