@@ -11,11 +11,14 @@
  *            instruction is a jump) and the thread continues.  Other
  *            threads may hit the same breakpoint at the same time: the
  *            int3 never leaves, so there is nothing to race on.
- *   return:  a hooked call's return address R is replaced by R's return
- *            slot, `int3; jmp *(%rip); .quad R`, made the first time R is
- *            seen.  The return traps with PC = slot + 1; the tracer reads
- *            the result and resumes it as it is: the jmp goes to R, no
- *            registers to set.
+ *   return:  a hooked call's return address R is replaced by the
+ *            thread's return stub (see stubs_init), which stores the
+ *            result and jumps to R with no trap; hooks.c harvests the
+ *            results.  Where there is no stub (posix_memalign, vfork
+ *            children, no data page), by R's return slot,
+ *            `int3; jmp *(%rip); .quad R`, made the first time R is seen:
+ *            the return traps with PC = slot + 1; the tracer reads the
+ *            result and resumes it as it is: the jmp goes to R.
  *   detach:  original bytes back, replaced return addresses back.
  * The page is mapped once per address space and inherited by fork.
  *
