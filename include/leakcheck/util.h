@@ -41,4 +41,8 @@ char *fmt_thousands(char *buf, unsigned long long v);
  * (overlong, surrogate, above U+10FFFF); its code point in *CP. */
 size_t utf8_seq(const unsigned char *s, uint32_t *cp);
 
+/* Flush and close F, written since errno was set to 0: 0, or -errno of
+ * the first failure (-EIO when the stream kept none). */
+int fclose_checked(FILE *f);
+
 #endif

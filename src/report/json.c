@@ -318,15 +318,10 @@ report_json(const struct report_ctx *rc, const char *path, const char *command,
 	    const struct leak_summary *sum)
 {
 	FILE *f = fopen(path, "w");
-	int ret = 0;
 
 	if (!f)
 		return -errno;
 	errno = 0;
 	put_json(f, rc, command, recs, nrec, sum);
-	if (fflush(f) != 0 || ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -errno;
-	return ret;
+	return fclose_checked(f);
 }

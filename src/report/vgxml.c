@@ -219,15 +219,10 @@ report_vgxml(const struct report_ctx *rc, const char *path,
 	     size_t nrec, const struct leak_summary *sum)
 {
 	FILE *f = fopen(path, "w");
-	int ret = 0;
 
 	if (!f)
 		return -errno;
 	errno = 0;
 	put_vgxml(f, rc, run, recs, nrec, sum);
-	if (fflush(f) != 0 || ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -errno;
-	return ret;
+	return fclose_checked(f);
 }
