@@ -1,5 +1,7 @@
 /* realloc-null: realloc(NULL, n) is malloc(n); glibc's realloc calls
- * malloc internally for it, and the block must be counted once.
+ * malloc internally for it, and the block must be counted once.  The
+ * NULL comes through a volatile: GCC turns a literal realloc(NULL, n)
+ * into malloc(n), even at -O0, and the test would not see realloc.
  *
  *   realloc(NULL, 208), dropped           definitely lost
  *   global kept -> realloc(NULL, 48)      still reachable
@@ -11,11 +13,12 @@
 #include "scrub.h"
 
 void *kept;
+static void *volatile null;
 
 static NOINLINE void leak(void)
 {
-	realloc(NULL, 208);
-	kept = realloc(NULL, 48);
+	realloc(null, 208);
+	kept = realloc(null, 48);
 }
 
 int main(void)
