@@ -618,28 +618,10 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		ci_reports(&rc, p, recs, nrec, &sum);
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
-		struct profile_request preq = {
-			.pprof = opt.heap_profile,
-			.folded = opt.folded_file,
-			.flamegraph = opt.flamegraph,
-			.pid = p->pid,
-			.seq = g_report_seq,
-			.command = p->command,
-		};
-		struct profile_data pd = {
-			.blocks = blocks,
-			.nblocks = nb,
-			.classified = !killed,
-			.depot = &g_depot,
-			.sym = proc_sym_cb,
-			.sym_ctx = &sctx,
-			.maps_text = maps ? maps : p->maps_text,
-			.sample_rate = opt.sample_rate,
-			.time_nanos = (int64_t)time(NULL) * 1000000000,
-			.alloc = p->alloc_tot,
-			.nalloc = p->nalloc_tot,
-		};
-		profile_write_outputs(&preq, &pd);
+		proc_write_profiles(p, blocks, nb, !killed, &sctx,
+				    maps ? maps : p->maps_text,
+				    (int64_t)time(NULL) * 1000000000,
+				    g_report_seq);
 	}
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though

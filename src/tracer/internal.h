@@ -224,6 +224,10 @@ void tracer_snapshot_all(const char *why);
 /* The next snapshot number (shared with on-demand leak reports, whose
  * profiles are numbered snapshots too, with leak kinds). */
 unsigned snapshot_next_seq(void);
+struct scan_block;
+int proc_write_profiles(struct proc *p, const struct scan_block *blocks,
+			size_t nb, int classified, struct sym_ctx *sctx,
+			const char *maps, int64_t time_nanos, unsigned seq);
 /* exitscan.c: the number for the profiles of the on-demand reports being
  * made now; 0 (FILE itself) otherwise: at exit and at detach. */
 extern unsigned g_report_seq;

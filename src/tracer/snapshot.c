@@ -75,31 +75,9 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 	sym = sym_new_from_maps(maps ? maps : "", p->pid);
 	sctx.sym = sym;
 	sctx.proc = p;
-	{
-		struct profile_request req = {
-		    .pprof = opt.heap_profile,
-		    .folded = opt.folded_file,
-		    .flamegraph = opt.flamegraph,
-		    .pid = p->pid,
-		    .seq = seq,
-		    .command = p->command,
-		};
-		struct profile_data pd = {
-		    .blocks = blocks,
-		    .nblocks = nb,
-		    .classified = 0,
-		    .depot = &g_depot,
-		    .sym = proc_sym_cb,
-		    .sym_ctx = &sctx,
-		    .maps_text = maps,
-		    .sample_rate = opt.sample_rate,
-		    .time_nanos =
-			(int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
-		    .alloc = p->alloc_tot,
-		    .nalloc = p->nalloc_tot,
-		};
-		failed = profile_write_outputs(&req, &pd);
-	}
+	failed = proc_write_profiles(
+	    p, blocks, nb, 0, &sctx, maps,
+	    (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec, seq);
 	if (!opt.quiet && !failed) {
 		char *name = profile_path(opt.heap_profile ? opt.heap_profile
 					  : opt.flamegraph ? opt.flamegraph
@@ -116,6 +94,39 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 	free(maps);
 	free(blocks);
 	return failed;
+}
+
+/* The heap profiles --heap-profile, --folded and --flamegraph ask for, of
+ * P's NB BLOCKS (CLASSIFIED: their kinds are set), symbolized through
+ * SCTX, as snapshot SEQ (0: FILE itself).  Returns the files not written. */
+int
+proc_write_profiles(struct proc *p, const struct scan_block *blocks,
+		    size_t nb, int classified, struct sym_ctx *sctx,
+		    const char *maps, int64_t time_nanos, unsigned seq)
+{
+	struct profile_request req = {
+	    .pprof = opt.heap_profile,
+	    .folded = opt.folded_file,
+	    .flamegraph = opt.flamegraph,
+	    .pid = p->pid,
+	    .seq = seq,
+	    .command = p->command,
+	};
+	struct profile_data pd = {
+	    .blocks = blocks,
+	    .nblocks = nb,
+	    .classified = classified,
+	    .depot = &g_depot,
+	    .sym = proc_sym_cb,
+	    .sym_ctx = sctx,
+	    .maps_text = maps,
+	    .sample_rate = opt.sample_rate,
+	    .time_nanos = time_nanos,
+	    .alloc = p->alloc_tot,
+	    .nalloc = p->nalloc_tot,
+	};
+
+	return profile_write_outputs(&req, &pd);
 }
 
 unsigned
