@@ -295,6 +295,8 @@ void bp_restore_returns(struct proc *p)
 	}
 }
 
+#define RET_HASH_CAP 4096
+
 static uint32_t ret_hash_of(taddr_t ret, unsigned cap)
 {
 	return (uint32_t)((ret * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
@@ -312,10 +314,11 @@ taddr_t bp_ret_slot(struct proc *p, taddr_t ret)
 	taddr_t slot;
 	uint32_t h;
 
+	_Static_assert(RET_HASH_CAP >= 2 * INJ_RET_MAX &&
+			       !(RET_HASH_CAP & (RET_HASH_CAP - 1)),
+		       "the return-slot hash: a power of two, half empty at most");
 	if (!p->ret_hash_cap) {
-		p->ret_hash_cap = 2 * INJ_RET_MAX;
-		while (p->ret_hash_cap & (p->ret_hash_cap - 1))
-			p->ret_hash_cap++;
+		p->ret_hash_cap = RET_HASH_CAP;
 		p->ret_hash = xcalloc(p->ret_hash_cap, sizeof(*p->ret_hash));
 		p->ret_slots = xcalloc(INJ_RET_MAX, sizeof(*p->ret_slots));
 	}
