@@ -17,7 +17,7 @@ struct unwinder;
 
 /* Counters; the caches' hit rates are for --stats. */
 struct unwind_stats {
-	uint64_t unwinds;      /* calls to unwind_stack */
+	uint64_t unwinds;      /* calls to unwind_stack(_saved) */
 	uint64_t frames;       /* frames produced */
 	uint64_t ns;           /* time spent unwinding */
 	uint64_t mem_reads;    /* words of tracee memory the unwinder read */
@@ -61,6 +61,25 @@ void unwind_flush(struct unwinder *u);
  */
 int unwind_stack(struct unwinder *u, pid_t tid,
 		 const struct user_regs_struct *regs, taddr_t *pcs, int max);
+
+/*
+ * Unwind from a copy of a stack taken earlier: REGS are the first frame's
+ * registers (rip, rsp, rbp, rbx, r12-r15 are used); STACK[0..LEN) are the
+ * bytes that were at [REGS->rsp, REGS->rsp + LEN); HI is the end of that
+ * thread's stack.  A read in [REGS->rsp, HI) outside the copy fails (the
+ * live stack there has changed since) and the stack just ends; every other
+ * read (unwind tables, code, Go's other stack) comes from the process as in
+ * unwind_stack.  PCS[0] = REGS->rip.  Returns the count (>= 1).
+ *
+ * The copy is read in place, not copied, for the duration of the call.  A
+ * REGS->rip that is a return address (the copy taken in the caller, just
+ * after a call returned) is looked up as it is, like a stopped pc; that
+ * only goes wrong after a call that ends its function (a noreturn call).
+ */
+int unwind_stack_saved(struct unwinder *u, pid_t tid,
+		       const struct user_regs_struct *regs,
+		       const void *stack, size_t len, taddr_t hi,
+		       taddr_t *pcs, int max);
 
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u);
 /* The sum of the stats of every unwinder freed so far. */

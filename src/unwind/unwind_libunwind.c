@@ -16,6 +16,10 @@
  *     (.eh_frame, code), which stay until unwind_flush.  (The tracer's
  *     breakpoints in code may thus be seen or not; libunwind reads code
  *     only to recognize PLT entries and signal trampolines.)
+ *     unwind_stack_saved uses the caller's copy of the stack top (taken
+ *     earlier, perf --call-graph=dwarf style) as the snapshot, in place:
+ *     it never grows, and a read elsewhere in [rsp, end of that stack)
+ *     fails rather than reading the live stack, which has changed since.
  *   - access_reg serves the registers of the initial frame from the
  *     user_regs_struct the caller read; libunwind keeps track of the
  *     rest itself.
@@ -55,7 +59,7 @@
  * as opentelemetry-ebpf-profiler's unwinding at asmcgocall, its PR 1516.)
  * XXX: checked with Go 1.19 (Debian 12) only.
  *
- * Invariants: unwind_cur is set for the whole of one unwind_stack call and
+ * Invariants: unwind_cur is set for the whole of one unwind_run call and
  * only then; libunwind calls access_mem with either our struct or a _UPT
  * context as ARG (the latter from inside _UPT_find_proc_info), so the
  * accessors find their unwinder through unwind_cur, not through ARG.
@@ -149,8 +153,17 @@ struct unwinder {
 	uint64_t gen;     /* incremented per unwind; never 0 */
 	taddr_t snap_base;
 	size_t snap_len;
-	bool snap_full;      /* the last read got all it asked for */
-	unsigned char *snap; /* UNWIND_SNAP_MAX bytes */
+	bool snap_full; /* the last read got all it asked for: may grow */
+	const unsigned char *snap; /* snap_buf, or the caller's copy */
+	unsigned char *snap_buf;   /* UNWIND_SNAP_MAX bytes */
+	/*
+	 * unwind_stack_saved: the caller's copy of [saved_lo, saved_lo +
+	 * saved_len) and the end of that stack; saved_hi is 0 otherwise.
+	 * Nothing in [saved_lo, saved_hi) is read from the tracee.
+	 */
+	const unsigned char *saved;
+	size_t saved_len;
+	taddr_t saved_lo, saved_hi;
 
 	struct unwind_page *pages; /* UNWIND_NPAGES */
 	taddr_t neg_ip[UNWIND_NNEG];
@@ -374,6 +387,7 @@ static bool snap_grow(struct unwinder *u, taddr_t addr)
 	taddr_t end = u->snap_base + u->snap_len;
 	size_t want, got;
 
+	/* (A saved copy never has snap_full: it never grows.) */
 	if (!u->snap_full || addr < end ||
 	    addr - u->snap_base + sizeof(taddr_t) > UNWIND_SNAP_MAX)
 		return false;
@@ -383,7 +397,13 @@ static bool snap_grow(struct unwinder *u, taddr_t addr)
 		want = 4 * u->snap_len;
 	if (want > UNWIND_SNAP_MAX)
 		want = UNWIND_SNAP_MAX;
-	got = vm_read(u, end, u->snap + u->snap_len, want - u->snap_len);
+	/* A live snapshot below a saved stack stops short of it. */
+	if (u->saved_hi && u->snap_base < u->saved_lo &&
+	    want > u->saved_lo - u->snap_base)
+		want = u->saved_lo - u->snap_base;
+	if (want <= u->snap_len)
+		return false;
+	got = vm_read(u, end, u->snap_buf + u->snap_len, want - u->snap_len);
 	u->snap_full = got == want - u->snap_len;
 	u->snap_len += got;
 	return addr - u->snap_base + sizeof(taddr_t) <= u->snap_len;
@@ -405,6 +425,19 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 	u->stats.snap_misses++;
 	if (snap_grow(u, addr)) {
 		memcpy(val, u->snap + off, sizeof(*val));
+		return 0;
+	}
+	if (u->saved_hi && addr < u->saved_hi &&
+	    addr + sizeof(*val) > u->saved_lo) {
+		/*
+		 * The saved stack: only the copy counts (the snapshot is
+		 * another stack after a Go stack switch); the live stack
+		 * beyond it has changed since.
+		 */
+		off = addr - u->saved_lo;
+		if (addr < u->saved_lo || off + sizeof(*val) > u->saved_len)
+			return -UNW_EINVAL;
+		memcpy(val, u->saved + off, sizeof(*val));
 		return 0;
 	}
 	return read_slow(u, addr, val);
@@ -612,6 +645,24 @@ static bool is_stack_switch(struct unwinder *u, taddr_t ip)
 	return false;
 }
 
+/* Takes a new snapshot of the live stack at ADDR. */
+static void snap_take(struct unwinder *u, taddr_t addr)
+{
+	u->snap = u->snap_buf;
+	u->snap_base = addr;
+	u->snap_len = vm_read(u, addr, u->snap_buf, UNWIND_SNAP_SIZE);
+	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
+}
+
+/* Makes the caller's copy of the saved stack the snapshot. */
+static void snap_use_saved(struct unwinder *u)
+{
+	u->snap = u->saved;
+	u->snap_base = u->saved_lo;
+	u->snap_len = u->saved_len;
+	u->snap_full = false;
+}
+
 /*
  * The step out of a stack-switch function, from its frame's RBP (the
  * caller's frame pointer, on the other stack): a new snapshot at RBP,
@@ -626,9 +677,10 @@ static bool switch_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
 
 	if (!*rbp || *rbp & 7)
 		return false;
-	u->snap_base = *rbp;
-	u->snap_len = vm_read(u, *rbp, u->snap, UNWIND_SNAP_SIZE);
-	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
+	if (u->saved_hi && *rbp >= u->saved_lo && *rbp < u->saved_hi)
+		snap_use_saved(u); /* no switch after all: the same stack */
+	else
+		snap_take(u, *rbp);
 	if (!snap_get(u, *rbp, &next) || !snap_get(u, *rbp + 8, &ret) || !ret)
 		return false;
 	m = map_find(u, ret);
@@ -676,7 +728,8 @@ struct unwinder *unwind_new(pid_t pid)
 	 */
 	if (unw_set_cache_size(u->as, UNWIND_RS_CACHE, 0) != 0)
 		debug("unwind: rs cache size stays at libunwind's default");
-	u->snap = xmalloc(UNWIND_SNAP_MAX);
+	u->snap_buf = xmalloc(UNWIND_SNAP_MAX);
+	u->snap = u->snap_buf;
 	u->pages = xcalloc(UNWIND_NPAGES, sizeof(*u->pages));
 	return u;
 }
@@ -707,7 +760,7 @@ void unwind_free(struct unwinder *u)
 	_UPT_destroy(u->upt);
 	free(u->maps);
 	free(u->mods);
-	free(u->snap);
+	free(u->snap_buf);
 	free(u->pages);
 	free(u);
 }
@@ -795,8 +848,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int unwind_stack(struct unwinder *u, pid_t tid,
-		 const struct user_regs_struct *regs, taddr_t *pcs, int max)
+/*
+ * The stack to unwind: the live one (STACK NULL), or a copy of [rsp, rsp
+ * + LEN) of a stack that ends at HI (see unwind_stack_saved).
+ */
+struct unwind_src {
+	const void *stack;
+	size_t len;
+	taddr_t hi;
+};
+
+/* unwind_stack and unwind_stack_saved. */
+static int unwind_run(struct unwinder *u, pid_t tid,
+		      const struct user_regs_struct *regs,
+		      const struct unwind_src *src, taddr_t *pcs, int max)
 {
 	uint64_t t0 = now_ns();
 	unw_cursor_t c;
@@ -813,9 +878,19 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 	u->regs = regs;
 	if (++u->gen == 0)
 		u->gen = 1;
-	u->snap_base = regs->rsp;
-	u->snap_len = vm_read(u, regs->rsp, u->snap, UNWIND_SNAP_SIZE);
-	u->snap_full = u->snap_len == UNWIND_SNAP_SIZE;
+	if (src->stack) {
+		u->saved = src->stack;
+		u->saved_lo = regs->rsp;
+		u->saved_len = src->len;
+		/* the copy is the stack's as far as it goes, whatever HI says */
+		u->saved_hi = src->hi > regs->rsp + src->len
+				      ? src->hi
+				      : regs->rsp + src->len;
+		snap_use_saved(u);
+	} else {
+		u->saved_hi = 0;
+		snap_take(u, regs->rsp);
+	}
 
 	unwind_nomask = true;
 	if (unw_init_remote(&c, u->as, u) < 0)
@@ -865,11 +940,34 @@ int unwind_stack(struct unwinder *u, pid_t tid,
 out:
 	unwind_nomask = false;
 	unwind_cur = NULL;
+	u->saved = NULL;
+	u->saved_hi = 0;
+	u->snap = u->snap_buf;
 done:
 	u->stats.unwinds++;
 	u->stats.frames += (uint64_t)n;
 	u->stats.ns += now_ns() - t0;
 	return n;
+}
+
+int unwind_stack(struct unwinder *u, pid_t tid,
+		 const struct user_regs_struct *regs, taddr_t *pcs, int max)
+{
+	static const struct unwind_src live = { NULL, 0, 0 };
+
+	return unwind_run(u, tid, regs, &live, pcs, max);
+}
+
+int unwind_stack_saved(struct unwinder *u, pid_t tid,
+		       const struct user_regs_struct *regs, const void *stack,
+		       size_t len, taddr_t hi, taddr_t *pcs, int max)
+{
+	struct unwind_src saved = { stack, len, hi };
+	static const unsigned char none[1];
+
+	if (!stack) /* an empty copy is still a copy */
+		saved.stack = none, saved.len = 0;
+	return unwind_run(u, tid, regs, &saved, pcs, max);
 }
 
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u)
