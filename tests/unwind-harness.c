@@ -24,6 +24,16 @@
  *   deep   f3 recurses DEEP_LEVELS times through 1 KiB frames before the
  *          int3, so the stack is deeper than the 16 KiB snapshot
  *
+ * At each stop it also checks unwind_stack_saved: it copies the child's
+ * stack [rsp, end of the mapping), overwrites the live stack with FILL,
+ * and checks that the full copy gives unwind_stack's stack, that short
+ * copies (0 to 4096 bytes, and 20 KiB in the middle of deep) give a
+ * prefix of it (a strict one where the copy is too short for the whole
+ * stack) with no FILL word in it, and that starting at the caller's frame
+ * (rip = the return address, rsp just above it, found with libunwind's
+ * stock accessors) gives unwind_stack's pcs[1..].  Then it puts the stack
+ * back.
+ *
  * Then it times, on the same stop: the first unwind of a new unwinder
  * (cold: maps, ELF files and CFI are read), REPS more (cached), one after
  * unwind_flush, and with -b libunwind's stock _UPT accessors for
@@ -37,11 +47,12 @@
  * Exit: 0 all passed, 1 a check failed, 77 ptrace not permitted, 99 harness
  * error.
  *
- * Build (from the top directory):
+ * `make check-unit` builds it both ways (build/release/tests/unwind-harness-O0
+ * and -O2) and runs them with -n 200.  By hand, from the top directory:
  *   gcc -std=gnu11 -O2 -g -fomit-frame-pointer -D_GNU_SOURCE -Iinclude \
  *       -o unwind-harness tests/unwind-harness.c \
  *       src/unwind/unwind_libunwind.c src/util/util.c \
- *       $(pkg-config --cflags --libs libunwind-ptrace)
+ *       $(pkg-config --cflags --libs libunwind-ptrace libelf)
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -57,6 +68,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -475,6 +487,269 @@ static void baseline(pid_t pid, int reps)
 	unw_destroy_addr_space(as);
 }
 
+/* ---- unwinding from a copy of the stack (unwind_stack_saved) ---- */
+
+/* What the child's live stack is overwritten with once it is copied. */
+#define FILL 0x4141414141414140ull
+
+/* The end of the mapping of PID that holds ADDR, or 0. */
+static taddr_t stack_end(pid_t pid, taddr_t addr)
+{
+	char name[64], line[512];
+	unsigned long long lo, hi;
+	taddr_t end = 0;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "/proc/%d/maps", (int)pid);
+	f = fopen(name, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && addr >= lo &&
+		    addr < hi)
+			end = hi;
+	fclose(f);
+	return end;
+}
+
+static bool vm_copy(pid_t pid, taddr_t addr, void *buf, size_t len,
+		    bool to_child)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t r = to_child ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+			     : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	return r == (ssize_t)len;
+}
+
+/* Only the registers unwind_stack_saved is documented to use. */
+static struct user_regs_struct saved_regs(const struct user_regs_struct *r)
+{
+	struct user_regs_struct o;
+
+	memset(&o, 0, sizeof(o));
+	o.rip = r->rip;
+	o.rsp = r->rsp;
+	o.rbp = r->rbp;
+	o.rbx = r->rbx;
+	o.r12 = r->r12;
+	o.r13 = r->r13;
+	o.r14 = r->r14;
+	o.r15 = r->r15;
+	return o;
+}
+
+/*
+ * The registers of the caller of the stopped frame, as the copy would see
+ * them just after the stopped function returned: rip = the return
+ * address, rsp = the sp after the return, callee-saved registers restored.
+ * Found with libunwind's stock accessors, independently of ours.
+ */
+static bool caller_regs(pid_t pid, struct user_regs_struct *out)
+{
+	struct user_regs_struct r;
+	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
+	void *upt = _UPT_create(pid);
+	unw_cursor_t c;
+	bool ok = false;
+
+	memset(&r, 0, sizeof(r));
+	if (as && upt && unw_init_remote(&c, as, upt) >= 0 && unw_step(&c) > 0) {
+		struct {
+			unw_regnum_t reg;
+			unsigned long long *where;
+		} regs[] = {
+			{ UNW_REG_IP, &r.rip },	     { UNW_REG_SP, &r.rsp },
+			{ UNW_X86_64_RBP, &r.rbp }, { UNW_X86_64_RBX, &r.rbx },
+			{ UNW_X86_64_R12, &r.r12 }, { UNW_X86_64_R13, &r.r13 },
+			{ UNW_X86_64_R14, &r.r14 }, { UNW_X86_64_R15, &r.r15 },
+		};
+		ok = true;
+		for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
+			unw_word_t v;
+			if (unw_get_reg(&c, regs[i].reg, &v) < 0) {
+				/* not saved anywhere: unchanged by the callee */
+				if (i < 2)
+					ok = false;
+				continue;
+			}
+			*regs[i].where = v;
+		}
+	}
+	if (upt)
+		_UPT_destroy(upt);
+	if (as)
+		unw_destroy_addr_space(as);
+	*out = r;
+	return ok;
+}
+
+static bool has_fill(const taddr_t *pcs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if ((pcs[i] & ~0xffull) == (FILL & ~0xffull))
+			return true;
+	return false;
+}
+
+/* Is B[0..NB) a prefix of A[0..NA), and a strict one if STRICT? */
+static bool is_prefix(const taddr_t *a, int na, const taddr_t *b, int nb,
+		      bool strict)
+{
+	return nb >= 1 && nb <= na && (!strict || nb < na) &&
+	       !memcmp(a, b, sizeof(*a) * (size_t)nb);
+}
+
+/*
+ * At the stop with registers REGS where unwind_stack gave PCS[0..N): copy
+ * the child's stack, overwrite the live one with FILL, and check that
+ * unwind_stack_saved gives from the copy what unwind_stack gave from the
+ * live stack -- all of it from a full copy, a prefix from a short one --
+ * and never a FILL word.  The stack is put back at the end.
+ */
+static void check_saved(pid_t pid, enum scenario s, struct unwinder *u,
+			const struct user_regs_struct *regs, const taddr_t *pcs,
+			int n)
+{
+	const char *name = scenario_names[s];
+	struct user_regs_struct r = saved_regs(regs), cr;
+	taddr_t hi = stack_end(pid, regs->rsp), out[MAXPCS];
+	/* short copies: each must give a prefix; STRICT ones a strict one */
+	struct {
+		size_t len;
+		bool strict;
+	} cuts[] = {
+		{ 0, true },	 { 8, true },	  { 64, true },
+		{ 256, false },	 { 1024, false }, { 4096, false },
+		{ 20 * 1024 + 300, s == S_DEEP },
+	};
+	unsigned char *copy, *fill;
+	size_t len;
+	char what[128];
+	bool have_caller;
+	int m;
+
+	if (!hi || hi <= regs->rsp) {
+		fail(name, "saved: no stack mapping at rsp");
+		return;
+	}
+	len = hi - regs->rsp;
+	have_caller = caller_regs(pid, &cr);
+	if (!have_caller || cr.rip != pcs[1])
+		fail(name, "saved: libunwind's own first step is not pcs[1]");
+	copy = malloc(len);
+	fill = malloc(len);
+	if (!copy || !fill || !vm_copy(pid, regs->rsp, copy, len, false)) {
+		fail(name, "saved: cannot copy the child's stack");
+		goto out;
+	}
+	for (size_t i = 0; i + 8 <= len; i += 8)
+		memcpy(fill + i, &(uint64_t){ FILL }, 8);
+	memset(fill + (len & ~(size_t)7), 0x41, len & 7);
+	if (!vm_copy(pid, regs->rsp, fill, len, true)) {
+		fail(name, "saved: cannot overwrite the child's stack");
+		goto out;
+	}
+
+	/* The test's own check: the live stack is now garbage. */
+	m = unwind_stack(u, pid, regs, out, MAXPCS);
+	if (m == n && !memcmp(out, pcs, sizeof(*pcs) * (size_t)n))
+		fail(name, "saved: unwind_stack unchanged by the overwrite");
+
+	m = unwind_stack_saved(u, pid, &r, copy, len, hi, out, MAXPCS);
+	if (m != n || memcmp(out, pcs, sizeof(*pcs) * (size_t)n)) {
+		fail(name, "saved: a full copy does not give unwind_stack's "
+			   "stack");
+		print_stack(out, m);
+	}
+	/* A copy that goes as far as unwind_stack's snapshot did: */
+	m = unwind_stack_saved(u, pid, &r, copy, len < 16384 ? len : 16384, hi,
+			       out, MAXPCS);
+	if (!is_prefix(pcs, n, out, m, false) || has_fill(out, m))
+		fail(name, "saved: a 16 KiB copy gives no prefix");
+
+	for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
+		if (cuts[i].len > len)
+			continue;
+		m = unwind_stack_saved(u, pid, &r, copy, cuts[i].len, hi, out,
+				       MAXPCS);
+		if (!is_prefix(pcs, n, out, m, cuts[i].strict) ||
+		    has_fill(out, m)) {
+			snprintf(what, sizeof(what),
+				 "saved: a %zu-byte copy gives no %sprefix",
+				 cuts[i].len, cuts[i].strict ? "strict " : "");
+			fail(name, what);
+			print_stack(out, m);
+		}
+		if (verbose)
+			printf("    %zu-byte copy: %d of %d frames\n",
+			       cuts[i].len, m, n);
+	}
+
+	/* The first frame is a caller's, at a return address. */
+	if (have_caller && cr.rsp > regs->rsp && cr.rsp < hi) {
+		size_t skip = cr.rsp - regs->rsp;
+
+		m = unwind_stack_saved(u, pid, &cr, copy + skip, len - skip, hi,
+				       out, MAXPCS);
+		if (m != n - 1 ||
+		    memcmp(out, pcs + 1, sizeof(*pcs) * (size_t)(n - 1))) {
+			fail(name, "saved: from the return address, not "
+				   "unwind_stack's pcs[1..]");
+			print_stack(out, m);
+		}
+		m = unwind_stack_saved(u, pid, &cr, copy + skip, 64, hi, out,
+				       MAXPCS);
+		if (!is_prefix(pcs + 1, n - 1, out, m, true) ||
+		    has_fill(out, m))
+			fail(name, "saved: from the return address, a 64-byte "
+				   "copy gives no strict prefix");
+	} else if (have_caller) {
+		fail(name, "saved: the caller's sp is not above rsp");
+	}
+
+	if (!vm_copy(pid, regs->rsp, copy, len, true))
+		fail(name, "saved: cannot put the child's stack back");
+	m = unwind_stack(u, pid, regs, out, MAXPCS);
+	if (m != n || memcmp(out, pcs, sizeof(*pcs) * (size_t)n))
+		fail(name, "saved: unwind_stack differs after the stack is "
+			   "put back");
+out:
+	free(copy);
+	free(fill);
+}
+
+/* Times cached unwind_stack_saved from a full copy (printed only). */
+static double time_saved(pid_t pid, struct unwinder *u,
+			 const struct user_regs_struct *regs, int reps,
+			 uint64_t *vm_reads)
+{
+	struct user_regs_struct r = saved_regs(regs);
+	taddr_t hi = stack_end(pid, regs->rsp), out[MAXPCS];
+	size_t len = hi > regs->rsp ? hi - regs->rsp : 0;
+	unsigned char *copy = malloc(len ? len : 1);
+	uint64_t v0;
+	double t0, t;
+
+	*vm_reads = 0;
+	if (!copy || !len || !vm_copy(pid, regs->rsp, copy, len, false)) {
+		free(copy);
+		return 0;
+	}
+	if (reps < 1)
+		reps = 1;
+	unwind_stack_saved(u, pid, &r, copy, len, hi, out, MAXPCS);
+	v0 = unwind_get_stats(u)->vm_reads;
+	t0 = cpu_us();
+	for (int i = 0; i < reps; i++)
+		unwind_stack_saved(u, pid, &r, copy, len, hi, out, MAXPCS);
+	t = (cpu_us() - t0) / reps;
+	*vm_reads = unwind_get_stats(u)->vm_reads - v0;
+	free(copy);
+	return t;
+}
+
 /* ---- tracing the child ---- */
 
 /* In the child: become traced and stop until the parent is ready. */
@@ -551,6 +826,9 @@ static int run(pid_t pid, enum scenario s, int reps, bool with_baseline)
 	struct unwinder *u;
 	double t0, t1, t3, t4, c0, c1;
 	int n, n2, before = failures;
+	double saved_us;
+	uint64_t saved_vm;
+	struct unwind_stats live;
 	int nb = reps / BATCH > 0 ? reps / BATCH : 1;
 	double *batch = calloc((size_t)nb, sizeof(*batch));
 
@@ -608,15 +886,21 @@ static int run(pid_t pid, enum scenario s, int reps, bool with_baseline)
 	t4 = now_us();
 	if (n2 != n || memcmp(pcs, pcs2, sizeof(*pcs) * (size_t)n))
 		fail(name, "the unwind after unwind_flush differs");
-	st = unwind_get_stats(u);
+	live = *unwind_get_stats(u);
+	st = &live;
+	check_saved(pid, s, u, &regs, pcs, n);
+	saved_us = time_saved(pid, u, &regs, reps, &saved_vm);
 
 	if (failures == before)
 		printf("PASS %s: %d frames; cold %.0f us, after flush %.0f us; "
 		       "cached: %.2f us/unwind best, %.2f median (batches of "
-		       "%d), %.2f us CPU; %.2f snapshot misses/unwind\n",
+		       "%d), %.2f us CPU; %.2f snapshot misses/unwind; from "
+		       "a saved copy %.2f us CPU, %llu process_vm_readv in "
+		       "%d\n",
 		       name, n, t1 - t0, t4 - t3, batch[0], batch[nb / 2],
 		       BATCH, (c1 - c0) / (nb * BATCH),
-		       (double)st->snap_misses / (double)st->unwinds);
+		       (double)st->snap_misses / (double)st->unwinds, saved_us,
+		       (unsigned long long)saved_vm, reps > 0 ? reps : 1);
 	if (verbose || failures != before)
 		print_stack(pcs, n);
 	if (with_baseline)
