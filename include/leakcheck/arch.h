@@ -28,6 +28,14 @@ struct arch_displaced {
 int arch_prepare_displaced(const uint8_t *code, size_t n, taddr_t from,
 			   taddr_t slot_addr, struct arch_displaced *out);
 
+/* The same for whole instructions covering at least MINLEN bytes at
+ * FROM (a jmp written over them goes to code that runs the slot); jcc is
+ * relocated, a jmp or ret may only come last.  insn_len is the bytes
+ * covered; is_jump is never set. */
+int arch_prepare_displaced_n(const uint8_t *code, size_t n, taddr_t from,
+			     taddr_t slot_addr, unsigned minlen,
+			     struct arch_displaced *out);
+
 /* Length of the instruction at CODE, or -ENOTSUP. */
 int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off);
 

@@ -236,3 +236,115 @@ int arch_prepare_displaced(const uint8_t *code, size_t n, taddr_t from,
 	out->slot_len = (unsigned)len + 14;
 	return 0;
 }
+
+/*
+ * Displace whole instructions at FROM until at least MINLEN bytes are
+ * covered (for a 5-byte jmp over a function's first instructions), into a
+ * slot at SLOT_ADDR that runs them and jumps back.  Conditional jumps
+ * (rel8 or rel32) are re-encoded as rel32 to the same target; an
+ * unconditional jump or a ret may only be the last instruction (what
+ * follows it could be another jump's target), and then no jump back is
+ * needed.  Calls and indirect jumps are refused (-ENOTSUP).
+ */
+int arch_prepare_displaced_n(const uint8_t *code, size_t n, taddr_t from,
+			     taddr_t slot_addr, unsigned minlen,
+			     struct arch_displaced *out)
+{
+	unsigned at = 0, sl = 0;
+	int ended = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (at < minlen) {
+		const uint8_t *c = code + at;
+		size_t left = n - at;
+		taddr_t pc = from + at;
+		int64_t target, rel;
+		int32_t rel32;
+
+		if (ended || left < 1)
+			return -ENOTSUP;
+		if ((c[0] >= 0x70 && c[0] <= 0x7f) ||
+		    (left >= 6 && c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f)) {
+			/* jcc: re-encoded as 0f 8x rel32 */
+			int short_form = c[0] != 0x0f;
+			unsigned len = short_form ? 2 : 6;
+			uint8_t cc = short_form ? c[0] & 0xf : c[1] & 0xf;
+			if (left < len || sl + 6 > sizeof(out->slot))
+				return -ENOTSUP;
+			if (short_form) {
+				rel = (int8_t)c[1];
+			} else {
+				memcpy(&rel32, c + 2, 4);
+				rel = rel32;
+			}
+			target = (int64_t)(pc + len) + rel;
+			rel = target - (int64_t)(slot_addr + sl + 6);
+			if (rel != (int32_t)rel)
+				return -ERANGE;
+			rel32 = (int32_t)rel;
+			out->slot[sl] = 0x0f;
+			out->slot[sl + 1] = (uint8_t)(0x80 | cc);
+			memcpy(out->slot + sl + 2, &rel32, 4);
+			sl += 6;
+			at += len;
+			continue;
+		}
+		if (c[0] == 0xe9 || c[0] == 0xeb) {
+			/* jmp: absolute, and nothing after it */
+			unsigned len = c[0] == 0xe9 ? 5 : 2;
+			if (left < len || sl + 14 > sizeof(out->slot))
+				return -ENOTSUP;
+			if (c[0] == 0xe9) {
+				memcpy(&rel32, c + 1, 4);
+				rel = rel32;
+			} else {
+				rel = (int8_t)c[1];
+			}
+			target = (int64_t)(pc + len) + rel;
+			out->slot[sl] = 0xff;
+			out->slot[sl + 1] = 0x25;
+			memset(out->slot + sl + 2, 0, 4);
+			memcpy(out->slot + sl + 6, &target, 8);
+			sl += 14;
+			at += len;
+			ended = 1;
+			continue;
+		}
+		{
+			int riprel, len = arch_insn_len(c, left, &riprel);
+			if (len < 0)
+				return len;
+			if (sl + (unsigned)len > sizeof(out->slot))
+				return -ENOTSUP;
+			memcpy(out->slot + sl, c, (size_t)len);
+			if (riprel >= 0) {
+				int32_t disp;
+				int64_t t, nd;
+				memcpy(&disp, c + riprel, 4);
+				t = (int64_t)(pc + (taddr_t)len) + disp;
+				nd = t - (int64_t)(slot_addr + sl + (taddr_t)len);
+				if (nd != (int32_t)nd)
+					return -ERANGE;
+				disp = (int32_t)nd;
+				memcpy(out->slot + sl + riprel, &disp, 4);
+			}
+			if (c[0] == 0xc3 || c[0] == 0xf4 || c[0] == 0xcc)
+				ended = 1; /* ret, hlt, int3: nothing after */
+			sl += (unsigned)len;
+			at += (unsigned)len;
+		}
+	}
+	if (!ended) {
+		taddr_t back = from + at;
+		if (sl + 14 > sizeof(out->slot))
+			return -ENOTSUP;
+		out->slot[sl] = 0xff;
+		out->slot[sl + 1] = 0x25;
+		memset(out->slot + sl + 2, 0, 4);
+		memcpy(out->slot + sl + 6, &back, 8);
+		sl += 14;
+	}
+	out->insn_len = at;
+	out->slot_len = sl;
+	return 0;
+}
