@@ -10,6 +10,7 @@
 #ifndef LEAKCHECK_UNWIND_H
 #define LEAKCHECK_UNWIND_H
 
+#include <stdbool.h>
 #include <sys/user.h>
 #include "leakcheck/types.h"
 
@@ -80,6 +81,9 @@ int unwind_stack_saved(struct unwinder *u, pid_t tid,
 		       const struct user_regs_struct *regs,
 		       const void *stack, size_t len, taddr_t hi,
 		       taddr_t *pcs, int max);
+
+/* Did the last unwind_stack_saved end because the copy was too short? */
+bool unwind_ran_out(const struct unwinder *u);
 
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u);
 /* The sum of the stats of every unwinder freed so far. */

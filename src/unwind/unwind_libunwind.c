@@ -164,6 +164,7 @@ struct unwinder {
 	const unsigned char *saved;
 	size_t saved_len;
 	taddr_t saved_lo, saved_hi;
+	bool ran_out; /* the last unwind wanted more than the copy */
 
 	struct unwind_page *pages; /* UNWIND_NPAGES */
 	taddr_t neg_ip[UNWIND_NNEG];
@@ -435,8 +436,10 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 		 * beyond it has changed since.
 		 */
 		off = addr - u->saved_lo;
-		if (addr < u->saved_lo || off + sizeof(*val) > u->saved_len)
+		if (addr < u->saved_lo || off + sizeof(*val) > u->saved_len) {
+			u->ran_out = addr >= u->saved_lo;
 			return -UNW_EINVAL;
+		}
 		memcpy(val, u->saved + off, sizeof(*val));
 		return 0;
 	}
@@ -781,8 +784,11 @@ static bool snap_get(struct unwinder *u, taddr_t addr, uint64_t *val)
 
 	if (addr < u->snap_base)
 		return false;
-	if (off + sizeof(*val) > u->snap_len && !snap_grow(u, addr))
+	if (off + sizeof(*val) > u->snap_len && !snap_grow(u, addr)) {
+		if (u->saved_hi && addr < u->saved_hi && u->snap == u->saved)
+			u->ran_out = true;
 		return false;
+	}
 	memcpy(val, u->snap + off, sizeof(*val));
 	return true;
 }
@@ -878,6 +884,7 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 	u->regs = regs;
 	if (++u->gen == 0)
 		u->gen = 1;
+	u->ran_out = false;
 	if (src->stack) {
 		u->saved = src->stack;
 		u->saved_lo = regs->rsp;
@@ -968,6 +975,11 @@ int unwind_stack_saved(struct unwinder *u, pid_t tid,
 	if (!stack) /* an empty copy is still a copy */
 		saved.stack = none, saved.len = 0;
 	return unwind_run(u, tid, regs, &saved, pcs, max);
+}
+
+bool unwind_ran_out(const struct unwinder *u)
+{
+	return u->ran_out;
 }
 
 const struct unwind_stats *unwind_get_stats(const struct unwinder *u)
