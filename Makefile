@@ -40,7 +40,9 @@ CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# code copied into the traced program (data to leakcheck itself)
+ASM_SRCS := $(wildcard src/arch/$(ARCH)/*.S)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.S=$(BUILD)/%.o)
 # everything but main: what the unit tests link against
 LIB_OBJS := $(filter-out $(BUILD)/src/cli/%,$(OBJS))
 
@@ -75,6 +77,11 @@ $(BUILD)/%.o: %.c | deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/%.o: %.S | deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  AS $<"
+	$(Q)$(CC) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

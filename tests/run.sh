@@ -158,7 +158,8 @@ stats_counters() {
 	local name=stats-counters err=$OUT/stats-counters.stderr why
 	[ -n "$only" ] && [ "$only" != "$name" ] && return
 	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
-	"$LC" -q --stats --log-file=/dev/null "$TP/stats-calls" \
+	# the trap path's counters (the fast path: stats-fast)
+	"$LC" -q --stats --fast-path=no --log-file=/dev/null "$TP/stats-calls" \
 		>/dev/null 2>"$err" </dev/null
 	why=$(awk '
 	function bad(s) { if (!why) why = s }
@@ -203,6 +204,43 @@ stats_counters() {
 	fi
 }
 stats_counters
+
+# The same calls through the fast path: the first call takes the slow
+# path (a trap: the thread is new) and returns by a trap, as
+# posix_memalign does; every other call is a record, each realloc of a
+# block two (its BEGIN); free(NULL) is not recorded.
+stats_fast() {
+	local name=stats-fast err=$OUT/stats-fast.stderr why
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
+	"$LC" -q --stats --log-file=/dev/null "$TP/stats-calls" \
+		>/dev/null 2>"$err" </dev/null
+	why=$(awk '
+	function bad(s) { if (!why) why = s }
+	/^leakcheck: stats: [0-9]+ traps/ {
+		ret = $7; allocs = $9; frees = $11; lines++ }
+	/^leakcheck: stats: allocator calls:/ {
+		lines++
+		if ($0 !~ /: 39 \(malloc 10, calloc 3, realloc 4, reallocarray 1, free 17, posix_memalign 1, memalign 2, valloc 1\)$/)
+			bad("allocator calls: " $0) }
+	/^leakcheck: stats: fast path: [0-9]+ calls recorded/ {
+		lines++
+		if ($0 !~ /: 40 calls recorded by the program \(no trap\), [1-9][0-9]* reads of its ring, 0 full-ring traps, 1 slow-path traps, 0 stack copies too short$/)
+			bad("fast path: " $0) }
+	END {
+		if (lines != 3) bad(lines + 0 " of 3 stats lines as expected")
+		if (ret != 2) bad("return traps " ret ", expected 2")
+		if (allocs != 22 || frees != 20)
+			bad("allocs " allocs ", frees " frees ", expected 22, 20")
+		print why
+	}' "$err")
+	if [ -n "$why" ]; then
+		ko "$name" "$why"
+	else
+		ok "$name"
+	fi
+}
+stats_fast
 same_cpu
 log_file
 

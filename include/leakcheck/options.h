@@ -38,6 +38,7 @@ struct options {
 	int trace_children;
 	int stats;
 	int no_same_cpu;      /* --same-cpu=no */
+	int no_fast_path;     /* --fast-path=no */
 	int pid;              /* --pid: attach instead of launching */
 	unsigned interval;    /* seconds between reports, 0: none */
 	int report_new;       /* --report=new */

@@ -215,6 +215,9 @@ static void parse_options(int argc, char **argv)
 				    "expected no or all",
 				    optarg);
 			break;
+		case O_FAST_PATH:
+			opt.no_fast_path = !parse_yesno("fast-path", optarg);
+			break;
 		case O_SAME_CPU:
 			opt.no_same_cpu = !parse_yesno("same-cpu", optarg);
 			break;

@@ -239,7 +239,9 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			pid, strerror(-ret));
 	/* no thread in the middle of malloc while the heap is walked */
 	attach_drain_allocator(p);
+	p->all_stopped = 1; /* entry points may take a 5-byte jmp */
 	ret = modules_attach(p, t0->tid);
+	p->all_stopped = 0;
 	if (ret) {
 		if (ret == -EEXIST)
 			error("pid %d already has a breakpoint on its allocator "
@@ -393,6 +395,7 @@ static void detach_proc(struct proc *p)
 		nx = threads_of(p, t);
 		settle(t);
 	}
+	fast_settle(p, 1);
 	stubs_harvest_stopped(p);
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (!t->stopped_for_scan)
@@ -403,6 +406,7 @@ static void detach_proc(struct proc *p)
 	}
 	bp_restore_returns(p);
 	bp_remove_all(p);
+	fast_detach(p, any ? any->tid : 0);
 	if (any)
 		bp_remove_handler(p, any->tid);
 	/* the page goes: no thread may be in it (a trap handled late) */

@@ -43,15 +43,21 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 
+#include "fast_layout.h"
 #include "internal.h"
 #include "leakcheck/util.h"
 
 /* The handler, at INJ_HANDLER (see the header comment):
  *	rip = uc->uc_mcontext.gregs[REG_RIP] - 1;
  *	for (e = bptab; e < bptab + bptab->count; e++)
- *		if (e->addr == rip) { uc->...gregs[REG_RIP] = e->resume; break; }
- * and the restorer, at INJ_RESTORER: rt_sigreturn.  Assembled from
- * position-independent code; the lea reaches INJ_BPTAB. */
+ *		if (e->addr == rip) { uc->...gregs[REG_RIP] = e->resume; return; }
+ *	if (fast_data) fast_data->disabled = 1;
+ * and the restorer, at INJ_RESTORER: rt_sigreturn.  Any other int3 of
+ * ours goes on by itself (a return slot's jmp follows it); the one that
+ * means the fast path's ring is full (fast.S) would trap again and
+ * again, with no one left to drain the ring: recording stops instead.
+ * Assembled from position-independent code; the lea reaches INJ_BPTAB,
+ * the mov the fast path's variables at INJ_FAST (0 without it). */
 static const uint8_t handler_code[] = {
 	0x48, 0x8b, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov 0xa8(%rdx),%rax */
 	0x48, 0xff, 0xc8,                         /* dec %rax */
@@ -60,7 +66,7 @@ static const uint8_t handler_code[] = {
 	0x49, 0x81, 0xf8, 0xff, 0x00, 0x00, 0x00, /* cmp $255,%r8 */
 	0x77, 0x1f,                               /* ja done */
 	0x4d, 0x85, 0xc0,                         /* loop: test %r8,%r8 */
-	0x74, 0x1a,                               /* je done */
+	0x74, 0x1b,                               /* je notfound */
 	0x48, 0x3b, 0x41, 0x08,                   /* cmp 0x8(%rcx),%rax */
 	0x74, 0x09,                               /* je found */
 	0x48, 0x83, 0xc1, 0x10,                   /* add $16,%rcx */
@@ -69,6 +75,11 @@ static const uint8_t handler_code[] = {
 	0x48, 0x8b, 0x41, 0x10,                   /* found: mov 0x10(%rcx),%rax */
 	0x48, 0x89, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov %rax,0xa8(%rdx) */
 	0xc3,                                     /* done: ret */
+	0x48, 0x8b, 0x05, 0xac, 0x2f, 0x00, 0x00, /* notfound: mov fast(%rip),%rax */
+	0x48, 0x85, 0xc0,                         /* test %rax,%rax */
+	0x74, 0xf3,                               /* je done */
+	0xc6, 0x80, 0x80, 0x00, 0x00, 0x00, 0x01, /* movb $1,D_DISABLED(%rax) */
+	0xc3,                                     /* ret */
 };
 static const uint8_t restorer_code[] = {
 	0xb8, 0x0f, 0x00, 0x00, 0x00, /* mov $SYS_rt_sigreturn,%eax */
@@ -95,7 +106,8 @@ static int page_init(struct proc *p)
 	};
 
 	_Static_assert(INJ_HANDLER == 0x10 && INJ_BPTAB == 0x100 &&
-			       INJ_BPTAB_MAX == 255,
+			       INJ_BPTAB_MAX == 255 && INJ_FAST == 0x3000 &&
+			       D_DISABLED == 0x80,
 		       "handler_code is assembled for this layout");
 	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
 		       "handler overlaps");
@@ -110,16 +122,17 @@ static int page_init(struct proc *p)
 	return mem_write_code(p, p->page, buf, sizeof(buf));
 }
 
-/* Add B to the handler's table: the entry first, then the count, so the
- * handler never sees a half-written entry. */
-static void bptab_add(struct proc *p, const struct bp *b, size_t index)
+/* Add {ADDR -> RESUME} to the handler's table: the entry first, then the
+ * count, so the handler never sees a half-written entry. */
+static void bptab_add(struct proc *p, taddr_t addr, taddr_t resume)
 {
-	uint64_t e[2] = {b->addr, b->resume}, n = index + 1;
+	uint64_t e[2] = {addr, resume}, n = p->nbptab + 1;
 
-	if (index >= INJ_BPTAB_MAX)
+	if (p->nbptab >= INJ_BPTAB_MAX)
 		return; /* the guard still covers it */
-	mem_write_code(p, p->page + INJ_BPTAB + 8 + index * 16, e, sizeof(e));
+	mem_write_code(p, p->page + INJ_BPTAB + 8 + p->nbptab * 16, e, sizeof(e));
 	mem_write_code(p, p->page + INJ_BPTAB, &n, sizeof(n));
+	p->nbptab++;
 }
 
 /*
@@ -190,6 +203,7 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 		return (int)r;
 	p->page = (taddr_t)r;
 	p->nslots = 0;
+	p->nbptab = 0;
 	p->nret_slots = 0;
 	if (p->ret_hash)
 		memset(p->ret_hash, 0, p->ret_hash_cap * sizeof(*p->ret_hash));
@@ -198,6 +212,8 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 	debug("pid %d: out-of-line page at %#llx", p->pid,
 	      (unsigned long long)p->page);
 	stubs_init(p, tid);
+	if (!p->no_fast)
+		fast_init(p, tid);
 	return 0;
 }
 
@@ -243,6 +259,34 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	if (code[0] == ARCH_BP_INSN)
 		return -EEXIST; /* someone else's breakpoint (a debugger) */
 	slot = p->page + INJ_OOL + p->nslots * ARCH_OOL_SLOT_SIZE;
+	p->bps = xgrow(p->bps, &p->bps_cap, p->nbps + 1, sizeof(*p->bps));
+	b = &p->bps[p->nbps];
+	memset(b, 0, sizeof(*b));
+	b->addr = addr;
+	b->orig = code[0];
+	b->kind = (uint8_t)kind;
+	b->name = name;
+	if (fast_patch(p, b, code, sizeof(code), slot) == 0) {
+		/* a jmp to the fast path, and no int3 */
+		uint8_t jmp[5];
+		p->nslots++;
+		/* its slow path's int3, and the int3 the guard puts at its
+		 * entry while it writes the 5 bytes back one by one */
+		bptab_add(p, b->trap, b->resume);
+		bptab_add(p, addr, b->resume);
+		guard_note(p, addr, ARCH_BP_INSN);
+		for (int i = 1; i < 5; i++)
+			guard_note(p, addr + (taddr_t)i, code[i]);
+		guard_note(p, addr, code[0]);
+		fast_jmp(b, jmp);
+		if ((ret = mem_write_code(p, addr, jmp, sizeof(jmp))))
+			return ret;
+		p->nbps++;
+		qsort(p->bps, p->nbps, sizeof(*p->bps), bp_cmp);
+		debug("pid %d: fast path for %s at %#llx", p->pid, name,
+		      (unsigned long long)addr);
+		return 0;
+	}
 	ret = arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
 	if (ret)
 		return ret;
@@ -252,17 +296,11 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 			return ret;
 		p->nslots++;
 	}
-	p->bps = xgrow(p->bps, &p->bps_cap, p->nbps + 1, sizeof(*p->bps));
-	b = &p->bps[p->nbps];
-	b->addr = addr;
-	b->orig = code[0];
-	b->kind = (uint8_t)kind;
 	b->is_jump = (uint8_t)d.is_jump;
 	b->insn_len = (uint8_t)d.insn_len;
 	b->resume = d.is_jump ? d.jump_target : slot;
-	b->name = name;
 	/* how to get past it without us, before it is there */
-	bptab_add(p, b, p->nbps);
+	bptab_add(p, addr, b->resume);
 	guard_note(p, addr, code[0]);
 	ret = mem_write_code(p, addr, &int3, 1);
 	if (ret)
@@ -278,7 +316,10 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 void bp_remove_all(struct proc *p)
 {
 	for (size_t i = 0; i < p->nbps; i++)
-		mem_write_code(p, p->bps[i].addr, &p->bps[i].orig, 1);
+		if (p->bps[i].fast)
+			mem_write_code(p, p->bps[i].addr, p->bps[i].orig5, 5);
+		else
+			mem_write_code(p, p->bps[i].addr, &p->bps[i].orig, 1);
 	p->nbps = 0;
 }
 

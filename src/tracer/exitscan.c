@@ -215,6 +215,36 @@ static void mapping_roots(struct proc *p, const struct scan_block *b,
 	free(cut.v);
 }
 
+/* mapping_roots() of [S,E) less leakcheck's own memory in it: the stubs'
+ * cells (the last results) and the fast path's ring and table (copies
+ * of stacks) are not the program's. */
+static void mapping_roots_cut(struct proc *p, const struct scan_block *b,
+			      size_t nb, taddr_t s, taddr_t e, taddr_t from,
+			      struct vec_ranges *roots)
+{
+	taddr_t own[2][2];
+	int n = 0;
+
+	if (p->data)
+		own[n][0] = p->data, own[n++][1] = p->data + DATA_SIZE_INJ;
+	if (fast_data_range(p, &own[n][0], &own[n][1]))
+		n++;
+	for (int i = 0; i < n; i++) {
+		if (own[i][0] >= e || own[i][1] <= s)
+			continue;
+		if (own[i][0] > s)
+			mapping_roots_cut(p, b, nb, s, own[i][0],
+					  from < own[i][0] ? from : own[i][0],
+					  roots);
+		if (own[i][1] < e)
+			mapping_roots_cut(p, b, nb, own[i][1], e,
+					  from > own[i][1] ? from : own[i][1],
+					  roots);
+		return;
+	}
+	mapping_roots(p, b, nb, s, e, from, roots);
+}
+
 int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		int max)
 {
@@ -459,6 +489,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		stubs_harvest_stopped(p);
 	} else if (exiting) {
 		stubs_harvest(p);
+		if (p->fast)
+			fast_drain(p, 0);
 	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);
@@ -514,20 +546,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 					from = lo > s ? lo : s;
 				}
 			}
-			if (p->data && p->data < e && p->data + DATA_SIZE_INJ > s) {
-				/* our stubs' cells (the last results) are not
-				 * the program's: cut them out */
-				taddr_t de = p->data + DATA_SIZE_INJ;
-				if (p->data > s)
-					mapping_roots(p, blocks, nb, s, p->data,
-						      from < p->data ? from : p->data,
-						      &roots);
-				if (de < e)
-					mapping_roots(p, blocks, nb, de, e,
-						      from > de ? from : de, &roots);
-				continue;
-			}
-			mapping_roots(p, blocks, nb, s, e, from, &roots);
+			mapping_roots_cut(p, blocks, nb, s, e, from, &roots);
 		}
 		free(text);
 		/* a thread running on a malloc'd stack: scan that block from sp */

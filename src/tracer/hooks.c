@@ -33,22 +33,23 @@ struct tracer_stats g_stats;
  */
 static struct sampler sampler;
 
-static uint64_t sampled_size(uint8_t kind, arch_regs_t *regs)
+static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
+			     uint64_t a2)
 {
-	uint64_t a0 = arch_arg(regs, 0), a1 = arch_arg(regs, 1), r;
+	uint64_t r;
 
 	switch (kind) {
 	case HOOK_CALLOC:
 		return __builtin_mul_overflow(a0, a1, &r) ? UINT64_MAX : r;
 	case HOOK_REALLOCARRAY:
-		return __builtin_mul_overflow(a1, arch_arg(regs, 2), &r)
+		return __builtin_mul_overflow(a1, a2, &r)
 			   ? UINT64_MAX
 			   : r;
 	case HOOK_REALLOC:
 	case HOOK_MEMALIGN:
 		return a1;
 	case HOOK_POSIX_MEMALIGN:
-		return arch_arg(regs, 2);
+		return a2;
 	default: /* malloc, valloc, pvalloc */
 		return a0;
 	}
@@ -182,7 +183,9 @@ static int stub_take(struct thread *t, uint8_t kind)
 {
 	struct proc *p = t->proc;
 
-	if (!p->data || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
+	/* with the fast path, the slow path's calls return by a trap: in
+	 * order with the ring's records (see fast.c) */
+	if (!p->data || p->fast || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
 	    (p->flags & PROC_VFORK_CHILD))
 		return 0;
 	if (t->stub < 0) {
@@ -274,6 +277,7 @@ void stubs_harvest_stopped(struct proc *p)
 		}
 	}
 	stubs_harvest(p);
+	fast_settle(p, 0); /* and the fast path's records, all of them */
 }
 
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
@@ -317,7 +321,8 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	    (long)sizeof(ret_addr))
 		return;
 	sampled = sampler_take(&sampler, opt.sample_rate,
-			       sampled_size(b->kind, regs));
+			       sampled_size(b->kind, arch_arg(regs, 0),
+					    arch_arg(regs, 1), arch_arg(regs, 2)));
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
 					     (int)opt.num_callers)
@@ -416,8 +421,56 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 		return -ENOENT;
 	pd = t->pend[--t->npend];
 	ARCH_PC(regs) = pd.orig_ret;
+	if (!t->npend)
+		fast_set_busy(t, 0);
 	complete(t->proc, &pd, ARCH_RETVAL(regs));
 	return 0;
+}
+
+void hook_fast_free(struct proc *p, taddr_t addr)
+{
+	g_stats.calls[HOOK_FREE]++;
+	record_free(p, addr);
+}
+
+/* A call the fast path recorded (fast.c). */
+int hook_fast_call(struct proc *p, const struct fast_call *c)
+{
+	taddr_t pcs[STACK_MAX_FRAMES];
+	struct pending pd = {.kind = c->kind,
+			     .a0 = c->a[0],
+			     .a1 = c->a[1],
+			     .a2 = c->a[2]};
+	int n = 0, max = (int)opt.num_callers, ret = 0;
+
+	g_stats.calls[c->kind]++;
+	if (sampler_take(&sampler, opt.sample_rate,
+			 sampled_size(c->kind, c->a[0], c->a[1], c->a[2]))) {
+		pcs[0] = c->fn;
+		n = 1;
+		if (p->unw && max > 1) {
+			n += unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack,
+						c->len, c->hi, pcs + 1, max - 1);
+			ret = n < max && unwind_ran_out(p->unw);
+		}
+		pd.stack_id = stack_depot_intern(&g_depot, pcs, (unsigned)n);
+	} else {
+		pd.stack_id = STACK_ID_UNSAMPLED;
+	}
+	if (c->realloc_begun) {
+		uint64_t size = c->kind == HOOK_REALLOC ? c->a[1] : c->a[1] * c->a[2];
+		/* the old block left the table at the BEGIN */
+		if (c->res) {
+			if (c->moved)
+				g_stats.frees++;
+			record_alloc(p, c->res, size, pd.stack_id);
+		}
+		else if (size && c->moved)
+			heap_table_insert(&p->heap, &c->old); /* failed: still there */
+		return ret;
+	}
+	complete(p, &pd, c->res);
+	return ret;
 }
 
 void hook_return(struct thread *t, arch_regs_t *regs)

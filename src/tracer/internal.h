@@ -43,6 +43,9 @@ struct bp {
 	uint8_t insn_len;   /* length of the displaced instruction */
 	taddr_t resume;     /* where to continue: slot or jump target */
 	const char *name;   /* symbol, for messages */
+	uint8_t fast;       /* a jmp to the fast path, not an int3 (fast.c): */
+	uint8_t orig5[5];   /*   the bytes it replaced */
+	taddr_t trap;       /*   its slow path's int3 */
 };
 
 /* A block the heap walk found at attach: [addr, end). */
@@ -83,6 +86,9 @@ struct thread {
 	int pending_sig;        /* signal to deliver when resumed (attach) */
 	int stub;               /* its return stub, or -1 */
 	int stub_busy;          /* a call returns through it (harvest pends) */
+	int fast_idx;           /* its entry in the fast path's thread table;
+				 * -1 not yet, -2 cannot (its stack) */
+	taddr_t fast_hi;        /* the end of the stack it has there */
 	struct thread *next;    /* in the global hash chain */
 };
 
@@ -105,6 +111,7 @@ struct proc {
 	size_t nbps, bps_cap;
 	taddr_t page;             /* injected page: trampoline and slots */
 	unsigned nslots;
+	unsigned nbptab;          /* entries in its INJ_BPTAB */
 	taddr_t *ret_slots;       /* return address of each return slot */
 	uint32_t *ret_hash;       /* return address -> slot index + 1 */
 	unsigned nret_slots, ret_hash_cap;
@@ -116,6 +123,11 @@ struct proc {
 	struct thread **busy;     /* threads whose stub call is unharvested */
 	size_t nbusy, busy_cap;
 	int guard_fd;             /* pipe to the guard process, or -1 */
+	struct fast *fast;        /* the fast path (fast.c), or NULL */
+	int all_stopped;          /* every thread stopped: code may be patched */
+	int no_fast;              /* a Go program: no fast path */
+	pid_t fast_owner;         /* a vfork child: the parent, whose ring it
+				   * writes to */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
 	struct pre_block *pre;    /* the heap walk's blocks, by address */
@@ -275,7 +287,10 @@ int attach_drain_allocator(struct proc *p);
 #define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
 #define INJ_BPTAB_MAX 255
 #define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
-#define INJ_RET 0x3000        /* return slots, one per call site: */
+#define INJ_FAST 0x3000       /* the fast path's code (fast.S) */
+#define INJ_FAST_INST 0x3400  /* its instances, one per entry point */
+#define FAST_INST_MAX 48
+#define INJ_RET 0x4000        /* return slots, one per call site: */
 #define INJ_RET_SLOT 16       /*   int3; jmp *(%rip); .quad return address */
 #define INJ_RET_MAX ((INJ_STUB - INJ_RET) / INJ_RET_SLOT)
 #define INJ_STUB 0x8000       /* return stubs, one per thread (no trap): */
@@ -291,6 +306,39 @@ int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
 void bp_copy_ret_slots(struct proc *to, const struct proc *from);
 int bp_install_handler(struct proc *p, pid_t tid);
 void bp_remove_handler(struct proc *p, pid_t tid);
+
+/* fast.c: allocator calls recorded by the program, with no trap */
+void fast_init(struct proc *p, pid_t tid);
+void fast_forget(struct proc *p);
+int fast_data_range(const struct proc *p, taddr_t *start, taddr_t *end);
+int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
+	       taddr_t slot);
+void fast_jmp(const struct bp *b, uint8_t jmp[5]);
+void fast_thread_gone(struct thread *t);
+void fast_set_busy(struct thread *t, taddr_t sp);
+void fast_drain(struct proc *p, pid_t resume);
+int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
+void fast_settle(struct proc *p, int detaching);
+void fast_detach(struct proc *p, pid_t tid);
+void fast_fork(struct proc *p, struct proc *child, int vfork);
+int fast_is_go(const char *path);
+/* hooks.c: what a record means */
+struct fast_call {
+	uint8_t kind;
+	uint64_t a[3];
+	uint64_t res;
+	taddr_t fn;            /* the entry point: the stack's first frame */
+	arch_regs_t regs;      /* at the return: rip, rsp, callee-saved */
+	const uint8_t *stack;  /* the copy of [rsp, rsp + len) */
+	uint64_t len;
+	taddr_t hi;            /* the end of that stack */
+	int realloc_begun;     /* realloc(p != 0): its BEGIN was recorded, */
+	int moved;             /*   and took this block out of the table: */
+	struct heap_block old;
+};
+/* Returns 1 if it unwound and the stack ended before opt.num_callers. */
+int hook_fast_call(struct proc *p, const struct fast_call *c);
+void hook_fast_free(struct proc *p, taddr_t addr);
 
 /* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
  * int3s out of an attached program (see guard.c). */
@@ -314,6 +362,13 @@ struct tracer_stats {
 	uint64_t stub_returns;   /* calls that returned through a stub */
 	uint64_t harvests;       /* reads of stub cells */
 	uint64_t stale_pre_attach; /* walk blocks found freed by an overlap */
+	uint64_t fast_records;  /* records read from the fast path's ring */
+	uint64_t fast_drains;   /* reads of the ring */
+	uint64_t fast_full;     /* traps of a full ring */
+	uint64_t fast_slow;     /* calls that took the slow path (a trap) */
+	uint64_t fast_short;    /* stack copies too short: window doubled */
+	uint64_t fast_settled;  /* threads run out of our code (reports) */
+	uint64_t fast_win;      /* the window now, if it grew */
 };
 extern struct tracer_stats g_stats;
 

@@ -221,6 +221,8 @@ static void on_new_task(struct thread *t, int event)
 	}
 	/* fork or vfork: a new process, a copy of this one */
 	stubs_harvest(p); /* the child starts from what returned before */
+	if (p->fast)
+		fast_drain(p, 0);
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
@@ -232,6 +234,7 @@ static void on_new_task(struct thread *t, int event)
 	np->nbps = np->bps_cap = p->nbps;
 	np->page = p->page;
 	np->nslots = p->nslots;
+	np->nbptab = p->nbptab;
 	bp_copy_ret_slots(np, p);
 	/* its own copy of the stubs' page, unless shared (vfork) */
 	np->data = event == PTRACE_EVENT_VFORK ? 0 : p->data;
@@ -245,6 +248,8 @@ static void on_new_task(struct thread *t, int event)
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
 	np->unw = unwind_new(nt);
+	np->no_fast = p->no_fast;
+	fast_fork(p, np, event == PTRACE_EVENT_VFORK);
 	if (np->flags & PROC_ATTACHED)
 		guard_start(np); /* after its bps and slots are copied */
 	{
@@ -321,6 +326,9 @@ static void on_exit_event(struct thread *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
 	stubs_harvest(p);
+	if (p->fast)
+		fast_drain(p, 0);
+	fast_thread_gone(t);
 	stub_forget(t);
 	t->npend = 0;
 	/* the whole process is going (exit_group, a fatal signal, the last
@@ -374,6 +382,12 @@ static void on_trap(struct thread *t)
 	if (p->nbusy)
 		stubs_harvest(p); /* before this trap: they returned earlier */
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
+	if (p->fast || p->fast_owner) {
+		/* the records before this trap first (fast.c) */
+		if (fast_trap(t, &r, pc))
+			return;
+		fast_drain(p, 0);
+	}
 	if (p->page && pc >= p->page + INJ_RET) {
 		taddr_t ret;
 		if (bp_ret_slot_target(p, pc, &ret)) {

@@ -238,6 +238,8 @@ static void capture_maps(struct proc *p)
 void proc_forget_image(struct proc *p)
 {
 	guard_done(p); /* its address space is gone */
+	fast_forget(p);
+	p->fast_owner = 0;
 	p->handler_installed = 0;
 	p->nret_slots = 0;
 	p->data = 0;
@@ -302,6 +304,9 @@ static int modules_setup(struct proc *p, pid_t tid)
 	if (n < 0)
 		return -errno;
 	exe[n] = 0;
+	/* Go's stacks are unwound through live memory (its stack switches):
+	 * no records to unwind later */
+	p->no_fast = fast_is_go(exe);
 
 	if (base) {
 		/* dynamic: break in ld.so, bind at each module change */

@@ -146,6 +146,16 @@ void tracer_print_stats(void)
 		(unsigned long long)g_stats.stub_returns,
 		(unsigned long long)g_stats.harvests,
 		(unsigned long long)g_stats.return_traps);
+	fprintf(stderr,
+		"leakcheck: stats: fast path: %llu calls recorded by the "
+		"program (no trap), %llu reads of its ring, %llu full-ring "
+		"traps, %llu slow-path traps, %llu stack copies too short%s\n",
+		(unsigned long long)g_stats.fast_records,
+		(unsigned long long)g_stats.fast_drains,
+		(unsigned long long)g_stats.fast_full,
+		(unsigned long long)g_stats.fast_slow,
+		(unsigned long long)g_stats.fast_short,
+		opt.no_fast_path ? " (--fast-path=no)" : "");
 	if (g_stats.stale_pre_attach || g_stats.ret_slots_full)
 		fprintf(stderr,
 			"leakcheck: stats: %llu blocks of the heap walk found "

@@ -39,6 +39,7 @@ void proc_free(struct proc *p)
 		}
 	}
 	guard_done(p);
+	fast_forget(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
 	free(p->ret_slots);
@@ -79,6 +80,7 @@ struct thread *thread_new(struct proc *p, pid_t tid)
 	t->proc = p;
 	t->state = TS_NEW;
 	t->stub = -1;
+	t->fast_idx = -1;
 	t->next = thread_hash[tid % THREAD_HASH];
 	thread_hash[tid % THREAD_HASH] = t;
 	p->nthreads++;

@@ -1,0 +1,204 @@
+/*
+ * fast.S: the fast path, code leakcheck copies into the traced program's
+ * page (see src/tracer/fast.c for the protocol).  It is data here, in a
+ * read-only section, never run in leakcheck itself; everything in it is
+ * position-independent and reaches its variables rip-relative, so the
+ * copy works wherever the page is.
+ *
+ * A hooked allocator's first instructions are a jmp to its instance,
+ * which loads its info block into %r11 and comes here.  At a function's
+ * entry the registers no allocator takes as arguments (%rax, %rcx, %r8,
+ * %r9, %r10, %r11) are free, and so is the red zone below %rsp; after
+ * the return everything but %rax is ours and the caller's red zone is
+ * dead (it made a call).  The flags are never live across a call.
+ */
+#include "fast_layout.h"
+
+	.section .rodata.leakcheck_fast, "a"
+	.globl lc_fast_blob, lc_fast_blob_end, lc_fast_vars
+	.globl lc_fast_entry_alloc, lc_fast_entry_free, lc_fast_return
+	.p2align 6
+lc_fast_blob:
+lc_fast_vars:
+.Lvars:
+	.quad 0 /* the data mapping, written by the tracer */
+	.quad 0
+
+/* %r8 = this thread's entry in the table (data at %r10), or to MISS.
+ * Clobbers %rax (the thread pointer), %rcx, %r9. */
+.macro LOOKUP miss
+	mov	%fs:0, %rax
+	imul	$-1640531535, %rax, %rcx
+	shr	$(64 - 12), %rcx
+	mov	$FAST_THR_PROBES, %r9d
+91:	mov	%rcx, %r8
+	shl	$FAST_THR_SHIFT, %r8
+	lea	D_THREADS(%r10,%r8), %r8
+	cmp	%rax, T_KEY(%r8)
+	je	93f
+	cmpq	$0, T_KEY(%r8)
+	je	\miss
+	inc	%rcx
+	and	$(FAST_THR_N - 1), %rcx
+	dec	%r9d
+	jnz	91b
+	jmp	\miss
+93:
+.endm
+
+/* %r9 = a free ring slot, %rcx = what its S_SEQ must hold once it is
+ * written.  A full ring traps (int3) for the tracer to drain it, then
+ * tries again; SKIP if recording is off meanwhile.  Clobbers %rax. */
+.macro RESERVE skip
+94:	mov	D_HEAD(%r10), %rax
+	mov	%rax, %rcx
+	sub	D_TAIL(%r10), %rcx
+	cmp	$FAST_NSLOTS, %rcx
+	jb	95f
+	int3
+	cmpb	$0, D_DISABLED(%r10)
+	jne	\skip
+	jmp	94b
+95:	lea	1(%rax), %rcx
+	lock cmpxchg %rcx, D_HEAD(%r10)
+	jne	94b
+	mov	%rax, %r9
+	and	$(FAST_NSLOTS - 1), %r9
+	shl	$FAST_SLOT_SHIFT, %r9
+	lea	D_RING(%r10,%r9), %r9
+.endm
+
+/* malloc, calloc, realloc, memalign...: remember the call in the thread's
+ * entry and make its return come to lc_fast_return. */
+	.p2align 4
+lc_fast_entry_alloc:
+	mov	.Lvars(%rip), %r10
+	cmpb	$0, D_DISABLED(%r10)
+	jne	.Lea_resume
+	LOOKUP	.Lea_slow
+	mov	T_BUSY(%r8), %r9
+	test	%r9, %r9
+	jz	1f
+	cmp	%rsp, %r9
+	jae	.Lea_resume		/* inside a recorded call (or its tail
+					 * call, at the same sp): not recorded */
+1:	cmp	T_LO(%r8), %rsp		/* (else that call was left by longjmp) */
+	jb	.Lea_slow
+	cmp	T_HI(%r8), %rsp
+	jae	.Lea_slow
+	/* busy first: a signal handler's call from here on is nested */
+	mov	%rsp, T_BUSY(%r8)
+	mov	(%rsp), %rax
+	mov	%rax, T_RET(%r8)
+	mov	I_KIND(%r11), %rax
+	mov	%rax, T_KIND(%r8)
+	mov	I_FN(%r11), %rax
+	mov	%rax, T_FN(%r8)
+	mov	%rdi, T_A0(%r8)
+	mov	%rsi, T_A1(%r8)
+	mov	%rdx, T_A2(%r8)
+	lea	.Lret(%rip), %rax
+	mov	%rax, (%rsp)
+	testb	$FAST_I_BEGIN, I_FLAGS(%r11)
+	jz	.Lea_resume
+	test	%rdi, %rdi
+	jz	.Lea_resume
+	/* realloc(p, n): p may be freed before the return; say so first */
+	RESERVE	.Lea_resume
+	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
+	mov	%rdi, S_A0(%r9)
+	mov	%rcx, S_SEQ(%r9)
+.Lea_resume:
+	jmp	*I_RESUME(%r11)
+.Lea_slow:
+	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
+	jmp	*%r11
+
+/* free: one record, before the block is freed. */
+	.p2align 4
+lc_fast_entry_free:
+	test	%rdi, %rdi
+	jz	.Lef_resume
+	mov	.Lvars(%rip), %r10
+	cmpb	$0, D_DISABLED(%r10)
+	jne	.Lef_resume
+	LOOKUP	.Lef_slow
+	mov	T_BUSY(%r8), %r9
+	test	%r9, %r9
+	jz	1f
+	cmp	%rsp, %r9
+	jae	.Lef_resume		/* inside a recorded call */
+1:	RESERVE	.Lef_resume
+	mov	I_KIND(%r11), %rax
+	mov	%rax, S_KIND(%r9)
+	mov	%rdi, S_A0(%r9)
+	mov	I_FN(%r11), %rax
+	mov	%rax, S_FN(%r9)
+	mov	%rcx, S_SEQ(%r9)
+.Lef_resume:
+	jmp	*I_RESUME(%r11)
+.Lef_slow:
+	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
+	jmp	*%r11
+
+/* The return of a recorded call: one record with the result, the
+ * registers the unwinder starts from and the top of the stack, then back
+ * to the caller.  The red zone holds the result (-8), the copy's length
+ * (-16) and the return address (-24). */
+	.p2align 4
+lc_fast_return:
+.Lret:
+	mov	%rax, -8(%rsp)
+	mov	.Lvars(%rip), %r10
+	LOOKUP	.Lr_lost
+	mov	T_RET(%r8), %rax
+	mov	%rax, -24(%rsp)
+	cmpb	$0, D_DISABLED(%r10)
+	jne	.Lr_out
+	mov	T_HI(%r8), %rcx
+	sub	%rsp, %rcx
+	cmp	T_WIN(%r8), %rcx
+	jbe	2f
+	mov	T_WIN(%r8), %rcx
+2:	mov	%rcx, -16(%rsp)
+	RESERVE	.Lr_out
+	mov	%rcx, %r11
+	mov	T_KIND(%r8), %rax
+	mov	%rax, S_KIND(%r9)
+	mov	T_A0(%r8), %rax
+	mov	%rax, S_A0(%r9)
+	mov	T_A1(%r8), %rax
+	mov	%rax, S_A1(%r9)
+	mov	T_A2(%r8), %rax
+	mov	%rax, S_A2(%r9)
+	mov	T_FN(%r8), %rax
+	mov	%rax, S_FN(%r9)
+	mov	T_HI(%r8), %rax
+	mov	%rax, S_HI(%r9)
+	mov	-8(%rsp), %rax
+	mov	%rax, S_RES(%r9)
+	mov	-24(%rsp), %rax
+	mov	%rax, S_PC(%r9)
+	mov	%rsp, S_SP(%r9)
+	mov	%rbp, S_RBP(%r9)
+	mov	%rbx, S_RBX(%r9)
+	mov	%r12, S_R12(%r9)
+	mov	%r13, S_R13(%r9)
+	mov	%r14, S_R14(%r9)
+	mov	%r15, S_R15(%r9)
+	mov	-16(%rsp), %rcx
+	mov	%rcx, S_LEN(%r9)
+	mov	%rsp, %rsi
+	lea	S_STACK(%r9), %rdi
+	rep movsb
+	mov	%r11, S_SEQ(%r9)
+.Lr_out:
+	movq	$0, T_BUSY(%r8)
+	mov	-8(%rsp), %rax
+	jmp	*-24(%rsp)
+.Lr_lost:
+	ud2	/* our thread entry is gone: cannot happen (see fast.c) */
+
+	.p2align 4
+lc_fast_blob_end:
+	.section .note.GNU-stack, "", @progbits

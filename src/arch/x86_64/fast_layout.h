@@ -1,0 +1,74 @@
+/*
+ * fast_layout.h: the memory layout the in-program fast path (fast.S) and
+ * the tracer (src/tracer/fast.c) share.  Plain #defines: included by an
+ * assembler file too.
+ *
+ * The data mapping, read-write in the program:
+ */
+#ifndef LEAKCHECK_FAST_LAYOUT_H
+#define LEAKCHECK_FAST_LAYOUT_H
+
+#define D_HEAD 0x00     /* u64: slots reserved so far (the program's) */
+#define D_TAIL 0x40     /* u64: slots consumed so far (the tracer's) */
+#define D_DISABLED 0x80 /* byte: record nothing (set by the guard) */
+#define D_THREADS 0x1000 /* the thread table, FAST_THR_N entries */
+#define FAST_THR_N 4096
+#define FAST_THR_SHIFT 7 /* 128-byte entries */
+#define FAST_THR_PROBES 16 /* a lookup gives up (slow path) after these */
+#define D_RING (D_THREADS + (FAST_THR_N << FAST_THR_SHIFT))
+#define FAST_NSLOTS 512
+#define FAST_SLOT_SHIFT 14 /* 16 KiB slots */
+#define FAST_DATA_SIZE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
+
+/* A thread-table entry; the key is the thread pointer (%fs:0). */
+#define T_KEY 0   /* 0: empty; 1: a thread that is gone */
+#define T_LO 8    /* its stack: [lo, hi); lo = hi = 0: always slow */
+#define T_HI 16
+#define T_WIN 24  /* stack bytes to copy at most */
+#define T_BUSY 32 /* sp at the entry of its recorded call in progress, or 0 */
+#define T_RET 40  /* that call's return address */
+#define T_KIND 48
+#define T_A0 56
+#define T_A1 64
+#define T_A2 72
+#define T_FN 80
+
+/* A ring slot: a header, then the stack bytes. */
+#define S_SEQ 0 /* its index + 1 once written in full; anything else before */
+#define S_KIND 8
+#define S_A0 16
+#define S_A1 24
+#define S_A2 32
+#define S_RES 40 /* the result */
+#define S_PC 48  /* the return address: the first frame to unwind */
+#define S_SP 56  /* sp just after the return */
+#define S_RBP 64
+#define S_RBX 72
+#define S_R12 80
+#define S_R13 88
+#define S_R14 96
+#define S_R15 104
+#define S_LEN 112 /* stack bytes that follow */
+#define S_FN 120  /* the entry point called */
+#define S_HI 128  /* the end of the thread's stack */
+#define S_STACK 136
+#define FAST_STACK_MAX ((1 << FAST_SLOT_SHIFT) - S_STACK)
+
+/* Record kinds besides the hook kinds (enum hook_kind, < 64). */
+#define FAST_REALLOC_BEGIN 64 /* realloc(p, ...) entered: p is moving */
+
+/* A hooked function's instance in the code page:
+ *   +0  lea info(%rip),%r11; jmp fast_entry_{alloc,free}
+ *   +12 int3: the slow path (the tracer handles the call as a breakpoint)
+ *   +13 jmp *resume(%rip): where an int3 that meets no tracer goes on
+ *   +24 info: kind, resume (the displaced instructions), fn, flags */
+#define FAST_INST_SIZE 64
+#define FAST_INST_SLOW 12
+#define FAST_INST_INFO 24
+#define I_KIND 0
+#define I_RESUME 8
+#define I_FN 16
+#define I_FLAGS 24
+#define FAST_I_BEGIN 1 /* flags: record FAST_REALLOC_BEGIN at entry */
+
+#endif

@@ -1,0 +1,855 @@
+/*
+ * fast: allocator calls recorded by the program itself, with no trap.
+ *
+ * A breakpoint costs a trap per call, ~20 us on these VMs even with
+ * leakcheck on the same CPU: allocation-dense programs run slower than
+ * under valgrind.  So where it can, bp_insert writes a 5-byte jmp over an
+ * entry point's first instructions instead of an int3, to code of ours in
+ * the injected page (src/arch/x86_64/fast.S) that records the call into a
+ * ring in a read-write mapping of the program's, and runs the displaced
+ * instructions.  leakcheck reads the ring (process_vm_readv) at every
+ * trap, report, exit, fork and detach, and when it is full (the writer
+ * traps: one trap per FAST_NSLOTS records).
+ *
+ *   free(p):     one record at the entry, before the block is free.
+ *   malloc & co: the entry notes the call in the thread's entry in a
+ *                table keyed by the thread pointer (%fs:0) and replaces
+ *                the return address; the return writes one record: the
+ *                arguments, the result, the callee-saved registers and a
+ *                copy of the top of the stack, from which leakcheck
+ *                unwinds later (as perf --call-graph=dwarf does).  At the
+ *                return the caller's frames are as they were at the call.
+ *   realloc(p):  also a record at the entry (FAST_REALLOC_BEGIN): p may be
+ *                freed, and handed out by another thread, before the
+ *                realloc returns.
+ *
+ * Order.  Slots are reserved with a lock cmpxchg on the head, so their
+ * indexes order them.  A free is recorded before the block is freed and
+ * an allocation after it is made, so a record that depends on another
+ * (the free of a block, the reuse of a freed one) was reserved after the
+ * other was written in full.  Records are therefore processed in index
+ * order, skipping those not written yet (their writer was preempted: no
+ * later record depends on them) and taking them up when they are; the
+ * ring's tail stops at the first of them.  Trap-path events (calls that
+ * take the slow path, posix_memalign, returns through return slots) are
+ * handled after a drain, so they come after every record they can
+ * depend on.
+ *
+ * The slow path: a thread not in the table yet, or whose sp is off the
+ * stack it was registered with (a coroutine, a signal stack), jumps to
+ * its instance's int3, which leakcheck handles as the breakpoint it
+ * replaces (hook_entry, return by a trapping return slot), registering
+ * the thread first if it can.  While such a call is in progress the
+ * thread's entry is marked busy so that the calls nested in it are not
+ * recorded twice.
+ *
+ * Nothing is symbolized or unwound in the program; a thread's copy of its
+ * stack is at most its window (fast->win), doubled when a copy proves too
+ * short for the frames asked for.
+ *
+ * Invariants: a thread's table entry is only replaced by a tombstone at
+ * its exit, or cleared in a forked child, so a return always finds its
+ * entry.  leakcheck writes an entry's fields before its key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fast_layout.h"
+#include "internal.h"
+#include "leakcheck/options.h"
+#include "leakcheck/util.h"
+
+extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_vars[],
+	lc_fast_entry_alloc[], lc_fast_entry_free[], lc_fast_return[];
+
+#define BLOB_SIZE ((size_t)(lc_fast_blob_end - lc_fast_blob))
+#define BLOB_OFF(sym) ((taddr_t)((sym) - lc_fast_blob))
+#define FAST_WIN_START 1024
+#define TOMBSTONE 1
+
+struct fast_moving {
+	taddr_t addr;
+	struct heap_block b;
+};
+
+struct fast {
+	int refs;
+	taddr_t data; /* the data mapping */
+	taddr_t code; /* the blob in the page */
+	taddr_t inst; /* the instances */
+	unsigned ninst;
+	taddr_t inst_bp[FAST_INST_MAX]; /* each instance's breakpoint */
+	uint64_t win;                   /* stack bytes copied at most */
+	uint64_t tail, scan;            /* consumed; looked at */
+	uint64_t *holes;                /* looked at, not written yet */
+	size_t nholes, holes_cap;
+	uint8_t *buf;
+	size_t buf_cap;
+	struct fast_moving *mov; /* realloc'd blocks under way */
+	size_t nmov, mov_cap;
+	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
+	int draining;
+};
+
+static int fast_kind_ok(enum hook_kind kind)
+{
+	switch (kind) {
+	case HOOK_MALLOC:
+	case HOOK_CALLOC:
+	case HOOK_REALLOC:
+	case HOOK_REALLOCARRAY:
+	case HOOK_FREE:
+	case HOOK_MEMALIGN:
+	case HOOK_VALLOC:
+	case HOOK_PVALLOC:
+		return 1;
+	default:
+		return 0; /* posix_memalign: its result is read through memory */
+	}
+}
+
+/* Is PATH a Go program (a .gopclntab section)? */
+int fast_is_go(const char *path)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd, go = 0;
+	Elf *e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (e && !elf_getshdrstrndx(e, &shstrndx))
+		while (!go && (scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+			if (gelf_getshdr(scn, &sh) &&
+			    (name = elf_strptr(e, shstrndx, sh.sh_name)))
+				go = !strcmp(name, ".gopclntab");
+		}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return go;
+}
+
+/* Does a stopped thread of P have its pc in (ADDR, ADDR + LEN)? */
+static int pc_inside(struct proc *p, taddr_t addr, unsigned len)
+{
+	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+		arch_regs_t r;
+		if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0 &&
+		    ARCH_PC(&r) > addr && ARCH_PC(&r) < addr + len)
+			return 1;
+	}
+	return 0;
+}
+
+/* Map the data, copy the code in.  Leaves p->fast NULL if it cannot. */
+void fast_init(struct proc *p, pid_t tid)
+{
+	unsigned long long a[6] = {0, FAST_DATA_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   (unsigned long long)-1, 0};
+	struct fast *f;
+	uint8_t *code;
+	long r;
+
+	_Static_assert(INJ_FAST_INST + FAST_INST_MAX * FAST_INST_SIZE <= INJ_RET,
+		       "fast instances overlap the return slots");
+	if (opt.no_fast_path || p->fast || !p->page ||
+	    INJ_FAST + BLOB_SIZE > INJ_FAST_INST)
+		return;
+	r = inject_syscall(p, tid, SYS_mmap, a);
+	if (r < 0 && r > -4096) {
+		debug("pid %d: no data mapping for the fast path (%ld)", p->pid, r);
+		return;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->refs = 1;
+	f->data = (taddr_t)r;
+	f->code = p->page + INJ_FAST;
+	f->inst = p->page + INJ_FAST_INST;
+	f->win = FAST_WIN_START;
+	code = xmalloc(BLOB_SIZE);
+	memcpy(code, lc_fast_blob, BLOB_SIZE);
+	memcpy(code + BLOB_OFF(lc_fast_vars), &f->data, sizeof(f->data));
+	if (mem_write_code(p, f->code, code, BLOB_SIZE)) {
+		free(code);
+		free(f);
+		return;
+	}
+	free(code);
+	p->fast = f;
+	/* if leakcheck dies, the guard turns recording off */
+	guard_note(p, f->data + D_DISABLED, 1);
+	debug("pid %d: fast path, data at %#llx", p->pid,
+	      (unsigned long long)f->data);
+}
+
+static void fast_unref(struct fast *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	free(f->holes);
+	free(f->buf);
+	free(f->mov);
+	free(f);
+}
+
+void fast_forget(struct proc *p)
+{
+	fast_unref(p->fast);
+	p->fast = NULL;
+	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t))
+		t->fast_idx = -1;
+}
+
+int fast_data_range(const struct proc *p, taddr_t *start, taddr_t *end)
+{
+	if (!p->fast)
+		return 0;
+	*start = p->fast->data;
+	*end = p->fast->data + FAST_DATA_SIZE;
+	return 1;
+}
+
+/*
+ * Put B's entry under a jmp to a new instance, if the code allows: CODE
+ * holds the bytes at B->addr.  Every thread of P must be stopped outside
+ * them (one thread, or all stopped: P->all_stopped).  Returns 0 with B set
+ * up (resume = the displaced instructions; the caller writes the jmp,
+ * fast_jmp), or -errno: use an int3.
+ */
+int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
+	       taddr_t slot)
+{
+	struct fast *f = p->fast;
+	struct arch_displaced d;
+	uint8_t inst[FAST_INST_SIZE];
+	taddr_t ia, entry;
+	int64_t rel;
+	uint64_t info[4];
+	int ret;
+
+	if (!f || !(p->nthreads <= 1 || p->all_stopped) || !fast_kind_ok(b->kind) ||
+	    f->ninst >= FAST_INST_MAX || (p->flags & PROC_VFORK_CHILD))
+		return -ENOTSUP;
+	ia = f->inst + f->ninst * FAST_INST_SIZE;
+	rel = (int64_t)ia - (int64_t)(b->addr + 5);
+	if (rel != (int32_t)rel)
+		return -ERANGE;
+	ret = arch_prepare_displaced_n(code, n, b->addr, slot, 5, &d);
+	if (ret)
+		return ret;
+	if (pc_inside(p, b->addr, d.insn_len))
+		return -EBUSY;
+	if ((ret = mem_write_code(p, slot, d.slot, d.slot_len)))
+		return ret;
+	entry = f->code + (b->kind == HOOK_FREE ? BLOB_OFF(lc_fast_entry_free)
+						 : BLOB_OFF(lc_fast_entry_alloc));
+	memset(inst, ARCH_BP_INSN, sizeof(inst));
+	/* lea info(%rip),%r11 */
+	inst[0] = 0x4c, inst[1] = 0x8d, inst[2] = 0x1d;
+	{
+		int32_t d1 = FAST_INST_INFO - 7;
+		int32_t d2 = (int32_t)((int64_t)entry - (int64_t)(ia + 12));
+		int32_t d3 = FAST_INST_INFO + I_RESUME - (FAST_INST_SLOW + 7);
+		memcpy(inst + 3, &d1, 4);
+		inst[7] = 0xe9; /* jmp entry */
+		memcpy(inst + 8, &d2, 4);
+		/* after the int3: jmp *resume(%rip), for a trap no tracer
+		 * took (leakcheck killed; the handler of an earlier one) */
+		inst[FAST_INST_SLOW + 1] = 0xff;
+		inst[FAST_INST_SLOW + 2] = 0x25;
+		memcpy(inst + FAST_INST_SLOW + 3, &d3, 4);
+	}
+	info[0] = b->kind;
+	info[1] = slot;
+	info[2] = b->addr;
+	info[3] = b->kind == HOOK_REALLOC || b->kind == HOOK_REALLOCARRAY
+			  ? FAST_I_BEGIN
+			  : 0;
+	memcpy(inst + FAST_INST_INFO, info, sizeof(info));
+	if ((ret = mem_write_code(p, ia, inst, sizeof(inst))))
+		return ret;
+	b->fast = 1;
+	b->insn_len = (uint8_t)d.insn_len;
+	b->resume = slot;
+	b->trap = ia + FAST_INST_SLOW;
+	memcpy(b->orig5, code, 5);
+	f->inst_bp[f->ninst++] = b->addr;
+	return 0;
+}
+
+/* The jmp that B (fast_patch'd) needs at its entry: 5 bytes in JMP. */
+void fast_jmp(const struct bp *b, uint8_t jmp[5])
+{
+	int32_t rel = (int32_t)((int64_t)(b->trap - FAST_INST_SLOW) -
+				(int64_t)(b->addr + 5));
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &rel, 4);
+}
+
+/* ---- the thread table ---- */
+
+static unsigned thr_hash(taddr_t key)
+{
+	return (unsigned)((key * (uint64_t)(int64_t)(int32_t)0x9e3779b1u) >>
+			  (64 - 12)) &
+	       (FAST_THR_N - 1);
+}
+
+/* The stack of T, stopped with REGS: [*lo, *hi) from its mapping.  The
+ * main thread's is [stack]; another thread's ends at its thread pointer
+ * (glibc puts it at the top of the thread's stack). */
+static int thread_stack(struct thread *t, const arch_regs_t *r, taddr_t *lo,
+			taddr_t *hi)
+{
+	char path[64], *text, *line, *save = NULL;
+	taddr_t sp = ARCH_SP(r), fs = r->fs_base;
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
+	text = read_file_text(path);
+	if (!text)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long s, e;
+		int off = 0;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 ||
+		    sp < s || sp >= e)
+			continue;
+		if (off && strstr(line + off, "[stack]")) {
+			*lo = s, *hi = e, ok = 1;
+		} else if (fs > sp && fs < e) {
+			*lo = s, *hi = fs, ok = 1;
+		}
+		break;
+	}
+	free(text);
+	return ok;
+}
+
+/* Enter T in the table (it took the slow path with REGS), if its stack
+ * allows; t->fast_idx says what came of it. */
+static void fast_register(struct thread *t, const arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+	struct fast *f = p->fast;
+	taddr_t lo, hi, key = r->fs_base;
+	uint64_t e[4];
+	unsigned h;
+
+	if (t->fast_idx >= 0) {
+		/* registered, its sp off its stack: grown (the main stack)? */
+		if (ARCH_SP(r) >= t->fast_hi || ARCH_SP(r) + (64u << 20) < t->fast_hi ||
+		    !thread_stack(t, r, &lo, &hi) || hi != t->fast_hi)
+			return;
+		mem_write(p->pid, f->data + D_THREADS +
+				      ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_LO,
+			  &lo, sizeof(lo));
+		return;
+	}
+	if (t->fast_idx == -2 || !key || (p->flags & PROC_VFORK_CHILD))
+		return;
+	t->fast_idx = -2;
+	if (!thread_stack(t, r, &lo, &hi))
+		return;
+	h = thr_hash(key);
+	for (int i = 0; i < FAST_THR_PROBES; i++, h = (h + 1) & (FAST_THR_N - 1)) {
+		taddr_t at = f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT);
+		if (f->used[h] == 1)
+			continue;
+		e[0] = lo, e[1] = hi, e[2] = f->win, e[3] = 0;
+		if (mem_write(p->pid, at + T_LO, e, sizeof(e)) ||
+		    mem_write(p->pid, at + T_KEY, &key, sizeof(key)))
+			return;
+		f->used[h] = 1;
+		t->fast_idx = (int)h;
+		t->fast_hi = hi;
+		return;
+	}
+}
+
+/* T is gone: its entry becomes a tombstone (lookups go on past it). */
+void fast_thread_gone(struct thread *t)
+{
+	struct fast *f = t->proc->fast;
+	uint64_t tomb = TOMBSTONE;
+
+	if (!f || t->fast_idx < 0)
+		return;
+	mem_write(t->proc->pid,
+		  f->data + D_THREADS + ((taddr_t)t->fast_idx << FAST_THR_SHIFT),
+		  &tomb, sizeof(tomb));
+	f->used[t->fast_idx] = 2;
+	t->fast_idx = -1;
+}
+
+/* The slow path's call of T is in progress (SP) or over (0): calls
+ * nested in it are not to be recorded. */
+void fast_set_busy(struct thread *t, taddr_t sp)
+{
+	struct fast *f = t->proc->fast;
+
+	if (f && t->fast_idx >= 0)
+		mem_write(t->proc->pid,
+			  f->data + D_THREADS +
+				  ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_BUSY,
+			  &sp, sizeof(sp));
+}
+
+/* ---- the ring ---- */
+
+static void grow_window(struct proc *p)
+{
+	struct fast *f = p->fast;
+
+	if (f->win >= FAST_STACK_MAX)
+		return;
+	f->win = f->win * 2 > FAST_STACK_MAX ? FAST_STACK_MAX : f->win * 2;
+	g_stats.fast_win = f->win;
+	for (unsigned h = 0; h < FAST_THR_N; h++)
+		if (f->used[h] == 1)
+			mem_write(p->pid,
+				  f->data + D_THREADS +
+					  ((taddr_t)h << FAST_THR_SHIFT) + T_WIN,
+				  &f->win, sizeof(f->win));
+}
+
+static void moving_add(struct fast *f, taddr_t addr, const struct heap_block *b)
+{
+	f->mov = xgrow(f->mov, &f->mov_cap, f->nmov + 1, sizeof(*f->mov));
+	f->mov[f->nmov].addr = addr;
+	f->mov[f->nmov++].b = *b;
+}
+
+static int moving_take(struct fast *f, taddr_t addr, struct heap_block *b)
+{
+	for (size_t i = f->nmov; i-- > 0;)
+		if (f->mov[i].addr == addr) {
+			*b = f->mov[i].b;
+			f->mov[i] = f->mov[--f->nmov];
+			return 1;
+		}
+	return 0;
+}
+
+/* One record, SLOT (its header and its stack copy). */
+static void process(struct proc *p, const uint8_t *slot)
+{
+	struct fast *f = p->fast;
+	uint64_t h[S_STACK / 8];
+	struct heap_block b;
+
+	memcpy(h, slot, sizeof(h));
+	g_stats.fast_records++;
+	switch (h[S_KIND / 8]) {
+	case HOOK_FREE:
+		hook_fast_free(p, h[S_A0 / 8]);
+		return;
+	case FAST_REALLOC_BEGIN:
+		if (heap_table_remove(&p->heap, h[S_A0 / 8], &b))
+			moving_add(f, h[S_A0 / 8], &b);
+		return;
+	default:
+		break;
+	}
+	if (h[S_KIND / 8] >= HOOK_NKINDS || h[S_LEN / 8] > FAST_STACK_MAX)
+		return;
+	{
+		struct fast_call c = {
+			.kind = (uint8_t)h[S_KIND / 8],
+			.a = {h[S_A0 / 8], h[S_A1 / 8], h[S_A2 / 8]},
+			.res = h[S_RES / 8],
+			.fn = h[S_FN / 8],
+			.stack = slot + S_STACK,
+			.len = h[S_LEN / 8],
+			.hi = h[S_HI / 8],
+		};
+		c.regs.rip = h[S_PC / 8];
+		c.regs.rsp = h[S_SP / 8];
+		c.regs.rbp = h[S_RBP / 8];
+		c.regs.rbx = h[S_RBX / 8];
+		c.regs.r12 = h[S_R12 / 8];
+		c.regs.r13 = h[S_R13 / 8];
+		c.regs.r14 = h[S_R14 / 8];
+		c.regs.r15 = h[S_R15 / 8];
+		if ((c.kind == HOOK_REALLOC || c.kind == HOOK_REALLOCARRAY) &&
+		    c.a[0]) {
+			/* its BEGIN took the old block out */
+			c.moved = moving_take(f, c.a[0], &c.old);
+			c.realloc_begun = 1;
+		}
+		if (hook_fast_call(p, &c) == 1 && c.len >= f->win / 2) {
+			g_stats.fast_short++;
+			grow_window(p);
+		}
+	}
+}
+
+/*
+ * Read and record what the ring holds.  If RESUME is a thread's tid, it
+ * is resumed once the slots are copied and freed, so that the program
+ * runs while we unwind.
+ */
+void fast_drain(struct proc *p, pid_t resume)
+{
+	struct fast *f = p->fast;
+	uint64_t head, *want = NULL, *done = NULL;
+	size_t nwant = 0, ndone = 0;
+	struct iovec l, *r = NULL;
+	ssize_t got;
+
+	if (!f || f->draining) {
+		if (resume > 0)
+			tracer_resume(resume, 0);
+		return;
+	}
+	f->draining = 1;
+	if (mem_read(p->pid, f->data + D_HEAD, &head, sizeof(head)) !=
+	    (long)sizeof(head))
+		goto out;
+	if (head - f->scan > FAST_NSLOTS)
+		head = f->scan + FAST_NSLOTS; /* cannot be: the ring holds no more */
+	nwant = f->nholes + (size_t)(head - f->scan);
+	if (!nwant)
+		goto out;
+	want = xmalloc(nwant * sizeof(*want));
+	if (f->nholes)
+		memcpy(want, f->holes, f->nholes * sizeof(*want));
+	for (uint64_t i = f->scan; i < head; i++)
+		want[f->nholes + (i - f->scan)] = i;
+	f->scan = head;
+	f->nholes = 0;
+	g_stats.fast_drains++;
+
+	/* 1: which are written (their S_SEQ) */
+	r = xmalloc(nwant * sizeof(*r));
+	done = xmalloc(nwant * sizeof(*done));
+	f->buf = xgrow(f->buf, &f->buf_cap, nwant * 8, 1);
+	for (size_t i = 0; i < nwant; i++)
+		r[i] = (struct iovec){
+			(void *)(uintptr_t)(f->data + D_RING +
+					    ((want[i] & (FAST_NSLOTS - 1))
+					     << FAST_SLOT_SHIFT)),
+			8};
+	l = (struct iovec){f->buf, nwant * 8};
+	got = process_vm_readv(p->pid, &l, 1, r, nwant, 0);
+	if (got != (ssize_t)(nwant * 8))
+		goto out;
+	for (size_t i = 0; i < nwant; i++) {
+		uint64_t seq;
+		memcpy(&seq, f->buf + i * 8, 8);
+		if (seq == want[i] + 1)
+			done[ndone++] = want[i];
+		else {
+			f->holes = xgrow(f->holes, &f->holes_cap, f->nholes + 1,
+					 sizeof(*f->holes));
+			f->holes[f->nholes++] = want[i];
+		}
+	}
+	if (!ndone)
+		goto out;
+	/* 2: their headers (all of the record visible now that its S_SEQ
+	 * was), 3: their stacks; into the buffer, a slot each */
+	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
+	for (size_t i = 0; i < ndone; i++)
+		r[i] = (struct iovec){
+			(void *)(uintptr_t)(f->data + D_RING +
+					    ((done[i] & (FAST_NSLOTS - 1))
+					     << FAST_SLOT_SHIFT)),
+			S_STACK};
+	{
+		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
+		size_t n2 = 0;
+		for (size_t i = 0; i < ndone; i++)
+			ls[i] = (struct iovec){f->buf + (i << FAST_SLOT_SHIFT),
+					       S_STACK};
+		for (size_t at = 0; at < ndone; at += 1024) {
+			size_t k = ndone - at < 1024 ? ndone - at : 1024;
+			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
+			    (ssize_t)(k * S_STACK)) {
+				free(ls);
+				goto out;
+			}
+		}
+		for (size_t i = 0; i < ndone; i++) {
+			uint64_t len;
+			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN, 8);
+			if (len > FAST_STACK_MAX)
+				len = 0;
+			if (!len)
+				continue;
+			ls[n2] = (struct iovec){
+				f->buf + (i << FAST_SLOT_SHIFT) + S_STACK, len};
+			r[n2] = (struct iovec){
+				(uint8_t *)r[i].iov_base + S_STACK, len};
+			n2++;
+		}
+		for (size_t at = 0; at < n2; at += 1024) {
+			size_t k = n2 - at < 1024 ? n2 - at : 1024, sum = 0;
+			for (size_t j = 0; j < k; j++)
+				sum += ls[at + j].iov_len;
+			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
+			    (ssize_t)sum) {
+				free(ls);
+				goto out;
+			}
+		}
+		free(ls);
+	}
+	/* the slots are ours: free them, let the program go on */
+	{
+		uint64_t tail = f->scan;
+		for (size_t i = 0; i < f->nholes; i++)
+			if (f->holes[i] < tail)
+				tail = f->holes[i];
+		if (tail != f->tail) {
+			f->tail = tail;
+			mem_write(p->pid, f->data + D_TAIL, &tail, sizeof(tail));
+		}
+	}
+	if (resume > 0) {
+		tracer_resume(resume, 0);
+		resume = 0;
+	}
+	for (size_t i = 0; i < ndone; i++)
+		process(p, f->buf + (i << FAST_SLOT_SHIFT));
+out:
+	free(want);
+	free(done);
+	free(r);
+	f->draining = 0;
+	if (resume > 0)
+		tracer_resume(resume, 0);
+}
+
+/* Is PC (a trap's int3) ours?  Handles it and resumes T if so.  A vfork
+ * child runs in its parent's memory: its ring is the parent's. */
+int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
+{
+	struct proc *p = t->proc, *o = p;
+	struct fast *f;
+
+	if (!p->fast && p->fast_owner)
+		o = proc_find(p->fast_owner);
+	if (!o || !(f = o->fast))
+		return 0;
+	if (pc >= f->code && pc < f->code + BLOB_SIZE) {
+		/* the ring is full */
+		g_stats.fast_full++;
+		fast_drain(o, t->tid);
+		return 1;
+	}
+	if (pc >= f->inst && pc < f->inst + f->ninst * FAST_INST_SIZE &&
+	    (pc - f->inst) % FAST_INST_SIZE == FAST_INST_SLOW) {
+		struct bp *b = bp_find(p, f->inst_bp[(pc - f->inst) / FAST_INST_SIZE]);
+		struct bp hit;
+		size_t npend = t->npend;
+		if (!b)
+			return 0;
+		g_stats.fast_slow++;
+		fast_drain(o, 0);
+		hit = *b;
+		if (o == p)
+			fast_register(t, regs);
+		hook_entry(t, &hit, regs);
+		if (o == p && t->npend > npend)
+			fast_set_busy(t, t->pend[t->npend - 1].slot);
+		ARCH_PC(regs) = hit.resume;
+		ptrace(PTRACE_SETREGS, t->tid, 0, regs);
+		tracer_resume(t->tid, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every thread of P is stopped: move those in our code out of it.  A
+ * thread about to take the slow path goes back to the function's entry
+ * (nothing done yet); any other runs on, a step at a time, to where the
+ * code leaves the page.  One that meets a full ring is drained for; if
+ * that frees nothing (the slot at the tail belongs to a thread stopped
+ * before it wrote it), the others go first and it is tried again.  With
+ * DETACHING, recording is turned off first: what is under way finishes
+ * without writing.
+ */
+void fast_settle(struct proc *p, int detaching)
+{
+	struct fast *f = p->fast;
+	int left = 1;
+
+	if (!f)
+		return;
+	if (detaching) {
+		uint8_t one = 1;
+		mem_write(p->pid, f->data + D_DISABLED, &one, 1);
+	}
+	for (int pass = 0; pass < 20 && left; pass++) {
+		left = 0;
+		for (struct thread *t = threads_of(p, NULL); t;
+		     t = threads_of(p, t)) {
+			if (!t->stopped_for_scan || t->pend_exit)
+				continue;
+			for (int steps = 0; steps < 100000; steps++) {
+				arch_regs_t r;
+				taddr_t pc;
+				int status;
+				uint64_t tail;
+
+				if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+					break;
+				pc = ARCH_PC(&r);
+				if (pc < p->page + INJ_OOL || pc >= p->page + INJ_RET)
+					break;
+				if (!steps)
+					g_stats.fast_settled++;
+				if (pc >= f->inst &&
+				    pc < f->inst + f->ninst * FAST_INST_SIZE) {
+					/* in an instance nothing is done yet: back
+					 * to the entry.  Just past the int3 the
+					 * SIGTRAP is pending; it is handled when
+					 * the thread goes on, as any trap's (at
+					 * detach, settle() took it). */
+					taddr_t off = (pc - f->inst) % FAST_INST_SIZE;
+					if (off == FAST_INST_SLOW || detaching) {
+						ARCH_PC(&r) = f->inst_bp[(pc - f->inst) /
+									 FAST_INST_SIZE];
+						ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+					}
+					break;
+				}
+				if (pc >= f->code && pc < f->code + BLOB_SIZE &&
+				    lc_fast_blob[pc - f->code] == ARCH_BP_INSN) {
+					/* a full ring */
+					tail = f->tail;
+					fast_drain(p, 0);
+					if (f->tail == tail && !detaching) {
+						left = 1; /* the others first */
+						break;
+					}
+					ARCH_PC(&r) = pc + 1;
+					ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+					continue;
+				}
+				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
+				    wait_tid(t->tid, &status, __WALL) < 0)
+					break;
+				if (!WIFSTOPPED(status)) {
+					tracer_dispatch(t->tid, status);
+					break;
+				}
+				if ((status >> 16) == PTRACE_EVENT_EXIT) {
+					t->pend_exit = 1;
+					t->pend_status = status;
+					break;
+				}
+				if (WSTOPSIG(status) != SIGTRAP && !t->pending_sig &&
+				    (status >> 16) == 0)
+					t->pending_sig = WSTOPSIG(status);
+			}
+		}
+	}
+	fast_drain(p, 0);
+}
+
+/*
+ * Detach: every thread stopped and settled.  Put back the return
+ * addresses of recorded calls in progress.
+ */
+void fast_detach(struct proc *p, pid_t tid)
+{
+	struct fast *f = p->fast;
+	uint64_t one = 1;
+
+	if (!f)
+		return;
+	/* (fast_settle turned recording off: returns still to come record
+	 * nothing) */
+	mem_write(p->pid, f->data + D_DISABLED, &one, 1);
+	for (unsigned h = 0; h < FAST_THR_N; h++) {
+		uint64_t e[T_RET / 8 + 1];
+		taddr_t at = f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT),
+			cur;
+		if (f->used[h] != 1 ||
+		    mem_read(p->pid, at, e, sizeof(e)) != (long)sizeof(e) ||
+		    !e[T_BUSY / 8])
+			continue;
+		if (mem_read(p->pid, e[T_BUSY / 8], &cur, sizeof(cur)) ==
+			    (long)sizeof(cur) &&
+		    cur == f->code + BLOB_OFF(lc_fast_return))
+			mem_write(p->pid, e[T_BUSY / 8], &e[T_RET / 8],
+				  sizeof(cur));
+	}
+	if (tid > 0) {
+		unsigned long long a[6] = {f->data, FAST_DATA_SIZE, 0, 0, 0, 0};
+		inject_syscall(p, tid, SYS_munmap, a);
+	}
+	fast_forget(p);
+}
+
+/*
+ * P forked CHILD (its thread CT): the child has a copy of the ring and
+ * the table.  What was written before the fork is drained into the
+ * parent first; the child then starts with an empty ring (the slots its
+ * copy holds unwritten have no writer in it) and an empty table.
+ */
+void fast_fork(struct proc *p, struct proc *child, int vfork)
+{
+	struct fast *f = p->fast, *cf;
+	uint8_t *zero;
+	uint64_t head;
+
+	if (!f)
+		return;
+	fast_drain(p, 0);
+	if (vfork) {
+		/* the same memory: its records are the parent's */
+		child->fast = NULL;
+		child->fast_owner = p->pid;
+		return;
+	}
+	cf = xcalloc(1, sizeof(*cf));
+	cf->refs = 1;
+	cf->data = f->data;
+	cf->code = f->code;
+	cf->inst = f->inst;
+	cf->ninst = f->ninst;
+	memcpy(cf->inst_bp, f->inst_bp, sizeof(cf->inst_bp));
+	cf->win = f->win;
+	child->fast = cf;
+	/* what the parent had not drained: the child's too */
+	cf->tail = f->tail;
+	cf->scan = f->scan;
+	cf->holes = xmalloc((f->nholes + 1) * sizeof(*cf->holes));
+	if (f->nholes)
+		memcpy(cf->holes, f->holes, f->nholes * sizeof(*cf->holes));
+	cf->nholes = cf->holes_cap = f->nholes;
+	fast_drain(child, 0);
+	if (mem_read(child->pid, cf->data + D_HEAD, &head, sizeof(head)) ==
+	    (long)sizeof(head)) {
+		cf->tail = cf->scan = head;
+		cf->nholes = 0;
+		mem_write(child->pid, cf->data + D_TAIL, &head, sizeof(head));
+	}
+	zero = xcalloc(1, FAST_THR_N << FAST_THR_SHIFT);
+	mem_write(child->pid, cf->data + D_THREADS, zero,
+		  FAST_THR_N << FAST_THR_SHIFT);
+	free(zero);
+}
