@@ -26,7 +26,7 @@
 #   LEAKCHECK=path    [./leakcheck]; runs as
 #                     `leakcheck --leak-check=full -q --stats --log-file=LOG`
 #                     (--stats only prints counters leakcheck always keeps;
-#                     its allocator-call count is the `entry` trap count)
+#                     its allocator-call count is its "allocator calls")
 #   VALGRIND, HEAPTRACK, PYTHON, SORT, SQLITE3
 #                     the programs [valgrind, heaptrack, /usr/bin/python3
 #                     (not a pyenv shim: a shell script would be traced),
@@ -241,7 +241,7 @@ run_one() {
 	fi
 	case $t in
 	leakcheck | lc-*)
-		calls=$(sed -n 's/^leakcheck: stats: .*(\([0-9]*\) entry.*/\1/p' "$base.stderr" | tail -1) ;;
+		calls=$(sed -n 's/^leakcheck: stats: allocator calls: \([0-9]*\).*/\1/p' "$base.stderr" | tail -1) ;;
 	floor | floor-*)
 		calls=$(sed -n 's/^floor: .* \([0-9]*\) allocator calls, \([0-9]*\) traps$/\1 \2/p' "$base.stderr" | tail -1)
 		calls=${calls// /:} ;; # calls:traps
@@ -445,7 +445,7 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 	echo "Workloads:"
 	for w in "${RUN_WL[@]}"; do echo "- $w: ${WL_DESC[$w]}"; done
 	echo
-	echo "allocator calls: leakcheck's entry traps (\`--stats\`); µs/call: (tool − native) / calls, floor with its own count."
+	echo "allocator calls: the outermost allocator calls leakcheck recorded (\`--stats\`); µs/call: (tool − native) / calls, floor with its own count."
 	[ -n "$MEM_LINE" ] && { echo; echo "$MEM_LINE"; }
 	[ -n "$AFF_TABLE" ] && { echo; echo "CPU affinity (µs per trap: (time − native) / traps):"; echo; echo "$AFF_TABLE"; }
 	if [ "${#NOTES[@]}" -gt 0 ]; then
