@@ -23,6 +23,8 @@ only=${1:-}
 
 ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+# verdict NAME WHY: fails with WHY, passes if it is empty
+verdict() { if [ -n "$2" ]; then ko "$1" "$2"; else ok "$1"; fi; }
 
 # Summaries in the report files $@ as "definite=B/N indirect=... ", one
 # line per process, sorted; with " suppressed=B/N" when $SUPP is 1.
@@ -197,11 +199,7 @@ stats_counters() {
 		if (unwinds < 1 || unwinds > 22) bad("unwinds " unwinds ", expected 1..22")
 		print why
 	}' "$err")
-	if [ -n "$why" ]; then
-		ko "$name" "$why"
-	else
-		ok "$name"
-	fi
+	verdict "$name" "$why"
 }
 stats_counters
 
@@ -234,11 +232,7 @@ stats_fast() {
 			bad("allocs " allocs ", frees " frees ", expected 22, 20")
 		print why
 	}' "$err")
-	if [ -n "$why" ]; then
-		ko "$name" "$why"
-	else
-		ok "$name"
-	fi
+	verdict "$name" "$why"
 }
 stats_fast
 same_cpu

@@ -281,34 +281,31 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 		fast_jmp(b, jmp);
 		if ((ret = mem_write_code(p, addr, jmp, sizeof(jmp))))
 			return ret;
-		p->nbps++;
-		qsort(p->bps, p->nbps, sizeof(*p->bps), bp_cmp);
-		debug("pid %d: fast path for %s at %#llx", p->pid, name,
-		      (unsigned long long)addr);
-		return 0;
-	}
-	ret = arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
-	if (ret)
-		return ret;
-	if (!d.is_jump) {
-		ret = mem_write_code(p, slot, d.slot, d.slot_len);
+	} else {
+		ret = arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
 		if (ret)
 			return ret;
-		p->nslots++;
+		if (!d.is_jump) {
+			ret = mem_write_code(p, slot, d.slot, d.slot_len);
+			if (ret)
+				return ret;
+			p->nslots++;
+		}
+		b->is_jump = (uint8_t)d.is_jump;
+		b->insn_len = (uint8_t)d.insn_len;
+		b->resume = d.is_jump ? d.jump_target : slot;
+		/* how to get past it without us, before it is there */
+		bptab_add(p, addr, b->resume);
+		guard_note(p, addr, code[0]);
+		ret = mem_write_code(p, addr, &int3, 1);
+		if (ret)
+			return ret;
 	}
-	b->is_jump = (uint8_t)d.is_jump;
-	b->insn_len = (uint8_t)d.insn_len;
-	b->resume = d.is_jump ? d.jump_target : slot;
-	/* how to get past it without us, before it is there */
-	bptab_add(p, addr, b->resume);
-	guard_note(p, addr, code[0]);
-	ret = mem_write_code(p, addr, &int3, 1);
-	if (ret)
-		return ret;
+	debug("pid %d: %s %s at %#llx", p->pid,
+	      b->fast ? "fast path for" : "breakpoint", name,
+	      (unsigned long long)addr);
 	p->nbps++;
 	qsort(p->bps, p->nbps, sizeof(*p->bps), bp_cmp);
-	debug("pid %d: breakpoint %s at %#llx", p->pid, name,
-	      (unsigned long long)addr);
 	return 0;
 }
 

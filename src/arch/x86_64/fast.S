@@ -68,21 +68,29 @@ lc_fast_vars:
 	lea	D_RING(%r10,%r9), %r9
 .endm
 
+/* The start of every entry: %r10 = the data, %r8 = the thread's entry
+ * (or to SLOW); to SKIP if recording is off or the call is nested in a
+ * recorded one (or is its tail call, at the same sp).  A recorded call
+ * above sp was left by longjmp: this one is recorded. */
+.macro ENTER skip, slow
+	mov	.Lvars(%rip), %r10
+	cmpb	$0, D_DISABLED(%r10)
+	jne	\skip
+	LOOKUP	\slow
+	mov	T_BUSY(%r8), %r9
+	test	%r9, %r9
+	jz	96f
+	cmp	%rsp, %r9
+	jae	\skip
+96:
+.endm
+
 /* malloc, calloc, realloc, memalign...: remember the call in the thread's
  * entry and make its return come to lc_fast_return. */
 	.p2align 4
 lc_fast_entry_alloc:
-	mov	.Lvars(%rip), %r10
-	cmpb	$0, D_DISABLED(%r10)
-	jne	.Lea_resume
-	LOOKUP	.Lea_slow
-	mov	T_BUSY(%r8), %r9
-	test	%r9, %r9
-	jz	1f
-	cmp	%rsp, %r9
-	jae	.Lea_resume		/* inside a recorded call (or its tail
-					 * call, at the same sp): not recorded */
-1:	cmp	T_LO(%r8), %rsp		/* (else that call was left by longjmp) */
+	ENTER	.Lea_resume, .Lea_slow
+	cmp	T_LO(%r8), %rsp
 	jb	.Lea_slow
 	cmp	T_HI(%r8), %rsp
 	jae	.Lea_slow
@@ -119,16 +127,8 @@ lc_fast_entry_alloc:
 lc_fast_entry_free:
 	test	%rdi, %rdi
 	jz	.Lef_resume
-	mov	.Lvars(%rip), %r10
-	cmpb	$0, D_DISABLED(%r10)
-	jne	.Lef_resume
-	LOOKUP	.Lef_slow
-	mov	T_BUSY(%r8), %r9
-	test	%r9, %r9
-	jz	1f
-	cmp	%rsp, %r9
-	jae	.Lef_resume		/* inside a recorded call */
-1:	RESERVE	.Lef_resume
+	ENTER	.Lef_resume, .Lef_slow
+	RESERVE	.Lef_resume
 	mov	I_KIND(%r11), %rax
 	mov	%rax, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
