@@ -200,6 +200,22 @@ for r in 1 2 3; do
 		ko kill9-handler-alone-$r "$why"
 	stop_server kill9-handler-alone-intact-$r
 done
+# 6b'. killed twice, the second time with no guard: the first
+# leakcheck's handler is still the program's, and knows only its own
+# page.  The second must replace it, or the recorder's full-ring int3
+# (nothing drains the ring any more) would trap forever.
+start_server 600
+why=$(kill_cycles 1) && why=$(kill_cycles 1 LEAKCHECK_TEST_NO_GUARD=1)
+if [ -z "$why" ]; then
+	sleep 1 # the ring fills in this time
+	kill -TERM "$SPID" 2>/dev/null
+	poll sh -c "[ \"\$(cut -d' ' -f3 /proc/$SPID/stat 2>/dev/null || echo Z)\" = Z ]" ||
+		why="the server does not stop"
+fi
+kill -KILL "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+[ -z "$why" ] && ! grep -q ', ok$' "$OUT/server.out" && why="no ok: $(tail -1 "$OUT/server.out")"
+[ -z "$why" ] && ok kill9-earlier-handler || ko kill9-earlier-handler "$why"
 # 6c. the guard alone: trapper has a SIGTRAP handler of its own, so ours is
 # not installed; the guard takes our int3s out, and trapper's mallocs after
 # that never trap.  Without the guard (6d) trapper's handler sees them.

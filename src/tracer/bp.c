@@ -432,10 +432,43 @@ static int sigtrap_disposition(pid_t pid)
 	return (ign >> (SIGTRAP - 1)) & 1 ? 'I' : 'D';
 }
 
+/* P's SIGTRAP handler now (TID stopped), or 0 if it cannot be read. */
+static taddr_t current_handler(struct proc *p, pid_t tid)
+{
+	unsigned long long a[6] = {SIGTRAP, 0, 0, 8, 0, 0};
+	struct ksigaction cur;
+	arch_regs_t r;
+	taddr_t scratch;
+
+	/* read it into the stack, below the red zone */
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		return 0;
+	scratch = (ARCH_SP(&r) - 512) & ~(taddr_t)15;
+	a[2] = scratch;
+	if (inject_syscall(p, tid, SYS_rt_sigaction, a) != 0 ||
+	    mem_read(p->pid, scratch, &cur, sizeof(cur)) != (long)sizeof(cur))
+		return 0;
+	return cur.handler;
+}
+
+/* Is the code at H the handler of an earlier leakcheck, killed before it
+ * could put the disposition back? */
+static int earlier_handler(struct proc *p, taddr_t h)
+{
+	uint8_t code[sizeof(handler_code)];
+
+	return h && h != p->page + INJ_HANDLER &&
+	       mem_read(p->pid, h, code, sizeof(code)) == (long)sizeof(code) &&
+	       !memcmp(code, handler_code, sizeof(code));
+}
+
 /*
  * Make our handler P's SIGTRAP handler if the program has none (with
  * one, an int3 of ours that met no tracer would go to it; the guard
- * covers that case).  TID is stopped.  Returns 0 or -errno.
+ * covers that case).  An earlier leakcheck's handler, left behind when
+ * it was killed, is replaced: it knows that one's page, not ours (the
+ * disposition to put back is then taken to be the default).  TID is
+ * stopped.  Returns 0 or -errno.
  */
 int bp_install_handler(struct proc *p, pid_t tid)
 {
@@ -443,8 +476,13 @@ int bp_install_handler(struct proc *p, pid_t tid)
 	unsigned long long a[6] = {SIGTRAP, p->page + INJ_SIGACT, 0, 8, 0, 0};
 	long r;
 
-	if (!p->page || disp == 'C')
+	if (!p->page)
 		return -EBUSY;
+	if (disp == 'C') {
+		if (!earlier_handler(p, current_handler(p, tid)))
+			return -EBUSY;
+		disp = 'D';
+	}
 	r = inject_syscall(p, tid, SYS_rt_sigaction, a);
 	if (r)
 		return r < 0 ? (int)r : -EIO;
@@ -457,23 +495,13 @@ int bp_install_handler(struct proc *p, pid_t tid)
 void bp_remove_handler(struct proc *p, pid_t tid)
 {
 	unsigned long long a[6] = {SIGTRAP, 0, 0, 8, 0, 0};
-	struct ksigaction cur;
-	arch_regs_t r;
-	taddr_t scratch;
 
 	if (!p->handler_installed || !p->page)
 		return;
-	/* read the current one into the stack, below the red zone */
-	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
-		return;
-	scratch = (ARCH_SP(&r) - 512) & ~(taddr_t)15;
-	a[2] = scratch;
-	if (inject_syscall(p, tid, SYS_rt_sigaction, a) == 0 &&
-	    mem_read(p->pid, scratch, &cur, sizeof(cur)) == (long)sizeof(cur) &&
-	    cur.handler == p->page + INJ_HANDLER) {
+	if (current_handler(p, tid) == p->page + INJ_HANDLER) {
 		a[1] = p->page + INJ_SIGACT_DFL +
-		       (p->handler_installed == 'I' ? sizeof(cur) : 0);
-		a[2] = 0;
+		       (p->handler_installed == 'I' ? sizeof(struct ksigaction)
+						     : 0);
 		inject_syscall(p, tid, SYS_rt_sigaction, a);
 	}
 	p->handler_installed = 0;
