@@ -89,11 +89,11 @@ lc_fast_vars:
  * entry and make its return come to lc_fast_return. */
 	.p2align 4
 lc_fast_entry_alloc:
-	ENTER	.Lea_resume, .Lea_slow
+	ENTER	.Lresume, .Lslow
 	cmp	T_LO(%r8), %rsp
-	jb	.Lea_slow
+	jb	.Lslow
 	cmp	T_HI(%r8), %rsp
-	jae	.Lea_slow
+	jae	.Lslow
 	/* busy first: a signal handler's call from here on is nested */
 	mov	%rsp, T_BUSY(%r8)
 	mov	(%rsp), %rax
@@ -108,17 +108,18 @@ lc_fast_entry_alloc:
 	lea	.Lret(%rip), %rax
 	mov	%rax, (%rsp)
 	testb	$FAST_I_BEGIN, I_FLAGS(%r11)
-	jz	.Lea_resume
+	jz	.Lresume
 	test	%rdi, %rdi
-	jz	.Lea_resume
+	jz	.Lresume
 	/* realloc(p, n): p may be freed before the return; say so first */
-	RESERVE	.Lea_resume
+	RESERVE	.Lresume
 	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
 	mov	%rcx, S_SEQ(%r9)
-.Lea_resume:
+/* (both entries) on to the displaced instructions, or to the int3 */
+.Lresume:
 	jmp	*I_RESUME(%r11)
-.Lea_slow:
+.Lslow:
 	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
 	jmp	*%r11
 
@@ -126,20 +127,16 @@ lc_fast_entry_alloc:
 	.p2align 4
 lc_fast_entry_free:
 	test	%rdi, %rdi
-	jz	.Lef_resume
-	ENTER	.Lef_resume, .Lef_slow
-	RESERVE	.Lef_resume
+	jz	.Lresume
+	ENTER	.Lresume, .Lslow
+	RESERVE	.Lresume
 	mov	I_KIND(%r11), %rax
 	mov	%rax, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
 	mov	I_FN(%r11), %rax
 	mov	%rax, S_FN(%r9)
 	mov	%rcx, S_SEQ(%r9)
-.Lef_resume:
-	jmp	*I_RESUME(%r11)
-.Lef_slow:
-	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
-	jmp	*%r11
+	jmp	.Lresume
 
 /* The return of a recorded call: one record with the result, the
  * registers the unwinder starts from and the top of the stack, then back
