@@ -489,8 +489,6 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		stubs_harvest_stopped(p);
 	} else if (exiting) {
 		stubs_harvest(p);
-		if (p->fast)
-			fast_drain(p, 0);
 	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);

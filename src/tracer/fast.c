@@ -381,6 +381,7 @@ static void fast_register(struct thread *t, const arch_regs_t *r)
 			return;
 		f->used[h] = 1;
 		t->fast_idx = (int)h;
+		t->fast_busy = 0;
 		t->fast_hi = hi;
 		return;
 	}
@@ -407,11 +408,13 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 {
 	struct fast *f = t->proc->fast;
 
-	if (f && t->fast_idx >= 0)
-		mem_write(t->proc->pid,
+	/* every trapped return asks: write only a change */
+	if (f && t->fast_idx >= 0 && t->fast_busy != sp &&
+	    !mem_write(t->proc->pid,
 			  f->data + D_THREADS +
 				  ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_BUSY,
-			  &sp, sizeof(sp));
+			  &sp, sizeof(sp)))
+		t->fast_busy = sp;
 }
 
 /* ---- the ring ---- */
@@ -766,7 +769,6 @@ void fast_settle(struct proc *p, int detaching)
 			}
 		}
 	}
-	fast_drain(p, 0);
 }
 
 /*
@@ -776,13 +778,11 @@ void fast_settle(struct proc *p, int detaching)
 void fast_detach(struct proc *p, pid_t tid)
 {
 	struct fast *f = p->fast;
-	uint64_t one = 1;
 
 	if (!f)
 		return;
 	/* (fast_settle turned recording off: returns still to come record
 	 * nothing) */
-	mem_write(p->pid, f->data + D_DISABLED, &one, 1);
 	for (unsigned h = 0; h < FAST_THR_N; h++) {
 		uint64_t e[T_RET / 8 + 1];
 		taddr_t at = f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT),
@@ -805,9 +805,10 @@ void fast_detach(struct proc *p, pid_t tid)
 }
 
 /*
- * P forked CHILD (its thread CT): the child has a copy of the ring and
- * the table.  What was written before the fork is drained into the
- * parent first; the child then starts with an empty ring (the slots its
+ * P forked CHILD: the child has a copy of the ring and the table.  The
+ * caller has drained P's ring (stubs_harvest) before it copied P's
+ * table; what the child's copy holds beyond that is drained into the
+ * child here.  The child then starts with an empty ring (the slots its
  * copy holds unwritten have no writer in it) and an empty table.
  */
 void fast_fork(struct proc *p, struct proc *child, int vfork)
@@ -818,7 +819,6 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 
 	if (!f)
 		return;
-	fast_drain(p, 0);
 	if (vfork) {
 		/* the same memory: its records are the parent's */
 		child->fast = NULL;

@@ -214,6 +214,7 @@ void stubs_harvest(struct proc *p)
 	struct iovec l[64], r[64];
 	size_t nts = p->nbusy;
 
+	fast_drain(p, 0); /* or the fast path's ring (never both) */
 	if (!nts)
 		return;
 	/* a copy: what completes leaves p->busy as we go */
@@ -276,8 +277,8 @@ void stubs_harvest_stopped(struct proc *p)
 				  sizeof(res));
 		}
 	}
+	fast_settle(p, 0); /* no thread half-way through a record */
 	stubs_harvest(p);
-	fast_settle(p, 0); /* and the fast path's records, all of them */
 }
 
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)

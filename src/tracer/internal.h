@@ -89,6 +89,7 @@ struct thread {
 	int fast_idx;           /* its entry in the fast path's thread table;
 				 * -1 not yet, -2 cannot (its stack) */
 	taddr_t fast_hi;        /* the end of the stack it has there */
+	taddr_t fast_busy;      /* its T_BUSY there, as we last wrote it */
 	struct thread *next;    /* in the global hash chain */
 };
 

@@ -221,8 +221,6 @@ static void on_new_task(struct thread *t, int event)
 	}
 	/* fork or vfork: a new process, a copy of this one */
 	stubs_harvest(p); /* the child starts from what returned before */
-	if (p->fast)
-		fast_drain(p, 0);
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
@@ -326,8 +324,6 @@ static void on_exit_event(struct thread *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
 	stubs_harvest(p);
-	if (p->fast)
-		fast_drain(p, 0);
 	fast_thread_gone(t);
 	stub_forget(t);
 	t->npend = 0;
