@@ -138,6 +138,12 @@ lc_fast_entry_free:
 	mov	%rcx, S_SEQ(%r9)
 	jmp	.Lresume
 
+/* One field of the thread's entry (%r8) into the slot (%r9). */
+.macro COPY from, to
+	mov	\from(%r8), %rax
+	mov	%rax, \to(%r9)
+.endm
+
 /* The return of a recorded call: one record with the result, the
  * registers the unwinder starts from and the top of the stack, then back
  * to the caller.  The red zone holds the result (-8), the copy's length
@@ -160,18 +166,12 @@ lc_fast_return:
 2:	mov	%rcx, -16(%rsp)
 	RESERVE	.Lr_out
 	mov	%rcx, %r11
-	mov	T_KIND(%r8), %rax
-	mov	%rax, S_KIND(%r9)
-	mov	T_A0(%r8), %rax
-	mov	%rax, S_A0(%r9)
-	mov	T_A1(%r8), %rax
-	mov	%rax, S_A1(%r9)
-	mov	T_A2(%r8), %rax
-	mov	%rax, S_A2(%r9)
-	mov	T_FN(%r8), %rax
-	mov	%rax, S_FN(%r9)
-	mov	T_HI(%r8), %rax
-	mov	%rax, S_HI(%r9)
+	COPY	T_KIND, S_KIND		/* the call, from its entry */
+	COPY	T_A0, S_A0
+	COPY	T_A1, S_A1
+	COPY	T_A2, S_A2
+	COPY	T_FN, S_FN
+	COPY	T_HI, S_HI
 	mov	-8(%rsp), %rax
 	mov	%rax, S_RES(%r9)
 	mov	-24(%rsp), %rax
