@@ -235,6 +235,21 @@ stats_fast() {
 	verdict "$name" "$why"
 }
 stats_fast
+
+# other-stacks' calls on a coroutine's and a signal stack take the slow
+# path (so does the thread's first call); the two on its own stack are
+# records.  Its EXPECT line checks what they amount to.
+stats_other_stacks() {
+	local name=stats-other-stacks err=$OUT/stats-other-stacks.stderr why=
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/other-stacks" ] || { ko "$name" "not built"; return; }
+	"$LC" -q --stats --log-file=/dev/null "$TP/other-stacks" \
+		>/dev/null 2>"$err" </dev/null
+	grep -q '^leakcheck: stats: fast path: 2 calls recorded by the program (no trap), [0-9]* reads of its ring, 0 full-ring traps, 3 slow-path traps,' "$err" ||
+		why="$(grep 'fast path:' "$err" || echo 'no fast path line')"
+	verdict "$name" "$why"
+}
+stats_other_stacks
 same_cpu
 log_file
 
