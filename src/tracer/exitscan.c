@@ -381,39 +381,109 @@ void proc_resume_all(struct proc *p)
 	}
 }
 
-static taddr_t thread_roots(struct thread *t, struct thread *exiting,
-			    taddr_t **w, size_t *nw, size_t *cap)
+/* What a thread gives the scan besides its registers. */
+struct thread_root {
+	taddr_t sp;   /* its sp, 0 if unknown */
+	taddr_t from; /* its stack is a root from here up */
+	taddr_t tp;   /* its thread pointer (glibc's TCB), 0 if unknown */
+};
+
+/*
+ * Did T end its process?  At the exit of a process (EXITING set), the
+ * thread that called exit_group (or exit, as the last thread), or that
+ * was given the fatal signal EXIT_SIG, is dying with it: its registers
+ * are not roots (valgrind's rule for exit_group), only its stack is.
+ * The other threads' registers are, as in valgrind and LSan.
+ */
+static int ends_process(const struct thread *t, const arch_regs_t *r,
+			int exit_sig)
 {
+	long nr = (long)ARCH_SYSCALL_NR(r);
+
+	return nr == SYS_exit_group || nr == SYS_exit ||
+	       (exit_sig && t->last_sig == exit_sig);
+}
+
+static struct thread_root thread_roots(struct thread *t,
+				       const struct thread *exiting,
+				       int exit_sig, taddr_t **w, size_t *nw,
+				       size_t *cap)
+{
+	struct thread_root tr = {t->last_sp, 0, 0};
 	arch_regs_t r;
 	struct user_fpregs_struct fp;
 	unsigned long long words[ARCH_MAX_REG_WORDS];
 	int n;
 
-	if (t == exiting && t->have_exit_regs) {
-		r = t->exit_regs;
-	} else if ((t == exiting || t->stopped_for_scan) &&
-		   ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+	if ((t == exiting || t->stopped_for_scan) &&
+	    ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
 		/* r filled */
+	} else if (t->have_held_regs) {
+		r = t->held_regs; /* stopped for freeres, killed since */
 	} else {
-		return t->last_sp;
+		tr.from = tr.sp ? tr.sp - ARCH_RED_ZONE : 0;
+		return tr;
 	}
-	/* valgrind: the registers of the thread calling exit_group are not
-	 * roots (its stack from sp still is) */
-	if (t == exiting && !t->have_exit_regs &&
-	    ARCH_SYSCALL_NR(&r) == SYS_exit_group)
-		return ARCH_SP(&r);
+	tr.sp = ARCH_SP(&r);
+	tr.tp = ARCH_TP(&r);
+	tr.from = tr.sp - ARCH_RED_ZONE;
+	if (exiting && ends_process(t, &r, exit_sig)) {
+		/* a thread in exit_group or exit runs no leaf code that
+		 * could keep anything in its red zone: what lies below its
+		 * sp is the dead frames of the exit path (atexit handlers,
+		 * destructors, freeres) */
+		if (exit_sig == 0 || t->last_sig != exit_sig)
+			tr.from = tr.sp;
+		return tr;
+	}
 	n = arch_regs_words(&r, words);
 	*w = xgrow(*w, cap, *nw + (size_t)n + 32, sizeof(**w));
 	for (int i = 0; i < n; i++)
 		(*w)[(*nw)++] = words[i];
-	if (!(t == exiting && t->have_exit_regs) &&
-	    ptrace(PTRACE_GETFPREGS, t->tid, 0, &fp) == 0) {
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, &fp) == 0) {
 		uint64_t x[32];
 		memcpy(x, fp.xmm_space, sizeof(x));
 		for (int i = 0; i < 32; i++)
 			(*w)[(*nw)++] = x[i];
 	}
-	return ARCH_SP(&r);
+	return tr;
+}
+
+/*
+ * The TCB of a glibc thread whose stack is the anonymous mapping [S,E),
+ * found by its signature (ARCH_TCB_TCB and ARCH_TCB_SELF hold its own
+ * address) near the end of the mapping; 0 if there is none.
+ */
+static taddr_t find_tcb(struct proc *p, taddr_t s, taddr_t e)
+{
+	uint64_t buf[ARCH_TCB_NEAR_END / 8];
+	taddr_t lo = e - s > sizeof(buf) ? e - sizeof(buf) : s;
+	long n = read_cb(p, lo, buf, (size_t)(e - lo));
+
+	for (long i = n / 8 - ARCH_TCB_SELF / 8 - 1; i >= 0; i--) {
+		taddr_t a = lo + (taddr_t)i * 8;
+		if (!(a & 63) && buf[i + ARCH_TCB_TCB / 8] == a &&
+		    buf[i + ARCH_TCB_SELF / 8] == a)
+			return a;
+	}
+	return 0;
+}
+
+/* glibc's own memory of the thread whose TCB is at TP: its DTV, which
+ * the TCB points into (ARCH_TCB_DTV_BIAS bytes), as a start-pointer root
+ * word, so that it is never a leak of the program's (nor are the dynamic
+ * TLS blocks the DTV holds). */
+static void tcb_roots(struct proc *p, taddr_t tp, taddr_t **w, size_t *nw,
+		      size_t *cap)
+{
+	uint64_t dtv;
+
+	if (!tp || read_cb(p, tp + ARCH_TCB_DTV, &dtv, sizeof(dtv)) !=
+			   (long)sizeof(dtv) ||
+	    dtv < ARCH_TCB_DTV_BIAS)
+		return;
+	*w = xgrow(*w, cap, *nw + 1, sizeof(**w));
+	(*w)[(*nw)++] = dtv - ARCH_TCB_DTV_BIAS;
 }
 
 unsigned g_report_seq;
@@ -458,8 +528,9 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
 	struct vec_ranges roots = {0};
 	taddr_t *words = NULL;
-	taddr_t sps[4096];
-	size_t nsps = 0;
+	struct thread_root *trs = NULL;
+	size_t ntrs = 0, trs_cap = 0;
+	int exit_sig = 0;
 	char *maps = NULL;
 	struct symbolizer *sym = NULL;
 	struct loss_record *recs;
@@ -509,11 +580,18 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (!killed) {
 		char path[64];
 		proc_stop_all(p, exiting);
+		/* a death by signal: the wait status of its exit event */
+		if (exiting && WIFSIGNALED(p->exit_code_status))
+			exit_sig = WTERMSIG(p->exit_code_status);
 		for (struct thread *t = threads_of(p, NULL); t;
 		     t = threads_of(p, t)) {
-			taddr_t sp = thread_roots(t, exiting, &words, &nw, &wcap);
-			if (sp && nsps < ARRAY_SIZE(sps))
-				sps[nsps++] = sp;
+			struct thread_root tr = thread_roots(t, exiting, exit_sig,
+							     &words, &nw, &wcap);
+			if (!tr.sp)
+				continue;
+			trs = xgrow(trs, &trs_cap, ntrs + 1, sizeof(*trs));
+			trs[ntrs++] = tr;
+			tcb_roots(p, tr.tp, &words, &nw, &wcap);
 		}
 		snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 		maps = read_file_text(path);
@@ -524,7 +602,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		     line = strtok_r(NULL, "\n", &save)) {
 			unsigned long long s, e;
 			char perms[8] = "";
-			int off = 0;
+			int off = 0, stack = 0;
 			const char *name;
 			taddr_t from;
 			if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &s, &e,
@@ -538,21 +616,38 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 				continue;
 			from = s;
 			/* a thread stack: only from sp (minus red zone) up */
-			for (size_t i = 0; i < nsps; i++) {
-				if (sps[i] >= s && sps[i] < e) {
-					taddr_t lo = sps[i] - ARCH_RED_ZONE;
-					from = lo > s ? lo : s;
+			for (size_t i = 0; i < ntrs; i++) {
+				if (trs[i].sp >= s && trs[i].sp < e) {
+					from = trs[i].from > s ? trs[i].from : s;
+					stack = 1;
+				}
+			}
+			if (!stack && !*name) {
+				/*
+				 * The stack of a thread that is gone (glibc
+				 * keeps it cached, full of the dead thread's
+				 * frames): only its struct pthread, which
+				 * glibc still uses (a joinable thread's
+				 * result), is a root.
+				 */
+				taddr_t tcb = find_tcb(p, s, e);
+				size_t i;
+				for (i = 0; i < ntrs && trs[i].tp != tcb; i++)
+					;
+				if (tcb && i == ntrs) {
+					from = tcb;
+					tcb_roots(p, tcb, &words, &nw, &wcap);
 				}
 			}
 			mapping_roots_cut(p, blocks, nb, s, e, from, &roots);
 		}
 		free(text);
 		/* a thread running on a malloc'd stack: scan that block from sp */
-		for (size_t i = 0; i < nsps; i++) {
-			long bi = scan_find_block(blocks, nb, sps[i]);
+		for (size_t i = 0; i < ntrs; i++) {
+			long bi = scan_find_block(blocks, nb, trs[i].sp);
 			if (bi >= 0)
-				add_range(&roots, sps[i] - ARCH_RED_ZONE > blocks[bi].addr
-							  ? sps[i] - ARCH_RED_ZONE
+				add_range(&roots, trs[i].from > blocks[bi].addr
+							  ? trs[i].from
 							  : blocks[bi].addr,
 					  blocks[bi].addr + blocks[bi].size);
 		}
@@ -677,6 +772,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(recs);
 	free(maps);
 	free(words);
+	free(trs);
 	free(roots.v);
 	free(blocks);
 	g_report_stats.reports++;

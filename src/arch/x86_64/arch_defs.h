@@ -20,6 +20,43 @@ typedef struct user_regs_struct arch_regs_t;
 #define ARCH_SP(r) ((r)->rsp)
 #define ARCH_RETVAL(r) ((r)->rax)
 #define ARCH_SYSCALL_NR(r) ((r)->orig_rax)
+/* the thread pointer: glibc's TCB (struct pthread) */
+#define ARCH_TP(r) ((r)->fs_base)
+/* A stopped thread's registers set elsewhere must not restart the system
+ * call it was in. */
+#define ARCH_NO_RESTART(r) ((r)->orig_rax = (unsigned long long)-1)
+
+/*
+ * glibc's tcbhead_t at the thread pointer: {tcb, dtv, self, ...}.  tcb
+ * and self both hold the TCB's own address (a signature found nowhere
+ * else by chance); dtv points 16 bytes into the DTV, a calloc'd block
+ * whose first 16 bytes hold its length.
+ */
+#define ARCH_TCB_TCB 0
+#define ARCH_TCB_DTV 8
+#define ARCH_TCB_SELF 16
+#define ARCH_TCB_DTV_BIAS 16
+/* the TCB lies this close to the end of a thread's stack mapping (struct
+ * pthread, 2304 bytes on glibc 2.36, rounded to the TLS alignment) */
+#define ARCH_TCB_NEAR_END 8192
+
+/* Set up REGS, stopped at a function's entry or anywhere, to call FN with
+ * its return address at SP (already written there), no arguments. */
+static inline void arch_set_call(arch_regs_t *r, unsigned long long fn,
+				 unsigned long long sp)
+{
+	r->rip = fn;
+	r->rsp = sp;
+	r->rax = 0; /* no vector registers used by a variadic callee */
+	ARCH_NO_RESTART(r);
+}
+/* Where to write the return address of a call made with arch_set_call()
+ * from a thread whose sp is SP: below its red zone, so that sp + 8 is
+ * 16-byte aligned at the callee's entry, as the ABI wants. */
+static inline unsigned long long arch_call_sp(unsigned long long sp)
+{
+	return ((sp - ARCH_RED_ZONE - 256) & ~15ull) - 8;
+}
 
 /* Integer argument I (0-based) at function entry, SysV ABI. */
 static inline unsigned long long arch_arg(const arch_regs_t *r, int i)
