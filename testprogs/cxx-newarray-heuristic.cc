@@ -13,7 +13,7 @@
  * This is the one test that depends on a heuristic; with
  * --leak-check-heuristics=none valgrind says possible=168/1.
  *
- * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=72872/2
+ * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=168/1
  */
 #include <stdlib.h>
 

@@ -12,7 +12,7 @@
  * possibly lost, because the TCB's dtv field points 16 bytes into it
  * (glibc stores dtv + 1) and no heuristic matches.
  *
- * EXPECT: definite=0/0 indirect=0/0 possible=272/1 reachable=3008/1
+ * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=3280/2
  */
 #include <pthread.h>
 #include <sched.h>

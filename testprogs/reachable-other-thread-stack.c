@@ -10,7 +10,7 @@
  * and glibc stores dtv + 1 there: 16 bytes into the block, which no
  * valgrind heuristic accepts, so valgrind calls it possibly lost.
  *
- * EXPECT: definite=0/0 indirect=0/0 possible=272/1 reachable=4000/1
+ * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=4272/2
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -9,8 +9,10 @@
  *                                              is not the mangled name
  *   libstdc++'s emergency pool (72,704 bytes)  reachable: "fun:malloc
  *                                              obj:*libstdc++*", reachable
+ *                                              (kept to exit by
+ *                                              --run-cxx-freeres=no)
  *
- * OPTS: --suppressions=../../testprogs/supp-cxx.supp
+ * OPTS: --suppressions=../../testprogs/supp-cxx.supp --run-cxx-freeres=no
  * EXPECT: definite=80/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=72844/3
  * SKIP-VALGRIND: suppressions are compared by tests/run.sh only
  */

@@ -156,12 +156,14 @@ same_cpu() {
 
 # --stats on a program of known calls: the counters agree with it and
 # with each other; every hit rate is there and in range.  No timings.
+# (--run-libc-freeres=no: the counts are the program's own calls, not
+# also glibc's at exit)
 stats_counters() {
 	local name=stats-counters err=$OUT/stats-counters.stderr why
 	[ -n "$only" ] && [ "$only" != "$name" ] && return
 	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
 	# the trap path's counters (the fast path: stats-fast)
-	"$LC" -q --stats --fast-path=no --log-file=/dev/null "$TP/stats-calls" \
+	"$LC" -q --stats --run-libc-freeres=no --fast-path=no --log-file=/dev/null "$TP/stats-calls" \
 		>/dev/null 2>"$err" </dev/null
 	why=$(awk '
 	function bad(s) { if (!why) why = s }
@@ -211,7 +213,7 @@ stats_fast() {
 	local name=stats-fast err=$OUT/stats-fast.stderr why
 	[ -n "$only" ] && [ "$only" != "$name" ] && return
 	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
-	"$LC" -q --stats --log-file=/dev/null "$TP/stats-calls" \
+	"$LC" -q --stats --run-libc-freeres=no --log-file=/dev/null "$TP/stats-calls" \
 		>/dev/null 2>"$err" </dev/null
 	why=$(awk '
 	function bad(s) { if (!why) why = s }
@@ -243,7 +245,7 @@ stats_other_stacks() {
 	local name=stats-other-stacks err=$OUT/stats-other-stacks.stderr why=
 	[ -n "$only" ] && [ "$only" != "$name" ] && return
 	[ -x "$TP/other-stacks" ] || { ko "$name" "not built"; return; }
-	"$LC" -q --stats --log-file=/dev/null "$TP/other-stacks" \
+	"$LC" -q --stats --run-libc-freeres=no --log-file=/dev/null "$TP/other-stacks" \
 		>/dev/null 2>"$err" </dev/null
 	grep -q '^leakcheck: stats: fast path: 2 calls recorded by the program (no trap), [0-9]* reads of its ring, 0 full-ring traps, 3 slow-path traps,' "$err" ||
 		why="$(grep 'fast path:' "$err" || echo 'no fast path line')"

@@ -39,6 +39,8 @@ struct options {
 	int stats;
 	int no_same_cpu;      /* --same-cpu=no */
 	int no_fast_path;     /* --fast-path=no */
+	int no_libc_freeres;  /* --run-libc-freeres=no */
+	int no_cxx_freeres;   /* --run-cxx-freeres=no */
 	int pid;              /* --pid: attach instead of launching */
 	unsigned interval;    /* seconds between reports, 0: none */
 	int report_new;       /* --report=new */

@@ -218,6 +218,13 @@ static void parse_options(int argc, char **argv)
 		case O_FAST_PATH:
 			opt.no_fast_path = !parse_yesno("fast-path", optarg);
 			break;
+		case O_RUN_LIBC_FREERES:
+			opt.no_libc_freeres =
+				!parse_yesno("run-libc-freeres", optarg);
+			break;
+		case O_RUN_CXX_FREERES:
+			opt.no_cxx_freeres = !parse_yesno("run-cxx-freeres", optarg);
+			break;
 		case O_SAME_CPU:
 			opt.no_same_cpu = !parse_yesno("same-cpu", optarg);
 			break;

@@ -296,8 +296,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		modules_update(p, t->tid);
 		return;
 	case HOOK_EXIT:
-		t->exit_regs = *regs;
-		t->have_exit_regs = 1;
+		freeres_run(t, b, regs);
 		return;
 	case HOOK_FREE:
 		if (t->npend) {

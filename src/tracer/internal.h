@@ -28,9 +28,16 @@ enum hook_kind {
 	HOOK_MEMALIGN,       /* memalign/aligned_alloc(align, size) */
 	HOOK_VALLOC,         /* valloc(size) */
 	HOOK_PVALLOC,        /* pvalloc(size): rounded up to pages */
-	HOOK_EXIT,           /* exit(): remember sp and registers for the scan */
+	HOOK_EXIT,           /* _exit(): run the freeres functions (freeres.c) */
 	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
 	HOOK_NKINDS
+};
+
+/* The freeres functions valgrind calls at exit, in this order. */
+enum freeres_fn {
+	FREERES_CXX,  /* libstdc++'s __gnu_cxx::__freeres() */
+	FREERES_LIBC, /* glibc's __libc_freeres() */
+	FREERES_N
 };
 
 /* A breakpoint: an int3 at ADDR whose displaced instruction runs in the
@@ -77,8 +84,9 @@ struct thread {
 	struct pending *pend;   /* stack of pending returns */
 	size_t npend, pend_cap;
 	taddr_t last_sp;        /* sp at the last trap we saw */
-	int have_exit_regs;     /* entered exit(): regs below */
-	arch_regs_t exit_regs;
+	int last_sig;           /* the last signal delivered to it */
+	int have_held_regs;     /* held for freeres (freeres.c): its */
+	arch_regs_t held_regs;  /*   registers then, roots at the exit scan */
 	int stopped_for_scan;   /* interrupted by the scan, resume after */
 	int pend_exit;          /* that stop was its PTRACE_EVENT_EXIT */
 	int pend_status;        /*   and its wait status, handled after */
@@ -136,6 +144,8 @@ struct proc {
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
 	uint64_t bound;           /* mask of hook kinds already bound */
+	taddr_t freeres_fn[2];    /* enum freeres_fn: 0 if not defined */
+	int freeres_state;        /* enum freeres_state */
 	char *seen_modules;       /* "\n"-joined paths already processed */
 	char *maps_text;          /* /proc/PID/maps at the last module change */
 	int nthreads;
@@ -340,6 +350,12 @@ struct fast_call {
 /* Returns 1 if it unwound and the stack ended before opt.num_callers. */
 int hook_fast_call(struct proc *p, const struct fast_call *c);
 void hook_fast_free(struct proc *p, taddr_t addr);
+
+/* freeres.c: at the _exit breakpoint B, with T's registers REGS at its
+ * entry: run the freeres functions in T to their end (the other threads
+ * of its process held stopped for good, as valgrind does), then leave
+ * REGS as they were, for the caller to resume _exit. */
+void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs);
 
 /* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
  * int3s out of an attached program (see guard.c). */

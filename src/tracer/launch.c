@@ -413,7 +413,10 @@ static void on_trap(struct thread *t)
 	{
 		/* by value: a handler may insert breakpoints (dlopen) */
 		struct bp hit = *b;
+		pid_t tid = t->tid;
 		hook_entry(t, &hit, &r);
+		if (thread_find(tid) != t)
+			return; /* it ran, and died (freeres.c) */
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
@@ -460,6 +463,7 @@ void tracer_dispatch(pid_t tid, int status)
 			on_trap(t);
 		} else {
 			g_stats.signals++;
+			t->last_sig = sig;
 			debug("pid %d: signal %d", tid, sig);
 			tracer_resume(tid, sig);
 		}

@@ -41,7 +41,17 @@ static const struct hook_name {
 	{"memalign", HOOK_MEMALIGN},
 	{"valloc", HOOK_VALLOC},
 	{"pvalloc", HOOK_PVALLOC},
-	{"exit", HOOK_EXIT},
+	{"_exit", HOOK_EXIT},
+};
+
+/* Functions we call in the program rather than break on (freeres.c):
+ * name, index in proc.freeres_fn.  First definer wins. */
+static const struct call_name {
+	const char *name;
+	int idx;
+} call_names[] = {
+	{"_ZN9__gnu_cxx9__freeresEv", FREERES_CXX},
+	{"__libc_freeres", FREERES_LIBC},
 };
 
 static void elf_init_once(void)
@@ -112,6 +122,7 @@ struct bind_ctx {
 	const char *path;
 	/* found in this module: address per hook_names index */
 	taddr_t found[ARRAY_SIZE(hook_names)];
+	taddr_t calls[FREERES_N];
 	taddr_t dl_debug_state, r_debug;
 };
 
@@ -129,6 +140,11 @@ static void bind_cb(void *vctx, const char *name, taddr_t value)
 		if (strlen(hook_names[i].name) == len &&
 		    !strncmp(name, hook_names[i].name, len))
 			c->found[i] = c->bias + value;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(call_names); i++) {
+		if (strlen(call_names[i].name) == len &&
+		    !strncmp(name, call_names[i].name, len))
+			c->calls[call_names[i].idx] = c->bias + value;
 	}
 }
 
@@ -156,6 +172,9 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 			      hook_names[i].name, path);
 		p->bound |= 1ull << i;
 	}
+	for (int i = 0; i < FREERES_N; i++)
+		if (c.calls[i] && !p->freeres_fn[i])
+			p->freeres_fn[i] = c.calls[i];
 }
 
 static int read_auxv(pid_t pid, taddr_t *base, taddr_t *entry)
@@ -259,6 +278,8 @@ void proc_forget_image(struct proc *p)
 	p->r_debug = 0;
 	p->ldso_base = 0;
 	p->bound = 0;
+	memset(p->freeres_fn, 0, sizeof(p->freeres_fn));
+	p->freeres_state = 0;
 	free(p->seen_modules);
 	p->seen_modules = NULL;
 	heap_table_release(&p->heap);
@@ -269,7 +290,7 @@ void proc_forget_image(struct proc *p)
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		t->npend = 0;
 		t->in_alloc = 0;
-		t->have_exit_regs = 0;
+		t->have_held_regs = 0;
 	}
 }
 

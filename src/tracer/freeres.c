@@ -1,0 +1,168 @@
+/*
+ * freeres: at the program's _exit, let libstdc++ and glibc free their own
+ * memory, as valgrind does by default (--run-cxx-freeres=yes,
+ * --run-libc-freeres=yes), so that what they keep until the process dies
+ * is not reported as the program's: stdio buffers (the 4,096 bytes of
+ * every program that printed), setenv's arrays, glibc's cache of thread
+ * stacks with their DTVs, libstdc++'s emergency exception pool.
+ *
+ * Protocol, on the thread T that called _exit, stopped at our breakpoint
+ * on its entry (every atexit handler and destructor has run; _IO_cleanup
+ * has flushed stdio):
+ *
+ *   1. every other thread of the process is stopped and stays stopped:
+ *      it must not run on while glibc frees what it may be using, and it
+ *      is about to be killed by exit_group anyway (valgrind kills them
+ *      first).  Their registers are kept for the exit scan
+ *      (thread.held_regs): the kill may come before the scan reads them.
+ *   2. for each freeres function: a call made by hand, with its return
+ *      address the _exit entry itself (our breakpoint), written below T's
+ *      red zone with sp 16-byte aligned at the callee's entry; T runs,
+ *      its allocator calls recorded as usual, until the breakpoint traps
+ *      with sp just above that return address.
+ *   3. T's registers as they were at the _exit entry; the caller resumes
+ *      it through the breakpoint as for any other hit.
+ *
+ * Not in a vfork child (it shares the parent's memory), not twice in one
+ * image, and not past FREERES_STALL_NS without an event from T (a lock
+ * held by a stopped thread would deadlock it): then T is interrupted and
+ * put back at the _exit entry, and the report says nothing of it but a
+ * warning.  A program killed by a signal never reaches _exit: valgrind
+ * does not run freeres then either.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "internal.h"
+#include "leakcheck/options.h"
+#include "leakcheck/util.h"
+
+enum freeres_state {
+	FR_NONE = 0, /* not run in this image */
+	FR_RUNNING,  /* a freeres call is in progress */
+	FR_DONE,     /* ran, or could not: never again in this image */
+};
+
+/* no event from the thread for this long: it is stuck */
+#define FREERES_STALL_NS (5ull * 1000000000ull)
+
+/* Stop every thread of P but T for good, keeping their registers. */
+static void hold_others(struct proc *p, struct thread *t)
+{
+	proc_stop_all(p, t);
+	for (struct thread *o = threads_of(p, NULL); o; o = threads_of(p, o))
+		if (o != t && o->stopped_for_scan &&
+		    ptrace(PTRACE_GETREGS, o->tid, 0, &o->held_regs) == 0)
+			o->have_held_regs = 1;
+}
+
+/* T is stuck in a call: interrupt it.  Returns 0 once it is stopped. */
+static int interrupt(struct thread *t)
+{
+	pid_t tid = t->tid;
+	int status;
+
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+		return -errno;
+	while (wait_tid(tid, &status, __WALL) == tid) {
+		if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		tracer_dispatch(tid, status);
+		if (thread_find(tid) != t)
+			return -ESRCH;
+	}
+	return -ESRCH;
+}
+
+/*
+ * Call FN in T, stopped with registers AT, returning to RET (a
+ * breakpoint of ours).  Returns 0 when FN returned, -ESRCH if T is gone,
+ * -ETIMEDOUT if it stalled (T is stopped then), another -errno if the
+ * call could not be made.
+ */
+static int call_in(struct thread *t, taddr_t fn, taddr_t ret,
+		   const arch_regs_t *at)
+{
+	struct proc *p = t->proc;
+	pid_t tid = t->tid;
+	taddr_t sp = arch_call_sp(ARCH_SP(at));
+	arch_regs_t r = *at;
+	uint64_t last = stats_now_ns();
+	long pause_ns = 20000;
+	int status;
+
+	if (mem_write(p->pid, sp, &ret, sizeof(ret)))
+		return -EFAULT;
+	arch_set_call(&r, fn, sp);
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
+		return -errno;
+	tracer_resume(tid, 0);
+	for (;;) {
+		/* only T runs: wait for it alone, without blocking, so that
+		 * a stall can be told */
+		pid_t w = waitpid(tid, &status, __WALL | WNOHANG);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -ESRCH;
+		if (w == 0) {
+			struct timespec ts = {0, pause_ns};
+			if (stats_now_ns() - last > FREERES_STALL_NS)
+				return interrupt(t) ? -ESRCH : -ETIMEDOUT;
+			nanosleep(&ts, NULL);
+			if (pause_ns < 2000000)
+				pause_ns *= 2;
+			continue;
+		}
+		last = stats_now_ns();
+		pause_ns = 20000;
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+		    (status >> 16) == 0 &&
+		    ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 &&
+		    ARCH_PC(&r) - ARCH_BP_LEN == ret &&
+		    ARCH_SP(&r) == sp + sizeof(ret))
+			return 0;
+		/* its allocator calls, signals, a full ring: as usual */
+		tracer_dispatch(tid, status);
+		if (thread_find(tid) != t)
+			return -ESRCH;
+	}
+}
+
+void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
+{
+	static const char *const what[FREERES_N] = {"__gnu_cxx::__freeres",
+						    "__libc_freeres"};
+	struct proc *p = t->proc;
+	const int off[FREERES_N] = {opt.no_cxx_freeres, opt.no_libc_freeres};
+	int ret = 0, any = 0;
+
+	if (p->freeres_state != FR_NONE || (p->flags & PROC_VFORK_CHILD) ||
+	    !(p->flags & PROC_TRACING))
+		return;
+	for (int i = 0; i < FREERES_N; i++)
+		any |= p->freeres_fn[i] && !off[i];
+	p->freeres_state = FR_DONE;
+	if (!any)
+		return;
+	p->freeres_state = FR_RUNNING;
+	hold_others(p, t);
+	for (int i = 0; i < FREERES_N && !ret; i++) {
+		if (!p->freeres_fn[i] || off[i])
+			continue;
+		ret = call_in(t, p->freeres_fn[i], b->addr, regs);
+		if (ret == -ESRCH)
+			return; /* T, and maybe P, are gone */
+		if (ret)
+			warning("pid %d: %s did not return (%s); the report "
+				"may show memory it would have freed",
+				p->pid, what[i],
+				ret == -ETIMEDOUT ? "stalled" : strerror(-ret));
+	}
+	p->freeres_state = FR_DONE;
+	/* REGS are still those of the _exit entry: the caller resumes T */
+}
