@@ -296,6 +296,9 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		modules_update(p, t->tid);
 		return;
 	case HOOK_EXIT:
+		exit_clear_stack(t, regs);
+		return;
+	case HOOK_EXIT_FINAL:
 		freeres_run(t, b, regs);
 		return;
 	case HOOK_FREE:

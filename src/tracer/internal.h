@@ -28,7 +28,8 @@ enum hook_kind {
 	HOOK_MEMALIGN,       /* memalign/aligned_alloc(align, size) */
 	HOOK_VALLOC,         /* valloc(size) */
 	HOOK_PVALLOC,        /* pvalloc(size): rounded up to pages */
-	HOOK_EXIT,           /* _exit(): run the freeres functions (freeres.c) */
+	HOOK_EXIT,           /* exit(): the dead stack below it is cleared */
+	HOOK_EXIT_FINAL,     /* _exit(): run the freeres functions (exitpath.c) */
 	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
 	HOOK_NKINDS
 };
@@ -85,7 +86,7 @@ struct thread {
 	size_t npend, pend_cap;
 	taddr_t last_sp;        /* sp at the last trap we saw */
 	int last_sig;           /* the last signal delivered to it */
-	int have_held_regs;     /* held for freeres (freeres.c): its */
+	int have_held_regs;     /* held for freeres (exitpath.c): its */
 	arch_regs_t held_regs;  /*   registers then, roots at the exit scan */
 	int stopped_for_scan;   /* interrupted by the scan, resume after */
 	int pend_exit;          /* that stop was its PTRACE_EVENT_EXIT */
@@ -351,11 +352,14 @@ struct fast_call {
 int hook_fast_call(struct proc *p, const struct fast_call *c);
 void hook_fast_free(struct proc *p, taddr_t addr);
 
-/* freeres.c: at the _exit breakpoint B, with T's registers REGS at its
+/* exitpath.c: at the _exit breakpoint B, with T's registers REGS at its
  * entry: run the freeres functions in T to their end (the other threads
  * of its process held stopped for good, as valgrind does), then leave
  * REGS as they were, for the caller to resume _exit. */
 void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs);
+/* exitpath.c: at exit()'s entry, with T's registers REGS: clear T's dead
+ * stack below sp, which the exit path's frames will take (see there). */
+void exit_clear_stack(struct thread *t, const arch_regs_t *regs);
 
 /* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
  * int3s out of an attached program (see guard.c). */

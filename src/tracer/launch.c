@@ -416,7 +416,7 @@ static void on_trap(struct thread *t)
 		pid_t tid = t->tid;
 		hook_entry(t, &hit, &r);
 		if (thread_find(tid) != t)
-			return; /* it ran, and died (freeres.c) */
+			return; /* it ran, and died (exitpath.c) */
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);

@@ -41,10 +41,11 @@ static const struct hook_name {
 	{"memalign", HOOK_MEMALIGN},
 	{"valloc", HOOK_VALLOC},
 	{"pvalloc", HOOK_PVALLOC},
-	{"_exit", HOOK_EXIT},
+	{"exit", HOOK_EXIT},
+	{"_exit", HOOK_EXIT_FINAL},
 };
 
-/* Functions we call in the program rather than break on (freeres.c):
+/* Functions we call in the program rather than break on (exitpath.c):
  * name, index in proc.freeres_fn.  First definer wins. */
 static const struct call_name {
 	const char *name;

@@ -1,5 +1,21 @@
 /*
- * freeres: at the program's _exit, let libstdc++ and glibc free their own
+ * exitpath: what leakcheck does on a process's way out, so that the exit
+ * scan (exitscan.c) sees the roots valgrind sees.
+ *
+ * At exit()'s entry: the stack below sp is dead (main's frame if main
+ * returned, every frame the program left before calling exit), and the
+ * exit path's frames (exit, __run_exit_handlers, _exit) are about to be
+ * made over it.  Those frames are live at the exit_group stop, where the
+ * scan starts at sp; their slots that the exit path never writes would
+ * still hold the dead frames' words: a pointer a callee of main saved
+ * there (a callee-saved register holding a list's head, say) made a lost
+ * list "still reachable".  valgrind does not see such words: memcheck
+ * marks a new frame undefined and its leak scan reads only defined
+ * words.  Here the dead stack is cleared instead, EXIT_CLEAR bytes below
+ * sp within the stack's mapping; nothing the ABI lets the program read
+ * lives there (a caller's red zone does not survive its call).
+ *
+ * At _exit: freeres.  At the program's _exit, let libstdc++ and glibc free their own
  * memory, as valgrind does by default (--run-cxx-freeres=yes,
  * --run-libc-freeres=yes), so that what they keep until the process dies
  * is not reported as the program's: stdio buffers (the 4,096 bytes of
@@ -31,6 +47,8 @@
  * does not run freeres then either.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -46,6 +64,35 @@ enum freeres_state {
 	FR_RUNNING,  /* a freeres call is in progress */
 	FR_DONE,     /* ran, or could not: never again in this image */
 };
+
+/* how much dead stack exit() clears: deeper than the exit path's own
+ * frames (about 1 KiB on glibc 2.36), which alone are live at exit_group */
+#define EXIT_CLEAR 16384
+
+void exit_clear_stack(struct thread *t, const arch_regs_t *regs)
+{
+	static const uint8_t zero[EXIT_CLEAR];
+	taddr_t sp = ARCH_SP(regs), lo = sp - EXIT_CLEAR;
+	struct proc *p = t->proc;
+	char path[64], *maps, *line;
+
+	if (!(p->flags & PROC_TRACING) || (p->flags & PROC_VFORK_CHILD))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	maps = read_file_text(path);
+	for (line = maps; line && *line;) {
+		unsigned long long s, e;
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && sp > s && sp <= e) {
+			if (lo < s)
+				lo = s;
+			mem_write(p->pid, lo, zero, (size_t)(sp - lo));
+			break;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	free(maps);
+}
 
 /* no event from the thread for this long: it is stuck */
 #define FREERES_STALL_NS (5ull * 1000000000ull)
