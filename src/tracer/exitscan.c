@@ -451,10 +451,13 @@ static struct thread_root thread_roots(struct thread *t,
 
 /*
  * The TCB of a glibc thread whose stack is the anonymous mapping [S,E),
- * found by its signature (ARCH_TCB_TCB and ARCH_TCB_SELF hold its own
- * address) near the end of the mapping; 0 if there is none.
+ * found by its signature near the end of the mapping: ARCH_TCB_TCB and
+ * ARCH_TCB_SELF hold its own address, and its DTV pointer points
+ * ARCH_TCB_DTV_BIAS bytes into a tracked block (B, NB: sorted).  A false
+ * match would take a root away, so all three must hold.  0 if none.
  */
-static taddr_t find_tcb(struct proc *p, taddr_t s, taddr_t e)
+static taddr_t find_tcb(struct proc *p, const struct scan_block *b, size_t nb,
+			taddr_t s, taddr_t e)
 {
 	uint64_t buf[ARCH_TCB_NEAR_END / 8];
 	taddr_t lo = e - s > sizeof(buf) ? e - sizeof(buf) : s;
@@ -462,8 +465,13 @@ static taddr_t find_tcb(struct proc *p, taddr_t s, taddr_t e)
 
 	for (long i = n / 8 - ARCH_TCB_SELF / 8 - 1; i >= 0; i--) {
 		taddr_t a = lo + (taddr_t)i * 8;
-		if (!(a & 63) && buf[i + ARCH_TCB_TCB / 8] == a &&
-		    buf[i + ARCH_TCB_SELF / 8] == a)
+		uint64_t dtv = buf[i + ARCH_TCB_DTV / 8];
+		long k;
+		if ((a & 63) || buf[i + ARCH_TCB_TCB / 8] != a ||
+		    buf[i + ARCH_TCB_SELF / 8] != a || dtv < ARCH_TCB_DTV_BIAS)
+			continue;
+		k = scan_find_block(b, nb, dtv - ARCH_TCB_DTV_BIAS);
+		if (k >= 0 && b[k].addr == dtv - ARCH_TCB_DTV_BIAS)
 			return a;
 	}
 	return 0;
@@ -630,7 +638,7 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 				 * glibc still uses (a joinable thread's
 				 * result), is a root.
 				 */
-				taddr_t tcb = find_tcb(p, s, e);
+				taddr_t tcb = find_tcb(p, blocks, nb, s, e);
 				size_t i;
 				for (i = 0; i < ntrs && trs[i].tp != tcb; i++)
 					;
