@@ -755,10 +755,18 @@ void heap_walk(struct proc *p)
 	}
 	debug("pid %d: main_arena at %#llx", p->pid,
 	      (unsigned long long)main_ms);
+	/* [heap] can be several adjacent mappings (after a fork the
+	 * kernel does not merge the parent's part with what brk added
+	 * since): the brk heap is their union */
 	cur = maps;
-	while (maps_next(&cur, &m))
-		if (m.name_len == 6 && !strncmp(m.name, "[heap]", 6))
+	while (maps_next(&cur, &m)) {
+		if (m.name_len != 6 || strncmp(m.name, "[heap]", 6))
+			continue;
+		if (!heap.start)
 			heap = (struct range){m.start, m.end};
+		else if (m.start == heap.end)
+			heap.end = m.end;
+	}
 	walk_arenas(&w, main_ms, heap);
 
 	/* mmapped chunks: anonymous read-write mappings that are not a
