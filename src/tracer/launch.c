@@ -314,6 +314,31 @@ static void on_exec(struct thread *t)
 	tracer_resume(t->tid, 0);
 }
 
+/*
+ * Is a thread of P other than T in execve?  A thread that execs kills
+ * the others (de_thread), and each stops at its exit event before the
+ * exec can go on: that is not the process ending (there is no report of
+ * the old image, as in valgrind), and scanning there would wait forever
+ * for the exec'ing thread, which de_thread holds until they are gone.
+ */
+static int exec_in_progress(struct proc *p, struct thread *t)
+{
+	for (struct thread *o = threads_of(p, NULL); o; o = threads_of(p, o)) {
+		char path[64], *text;
+		long nr;
+		if (o == t)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", p->pid,
+			 o->tid);
+		text = read_file_text(path);
+		nr = text && sscanf(text, "%ld", &nr) == 1 ? nr : -1;
+		free(text);
+		if (nr == SYS_execve || nr == SYS_execveat)
+			return 1;
+	}
+	return 0;
+}
+
 static void on_exit_event(struct thread *t)
 {
 	struct proc *p = t->proc;
@@ -332,6 +357,8 @@ static void on_exit_event(struct thread *t)
 	group = p->nthreads <= 1;
 	if (!group && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0)
 		group = ARCH_SYSCALL_NR(&r) != SYS_exit;
+	if (group && p->nthreads > 1 && exec_in_progress(p, t))
+		group = 0;
 	debug("pid %d: exit event, status %#lx%s", t->tid, msg,
 	      group ? ", process exit" : "");
 	if (group && (p->flags & PROC_TRACING) && !(p->flags & PROC_REPORTED)) {
