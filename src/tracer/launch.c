@@ -297,7 +297,9 @@ static void on_exec(struct thread *t)
 		return;
 	}
 	p->flags |= PROC_TRACING;
-	p->flags &= ~PROC_REPORTED;
+	/* a vfork child that execs has memory of its own from now on: the
+	 * fast path, freeres and the report at _exit are its too */
+	p->flags &= ~(PROC_REPORTED | PROC_VFORK_CHILD);
 	{
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
