@@ -136,6 +136,36 @@ log_file() {
 	! grep -q "stale line" "$f" && [ "$n" = 2 ] && ok "$name" || ko "$name" "$n summaries, $(head -1 "$f")"
 }
 
+# A child started with posix_spawn or vfork gets the fast path once it
+# has exec'd (it has memory of its own then): stats-calls' 39 calls are
+# recorded by the program, not trapped (the previous binary: 0 recorded).
+spawn_fast() {
+	local how name err
+	for how in spawn vfork; do
+		name=spawn-fast-$how err=$OUT/$name.stderr
+		[ -n "$only" ] && [ "$only" != "$name" ] && continue
+		(cd "$TP" && "../../$LC" -q --stats --trace-children=yes --log-file=/dev/null \
+			./spawn-child $how ./stats-calls) >/dev/null 2>"$err" </dev/null
+		grep -qE '^leakcheck: stats: fast path: ([4-9][0-9]|[1-9][0-9]{2,}) calls recorded by the program' "$err" &&
+			ok "$name" || ko "$name" "$(grep 'fast path:' "$err" || echo 'no fast path line')"
+	done
+}
+spawn_fast
+
+# --error-exitcode applies to every traced process, as in valgrind: a
+# leaking test run by a driver under --trace-children fails as that test
+# (its own exit status), a clean one keeps its 0.
+child_exitcode() {
+	local name=child-exitcode out rc
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	out=$(cd "$TP" && "../../$LC" -q --log-file=/dev/null --trace-children=yes \
+		--error-exitcode=99 sh -c './direct-leak; echo leak=$?; ./clean; echo clean=$?' 2>/dev/null </dev/null)
+	rc=$?
+	[ "$(echo $out)" = "leak=99 clean=0" ] && [ "$rc" = 99 ] && ok "$name" ||
+		ko "$name" "[$(echo $out)] status $rc, expected [leak=99 clean=0] status 99"
+}
+child_exitcode
+
 # --same-cpu: a launched program shares leakcheck's CPU only while it has
 # one thread and is one process; its threads and children get every CPU.
 same_cpu() {

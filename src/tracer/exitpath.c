@@ -180,7 +180,8 @@ static int call_in(struct thread *t, taddr_t fn, taddr_t ret,
 	}
 }
 
-void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
+/* Returns 0, or -ESRCH if T (and maybe its process) is gone. */
+static int freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 {
 	static const char *const what[FREERES_N] = {"__gnu_cxx::__freeres",
 						    "__libc_freeres"};
@@ -188,14 +189,13 @@ void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 	const int off[FREERES_N] = {opt.no_cxx_freeres, opt.no_libc_freeres};
 	int ret = 0, any = 0;
 
-	if (p->freeres_state != FR_NONE || (p->flags & PROC_VFORK_CHILD) ||
-	    !(p->flags & PROC_TRACING))
-		return;
+	if (p->freeres_state != FR_NONE)
+		return 0;
 	for (int i = 0; i < FREERES_N; i++)
 		any |= p->freeres_fn[i] && !off[i];
 	p->freeres_state = FR_DONE;
 	if (!any)
-		return;
+		return 0;
 	p->freeres_state = FR_RUNNING;
 	hold_others(p, t);
 	for (int i = 0; i < FREERES_N && !ret; i++) {
@@ -203,7 +203,7 @@ void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 			continue;
 		ret = call_in(t, p->freeres_fn[i], b->addr, regs);
 		if (ret == -ESRCH)
-			return; /* T, and maybe P, are gone */
+			return ret;
 		if (ret)
 			warning("pid %d: %s did not return (%s); the report "
 				"may show memory it would have freed",
@@ -211,5 +211,32 @@ void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 				ret == -ETIMEDOUT ? "stalled" : strerror(-ret));
 	}
 	p->freeres_state = FR_DONE;
-	/* REGS are still those of the _exit entry: the caller resumes T */
+	return 0;
+}
+
+void exit_final(struct thread *t, const struct bp *b, arch_regs_t *regs)
+{
+	struct proc *p = t->proc;
+	int errors;
+
+	/* a vfork child shares its parent's memory: its exit event reports
+	 * as before, and nothing is run in it */
+	if ((p->flags & PROC_VFORK_CHILD) || !(p->flags & PROC_TRACING) ||
+	    (p->flags & PROC_REPORTED))
+		return;
+	if (freeres_run(t, b, regs))
+		return; /* T, and maybe P, are gone */
+	/*
+	 * The report, here rather than at the exit event, so that a process
+	 * with leaks can still be made to exit with --error-exitcode, as
+	 * valgrind makes every process it traces: a test run by a test
+	 * driver under --trace-children fails as that test.  T ends the
+	 * process: its registers are not roots, its stack is from sp.
+	 */
+	t->in_exit = 1;
+	p->exit_code_status = (int)((arch_arg(regs, 0) & 0xff) << 8);
+	p->flags |= PROC_REPORTED;
+	errors = proc_report(p, t, 0);
+	if (errors && opt.error_exitcode && !(p->flags & PROC_ATTACHED))
+		arch_set_arg(regs, 0, (unsigned long long)opt.error_exitcode);
 }

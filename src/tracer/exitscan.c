@@ -358,7 +358,8 @@ void proc_resume_all(struct proc *p)
 	int nexiting = 0;
 
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
-		if (!t->stopped_for_scan)
+		/* held at the exit (exitpath.c): stopped until killed */
+		if (!t->stopped_for_scan || t->have_held_regs)
 			continue;
 		t->stopped_for_scan = 0;
 		if (t->pend_exit && nexiting < (int)ARRAY_SIZE(exiting)) {
@@ -427,7 +428,7 @@ static struct thread_root thread_roots(struct thread *t,
 	tr.sp = ARCH_SP(&r);
 	tr.tp = ARCH_TP(&r);
 	tr.from = tr.sp - ARCH_RED_ZONE;
-	if (exiting && ends_process(t, &r, exit_sig)) {
+	if (exiting && (t->in_exit || ends_process(t, &r, exit_sig))) {
 		/* a thread in exit_group or exit runs no leaf code that
 		 * could keep anything in its red zone: what lies below its
 		 * sp is the dead frames of the exit path (atexit handlers,
@@ -528,7 +529,7 @@ static FILE *open_log(pid_t pid, int *close_it)
 	return f;
 }
 
-void proc_report(struct proc *p, struct thread *exiting, int killed)
+int proc_report(struct proc *p, struct thread *exiting, int killed)
 {
 	struct heap_block *hb;
 	struct scan_block *blocks;
@@ -546,14 +547,14 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct report_ctx rc;
 	struct scan_stats st = {0};
 	struct sym_ctx sctx;
-	int close_it;
+	int close_it, errors = 0;
 	FILE *out;
 	uint64_t t0;
 
 	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
 	    !opt.junit_file && !opt.xml_file &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
-		return;
+		return 0;
 	t0 = stats_now_ns();
 	mem_phase(RP_START);
 	/*
@@ -748,7 +749,8 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 		 * the text's ERROR SUMMARY follows valgrind (full mode only) */
 		struct report_ctx full = rc;
 		full.mode = LEAK_CHECK_FULL;
-		total_errors += (int)report_error_count(&full, recs, nrec);
+		errors = (int)report_error_count(&full, recs, nrec);
+		total_errors += errors;
 	}
 	if (opt.report_new && rc.on_demand) {
 		/* the base of the next --report=new */
@@ -786,4 +788,5 @@ void proc_report(struct proc *p, struct thread *exiting, int killed)
 	g_report_stats.reports++;
 	g_report_stats.blocks = nb;
 	g_report_stats.ns += stats_now_ns() - t0;
+	return errors;
 }

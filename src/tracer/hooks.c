@@ -299,7 +299,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		exit_clear_stack(t, regs);
 		return;
 	case HOOK_EXIT_FINAL:
-		freeres_run(t, b, regs);
+		exit_final(t, b, regs);
 		return;
 	case HOOK_FREE:
 		if (t->npend) {

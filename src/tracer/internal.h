@@ -86,6 +86,7 @@ struct thread {
 	size_t npend, pend_cap;
 	taddr_t last_sp;        /* sp at the last trap we saw */
 	int last_sig;           /* the last signal delivered to it */
+	int in_exit;            /* at _exit: it ends its process */
 	int have_held_regs;     /* held for freeres (exitpath.c): its */
 	arch_regs_t held_regs;  /*   registers then, roots at the exit scan */
 	int stopped_for_scan;   /* interrupted by the scan, resume after */
@@ -225,7 +226,9 @@ void hooks_init(void);
  * thread is stopped for the scan and resumed after). */
 struct loss_record;
 struct leak_summary;
-void proc_report(struct proc *p, struct thread *exiting, int killed);
+/* Returns the number of errors (loss records of --errors-for-leak-kinds)
+ * it found. */
+int proc_report(struct proc *p, struct thread *exiting, int killed);
 void proc_stop_all(struct proc *p, struct thread *except);
 void proc_resume_all(struct proc *p);
 int tracer_total_errors(void);
@@ -354,9 +357,11 @@ void hook_fast_free(struct proc *p, taddr_t addr);
 
 /* exitpath.c: at the _exit breakpoint B, with T's registers REGS at its
  * entry: run the freeres functions in T to their end (the other threads
- * of its process held stopped for good, as valgrind does), then leave
- * REGS as they were, for the caller to resume _exit. */
-void freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs);
+ * of its process held stopped for good, as valgrind does), make the
+ * process's leak report, and leave REGS as they were for the caller to
+ * resume _exit -- but for its status, --error-exitcode when the report
+ * found errors (a launched program's, as valgrind does). */
+void exit_final(struct thread *t, const struct bp *b, arch_regs_t *regs);
 /* exitpath.c: at exit()'s entry, with T's registers REGS: clear T's dead
  * stack below sp, which the exit path's frames will take (see there). */
 void exit_clear_stack(struct thread *t, const arch_regs_t *regs);

@@ -77,6 +77,31 @@ static inline unsigned long long arch_arg(const arch_regs_t *r, int i)
 	}
 }
 
+/* Set integer argument I (0-based) at function entry. */
+static inline void arch_set_arg(arch_regs_t *r, int i, unsigned long long v)
+{
+	switch (i) {
+	case 0:
+		r->rdi = v;
+		break;
+	case 1:
+		r->rsi = v;
+		break;
+	case 2:
+		r->rdx = v;
+		break;
+	case 3:
+		r->rcx = v;
+		break;
+	case 4:
+		r->r8 = v;
+		break;
+	default:
+		r->r9 = v;
+		break;
+	}
+}
+
 /* Set up REGS for a syscall NR with up to 6 arguments at PC. */
 static inline void arch_set_syscall(arch_regs_t *r, unsigned long long pc,
 				    long nr, const unsigned long long *a)
