@@ -136,6 +136,21 @@ log_file() {
 	! grep -q "stale line" "$f" && [ "$n" = 2 ] && ok "$name" || ko "$name" "$n summaries, $(head -1 "$f")"
 }
 
+# The preamble names the process (valgrind's Command: and Parent PID:
+# lines) unless -q; JSON has the whole command line, argument by argument.
+preamble() {
+	local name=preamble log=$OUT/preamble.log q=$OUT/preamble-q.log js=$OUT/preamble.json why=
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	"$LC" --log-file="$log" --json="$js" "$TP/clean" one "two words" >/dev/null 2>&1 </dev/null
+	"$LC" -q --log-file="$q" "$TP/clean" >/dev/null 2>&1 </dev/null
+	grep -qE "^==[0-9]+== Command: $TP/clean one two words\$" "$log" || why="no Command: line"
+	grep -qE "^==[0-9]+== Parent PID: $$\$" "$log" || why="$why; no Parent PID: $$ line"
+	grep -q "Command:" "$q" && why="$why; -q printed the preamble"
+	grep -qF '"argv": ["'"$TP"'/clean", "one", "two words"]' "$js" || why="$why; JSON argv: $(grep argv "$js")"
+	verdict "$name" "${why#; }"
+}
+preamble
+
 # A child started with posix_spawn or vfork gets the fast path once it
 # has exec'd (it has memory of its own then): stats-calls' 39 calls are
 # recorded by the program, not trapped (the previous binary: 0 recorded).

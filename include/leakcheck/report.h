@@ -70,6 +70,8 @@ enum leak_check_mode {
 	LEAK_CHECK_FULL,    /* loss records and summary */
 };
 
+struct report_run;
+
 struct report_ctx {
 	FILE *out;
 	pid_t pid; /* for the ==PID== prefix */
@@ -89,6 +91,11 @@ struct report_ctx {
 	 * growth in "(+N)" as valgrind's "leak_check increased" does */
 	const struct leak_summary *old_sum;
 	int gen_suppressions; /* a valgrind suppression after each record */
+	/* the process's command line and parent (JSON; the text preamble),
+	 * or NULL */
+	const struct report_run *run;
+	int preamble; /* text: valgrind's banner, Command: and Parent PID:
+		       * lines first (a process's first report, not -q) */
 };
 
 /* Fill the has_old/old_* fields of RECS from OLD (a previous report's
@@ -135,6 +142,9 @@ struct report_run {
  * "".  Never fails; returns a malloc'd string, caller frees.
  */
 char *xml_escape(const char *s, int attr);
+/* ARGV (NULL-ended; may be NULL) joined with spaces, as valgrind's
+ * "Command:" line shows it; NULL if ARGV is NULL or empty.  Caller frees. */
+char *report_argv_join(char *const *argv);
 /* xml_escape() written to F. */
 void xml_put(FILE *f, const char *s, int attr);
 

@@ -14,6 +14,8 @@
  *     "version": STRING,            leakcheck's version
  *     "pid": NUMBER,                the process the report is about
  *     "command": STRING | null,     its command line
+ *     "argv": [STRING, ...],        the same, an argument each (if known)
+ *     "parent_pid": NUMBER,         its parent (if known)
  *     "classified": BOOL,           false: no scan was possible (the
  *                                   process was killed by SIGKILL); the
  *                                   summary kinds are then all 0,
@@ -82,6 +84,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leakcheck/report.h"
@@ -269,7 +272,22 @@ put_json(FILE *f, const struct report_ctx *rc, const char *command,
 	fputs("{\n  \"tool\": \"leakcheck\",\n  \"version\": ", f);
 	put_str(f, LEAKCHECK_VERSION);
 	fprintf(f, ",\n  \"pid\": %d,\n  \"command\": ", (int)rc->pid);
-	put_str(f, command);
+	{
+		/* the whole command line when known; COMMAND otherwise */
+		char *line = rc->run ? report_argv_join(rc->run->argv) : NULL;
+		put_str(f, line ? line : command);
+		free(line);
+	}
+	if (rc->run && rc->run->argv) {
+		fputs(",\n  \"argv\": [", f);
+		for (size_t i = 0; rc->run->argv[i]; i++) {
+			fputs(i ? ", " : "", f);
+			put_str(f, rc->run->argv[i]);
+		}
+		fputs("]", f);
+	}
+	if (rc->run && rc->run->ppid)
+		fprintf(f, ",\n  \"parent_pid\": %d", (int)rc->run->ppid);
 	fprintf(f, ",\n  \"classified\": %s,\n  \"note\": ",
 		sum->classified ? "true" : "false");
 	put_str(f, rc->note);

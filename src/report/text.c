@@ -41,6 +41,7 @@
  * LEAK SUMMARY; a record without a stack says so in one line.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leakcheck/report.h"
@@ -355,6 +356,41 @@ print_leaks(const struct report_ctx *rc, const struct loss_record *recs,
 	blank(rc);
 }
 
+char *report_argv_join(char *const *argv)
+{
+	size_t len = 0;
+	char *s;
+
+	if (!argv || !argv[0])
+		return NULL;
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	s = xmalloc(len);
+	s[0] = 0;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* valgrind's first lines, which tell a process's log from another's:
+ * the tool, "Command:" (the command line, space-separated, as valgrind
+ * prints it) and "Parent PID:". */
+static void print_preamble(const struct report_ctx *rc)
+{
+	char *cmd = rc->run ? report_argv_join(rc->run->argv) : NULL;
+
+	emit(rc, "leakcheck, a leak checker for unmodified programs");
+	emit(rc, "Using leakcheck-%s; rerun with -h for help", LEAKCHECK_VERSION);
+	if (cmd)
+		emit(rc, "Command: %s", cmd);
+	if (rc->run && rc->run->ppid)
+		emit(rc, "Parent PID: %d", (int)rc->run->ppid);
+	free(cmd);
+}
+
 void
 report_text(const struct report_ctx *rc, const struct loss_record *recs,
 	    size_t nrec, const struct leak_summary *sum)
@@ -365,6 +401,8 @@ report_text(const struct report_ctx *rc, const struct loss_record *recs,
 	/* records of blocks that were never classified mean nothing */
 	if (!sum->classified)
 		nrec = 0;
+	if (rc->preamble)
+		print_preamble(rc);
 	blank(rc);
 	emit(rc, "HEAP SUMMARY:");
 	emit(rc, rc->on_demand ? "            in use: %s bytes in %s blocks"

@@ -294,14 +294,12 @@ static void ci_reports(const struct report_ctx *rc, struct proc *p,
 		       const struct loss_record *recs, size_t nrec,
 		       const struct leak_summary *sum)
 {
-	struct report_run run;
 	char *path;
 	int ret;
 
-	runinfo_fill(&run, p);
 	if (opt.junit_file) {
 		path = expand_pid(opt.junit_file, p->pid);
-		ret = report_junit(rc, path, &run, recs, nrec, sum);
+		ret = report_junit(rc, path, rc->run, recs, nrec, sum);
 		if (ret)
 			error("cannot write JUnit XML to '%s': %s", path,
 			      strerror(-ret));
@@ -309,13 +307,12 @@ static void ci_reports(const struct report_ctx *rc, struct proc *p,
 	}
 	if (opt.xml_file) {
 		path = expand_pid(opt.xml_file, p->pid);
-		ret = report_vgxml(rc, path, &run, recs, nrec, sum);
+		ret = report_vgxml(rc, path, rc->run, recs, nrec, sum);
 		if (ret)
 			error("cannot write XML to '%s': %s", path,
 			      strerror(-ret));
 		free(path);
 	}
-	runinfo_release(&run);
 }
 
 /* Stop every thread of P but EXITING; collect registers and sps. */
@@ -547,6 +544,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct report_ctx rc;
 	struct scan_stats st = {0};
 	struct sym_ctx sctx;
+	struct report_run run;
 	int close_it, errors = 0;
 	FILE *out;
 	uint64_t t0;
@@ -722,6 +720,9 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
 	rc.gen_suppressions = opt.gen_suppressions;
+	runinfo_fill(&run, p);
+	rc.run = &run;
+	rc.preamble = !opt.quiet && p->nreports == 0;
 	if (!killed && opt.supps)
 		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 	if (opt.leak_check != LEAK_CHECK_NO || killed)
@@ -779,6 +780,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		proc_resume_all(p);
 	if (sym)
 		sym_free(sym);
+	runinfo_release(&run);
 	free(recs);
 	free(maps);
 	free(words);

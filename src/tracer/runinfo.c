@@ -97,7 +97,9 @@ void runinfo_fill(struct report_run *run, struct proc *p)
 			   &ppid, &start) == 2 &&
 		    sscanf(uptime, "%lf", &up) == 1 && hz > 0) {
 			double secs = up - (double)start / (double)hz;
-			run->ppid = ppid;
+			/* leakcheck stands where valgrind would: the program
+			 * it launched has leakcheck's parent for parent */
+			run->ppid = ppid == getpid() ? getppid() : ppid;
 			run->seconds = secs > 0 ? secs : 0;
 			run->start = (long long)time(NULL) -
 				     (long long)run->seconds;
