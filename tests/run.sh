@@ -331,7 +331,24 @@ cli not-found 127 "command not found" no-such-program-xyz
 cli not-found-path 127 "No such file" ./no/such/prog
 cli not-executable 126 "not executable" /etc/passwd
 cli directory 126 "is a directory" /tmp
-cli script 65 "is a script" "$OUT/script.sh"
+printf '#!/no/such/interpreter\necho hi\n' >"$OUT/bad-interp.sh"
+chmod +x "$OUT/bad-interp.sh"
+cli bad-interpreter 127 "its interpreter '/no/such/interpreter': No such file" "$OUT/bad-interp.sh"
+# A #! script runs with its interpreter traced, as under valgrind: its
+# output and status are its own, the report is the interpreter's.
+script_runs() {
+	local name=script-runs out rc
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	printf '#!/bin/sh\necho hi "$1"\nexit 3\n' >"$OUT/script3.sh"
+	chmod +x "$OUT/script3.sh"
+	out=$("$LC" --log-file="$OUT/script.log" "$OUT/script3.sh" there 2>/dev/null </dev/null)
+	rc=$?
+	[ "$out" = "hi there" ] && [ "$rc" = 3 ] &&
+		grep -q "Command: /bin/sh $OUT/script3.sh there\$" "$OUT/script.log" &&
+		grep -q "All heap blocks were freed\|definitely lost" "$OUT/script.log" &&
+		ok "$name" || ko "$name" "output [$out] status $rc: $(grep -m2 'Command\|lost' "$OUT/script.log")"
+}
+script_runs
 cli not-elf 65 "not an ELF" "$OUT/text"
 # ELF headers of other kinds: 32-bit x86, 64-bit aarch64
 elf_header() { # class machine

@@ -340,13 +340,55 @@ static char *find_program(const char *prog)
 	    prog, prog);
 }
 
-/* Exits with a clear line unless PATH is an executable 64-bit x86-64 ELF. */
+/* The kernel follows at most this many #! interpreters (BINPRM's
+ * recursion limit is 5 images in all). */
+#define MAX_SCRIPT_DEPTH 4
+
+static void check_program_at(const char *path, const char *script, int depth);
+
+/* PATH starts with #!: check its interpreter as the kernel will run it. */
+static void check_interpreter(const char *path, const unsigned char *hdr,
+			      ssize_t n, int depth)
+{
+	char interp[256];
+	size_t i = 2, k = 0;
+
+	while (i < (size_t)n && (hdr[i] == ' ' || hdr[i] == '\t'))
+		i++;
+	while (i < (size_t)n && hdr[i] != ' ' && hdr[i] != '\t' &&
+	       hdr[i] != '\n' && k < sizeof(interp) - 1)
+		interp[k++] = (char)hdr[i++];
+	interp[k] = 0;
+	if (!k || (i == (size_t)n && k == sizeof(interp) - 1))
+		die(LC_EXIT_NOEXEC,
+		    "cannot run '%s': its #! line names no interpreter", path);
+	if (depth >= MAX_SCRIPT_DEPTH)
+		die(LC_EXIT_NOEXEC,
+		    "cannot run '%s': more than %d levels of #! interpreters",
+		    path, MAX_SCRIPT_DEPTH);
+	check_program_at(interp, path, depth + 1);
+}
+
+/* Exits with a clear line unless PATH is an executable 64-bit x86-64 ELF
+ * or a #! script whose interpreter is one (the kernel runs that, and that
+ * is what is traced, as valgrind does). */
 static void check_program(const char *path)
 {
+	check_program_at(path, NULL, 0);
+}
+
+/* SCRIPT: the script whose interpreter PATH is, for messages, or NULL. */
+static void check_program_at(const char *path, const char *script, int depth)
+{
 	struct stat st;
-	unsigned char hdr[64];
+	unsigned char hdr[256];
 	ssize_t n;
 	int fd;
+
+	if (script && stat(path, &st))
+		die(LC_EXIT_NOTFOUND,
+		    "cannot run '%s': its interpreter '%s': %s", script, path,
+		    strerror(errno));
 
 	if (stat(path, &st))
 		die(LC_EXIT_NOTFOUND, "cannot run '%s': %s", path,
@@ -363,11 +405,10 @@ static void check_program(const char *path)
 		    strerror(errno));
 	n = read(fd, hdr, sizeof(hdr));
 	close(fd);
-	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
-		die(LC_EXIT_NOTELF,
-		    "'%s' is a script, not an ELF executable; run leakcheck on "
-		    "its interpreter, e.g. leakcheck sh '%s'",
-		    path, path);
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
+		check_interpreter(path, hdr, n, depth);
+		return;
+	}
 	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
 		die(LC_EXIT_NOTELF,
 		    "'%s' is not an ELF executable; leakcheck runs x86-64 "
