@@ -34,6 +34,9 @@ enum hook_kind {
 	HOOK_NKINDS
 };
 
+/* Bits for the entry point names modules.c knows, with each prefix. */
+#define HOOK_SLOTS 512
+
 /* The freeres functions valgrind calls at exit, in this order. */
 enum freeres_fn {
 	FREERES_CXX,  /* libstdc++'s __gnu_cxx::__freeres() */
@@ -145,7 +148,8 @@ struct proc {
 	size_t npre;
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
-	uint64_t bound;           /* mask of hook kinds already bound */
+	uint64_t bound[HOOK_SLOTS / 64]; /* entry point names (and their
+				   * prefixed forms) bound: modules.c */
 	taddr_t freeres_fn[2];    /* enum freeres_fn: 0 if not defined */
 	int freeres_state;        /* enum freeres_state */
 	char *seen_modules;       /* "\n"-joined paths already processed */

@@ -241,7 +241,7 @@ static void on_new_task(struct thread *t, int event)
 	np->handler_installed = p->handler_installed;
 	np->r_debug = p->r_debug;
 	np->ldso_base = p->ldso_base;
-	np->bound = p->bound;
+	memcpy(np->bound, p->bound, sizeof(np->bound));
 	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;

@@ -25,25 +25,155 @@
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
 
-/* The entry points we break on: name, kind.  First definer wins. */
+/*
+ * The entry points we break on: name, kind, flags.  First definer wins.
+ * Each name is looked up as it is and, with HN_PREFIXED, with jemalloc's
+ * prefixes too (a jemalloc built --with-jemalloc-prefix, such as Rust's
+ * tikv-jemallocator's _rjem_, linked into a program beside glibc's
+ * malloc).  A kind takes its arguments where the kind says (hooks.c):
+ * mallocx(size, flags) is a malloc, sdallocx(ptr, size, flags) a free.
+ */
+enum hook_name_flags {
+	HN_PREFIXED = 1 << 0,   /* also je_NAME and _rjem_NAME */
+	HN_NOT_STDCXX = 1 << 1, /* not libstdc++'s: it calls malloc, which
+				 * records the block; another allocator's
+				 * operator new (jemalloc, tcmalloc) does not */
+};
 static const struct hook_name {
 	const char *name;
 	enum hook_kind kind;
+	unsigned flags;
 } hook_names[] = {
-	{"malloc", HOOK_MALLOC},
-	{"calloc", HOOK_CALLOC},
-	{"realloc", HOOK_REALLOC},
-	{"reallocarray", HOOK_REALLOCARRAY},
-	{"free", HOOK_FREE},
-	{"cfree", HOOK_FREE},
-	{"posix_memalign", HOOK_POSIX_MEMALIGN},
-	{"aligned_alloc", HOOK_MEMALIGN},
-	{"memalign", HOOK_MEMALIGN},
-	{"valloc", HOOK_VALLOC},
-	{"pvalloc", HOOK_PVALLOC},
-	{"exit", HOOK_EXIT},
-	{"_exit", HOOK_EXIT_FINAL},
+	{"malloc", HOOK_MALLOC, HN_PREFIXED},
+	{"calloc", HOOK_CALLOC, HN_PREFIXED},
+	{"realloc", HOOK_REALLOC, HN_PREFIXED},
+	{"reallocarray", HOOK_REALLOCARRAY, 0},
+	{"free", HOOK_FREE, HN_PREFIXED},
+	{"cfree", HOOK_FREE, 0},
+	{"posix_memalign", HOOK_POSIX_MEMALIGN, HN_PREFIXED},
+	{"aligned_alloc", HOOK_MEMALIGN, HN_PREFIXED},
+	{"memalign", HOOK_MEMALIGN, HN_PREFIXED},
+	{"valloc", HOOK_VALLOC, HN_PREFIXED},
+	{"pvalloc", HOOK_PVALLOC, 0},
+	/* jemalloc's own API */
+	{"mallocx", HOOK_MALLOC, HN_PREFIXED},
+	{"rallocx", HOOK_REALLOC, HN_PREFIXED},
+	{"dallocx", HOOK_FREE, HN_PREFIXED},
+	{"sdallocx", HOOK_FREE, HN_PREFIXED},
+	/* C++, where an allocator other than libstdc++ defines it */
+	{"_Znwm", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_Znam", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnwmRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnamRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnwmSt11align_val_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnamSt11align_val_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnwmSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZnamSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
+	{"_ZdlPv", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdaPv", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdlPvm", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdaPvm", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdlPvRKSt9nothrow_t", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdaPvRKSt9nothrow_t", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdlPvSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdaPvSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdlPvmSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
+	{"_ZdaPvmSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
+	/* tcmalloc (gperftools) */
+	{"tc_malloc", HOOK_MALLOC, 0},
+	{"tc_malloc_skip_new_handler", HOOK_MALLOC, 0},
+	{"tc_calloc", HOOK_CALLOC, 0},
+	{"tc_realloc", HOOK_REALLOC, 0},
+	{"tc_free", HOOK_FREE, 0},
+	{"tc_free_sized", HOOK_FREE, 0},
+	{"tc_cfree", HOOK_FREE, 0},
+	{"tc_memalign", HOOK_MEMALIGN, 0},
+	{"tc_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
+	{"tc_valloc", HOOK_VALLOC, 0},
+	{"tc_pvalloc", HOOK_PVALLOC, 0},
+	{"tc_new", HOOK_MALLOC, 0},
+	{"tc_newarray", HOOK_MALLOC, 0},
+	{"tc_new_nothrow", HOOK_MALLOC, 0},
+	{"tc_newarray_nothrow", HOOK_MALLOC, 0},
+	{"tc_new_aligned", HOOK_MALLOC, 0},
+	{"tc_newarray_aligned", HOOK_MALLOC, 0},
+	{"tc_new_aligned_nothrow", HOOK_MALLOC, 0},
+	{"tc_newarray_aligned_nothrow", HOOK_MALLOC, 0},
+	{"tc_delete", HOOK_FREE, 0},
+	{"tc_deletearray", HOOK_FREE, 0},
+	{"tc_delete_sized", HOOK_FREE, 0},
+	{"tc_deletearray_sized", HOOK_FREE, 0},
+	{"tc_delete_nothrow", HOOK_FREE, 0},
+	{"tc_deletearray_nothrow", HOOK_FREE, 0},
+	{"tc_delete_aligned", HOOK_FREE, 0},
+	{"tc_deletearray_aligned", HOOK_FREE, 0},
+	{"tc_delete_sized_aligned", HOOK_FREE, 0},
+	{"tc_deletearray_sized_aligned", HOOK_FREE, 0},
+	{"tc_delete_aligned_nothrow", HOOK_FREE, 0},
+	{"tc_deletearray_aligned_nothrow", HOOK_FREE, 0},
+	/* mimalloc: the size first, as malloc's, whatever follows it */
+	{"mi_malloc", HOOK_MALLOC, 0},
+	{"mi_zalloc", HOOK_MALLOC, 0},
+	{"mi_malloc_small", HOOK_MALLOC, 0},
+	{"mi_zalloc_small", HOOK_MALLOC, 0},
+	{"mi_malloc_aligned", HOOK_MALLOC, 0},
+	{"mi_malloc_aligned_at", HOOK_MALLOC, 0},
+	{"mi_zalloc_aligned", HOOK_MALLOC, 0},
+	{"mi_zalloc_aligned_at", HOOK_MALLOC, 0},
+	{"mi_new", HOOK_MALLOC, 0},
+	{"mi_new_nothrow", HOOK_MALLOC, 0},
+	{"mi_new_aligned", HOOK_MALLOC, 0},
+	{"mi_new_aligned_nothrow", HOOK_MALLOC, 0},
+	{"mi_calloc", HOOK_CALLOC, 0},
+	{"mi_mallocn", HOOK_CALLOC, 0},
+	{"mi_new_n", HOOK_CALLOC, 0},
+	{"mi_calloc_aligned", HOOK_CALLOC, 0},
+	{"mi_calloc_aligned_at", HOOK_CALLOC, 0},
+	{"mi_realloc", HOOK_REALLOC, 0},
+	{"mi_reallocf", HOOK_REALLOC, 0},
+	{"mi_rezalloc", HOOK_REALLOC, 0},
+	{"mi_new_realloc", HOOK_REALLOC, 0},
+	{"mi_realloc_aligned", HOOK_REALLOC, 0},
+	{"mi_realloc_aligned_at", HOOK_REALLOC, 0},
+	{"mi_rezalloc_aligned", HOOK_REALLOC, 0},
+	{"mi_rezalloc_aligned_at", HOOK_REALLOC, 0},
+	{"mi_reallocn", HOOK_REALLOCARRAY, 0},
+	{"mi_reallocarray", HOOK_REALLOCARRAY, 0},
+	{"mi_recalloc", HOOK_REALLOCARRAY, 0},
+	{"mi_new_reallocn", HOOK_REALLOCARRAY, 0},
+	{"mi_free", HOOK_FREE, 0},
+	{"mi_cfree", HOOK_FREE, 0},
+	{"mi_free_size", HOOK_FREE, 0},
+	{"mi_free_aligned", HOOK_FREE, 0},
+	{"mi_free_size_aligned", HOOK_FREE, 0},
+	{"mi_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
+	{"mi_memalign", HOOK_MEMALIGN, 0},
+	{"mi_aligned_alloc", HOOK_MEMALIGN, 0},
+	{"mi_valloc", HOOK_VALLOC, 0},
+	{"mi_pvalloc", HOOK_PVALLOC, 0},
+	/* where freeres runs (exitpath.c) */
+	{"exit", HOOK_EXIT, 0},
+	{"_exit", HOOK_EXIT_FINAL, 0},
 };
+
+/* The prefixes an HN_PREFIXED name is also looked up with; "" first. */
+static const char *const hook_prefixes[] = {"", "je_", "_rjem_"};
+#define NPREFIXES ARRAY_SIZE(hook_prefixes)
+_Static_assert(ARRAY_SIZE(hook_names) * NPREFIXES <= HOOK_SLOTS,
+	       "proc.bound has a bit for each name and prefix");
+
+/* "PREFIX NAME" strings for breakpoint names, made once. */
+static const char *hook_slot_name(size_t i, size_t k)
+{
+	static char *names[ARRAY_SIZE(hook_names)][NPREFIXES];
+
+	if (!k)
+		return hook_names[i].name;
+	if (!names[i][k])
+		names[i][k] = xasprintf("%s%s", hook_prefixes[k],
+					hook_names[i].name);
+	return names[i][k];
+}
 
 /* Functions we call in the program rather than break on (exitpath.c):
  * name, index in proc.freeres_fn.  First definer wins. */
@@ -122,7 +252,7 @@ struct bind_ctx {
 	taddr_t bias;
 	const char *path;
 	/* found in this module: address per hook_names index */
-	taddr_t found[ARRAY_SIZE(hook_names)];
+	taddr_t found[ARRAY_SIZE(hook_names)][NPREFIXES];
 	taddr_t calls[FREERES_N];
 	taddr_t dl_debug_state, r_debug;
 };
@@ -137,10 +267,17 @@ static void bind_cb(void *vctx, const char *name, taddr_t value)
 		c->dl_debug_state = c->bias + value;
 	else if (!strncmp(name, "_r_debug", len) && len == 8)
 		c->r_debug = c->bias + value;
-	for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++) {
-		if (strlen(hook_names[i].name) == len &&
-		    !strncmp(name, hook_names[i].name, len))
-			c->found[i] = c->bias + value;
+	for (size_t k = 0; k < NPREFIXES; k++) {
+		size_t pl = strlen(hook_prefixes[k]);
+		if (len <= pl || strncmp(name, hook_prefixes[k], pl))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++) {
+			if ((k && !(hook_names[i].flags & HN_PREFIXED)) ||
+			    strlen(hook_names[i].name) != len - pl ||
+			    strncmp(name + pl, hook_names[i].name, len - pl))
+				continue;
+			c->found[i][k] = c->bias + value;
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(call_names); i++) {
 		if (strlen(call_names[i].name) == len &&
@@ -159,20 +296,28 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 	c.path = path;
 	if (elf_for_each_func(path, bind_cb, &c, NULL))
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++) {
-		int ret;
-		if (!c.found[i] || (p->bound & (1ull << i)))
-			continue;
-		ret = bp_insert(p, c.found[i], hook_names[i].kind,
-				hook_names[i].name);
-		if (ret)
-			warning("cannot break on %s in '%s': %s",
-				hook_names[i].name, path, strerror(-ret));
-		else
-			debug("pid %d: %s bound in %s", p->pid,
-			      hook_names[i].name, path);
-		p->bound |= 1ull << i;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++)
+		for (size_t k = 0; k < NPREFIXES; k++) {
+			size_t slot = i * NPREFIXES + k;
+			const char *name = hook_slot_name(i, k);
+			int ret = 0;
+			if (!c.found[i][k] || (p->bound[slot / 64] >> (slot % 64)) & 1)
+				continue;
+			p->bound[slot / 64] |= 1ull << (slot % 64);
+			/* the definer the linker binds is this one: if it is
+			 * libstdc++'s operator new, malloc records its blocks */
+			if ((hook_names[i].flags & HN_NOT_STDCXX) &&
+			    strstr(path, "/libstdc++"))
+				continue;
+			ret = bp_insert(p, c.found[i][k], hook_names[i].kind,
+					name);
+			if (ret)
+				warning("cannot break on %s in '%s': %s", name,
+					path, strerror(-ret));
+			else
+				debug("pid %d: %s bound in %s", p->pid, name,
+				      path);
+		}
 	for (int i = 0; i < FREERES_N; i++)
 		if (c.calls[i] && !p->freeres_fn[i])
 			p->freeres_fn[i] = c.calls[i];
@@ -278,7 +423,7 @@ void proc_forget_image(struct proc *p)
 	p->nslots = 0;
 	p->r_debug = 0;
 	p->ldso_base = 0;
-	p->bound = 0;
+	memset(p->bound, 0, sizeof(p->bound));
 	memset(p->freeres_fn, 0, sizeof(p->freeres_fn));
 	p->freeres_state = 0;
 	free(p->seen_modules);
