@@ -177,6 +177,9 @@ pid_t wait_tid(pid_t tid, int *status, int flags);
 int inject_settle(struct proc *p, pid_t tid);
 long inject_syscall(struct proc *p, pid_t tid, long nr,
 		    const unsigned long long args[6]);
+/* inject.c: T, listening (in a group-stop) but made to run by us, back in
+ * its group-stop trap where PTRACE_LISTEN works.  0 or -errno. */
+int inject_restop(struct thread *t);
 
 /* modules.c */
 int modules_start(struct proc *p, pid_t tid);
