@@ -58,7 +58,7 @@ TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
 	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
 TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -158,6 +158,11 @@ check-dogfood:
 check-attach: leakcheck testprogs
 	@./tests/attach.sh
 
+# Job control: --pid of a stopped process, kill -STOP/-CONT, and Ctrl-Z,
+# fg, bg in an interactive bash in tmux (exit 77: skipped, no tmux)
+check-jobctl: leakcheck testprogs
+	@./tests/jobctl.sh || [ $$? = 77 ]
+
 # --pid on heaps corrupted on purpose: one clear warning, no crash, no hang
 check-heapwalk: leakcheck testprogs
 	@./tests/heapwalk.sh
@@ -169,6 +174,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-dogfood
 	@./tests/run.sh
 	@./tests/attach.sh
+	@./tests/jobctl.sh || [ $$? = 77 ]
 	@./tests/heapwalk.sh
 	@./tests/formats.sh
 	@./tests/profile.sh

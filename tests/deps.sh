@@ -4,7 +4,8 @@
 need=""
 # golang-go (go tool pprof), libxml2-utils (xmllint), python3: tests/profile.sh
 # cmake (ctest): tests/formats.sh ctest-suite
-pkgs="gcc g++ make cmake pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3"
+# tmux: tests/jobctl.sh (Ctrl-Z and fg in an interactive bash)
+pkgs="gcc g++ make cmake pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3 tmux"
 # chromium renders the flame graph in tests/profile.sh, which skips that
 # test without it: ~110 MB to download (chromium, chromium-common) and
 # ~360 MB installed before GTK and X libraries, so only when asked for:

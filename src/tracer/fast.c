@@ -708,6 +708,8 @@ void fast_settle(struct proc *p, int detaching)
 		left = 0;
 		for (struct thread *t = threads_of(p, NULL); t;
 		     t = threads_of(p, t)) {
+			pid_t tid = t->tid;
+			int stepped = 0;
 			if (!t->stopped_for_scan || t->pend_exit)
 				continue;
 			for (int steps = 0; steps < 100000; steps++) {
@@ -751,6 +753,7 @@ void fast_settle(struct proc *p, int detaching)
 					ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 					continue;
 				}
+				stepped = 1;
 				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
 				    wait_tid(t->tid, &status, __WALL) < 0)
 					break;
@@ -767,6 +770,10 @@ void fast_settle(struct proc *p, int detaching)
 				    (status >> 16) == 0)
 					t->pending_sig = WSTOPSIG(status);
 			}
+			/* stopped by job control in our code: stopped again */
+			if (stepped && thread_find(tid) == t && t->listening &&
+			    !t->pend_exit)
+				inject_restop(t);
 		}
 	}
 }

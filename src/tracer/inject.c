@@ -4,6 +4,10 @@
  * `syscall; int3`, run to the int3, and put bytes and registers back.  A
  * signal that arrives meanwhile is sent again afterwards with tgkill, so
  * the program still gets it.
+ *
+ * A thread in a group-stop (job control: stopped by SIGSTOP, SIGTSTP...,
+ * t->listening) goes back into it afterwards (inject_restop), so that
+ * PTRACE_LISTEN keeps it stopped until the program is continued.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +19,58 @@
 
 #include "internal.h"
 #include "leakcheck/util.h"
+
+/*
+ * T was in a group-stop and we made it run our code: its ptrace-stop is
+ * now another one (our int3's SIGTRAP), which PTRACE_LISTEN refuses with
+ * EIO, and a PTRACE_INTERRUPT would only trap after the next resume.  A
+ * thread left so is trapped for good: not listening, the program's
+ * SIGCONT does not wake it, and the next wait for its stop never ends
+ * (--pid of a stopped process hung so).  INTERRUPT, then CONT from this
+ * stop: it traps again at once, before any signal is dequeued, with
+ * PTRACE_EVENT_STOP and the group's stop signal, or SIGTRAP if the group
+ * was continued meanwhile (then it is no longer listening and is resumed
+ * as any thread).  Returns 0 or -errno; if it is gone, its last status is
+ * kept as at an exit stop (pend_exit), for the resume to hand on.
+ */
+int inject_restop(struct thread *t)
+{
+	int status;
+
+	if (!t->listening)
+		return 0;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
+	    ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+		return -errno;
+	for (;;) {
+		if (wait_tid(t->tid, &status, __WALL) < 0)
+			return -errno;
+		if (!WIFSTOPPED(status) ||
+		    (status >> 16) == PTRACE_EVENT_EXIT) {
+			t->listening = 0;
+			t->pend_exit = 1;
+			t->pend_status = status;
+			return WIFSTOPPED(status) ? 0 : -ESRCH;
+		}
+		if ((status >> 16) == PTRACE_EVENT_STOP) {
+			t->listening = is_group_stop_sig(WSTOPSIG(status));
+			return 0;
+		}
+		/* (not expected: the trap comes first) a signal: keep it */
+		if ((status >> 16) == 0 && !t->pending_sig)
+			t->pending_sig = WSTOPSIG(status);
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -errno;
+	}
+}
+
+static void restop_tid(pid_t tid)
+{
+	struct thread *t = thread_find(tid);
+
+	if (t && t->listening)
+		inject_restop(t);
+}
 
 /*
  * At a PTRACE_EVENT_EXEC stop the thread is still inside execve, whose
@@ -54,6 +110,7 @@ int inject_settle(struct proc *p, pid_t tid)
 	}
 	for (int i = 0; i < ndeferred; i++)
 		syscall(SYS_tgkill, p->pid, tid, deferred[i]);
+	restop_tid(tid);
 	return ret;
 }
 
@@ -115,5 +172,6 @@ restore_code:
 	mem_write_code(p, pc, orig, sizeof(orig));
 	for (int i = 0; i < ndeferred; i++)
 		syscall(SYS_tgkill, p->pid, tid, deferred[i]);
+	restop_tid(tid);
 	return ret;
 }

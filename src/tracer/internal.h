@@ -193,6 +193,9 @@ pid_t wait_tid(pid_t tid, int *status, int flags);
 int inject_settle(struct proc *p, pid_t tid);
 long inject_syscall(struct proc *p, pid_t tid, long nr,
 		    const unsigned long long args[6]);
+/* inject.c: T, listening (in a group-stop) but made to run by us, back in
+ * its group-stop trap where PTRACE_LISTEN works.  0 or -errno. */
+int inject_restop(struct thread *t);
 
 /* modules.c */
 int modules_start(struct proc *p, pid_t tid);
@@ -276,6 +279,20 @@ void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
 void tracer_signals(int attached);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
+
+/* jobctl.c: job control (see there).  jobctl_signals: our handlers for
+ * the stop signals and SIGCONT.  The event loop tells it of every
+ * group-stop (jobctl_group_stop, with its signal) and exit
+ * (jobctl_changed); jobctl_want_stop says, when nothing else is waiting,
+ * that leakcheck is to stop now, and jobctl_stop stops it until it is
+ * continued or wanted.  jobctl_kill: kill(PID, SIG), then SIGCONT if PID
+ * is stopped by job control, so that it acts on SIG.  None fails. */
+void jobctl_signals(void);
+void jobctl_group_stop(struct thread *t, int sig);
+void jobctl_changed(void);
+int jobctl_want_stop(void);
+void jobctl_stop(void);
+void jobctl_kill(pid_t pid, int sig);
 
 /* attach.c: report (unless --once already did), take every trace of us
  * out of every traced process, and detach. */

@@ -9,8 +9,9 @@
  *
  * The event loop is one waitpid(-1, __WALL).  Stops are dispatched by
  * kind: breakpoint and trampoline traps (hooks.c), clone/fork/vfork/exec/
- * exit events, group-stops (PTRACE_LISTEN, so job control keeps working)
- * and signal-delivery stops, whose signal is passed on.
+ * exit events, group-stops (PTRACE_LISTEN, so job control keeps working;
+ * when the whole job is stopped, leakcheck stops too: jobctl.c) and
+ * signal-delivery stops, whose signal is passed on.
  */
 #define _GNU_SOURCE 1 /* sched_getcpu, CPU_SET */
 #include <errno.h>
@@ -92,6 +93,7 @@ void tracer_signals(int attached)
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_tick;
 	sigaction(SIGALRM, &sa, NULL);
+	jobctl_signals();
 	if (attached) {
 		sa.sa_handler = on_term;
 		sigaction(SIGINT, &sa, NULL);
@@ -461,6 +463,7 @@ void tracer_dispatch(pid_t tid, int status)
 
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		on_gone(tid, status);
+		jobctl_changed();
 		return;
 	}
 	if (!WIFSTOPPED(status))
@@ -514,6 +517,7 @@ void tracer_dispatch(pid_t tid, int status)
 			/* group-stop: stay stopped, but keep reporting */
 			t->listening = 1;
 			ptrace(PTRACE_LISTEN, tid, 0, 0);
+			jobctl_group_stop(t, sig);
 		} else {
 			tracer_resume(tid, 0);
 		}
@@ -571,7 +575,8 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	same_cpu_start(p);
 
 	/* Ctrl-C and Ctrl-\ are for the program; we report when it dies.
-	 * SIGTERM/SIGHUP to us are passed on to it. */
+	 * SIGTERM/SIGHUP to us are passed on to it (and SIGCONT if it is
+	 * stopped); Ctrl-Z's SIGTSTP too is its own (jobctl.c). */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &sa, NULL);
@@ -663,6 +668,12 @@ void tracer_loop(int attached)
 			tracer_detach_all("final");
 			break;
 		}
+		if (!attached && got_term) {
+			/* passed on (SIGTERM, SIGHUP); CONT if stopped */
+			if (main_status < 0)
+				jobctl_kill(main_pid, got_term);
+			got_term = 0;
+		}
 		if (got_report) {
 			got_report = 0;
 			report_all("on-demand");
@@ -682,16 +693,20 @@ void tracer_loop(int attached)
 				next_snap += opt.heap_profile_interval;
 		}
 		got_tick = 0;
-		tid = waitpid(-1, &status, __WALL);
-		if (tid < 0) {
-			if (errno == EINTR) {
-				if (!attached && got_term) {
-					if (main_status < 0)
-						kill(main_pid, got_term);
-					got_term = 0;
-				}
+		tid = 0;
+		if (jobctl_want_stop()) {
+			/* the job stopped (jobctl.c): once every stop is in */
+			tid = waitpid(-1, &status, __WALL | WNOHANG);
+			if (!tid) {
+				jobctl_stop();
 				continue;
 			}
+		}
+		if (!tid)
+			tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
 			break; /* ECHILD: everyone is gone */
 		}
 		tracer_dispatch(tid, status);
