@@ -337,6 +337,11 @@ void proc_stop_all(struct proc *p, struct thread *except)
 			if ((status >> 16) == PTRACE_EVENT_STOP ||
 			    (status >> 16) == PTRACE_EVENT_EXIT) {
 				t->stopped_for_scan = 1;
+				/* a job-control stop that came first: it is
+				 * to stay stopped after the scan */
+				if ((status >> 16) == PTRACE_EVENT_STOP &&
+				    is_group_stop_sig(WSTOPSIG(status)))
+					t->listening = 1;
 				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
 				t->pend_status = status;
 				break;
