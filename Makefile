@@ -52,11 +52,30 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # is built with frame pointers (-O0) and with CFI only (-O2)
 HARNESS_BINS := $(BUILD)/tests/unwind-harness-O0 $(BUILD)/tests/unwind-harness-O2
 
-TP_C    := $(wildcard testprogs/*.c)
-TP_CXX  := $(wildcard testprogs/*.cc)
-TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
-	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
-TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
+# Every testprog is built four ways, as users build programs: gcc and
+# clang, at -O0 and -O2 (tests/run.sh and tests/valgrind-compare.sh run
+# each one).  gcc-O0 is build/testprogs/NAME, the path the other tests
+# use; the others are build/testprogs-VARIANT/NAME, at the same depth, so
+# that paths relative to the program's directory (OPTS' ../../testprogs/,
+# dlopen's ./lib-dlopen-leak.so) work from each, and each variant loads
+# its own variant's library.
+TP_VARIANTS := gcc-O0 gcc-O2 clang-O0 clang-O2
+tp_dir = build/testprogs$(if $(filter gcc-O0,$(1)),,-$(1))
+TP_C     := $(wildcard testprogs/*.c)
+TP_CXX   := $(wildcard testprogs/*.cc)
+TP_NAMES := $(TP_C:testprogs/%.c=%) $(TP_CXX:testprogs/%.cc=%)
+TP_BINS  := $(foreach v,$(TP_VARIANTS),$(addprefix $(call tp_dir,$(v))/,$(TP_NAMES)))
+# a variant's compilers and options: TP_VARIANT is set per directory below
+TP_CC_gcc    := gcc
+TP_CXX_gcc   := g++
+TP_CC_clang  := clang
+TP_CXX_clang := clang++
+TP_OPT_O0    := -O0 -fno-omit-frame-pointer
+TP_OPT_O2    := -O2
+tp_word = $(word $(1),$(subst -, ,$(TP_VARIANT)))
+TP_CFLAGS = $(TP_OPT_$(call tp_word,2)) -g -Wall -Wno-unused-result -pthread
+TP_CC     = $(TP_CC_$(call tp_word,1))
+TP_CXX    = $(TP_CXX_$(call tp_word,1))
 
 .PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
 	install clean format format-check tidy bench bench-progs
@@ -106,21 +125,29 @@ deps:
 
 testprogs: $(TP_BINS)
 
-build/testprogs/%: testprogs/%.c testprogs/scrub.h
-	@mkdir -p build/testprogs
+define tp_build_c
+	@mkdir -p $(@D)
 	@if grep -q 'BUILD: *static' $<; then \
-		echo "  CC (static) $@"; $(CC) $(TP_CFLAGS) -static -o $@ $< ; \
+		echo "  CC (static) $@"; $(TP_CC) $(TP_CFLAGS) -static -o $@ $< ; \
 	elif grep -q 'BUILD: *shlib' $<; then \
-		echo "  CC (shlib) $@.so"; $(CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
+		echo "  CC (shlib) $@.so"; $(TP_CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
 	else \
-		echo "  CC $@"; $(CC) $(TP_CFLAGS) -o $@ $< -ldl; \
+		echo "  CC $@"; $(TP_CC) $(TP_CFLAGS) -o $@ $< -ldl; \
 	fi
+endef
 
-$(filter build/testprogs/heap-corrupt-%,$(TP_BINS)): testprogs/heap-corrupt.h
+define tp_build_cxx
+	@mkdir -p $(@D)
+	@echo "  CXX $@"; $(TP_CXX) $(TP_CFLAGS) -o $@ $<
+endef
 
-build/testprogs/%: testprogs/%.cc testprogs/scrub.h
-	@mkdir -p build/testprogs
-	@echo "  CXX $@"; $(CXX) $(TP_CFLAGS) -o $@ $<
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: TP_VARIANT := $(v)))
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: testprogs/%.c ; $$(tp_build_c)))
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: testprogs/%.cc ; $$(tp_build_cxx)))
+
+$(foreach b,$(TP_BINS),$(if $(findstring /heap-corrupt-,$(b)),$(b))): testprogs/heap-corrupt.h
+$(filter %/supp-lsan,$(TP_BINS)): testprogs/supp-lsan.h
+$(TP_BINS): testprogs/scrub.h
 
 # (the harness exits 77, and says SKIP, where ptrace is not permitted)
 check-unit: $(UNIT_BINS) $(HARNESS_BINS)

@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it says what to run.
 need=""
 # golang-go (go tool pprof), libxml2-utils (xmllint), python3: tests/profile.sh
-pkgs="gcc g++ make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3"
+# clang (and its clang++): the testprogs are built with gcc and clang
+pkgs="gcc g++ clang make pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3"
 # chromium renders the flame graph in tests/profile.sh, which skips that
 # test without it: ~110 MB to download (chromium, chromium-common) and
 # ~360 MB installed before GTK and X libraries, so only when asked for:
