@@ -175,11 +175,12 @@ check-profile: leakcheck testprogs
 check-cgo: leakcheck
 	@./tests/cgo.sh
 
-# The testprog suite again with leakcheck itself built with ASan/UBSan:
+# The testprog suite again (gcc -O0 build only: the ASan build is slower)
+# with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
 	@$(MAKE) --no-print-directory DEBUG=1 build/debug/leakcheck
-	@LEAKCHECK=build/debug/leakcheck ./tests/run.sh
+	@VARIANTS=gcc-O0 LEAKCHECK=build/debug/leakcheck ./tests/run.sh
 
 # --pid: attach, report, detach, 100 attach/detach cycles under load
 check-attach: leakcheck testprogs
