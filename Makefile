@@ -77,7 +77,7 @@ TP_CFLAGS = $(TP_OPT_$(call tp_word,2)) -g -Wall -Wno-unused-result -pthread
 TP_CC     = $(TP_CC_$(call tp_word,1))
 TP_CXX    = $(TP_CXX_$(call tp_word,1))
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-heapwalk check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -161,6 +161,11 @@ check-asan:
 
 check-progs: leakcheck testprogs
 	@./tests/run.sh
+
+# The oracle: every testprog's EXPECT lines against valgrind run with its
+# default options (and --leak-check=full), in every build variant.
+check-valgrind: leakcheck testprogs
+	@./tests/valgrind-compare.sh
 
 # JUnit and valgrind XML validated with xmllint; merge of a suite's files.
 check-formats: leakcheck testprogs
