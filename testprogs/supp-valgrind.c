@@ -18,7 +18,6 @@
  *
  * OPTS: --suppressions=../../testprogs/supp-valgrind.supp
  * EXPECT: definite=400/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=1701/5
- * SKIP-VALGRIND: suppressions are compared by tests/run.sh only
  */
 #include <stdlib.h>
 #include <string.h>

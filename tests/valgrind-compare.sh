@@ -6,8 +6,8 @@
 #
 #   valgrind --leak-check=full --show-leak-kinds=all --child-silent-after-fork=no
 #
-# (plus --trace-children=yes when the test's OPTS line has it, and the
-# test's VG-FLAGS line) -- so __libc_freeres and libstdc++'s freeres run at
+# (plus --trace-children=yes and --suppressions=FILE when the test's OPTS
+# line has them, and the test's VG-FLAGS line) -- so __libc_freeres and libstdc++'s freeres run at
 # exit, as they do for every valgrind user -- and compares, for each
 # process, valgrind's LEAK SUMMARY (definitely, indirectly, possibly lost
 # and still reachable, bytes and blocks) with the EXPECT lines, its loss
@@ -58,7 +58,7 @@ ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
 # run_prog SRC VARIANT
 run_prog() {
-	local src=$1 v=$2 name t dir out bin want status opts args vgflags stacks got rc miss bad why
+	local src=$1 v=$2 name t dir out bin want status opts args vgflags stacks got rc miss bad why o
 	name=$(basename "${src%.*}")
 	t="$name [$v]"
 	dir=$(tp_dir "$v")
@@ -85,9 +85,12 @@ run_prog() {
 	args=$(tp_lines "$src" ARGS "$v" | head -1)
 	vgflags=$(tp_lines "$src" VG-FLAGS "$v" | head -1)
 	stacks=$(tp_lines "$src" EXPECT-STACK "$v")
-	case " $opts " in
-	*" --trace-children=yes "*) vgflags="--trace-children=yes $vgflags" ;;
-	esac
+	# the options of the test that valgrind has too
+	for o in $opts; do
+		case $o in
+		--trace-children=yes | --suppressions=*) vgflags="$o $vgflags" ;;
+		esac
+	done
 	mkdir -p "$out"
 	rm -f "$out/$name".*
 	# shellcheck disable=SC2086
@@ -103,7 +106,10 @@ run_prog() {
 	# shellcheck disable=SC2086
 	{ (cd "$dir" && exec "$LC" -q --log-file=/dev/null $opts "./$name" $args) \
 		>"$out/$name.lc-stdout" 2>/dev/null </dev/null; } 2>/dev/null
-	got=$(summaries "$out/$name".[0-9]*)
+	case $want in
+	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
+	*) got=$(summaries "$out/$name".[0-9]*) ;;
+	esac
 	if [ "$rc" != "$status" ]; then
 		ko "$t" "exit status $rc, expected $status"
 	elif [ "$got" != "$want" ]; then
