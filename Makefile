@@ -147,7 +147,6 @@ $(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: testprogs/%.cc ; $$(tp_
 
 $(foreach b,$(TP_BINS),$(if $(findstring /heap-corrupt-,$(b)),$(b))): testprogs/heap-corrupt.h
 $(filter %/supp-lsan,$(TP_BINS)): testprogs/supp-lsan.h
-$(TP_BINS): testprogs/scrub.h
 
 # (the harness exits 77, and says SKIP, where ptrace is not permitted)
 check-unit: $(UNIT_BINS) $(HARNESS_BINS)

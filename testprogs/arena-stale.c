@@ -20,24 +20,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static void *leaked;
-static char *big;
-static void **page;
+/* volatile, or -O2 deletes what is stored in them and the blocks */
+static void *volatile leaked;
+static char *volatile big;
+static void **volatile page;
 
 static void *worker(void *arg)
 {
-	void **holder = malloc(64 * sizeof(void *));
+	void *volatile *holder = malloc(64 * sizeof(void *)); /* stores kept */
 	(void)arg;
 	for (int i = 0; i < 64; i++)
 		holder[i] = leaked;
-	free(holder);
+	free((void *)holder);
 	return NULL;
 }
 
 __attribute__((noinline)) static void lose(void)
 {
 	leaked = malloc(4000);
-	memset(leaked, 1, 4000);
+	memset((void *)leaked, 1, 4000);
 }
 
 int main(void)

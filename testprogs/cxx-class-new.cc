@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <new>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 class Widget {
       public:
@@ -48,7 +48,5 @@ static NOINLINE void work()
 int main()
 {
 	work();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

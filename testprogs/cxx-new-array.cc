@@ -20,7 +20,7 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct Obj {
 	long a, b;
@@ -42,7 +42,5 @@ static NOINLINE void leak()
 int main()
 {
 	leak();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -20,7 +20,7 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct Point {
 	long x, y, z, w, v;
@@ -29,11 +29,12 @@ struct Point {
 static NOINLINE void work()
 {
 	for (int i = 0; i < 10; i++) {
-		Point *p = new Point();
+		/* volatile, or -O2 deletes each new with its delete */
+		Point *volatile p = new Point();
 		p->x = i;
 		delete p;
 	}
-	int *a = new int[10];
+	int *volatile a = new int[10];
 	a[9] = 1;
 	delete[] a;
 	Point *volatile lost = new Point();
@@ -43,7 +44,5 @@ static NOINLINE void work()
 int main()
 {
 	work();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -18,7 +18,7 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct Obj {
 	long a, b;
@@ -39,7 +39,5 @@ static NOINLINE void keep()
 int main()
 {
 	keep();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct Obj {
 	long v[5];
@@ -25,19 +25,19 @@ struct Obj {
 
 NOINLINE void leak_new(void)
 {
-	Obj *o = new Obj();
+	Obj *volatile o = new Obj(); /* volatile, or -O2 deletes the new */
 	o->v[0] = 1;
 }
 
 NOINLINE void leak_arr(void)
 {
-	int *a = new int[25];
+	int *volatile a = new int[25];
 	a[0] = 1;
 }
 
 NOINLINE void leak_demangled(void)
 {
-	int *a = new int[20];
+	int *volatile a = new int[20];
 	a[0] = 1;
 }
 
@@ -46,7 +46,5 @@ int main(void)
 	leak_new();
 	leak_arr();
 	leak_demangled();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

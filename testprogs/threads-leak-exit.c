@@ -20,11 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 static NOINLINE void leak(void)
 {
-	char *p = malloc(100);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(100);
 
 	memset(p, 0, 100);
 }
@@ -32,7 +33,6 @@ static NOINLINE void leak(void)
 static void *worker(void *arg)
 {
 	leak();
-	clear_stack();
 	return NULL;
 }
 
@@ -53,7 +53,5 @@ static NOINLINE void run(void)
 int main(void)
 {
 	run();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }
