@@ -100,8 +100,10 @@ summaries() {
 # insides: leakcheck shows malloc below operator new, valgrind shows
 # operator new alone) and below Fn (__libc_start_call_main, "(below
 # main)") are not looked at.  A name is compared without its parameter
-# list: valgrind writes "leak()" for a C++ function where leakcheck may
-# write "leak", and "operator new(unsigned long)" is "operator new".
+# list (valgrind writes "leak()" for a C++ function where leakcheck may
+# write "leak", and "operator new(unsigned long)" is "operator new"), and
+# without the suffix of a gcc clone ("make_list.constprop.0" is
+# "make_list"; so are .isra.N, .part.N and .cold).
 stack_misses() {
 	local want=$1
 	shift
@@ -120,6 +122,7 @@ stack_misses() {
 		sub(/^[ \t]*(at|by) 0x[0-9A-Fa-f]+: /, "", s)
 		sub(/ \((in )?[^()]*\)$/, "", s)
 		if (s ~ /^\(/) return s
+		sub(/ \[clone [^]]*\]$/, "", s)
 		sub(/ const$/, "", s)
 		if (s ~ /\)$/) {
 			d = 0
@@ -130,6 +133,8 @@ stack_misses() {
 			}
 			if (i > 1) s = substr(s, 1, i - 1)
 		}
+		while (sub(/\.(constprop|isra|part|cold)(\.[0-9]+)?$/, "", s))
+			;
 		return s
 	}
 	# pattern list p[pi..np] against the frames of record r from frame fi

@@ -28,8 +28,8 @@
 #   ARGS: ...            program arguments
 #   KEY[VARIANT,...]: .. replaces the KEY lines for those variants, where
 #                        a variant genuinely differs (the source says why)
-#   SKIP-VALGRIND: why, VG-EXPECT: ..., VG-DIFFERS: why, VG-FLAGS: ...
-#                        read by tests/valgrind-compare.sh only
+#   SKIP-VALGRIND: why, VG-EXPECT: ..., VG-EXPECT-STACK: ...,
+#   VG-DIFFERS: why, VG-FLAGS: ...   read by tests/valgrind-compare.sh only
 cd "$(dirname "$0")/.." || exit 99
 . tests/expect.sh || exit 99
 LC=${LEAKCHECK:-./leakcheck}

@@ -7,17 +7,19 @@
 #   valgrind --leak-check=full --show-leak-kinds=all --child-silent-after-fork=no
 #
 # (plus --trace-children=yes and --suppressions=FILE when the test's OPTS
-# line has them, and the test's VG-FLAGS line) -- so __libc_freeres and libstdc++'s freeres run at
-# exit, as they do for every valgrind user -- and compares, for each
-# process, valgrind's LEAK SUMMARY (definitely, indirectly, possibly lost
-# and still reachable, bytes and blocks) with the EXPECT lines, its loss
-# records with the EXPECT-STACK lines, valgrind's exit status with
-# EXPECT-STATUS, and the program's stdout under valgrind with its stdout
-# under leakcheck.  The EXPECT lines are what leakcheck must print, so they
-# and valgrind must agree, except where the source says why not:
+# line has them, and the test's VG-FLAGS line) -- so __libc_freeres and
+# libstdc++'s freeres run at exit, as they do for every valgrind user --
+# and compares, for each process, valgrind's LEAK SUMMARY (definitely,
+# indirectly, possibly lost and still reachable, bytes and blocks) with
+# the EXPECT lines, its loss records with the EXPECT-STACK lines,
+# valgrind's exit status with EXPECT-STATUS, and the program's stdout under
+# valgrind with its stdout under leakcheck.  The EXPECT lines are what
+# leakcheck must print, so they and valgrind must agree, except where the
+# source says why not:
 #
 #   VG-EXPECT: ...     valgrind's exact answer, compared instead of EXPECT
-#   VG-DIFFERS: why    required with VG-EXPECT
+#   VG-EXPECT-STACK: . valgrind's stacks, checked instead of EXPECT-STACK
+#   VG-DIFFERS: why    required with either
 #   SKIP-VALGRIND: why valgrind cannot run the test at all
 #
 # (each also as KEY[VARIANT,...]: for some variants only; see tests/run.sh
@@ -74,17 +76,18 @@ run_prog() {
 	[ -z "$bad" ] || { ko "$t" "no variant is named $(echo $bad) (KEY[...] lines)"; return; }
 	[ -x "$bin" ] || { ko "$t" "not built"; return; }
 	want=$(tp_lines "$src" VG-EXPECT "$v" | sort)
-	if [ -n "$want" ] && [ -z "$(tp_lines "$src" VG-DIFFERS "$v")" ]; then
+	stacks=$(tp_lines "$src" VG-EXPECT-STACK "$v")
+	if [ -n "$want$stacks" ] && [ -z "$(tp_lines "$src" VG-DIFFERS "$v")" ]; then
 		ko "$t" "VG-EXPECT without VG-DIFFERS: say why valgrind's answer is not leakcheck's"
 		return
 	fi
 	[ -n "$want" ] || want=$(tp_lines "$src" EXPECT "$v" | sort)
+	[ -n "$stacks" ] || stacks=$(tp_lines "$src" EXPECT-STACK "$v")
 	status=$(tp_lines "$src" EXPECT-STATUS "$v" | head -1)
 	status=${status:-0}
 	opts=$(tp_lines "$src" OPTS "$v" | head -1)
 	args=$(tp_lines "$src" ARGS "$v" | head -1)
 	vgflags=$(tp_lines "$src" VG-FLAGS "$v" | head -1)
-	stacks=$(tp_lines "$src" EXPECT-STACK "$v")
 	# the options of the test that valgrind has too
 	for o in $opts; do
 		case $o in
