@@ -5,6 +5,7 @@
  * No root and no block points to it: definitely lost.
  *
  * EXPECT: definite=1024/1 indirect=0/0 possible=0/0 reachable=0/0
+ * EXPECT-STACK: definite malloc <- leak <- main
  */
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,8 @@
  * n0's loss record as valgrind does.
  *
  * EXPECT: definite=32/1 indirect=128/4 possible=0/0 reachable=0/0
+ * EXPECT-STACK: definite malloc <- make_list <- leak_list <- main
+ * EXPECT-STACK: indirect malloc <- make_list <- leak_list <- main
  */
 #include <stdlib.h>
 
