@@ -194,17 +194,20 @@ check-attach: leakcheck testprogs
 check-heapwalk: leakcheck testprogs
 	@./tests/heapwalk.sh
 
+# The suites after the unit tests all run, whatever the ones before them
+# found; make check fails at the end, naming the suites that failed.
+CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/heapwalk.sh \
+	tests/formats.sh tests/profile.sh tests/cgo.sh
+
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
-	@$(MAKE) --no-print-directory check-dogfood
-	@./tests/run.sh
-	@./tests/attach.sh
-	@./tests/heapwalk.sh
-	@./tests/formats.sh
-	@./tests/profile.sh
-	@./tests/cgo.sh
+	@failed=; for t in $(CHECK_SUITES); do \
+		case $$t in tests/*) ./$$t ;; *) $(MAKE) --no-print-directory $$t ;; esac \
+			|| failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make check: failed:$$failed" >&2; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo
