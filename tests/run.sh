@@ -84,7 +84,7 @@ run_prog() {
 	elif [ "$got" != "$want" ]; then
 		ko "$t" "got [$(echo $got)] expected [$(echo $want)]"
 	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
-		ko "$t" "no record [$(echo "$miss" | head -1)]; $(echo "${miss%% *}") records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+		ko "$t" "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
 	else
 		ok "$t"
 	fi

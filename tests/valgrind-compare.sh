@@ -118,7 +118,7 @@ run_prog() {
 	elif [ "$got" != "$want" ]; then
 		ko "$t" "valgrind [$(echo "$got" | paste -sd ';')] expected [$(echo "$want" | paste -sd ';')]"
 	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
-		ko "$t" "valgrind has no record [$(echo "$miss" | head -1)]; $(echo "${miss%% *}") records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+		ko "$t" "valgrind has no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
 	elif ! cmp -s "$out/$name.stdout" "$out/$name.lc-stdout"; then
 		ko "$t" "stdout under valgrind and under leakcheck differ: $(diff "$out/$name.stdout" "$out/$name.lc-stdout" | head -3 | paste -sd ' ')"
 	else
