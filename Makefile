@@ -52,13 +52,32 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # is built with frame pointers (-O0) and with CFI only (-O2)
 HARNESS_BINS := $(BUILD)/tests/unwind-harness-O0 $(BUILD)/tests/unwind-harness-O2
 
-TP_C    := $(wildcard testprogs/*.c)
-TP_CXX  := $(wildcard testprogs/*.cc)
-TP_BINS := $(TP_C:testprogs/%.c=build/testprogs/%) \
-	$(TP_CXX:testprogs/%.cc=build/testprogs/%)
-TP_CFLAGS := -O0 -g -fno-omit-frame-pointer -Wall -Wno-unused-result -pthread
+# Every testprog is built four ways, as users build programs: gcc and
+# clang, at -O0 and -O2 (tests/run.sh and tests/valgrind-compare.sh run
+# each one).  gcc-O0 is build/testprogs/NAME, the path the other tests
+# use; the others are build/testprogs-VARIANT/NAME, at the same depth, so
+# that paths relative to the program's directory (OPTS' ../../testprogs/,
+# dlopen's ./lib-dlopen-leak.so) work from each, and each variant loads
+# its own variant's library.
+TP_VARIANTS := gcc-O0 gcc-O2 clang-O0 clang-O2
+tp_dir = build/testprogs$(if $(filter gcc-O0,$(1)),,-$(1))
+TP_C     := $(wildcard testprogs/*.c)
+TP_CXX   := $(wildcard testprogs/*.cc)
+TP_NAMES := $(TP_C:testprogs/%.c=%) $(TP_CXX:testprogs/%.cc=%)
+TP_BINS  := $(foreach v,$(TP_VARIANTS),$(addprefix $(call tp_dir,$(v))/,$(TP_NAMES)))
+# a variant's compilers and options: TP_VARIANT is set per directory below
+TP_CC_gcc    := gcc
+TP_CXX_gcc   := g++
+TP_CC_clang  := clang
+TP_CXX_clang := clang++
+TP_OPT_O0    := -O0 -fno-omit-frame-pointer
+TP_OPT_O2    := -O2
+tp_word = $(word $(1),$(subst -, ,$(TP_VARIANT)))
+TP_CFLAGS = $(TP_OPT_$(call tp_word,2)) -g -Wall -Wno-unused-result -pthread
+TP_CC     = $(TP_CC_$(call tp_word,1))
+TP_CXX    = $(TP_CXX_$(call tp_word,1))
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-progs check-formats check-profile check-cgo demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -106,21 +125,28 @@ deps:
 
 testprogs: $(TP_BINS)
 
-build/testprogs/%: testprogs/%.c testprogs/scrub.h
-	@mkdir -p build/testprogs
+define tp_build_c
+	@mkdir -p $(@D)
 	@if grep -q 'BUILD: *static' $<; then \
-		echo "  CC (static) $@"; $(CC) $(TP_CFLAGS) -static -o $@ $< ; \
+		echo "  CC (static) $@"; $(TP_CC) $(TP_CFLAGS) -static -o $@ $< ; \
 	elif grep -q 'BUILD: *shlib' $<; then \
-		echo "  CC (shlib) $@.so"; $(CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
+		echo "  CC (shlib) $@.so"; $(TP_CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
 	else \
-		echo "  CC $@"; $(CC) $(TP_CFLAGS) -o $@ $< -ldl; \
+		echo "  CC $@"; $(TP_CC) $(TP_CFLAGS) -o $@ $< -ldl; \
 	fi
+endef
 
-$(filter build/testprogs/heap-corrupt-%,$(TP_BINS)): testprogs/heap-corrupt.h
+define tp_build_cxx
+	@mkdir -p $(@D)
+	@echo "  CXX $@"; $(TP_CXX) $(TP_CFLAGS) -o $@ $<
+endef
 
-build/testprogs/%: testprogs/%.cc testprogs/scrub.h
-	@mkdir -p build/testprogs
-	@echo "  CXX $@"; $(CXX) $(TP_CFLAGS) -o $@ $<
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: TP_VARIANT := $(v)))
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: testprogs/%.c ; $$(tp_build_c)))
+$(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: testprogs/%.cc ; $$(tp_build_cxx)))
+
+$(foreach b,$(TP_BINS),$(if $(findstring /heap-corrupt-,$(b)),$(b))): testprogs/heap-corrupt.h
+$(filter %/supp-lsan,$(TP_BINS)): testprogs/supp-lsan.h
 
 # (the harness exits 77, and says SKIP, where ptrace is not permitted)
 check-unit: $(UNIT_BINS) $(HARNESS_BINS)
@@ -135,6 +161,11 @@ check-asan:
 check-progs: leakcheck testprogs
 	@./tests/run.sh
 
+# The oracle: every testprog's EXPECT lines against valgrind run with its
+# default options (and --leak-check=full), in every build variant.
+check-valgrind: leakcheck testprogs
+	@./tests/valgrind-compare.sh
+
 # JUnit and valgrind XML validated with xmllint; merge of a suite's files.
 check-formats: leakcheck testprogs
 	@./tests/formats.sh
@@ -148,11 +179,12 @@ check-profile: leakcheck testprogs
 check-cgo: leakcheck
 	@./tests/cgo.sh
 
-# The testprog suite again with leakcheck itself built with ASan/UBSan:
+# The testprog suite again (gcc -O0 build only: the ASan build is slower)
+# with leakcheck itself built with ASan/UBSan:
 # a memory error or a leak of leakcheck's own changes its exit status.
 check-dogfood:
 	@$(MAKE) --no-print-directory DEBUG=1 build/debug/leakcheck
-	@LEAKCHECK=build/debug/leakcheck ./tests/run.sh
+	@VARIANTS=gcc-O0 LEAKCHECK=build/debug/leakcheck ./tests/run.sh
 
 # --pid: attach, report, detach, 100 attach/detach cycles under load
 check-attach: leakcheck testprogs
@@ -167,18 +199,21 @@ check-jobctl: leakcheck testprogs
 check-heapwalk: leakcheck testprogs
 	@./tests/heapwalk.sh
 
+# The suites after the unit tests all run, whatever the ones before them
+# found; make check fails at the end, naming the suites that failed.
+# (a suite that exits 77 was skipped: no ptrace, no tmux)
+CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
+	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh
+
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan
-	@$(MAKE) --no-print-directory check-dogfood
-	@./tests/run.sh
-	@./tests/attach.sh
-	@./tests/jobctl.sh || [ $$? = 77 ]
-	@./tests/heapwalk.sh
-	@./tests/formats.sh
-	@./tests/profile.sh
-	@./tests/cgo.sh
+	@failed=; for t in $(CHECK_SUITES); do \
+		case $$t in tests/*) ./$$t ;; *) $(MAKE) --no-print-directory $$t ;; esac; \
+		r=$$?; [ $$r = 0 ] || [ $$r = 77 ] || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make check: failed:$$failed" >&2; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory leakcheck build/testprogs/demo

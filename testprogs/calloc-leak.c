@@ -1,6 +1,6 @@
 /* calloc-leak: a calloc'd block lost, another kept.
  *
- *   calloc(16, 64): pointer dropped          definitely lost, 1024 bytes
+ *   p = calloc(16, 64), dropped              definitely lost, 1024 bytes
  *   global kept -> calloc(3, 32)             still reachable, 96 bytes
  *
  * The size is nmemb * size.
@@ -9,20 +9,21 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 void *kept;
 
 static NOINLINE void leak(void)
 {
-	calloc(16, 64);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = calloc(16, 64);
+
+	p[0] = 1;
 	kept = calloc(3, 32);
 }
 
 int main(void)
 {
 	leak();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

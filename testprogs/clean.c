@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct node {
 	struct node *next;
@@ -19,8 +19,9 @@ struct node {
 
 static NOINLINE void churn(void)
 {
-	char *a = malloc(100);
-	char *b = calloc(10, 20);
+	/* volatile, or -O2 deletes pairs of calls: nothing would be tested */
+	char *volatile a = malloc(100);
+	char *volatile b = calloc(10, 20);
 
 	a[0] = 1;
 	b = realloc(b, 4000);
@@ -31,7 +32,8 @@ static NOINLINE void churn(void)
 
 static NOINLINE void list(void)
 {
-	struct node *head = NULL, *n;
+	struct node *volatile head = NULL; /* as in churn() */
+	struct node *n;
 
 	for (int i = 0; i < 10; i++) {
 		n = malloc(sizeof(*n));
@@ -49,7 +51,5 @@ int main(void)
 {
 	churn();
 	list();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

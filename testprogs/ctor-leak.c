@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct node {
 	struct node *next;
@@ -25,10 +25,16 @@ void *kept;
 
 static NOINLINE void lose(size_t n)
 {
-	char *p = malloc(n);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(n);
 
 	memset(p, 0, n);
 }
+
+/* Where the blocks are published, then dropped: gcc -O2 deletes stores
+ * into blocks that nothing reads (a volatile local is not enough: it
+ * knows what the local holds). */
+static void *volatile sink;
 
 static NOINLINE void lose_list(void)
 {
@@ -39,6 +45,8 @@ static NOINLINE void lose_list(void)
 		n->next = head;
 		head = n;
 	}
+	sink = head;
+	sink = NULL;
 }
 
 __attribute__((constructor)) static void init(void)
@@ -46,12 +54,9 @@ __attribute__((constructor)) static void init(void)
 	lose(160);
 	kept = malloc(96);
 	lose_list();
-	clear_stack();
 }
 
 int main(void)
 {
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

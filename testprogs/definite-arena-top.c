@@ -17,11 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 static NOINLINE void leak(void)
 {
-	char *p = malloc(1000);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(1000);
 
 	memset(p, 0, 1000);
 }
@@ -29,7 +30,5 @@ static NOINLINE void leak(void)
 int main(void)
 {
 	leak();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

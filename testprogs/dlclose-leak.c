@@ -10,8 +10,8 @@
  *
  * dlclose frees glibc's bookkeeping for the library (see dlopen-leak)
  * except _dl_find_object's mapping segment, 2,304 bytes, which
- * __libc_freeres frees at exit (valgrind, default options, Debian 12,
- * glibc 2.36).  The
+ * __libc_freeres frees at exit (valgrind's default): nothing is still
+ * reachable (measured with valgrind on Debian 12, glibc 2.36).  The
  * leaks' allocation stacks point into unmapped code: symbolize from the
  * module list captured while it was loaded.
  *
@@ -20,7 +20,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 static NOINLINE void load_and_close(void)
 {
@@ -40,7 +40,5 @@ static NOINLINE void load_and_close(void)
 int main(void)
 {
 	load_and_close();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -15,13 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 void *a, *b, *late;
 
 static NOINLINE void lose(size_t n)
 {
-	char *p = malloc(n);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(n);
 
 	memset(p, 0, n);
 }
@@ -31,13 +32,11 @@ static void handler(void)
 	free(a);
 	lose(208);
 	late = malloc(48);
-	clear_stack();
 }
 
 __attribute__((destructor)) static void fini(void)
 {
 	free(b);
-	clear_stack();
 }
 
 static NOINLINE void setup(void)
@@ -50,7 +49,5 @@ static NOINLINE void setup(void)
 int main(void)
 {
 	setup();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -13,24 +13,24 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 static NOINLINE void leak(void)
 {
-	void **parent1, **parent2;
+	/* volatile words, or -O2 deletes the stores into blocks about to be
+	 * freed, and the blocks */
+	void *volatile *parent1, *volatile *parent2;
 
 	parent1 = calloc(1, 64);
 	parent1[4] = malloc(48);
 	parent2 = calloc(1, 2000);
 	parent2[125] = malloc(80);
-	free(parent1);
-	free(parent2);
+	free((void *)parent1);
+	free((void *)parent2);
 }
 
 int main(void)
 {
 	leak();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

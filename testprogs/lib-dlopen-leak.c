@@ -20,7 +20,8 @@ void *lib_kept;
 
 static NOINLINE void lib_lose(size_t n)
 {
-	char *p = malloc(n);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(n);
 
 	memset(p, 0, n);
 }

@@ -13,7 +13,7 @@
  */
 #include <stdlib.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 struct a {
 	long pad[2];
@@ -34,7 +34,5 @@ static NOINLINE void build(void)
 int main(void)
 {
 	build();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 static NOINLINE void grow(void)
 {
 	char *p = malloc(16);
-	char *blocker = malloc(16);
-	char *q;
+	char *volatile blocker = malloc(16); /* volatile, or -O2 deletes it */
+	char *volatile q; /* volatile, or -O2 deletes the unread block */
 
 	memset(p, 'p', 16);
 	q = realloc(p, 4096);
@@ -32,7 +32,5 @@ static NOINLINE void grow(void)
 int main(void)
 {
 	grow();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

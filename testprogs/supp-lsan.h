@@ -2,7 +2,8 @@
  * for the "leak:supp-lsan.h" suppression of supp-lsan.c. */
 static __attribute__((noinline)) void header_leak(void)
 {
-	char *p = malloc(333);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(333);
 
 	memset(p, 'h', 333);
 }

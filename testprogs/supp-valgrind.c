@@ -16,14 +16,23 @@
  *
  * The file also holds blocks for other kinds and tools, which are ignored.
  *
+ * (The leaks' pointers are volatile: at -O2 the compiler deletes a block
+ * that is never read.)
+ *
+ * At -O2 two stacks lose a frame, under valgrind too: outer_b tail-calls
+ * leak_b (no outer_b frame: "... fun:outer_b" matches nothing) and keep_c
+ * tail-calls leak_sized (gcc also clones it as leak_sized.constprop.0,
+ * which "fun:leak_sized" does not name): leak_b's 200 bytes are reported
+ * definitely lost and keep_c's 300 still reachable.
+ *
  * OPTS: --suppressions=../../testprogs/supp-valgrind.supp
  * EXPECT: definite=400/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=1701/5
- * SKIP-VALGRIND: suppressions are compared by tests/run.sh only
+ * EXPECT[*-O2]: definite=600/2 indirect=0/0 possible=0/0 reachable=300/1 suppressed=1201/3
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 char *kept;
 
@@ -35,13 +44,13 @@ static NOINLINE void leak_sized(size_t n, char **out)
 
 static NOINLINE void leak_a(void)
 {
-	char *p = malloc(100);
+	char *volatile p = malloc(100);
 	memset(p, 'a', 100);
 }
 
 static NOINLINE void leak_b(void)
 {
-	char *p = malloc(200);
+	char *volatile p = malloc(200);
 	memset(p, 'b', 200);
 }
 
@@ -57,20 +66,20 @@ static NOINLINE void keep_c(void)
 
 static NOINLINE void leak_d(void)
 {
-	char *p = malloc(400);
+	char *volatile p = malloc(400);
 	memset(p, 'd', 400);
 }
 
 static NOINLINE void leak_e(void)
 {
-	char *p = malloc(500);
+	char *volatile p = malloc(500);
 	memset(p, 'e', 500);
 }
 
 static NOINLINE void leak_f(void)
 {
 	char buf[601];
-	char *p;
+	char *volatile p;
 
 	memset(buf, 'f', 600);
 	buf[600] = 0;
@@ -86,7 +95,5 @@ int main(void)
 	leak_d();
 	leak_e();
 	leak_f();
-	clear_stack();
-	CLEAR_REGS();
 	return 0;
 }

@@ -14,13 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scrub.h"
+#define NOINLINE __attribute__((noinline))
 
 void *kept;
 
 static NOINLINE void leak(void)
 {
-	char *p = malloc(1024);
+	/* volatile, or -O2 deletes the unread block */
+	char *volatile p = malloc(1024);
 
 	memset(p, 0, 1024);
 	kept = malloc(64);
@@ -29,7 +30,5 @@ static NOINLINE void leak(void)
 int main(void)
 {
 	leak();
-	clear_stack();
-	CLEAR_REGS();
 	_exit(5);
 }

@@ -1,19 +1,40 @@
 #!/bin/bash
-# The test driver: runs leakcheck on every testprog and compares its leak
-# summary with the EXPECT lines in the program's source, exactly; then the
-# command-line error cases.  Prints one line per test and "N passed, N failed".
+# The test driver: runs leakcheck on every testprog, in every build variant
+# (gcc and clang, -O0 and -O2: see the Makefile), and compares its leak
+# summary with the EXPECT lines in the program's source, exactly, and its
+# loss records' stacks with the EXPECT-STACK lines; then, on the default
+# build (gcc -O0), suppression round trips, --stats, --log-file, --same-cpu
+# and the command-line error cases.  Prints one line per test (per test
+# and variant for the testprogs: "PASS direct-leak [clang-O2]") and
+# "N passed, N failed".
 # Exit: 0 all passed, 1 some failed, 77 ptrace not permitted here, 99 harness.
 #
-# In a testprog source:
+# Usage: tests/run.sh [NAME]     only the test NAME (in every variant)
+#   VARIANTS="gcc-O0 clang-O2"   only these build variants
+#   LEAKCHECK=path               another leakcheck binary
+#
+# In a testprog source (tests/expect.sh reads them):
 #   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N [suppressed=B/N]
 #       one line per process that reports (fork: parent and child; order free);
 #       the summary's suppressed: line is compared when the line names it
+#   EXPECT-STACK: KIND F1 <- F2 <- ...
+#       a loss record of KIND (definite, indirect, possible, reachable) in
+#       the --leak-check=full --show-leak-kinds=all report whose frames are
+#       named F1, F2... in order (extended regexes, "..." for any frames;
+#       see stack_misses in tests/expect.sh); one line per record checked
 #   EXPECT-STATUS: N     leakcheck's exit status (default 0)
-#   OPTS: ...            extra leakcheck options
+#   OPTS: ...            extra leakcheck options (run in the program's
+#                        directory, build/testprogs[-VARIANT]/)
 #   ARGS: ...            program arguments
-#   SKIP-VALGRIND: why   (used by tests/valgrind-compare.sh)
+#   KEY[VARIANT,...]: .. replaces the KEY lines for those variants, where
+#                        a variant genuinely differs (the source says why)
+#   SKIP-VALGRIND: why, VG-EXPECT: ..., VG-EXPECT-STACK: ...,
+#   VG-DIFFERS: why, VG-FLAGS: ...   read by tests/valgrind-compare.sh only
 cd "$(dirname "$0")/.." || exit 99
+. tests/expect.sh || exit 99
 LC=${LEAKCHECK:-./leakcheck}
+ROOT=$PWD
+case $LC in /*) ;; *) LC=$PWD/$LC ;; esac
 TP=build/testprogs
 OUT=build/test-out
 mkdir -p "$OUT"
@@ -26,54 +47,46 @@ ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 # verdict NAME WHY: fails with WHY, passes if it is empty
 verdict() { if [ -n "$2" ]; then ko "$1" "$2"; else ok "$1"; fi; }
 
-# Summaries in the report files $@ as "definite=B/N indirect=... ", one
-# line per process, sorted; with " suppressed=B/N" when $SUPP is 1.
-summaries() {
-	for f in "$@"; do
-		awk -v supp="${SUPP:-0}" '
-		function num(s) { gsub(",", "", s); return s }
-		/All heap blocks were freed/ { d="0/0"; i="0/0"; p="0/0"; r="0/0"; got=1 }
-		/definitely lost: [0-9,]+ bytes in/ { d=num($(NF-4)) "/" num($(NF-1)); got=1 }
-		/indirectly lost: [0-9,]+ bytes in/ { i=num($(NF-4)) "/" num($(NF-1)) }
-		/possibly lost: [0-9,]+ bytes in/ { p=num($(NF-4)) "/" num($(NF-1)) }
-		/still reachable: [0-9,]+ bytes in/ { r=num($(NF-4)) "/" num($(NF-1)) }
-		/suppressed: [0-9,]+ bytes in/ { s=num($(NF-4)) "/" num($(NF-1)) }
-		/no scan was possible/ { print "unclassified"; exit }
-		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s%s\n", d, i, p, r, supp == 1 ? " suppressed=" (s == "" ? "0/0" : s) : "" }
-		' "$f"
-	done | sort
-}
-
+# run_prog SRC VARIANT
 run_prog() {
-	local src=$1 name bin exp status opts args want got rc
+	local src=$1 v=$2 name t dir out bin want status opts args stacks full got rc miss bad
 	name=$(basename "${src%.*}")
-	bin=$TP/$name
-	[ -n "$only" ] && [ "$only" != "$name" ] && return
-	grep -q 'EXPECT:' "$src" || return
-	[ -x "$bin" ] || { ko "$name" "not built"; return; }
-	want=$(sed -n 's/.*EXPECT: *//p' "$src" | sort)
-	status=$(sed -n 's/.*EXPECT-STATUS: *\([0-9]*\).*/\1/p' "$src" | head -1)
+	t="$name [$v]"
+	dir=$(tp_dir "$v")
+	out=$OUT/$v
+	bin=$dir/$name
+	bad=$(tp_bad_variants "$src")
+	[ -z "$bad" ] || { ko "$t" "no variant is named $(echo $bad) (KEY[...] lines)"; return; }
+	[ -x "$bin" ] || { ko "$t" "not built"; return; }
+	want=$(tp_lines "$src" EXPECT "$v" | sort)
+	status=$(tp_lines "$src" EXPECT-STATUS "$v" | head -1)
 	status=${status:-0}
-	opts=$(sed -n 's/.*OPTS: *//p' "$src" | head -1)
-	args=$(sed -n 's/.*ARGS: *//p' "$src" | head -1)
-	rm -f "$OUT/$name".*
+	opts=$(tp_lines "$src" OPTS "$v" | head -1)
+	args=$(tp_lines "$src" ARGS "$v" | head -1)
+	stacks=$(tp_lines "$src" EXPECT-STACK "$v")
+	full=
+	[ -n "$stacks" ] && full="--leak-check=full --show-leak-kinds=all"
+	mkdir -p "$out"
+	rm -f "$out/$name".*
 	# shellcheck disable=SC2086
 	# the braces' redirection keeps bash's "Aborted" notices out of the log
 	{
-		(cd "$TP" && exec "../../$LC" --log-file="../../$OUT/$name.%p" $opts "./$name" $args) \
-			>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
+		(cd "$dir" && exec "$LC" --log-file="$ROOT/$out/$name.%p" $full $opts "./$name" $args) \
+			>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
 	case $want in
-	*suppressed=*) got=$(SUPP=1 summaries "$OUT/$name".[0-9]*) ;;
-	*) got=$(summaries "$OUT/$name".[0-9]*) ;;
+	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
+	*) got=$(summaries "$out/$name".[0-9]*) ;;
 	esac
 	if [ "$rc" != "$status" ]; then
-		ko "$name" "exit status $rc, expected $status ($(head -c 300 "$OUT/$name.stderr"))"
+		ko "$t" "exit status $rc, expected $status ($(head -c 300 "$out/$name.stderr"))"
 	elif [ "$got" != "$want" ]; then
-		ko "$name" "got [$(echo $got)] expected [$(echo $want)]"
+		ko "$t" "got [$(echo $got)] expected [$(echo $want)]"
+	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
 	else
-		ok "$name"
+		ok "$t"
 	fi
 }
 
@@ -86,8 +99,16 @@ if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
 	fi
 fi
 
+for v in $(tp_variants); do
+	tp_known_variant "$v" || { echo "run.sh: no variant $v (there are: $TP_ALL_VARIANTS)" >&2; exit 99; }
+done
 for src in testprogs/*.c testprogs/*.cc; do
-	[ -e "$src" ] && run_prog "$src"
+	[ -e "$src" ] || continue
+	[ -n "$only" ] && [ "$only" != "$(basename "${src%.*}")" ] && continue
+	tp_has "$src" EXPECT || continue
+	for v in $(tp_variants); do
+		run_prog "$src" "$v"
+	done
 done
 
 # Generated suppressions, fed back, suppress every block they came from.
@@ -97,11 +118,11 @@ gen_roundtrip() { # testprog
 	[ -x "$TP/$name" ] || { ko "gen-$name" "not built"; return; }
 	rm -f "$gen".*
 	# shellcheck disable=SC2016
-	(cd "$TP" && exec "../../$LC" -q --leak-check=full --show-leak-kinds=all \
+	(cd "$TP" && exec "$LC" -q --leak-check=full --show-leak-kinds=all \
 		--gen-suppressions=all --log-file="../../$gen.1" "./$name") \
 		>/dev/null 2>&1 </dev/null
 	grep -v '^==' "$gen.1" >"$gen.supp"
-	(cd "$TP" && exec "../../$LC" -q --leak-check=full --show-leak-kinds=all \
+	(cd "$TP" && exec "$LC" -q --leak-check=full --show-leak-kinds=all \
 		--suppressions="../../$gen.supp" --log-file="../../$gen.2" "./$name") \
 		>/dev/null 2>&1 </dev/null
 	first=$(SUPP=1 summaries "$gen.1")

@@ -1,38 +1,53 @@
 #!/bin/bash
-# Checks the testprogs' expectations against valgrind memcheck: runs every
-# testprog that has EXPECT lines and no SKIP-VALGRIND line under
+# Checks the testprogs' expectations against valgrind memcheck, the
+# oracle: runs every testprog that has EXPECT lines and no SKIP-VALGRIND
+# line, in every build variant (gcc and clang, -O0 and -O2), under
+# valgrind with its default options plus
 #
-#   valgrind --leak-check=full --show-leak-kinds=all --run-libc-freeres=no
-#            --run-cxx-freeres=no --child-silent-after-fork=no
+#   valgrind --leak-check=full --show-leak-kinds=all --child-silent-after-fork=no
 #
-# (plus --trace-children=yes when the test's OPTS line has it, and the
-# test's VG-FLAGS line), and compares valgrind's LEAK SUMMARY of each
-# process (definite/indirect/possible/reachable bytes and blocks) with the
-# EXPECT lines, and valgrind's exit status with EXPECT-STATUS.  The
-# EXPECT lines are what leakcheck must print, so they and valgrind must
-# agree, or the test carries SKIP-VALGRIND with the reason.
+# (plus --trace-children=yes and --suppressions=FILE when the test's OPTS
+# line has them, and the test's VG-FLAGS line) -- so __libc_freeres and
+# libstdc++'s freeres run at exit, as they do for every valgrind user --
+# and compares, for each process, valgrind's LEAK SUMMARY (definitely,
+# indirectly, possibly lost and still reachable, bytes and blocks) with
+# the EXPECT lines, its loss records with the EXPECT-STACK lines,
+# valgrind's exit status with EXPECT-STATUS, and the program's stdout under
+# valgrind with its stdout under leakcheck.  The EXPECT lines are what
+# leakcheck must print, so they and valgrind must agree, except where the
+# source says why not:
+#
+#   VG-EXPECT: ...     valgrind's exact answer, compared instead of EXPECT
+#   VG-EXPECT-STACK: . valgrind's stacks, checked instead of EXPECT-STACK
+#   VG-DIFFERS: why    required with either
+#   SKIP-VALGRIND: why valgrind cannot run the test at all
+#
+# (each also as KEY[VARIANT,...]: for some variants only; see tests/run.sh
+# and tests/expect.sh).
 #
 # Usage: tests/valgrind-compare.sh [NAME...]
+#   VARIANTS="gcc-O0 clang-O2"   only these build variants
 #   VG_EXTRA="--leak-check-heuristics=none" adds valgrind options to every run.
-# Prints one line per test and "N passed, N failed".
+# Prints one line per test and variant and "N passed, N failed".
 # Exit: 0 all passed, 1 some failed, 77 no valgrind, 99 harness failure.
-#
-# Source lines read (see tests/run.sh):
-#   EXPECT: definite=B/N indirect=B/N possible=B/N reachable=B/N
-#   EXPECT-STATUS: N      OPTS: ...      ARGS: ...      SKIP-VALGRIND: why
-#   VG-FLAGS: ...         extra valgrind options (e.g. for a static program)
 cd "$(dirname "$0")/.." || exit 99
+. tests/expect.sh || exit 99
 VALGRIND=${VALGRIND:-valgrind}
-TP=build/testprogs
+LC=${LEAKCHECK:-./leakcheck}
+case $LC in /*) ;; *) LC=$PWD/$LC ;; esac
+ROOT=$PWD
 OUT=build/vg-out
 command -v "$VALGRIND" >/dev/null || {
 	echo "0 passed, 0 failed, all skipped: no valgrind"
 	exit 77
 }
-make -s testprogs >/dev/null || {
-	echo "cannot build the testprogs" >&2
+make -s leakcheck testprogs >/dev/null || {
+	echo "cannot build leakcheck and the testprogs" >&2
 	exit 99
 }
+for v in $(tp_variants); do
+	tp_known_variant "$v" || { echo "valgrind-compare.sh: no variant $v (there are: $TP_ALL_VARIANTS)" >&2; exit 99; }
+done
 mkdir -p "$OUT" || exit 99
 # A program that dies of SIGSEGV/SIGABRT must not leave vgcore files.
 ulimit -c 0
@@ -43,75 +58,91 @@ skip=0
 ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
-# Summaries in the valgrind logs $@ as "definite=B/N indirect=... ", one
-# line per process that reported, sorted (the same parse as tests/run.sh).
-summaries() {
-	for f in "$@"; do
-		[ -e "$f" ] || continue
-		awk '
-		function num(s) { gsub(",", "", s); return s }
-		/All heap blocks were freed/ { d="0/0"; i="0/0"; p="0/0"; r="0/0"; got=1 }
-		/definitely lost: [0-9,]+ bytes in/ { d=num($(NF-4)) "/" num($(NF-1)); got=1 }
-		/indirectly lost: [0-9,]+ bytes in/ { i=num($(NF-4)) "/" num($(NF-1)) }
-		/possibly lost: [0-9,]+ bytes in/ { p=num($(NF-4)) "/" num($(NF-1)) }
-		/still reachable: [0-9,]+ bytes in/ { r=num($(NF-4)) "/" num($(NF-1)) }
-		END { if (got) printf "definite=%s indirect=%s possible=%s reachable=%s\n", d, i, p, r }
-		' "$f"
-	done | sort
-}
-
+# run_prog SRC VARIANT
 run_prog() {
-	local src=$1 name bin want status opts args vgflags got rc
+	local src=$1 v=$2 name t dir out bin want status opts args vgflags stacks got rc miss bad why o
 	name=$(basename "${src%.*}")
-	bin=$TP/$name
-	grep -q 'EXPECT:' "$src" || return
-	if grep -q 'SKIP-VALGRIND:' "$src"; then
+	t="$name [$v]"
+	dir=$(tp_dir "$v")
+	out=$OUT/$v
+	bin=$dir/$name
+	why=$(tp_lines "$src" SKIP-VALGRIND "$v" | head -1)
+	if [ -n "$why" ]; then
 		skip=$((skip + 1))
-		printf 'SKIP %s: %s\n' "$name" "$(sed -n 's/.*SKIP-VALGRIND: *//p' "$src" | head -1)"
+		printf 'SKIP %s: %s\n' "$t" "$why"
 		return
 	fi
-	[ -x "$bin" ] || { ko "$name" "not built"; return; }
-	want=$(sed -n 's/.*EXPECT: *//p' "$src" | sort)
-	status=$(sed -n 's/.*EXPECT-STATUS: *\([0-9]*\).*/\1/p' "$src" | head -1)
+	bad=$(tp_bad_variants "$src")
+	[ -z "$bad" ] || { ko "$t" "no variant is named $(echo $bad) (KEY[...] lines)"; return; }
+	[ -x "$bin" ] || { ko "$t" "not built"; return; }
+	want=$(tp_lines "$src" VG-EXPECT "$v" | sort)
+	stacks=$(tp_lines "$src" VG-EXPECT-STACK "$v")
+	if [ -n "$want$stacks" ] && [ -z "$(tp_lines "$src" VG-DIFFERS "$v")" ]; then
+		ko "$t" "VG-EXPECT without VG-DIFFERS: say why valgrind's answer is not leakcheck's"
+		return
+	fi
+	[ -n "$want" ] || want=$(tp_lines "$src" EXPECT "$v" | sort)
+	[ -n "$stacks" ] || stacks=$(tp_lines "$src" EXPECT-STACK "$v")
+	status=$(tp_lines "$src" EXPECT-STATUS "$v" | head -1)
 	status=${status:-0}
-	opts=$(sed -n 's/.*OPTS: *//p' "$src" | head -1)
-	args=$(sed -n 's/.*ARGS: *//p' "$src" | head -1)
-	vgflags=$(sed -n 's/.*VG-FLAGS: *//p' "$src" | head -1)
-	case " $opts " in
-	*" --trace-children=yes "*) vgflags="--trace-children=yes $vgflags" ;;
-	esac
-	rm -f "$OUT/$name".*
+	opts=$(tp_lines "$src" OPTS "$v" | head -1)
+	args=$(tp_lines "$src" ARGS "$v" | head -1)
+	vgflags=$(tp_lines "$src" VG-FLAGS "$v" | head -1)
+	# the options of the test that valgrind has too
+	for o in $opts; do
+		case $o in
+		--trace-children=yes | --suppressions=*) vgflags="$o $vgflags" ;;
+		esac
+	done
+	mkdir -p "$out"
+	rm -f "$out/$name".*
 	# shellcheck disable=SC2086
-	(cd "$TP" && "$VALGRIND" --leak-check=full --show-leak-kinds=all \
-		--run-libc-freeres=no --run-cxx-freeres=no \
+	(cd "$dir" && "$VALGRIND" --leak-check=full --show-leak-kinds=all \
 		--child-silent-after-fork=no $vgflags ${VG_EXTRA:-} \
-		--log-file="../../$OUT/$name.%p" "./$name" $args
+		--log-file="$ROOT/$out/$name.%p" "./$name" $args
 	# not the subshell's last command, so that a killed valgrind is
 	# reported by the subshell, into the stderr file, not by this shell
 	exit $?) \
-		>"$OUT/$name.stdout" 2>"$OUT/$name.stderr" </dev/null
+		>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 	rc=$?
-	got=$(summaries "$OUT/$name".[0-9]*)
+	# the same program's stdout under leakcheck, with the test's options
+	# shellcheck disable=SC2086
+	{ (cd "$dir" && exec "$LC" -q --log-file=/dev/null $opts "./$name" $args) \
+		>"$out/$name.lc-stdout" 2>/dev/null </dev/null; } 2>/dev/null
+	case $want in
+	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
+	*) got=$(summaries "$out/$name".[0-9]*) ;;
+	esac
 	if [ "$rc" != "$status" ]; then
-		ko "$name" "exit status $rc, expected $status"
+		ko "$t" "exit status $rc, expected $status"
 	elif [ "$got" != "$want" ]; then
-		ko "$name" "valgrind [$(echo "$got" | paste -sd ';')] expected [$(echo "$want" | paste -sd ';')]"
+		ko "$t" "valgrind [$(echo "$got" | paste -sd ';')] expected [$(echo "$want" | paste -sd ';')]"
+	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "valgrind has no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif ! cmp -s "$out/$name.stdout" "$out/$name.lc-stdout"; then
+		ko "$t" "stdout under valgrind and under leakcheck differ: $(diff "$out/$name.stdout" "$out/$name.lc-stdout" | head -3 | paste -sd ' ')"
 	else
-		ok "$name"
+		ok "$t"
 	fi
 }
 
 if [ $# -gt 0 ]; then
+	srcs=
 	for name in "$@"; do
 		for src in "testprogs/$name.c" "testprogs/$name.cc"; do
-			[ -e "$src" ] && run_prog "$src"
+			[ -e "$src" ] && srcs="$srcs $src"
 		done
 	done
 else
-	for src in testprogs/*.c testprogs/*.cc; do
-		[ -e "$src" ] && run_prog "$src"
-	done
+	srcs=$(echo testprogs/*.c testprogs/*.cc)
 fi
+for src in $srcs; do
+	[ -e "$src" ] || continue
+	tp_has "$src" EXPECT || continue
+	for v in $(tp_variants); do
+		run_prog "$src" "$v"
+	done
+done
 
 if [ "$skip" = 0 ]; then
 	echo "$pass passed, $fail failed"

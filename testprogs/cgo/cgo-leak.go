@@ -13,17 +13,27 @@
 //	            <- main._Cfunc_c_leak <- main.goLeak <- main.leaks.func1
 //
 // The C code is built -O2 with its frames kept (noinline) and its pointer
-// escaping through a volatile global, so nothing is optimised away; after
-// dropping it, c_leak clears the dead stack below it and the caller-saved
-// registers (testprogs/scrub.h), so no stale copy keeps a block reachable.
+// escaping through a volatile global, so nothing is optimised away.
+//
+// One wipe is left on purpose: before returning, c_leak zeroes the dead
+// frames below its own (c_make_buffer's and malloc's).  The C code runs on
+// the g0 stack of a Go thread that stays alive; afterwards the Go runtime
+// parks that thread in frames laid over the same addresses, and their
+// unwritten slots keep stale copies of the buffer's address.  A scan
+// without definedness (leakcheck's, LSan's) takes a live frame whole, so
+// one run in four found a buffer still reachable; valgrind, which skips
+// undefined words, always says definitely lost.  This test is about cgo
+// stacks, profiles and SIGURG, not about that limit, and a test that
+// fails one run in four tests nothing.  The registers are not touched.
 // It prints "ok" and the sum of what C returned (3 x 'x' = 360).
 package main
 
 /*
-#cgo CFLAGS: -O2 -g -I${SRCDIR}/..
+#cgo CFLAGS: -O2 -g
 #include <stdlib.h>
 #include <string.h>
-#include "scrub.h"
+
+#define NOINLINE __attribute__((noinline))
 
 void *volatile c_sink;
 
@@ -34,6 +44,15 @@ NOINLINE static char *c_make_buffer(size_t n)
 	return p;
 }
 
+// Zero the dead frames below c_leak's, on purpose: see the header.
+NOINLINE static void c_clear_below(void)
+{
+	volatile char buf[16384];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = 0;
+}
+
 NOINLINE int c_leak(size_t n)
 {
 	char *p = c_make_buffer(n);
@@ -41,8 +60,7 @@ NOINLINE int c_leak(size_t n)
 
 	c_sink = p;
 	c_sink = 0;
-	clear_stack();
-	CLEAR_REGS();
+	c_clear_below();
 	return last;
 }
 */
