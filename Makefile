@@ -65,7 +65,8 @@ TP_C     := $(wildcard testprogs/*.c)
 TP_CXX   := $(wildcard testprogs/*.cc)
 TP_NAMES := $(TP_C:testprogs/%.c=%) $(TP_CXX:testprogs/%.cc=%)
 TP_BINS  := $(foreach v,$(TP_VARIANTS),$(addprefix $(call tp_dir,$(v))/,$(TP_NAMES)))
-# a variant's compilers and options: TP_VARIANT is set per directory below
+# a variant's compilers and options: TP_VARIANT is set per directory below;
+# a "LIBS: -lfoo" line in a testprog's source links it with those
 TP_CC_gcc    := gcc
 TP_CXX_gcc   := g++
 TP_CC_clang  := clang
@@ -132,13 +133,13 @@ define tp_build_c
 	elif grep -q 'BUILD: *shlib' $<; then \
 		echo "  CC (shlib) $@.so"; $(TP_CC) $(TP_CFLAGS) -shared -fPIC -o $@.so $< && touch $@; \
 	else \
-		echo "  CC $@"; $(TP_CC) $(TP_CFLAGS) -o $@ $< -ldl; \
+		echo "  CC $@"; $(TP_CC) $(TP_CFLAGS) -o $@ $< -ldl $$(sed -n 's/.*LIBS: *//p' $<); \
 	fi
 endef
 
 define tp_build_cxx
 	@mkdir -p $(@D)
-	@echo "  CXX $@"; $(TP_CXX) $(TP_CFLAGS) -o $@ $<
+	@echo "  CXX $@"; $(TP_CXX) $(TP_CFLAGS) -o $@ $< $$(sed -n 's/.*LIBS: *//p' $<)
 endef
 
 $(foreach v,$(TP_VARIANTS),$(eval $(call tp_dir,$(v))/%: TP_VARIANT := $(v)))

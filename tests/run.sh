@@ -180,7 +180,7 @@ spawn_fast() {
 	for how in spawn vfork; do
 		name=spawn-fast-$how err=$OUT/$name.stderr
 		[ -n "$only" ] && [ "$only" != "$name" ] && continue
-		(cd "$TP" && "../../$LC" -q --stats --trace-children=yes --log-file=/dev/null \
+		(cd "$TP" && "$LC" -q --stats --trace-children=yes --log-file=/dev/null \
 			./spawn-child $how ./stats-calls) >/dev/null 2>"$err" </dev/null
 		grep -qE '^leakcheck: stats: fast path: ([4-9][0-9]|[1-9][0-9]{2,}) calls recorded by the program' "$err" &&
 			ok "$name" || ko "$name" "$(grep 'fast path:' "$err" || echo 'no fast path line')"
@@ -194,7 +194,7 @@ spawn_fast
 child_exitcode() {
 	local name=child-exitcode out rc
 	[ -n "$only" ] && [ "$only" != "$name" ] && return
-	out=$(cd "$TP" && "../../$LC" -q --log-file=/dev/null --trace-children=yes \
+	out=$(cd "$TP" && "$LC" -q --log-file=/dev/null --trace-children=yes \
 		--error-exitcode=99 sh -c './direct-leak; echo leak=$?; ./clean; echo clean=$?' 2>/dev/null </dev/null)
 	rc=$?
 	[ "$(echo $out)" = "leak=99 clean=0" ] && [ "$rc" = 99 ] && ok "$name" ||

@@ -11,9 +11,17 @@
  * there (a callee-saved register holding a list's head, say) made a lost
  * list "still reachable".  valgrind does not see such words: memcheck
  * marks a new frame undefined and its leak scan reads only defined
- * words.  Here the dead stack is cleared instead, EXIT_CLEAR bytes below
+ * words.  Here the dead stack is cleared instead, DEAD_CLEAR bytes below
  * sp within the stack's mapping; nothing the ABI lets the program read
  * lives there (a caller's red zone does not survive its call).
+ *
+ * The same before main: __libc_start_main runs the executable's
+ * constructors, calls _dl_audit_preinit, then __libc_start_call_main,
+ * whose frame (live until exit) is made over the constructors' dead
+ * frames and leaves most of its cancellation buffer unwritten: a list a
+ * constructor built and dropped was "still reachable" one run in eight
+ * (as the stack's random offset put its head in one of those words).
+ * So the dead stack is cleared at _dl_audit_preinit's entry too.
  *
  * At _exit: freeres.  At the program's _exit, let libstdc++ and glibc free their own
  * memory, as valgrind does by default (--run-cxx-freeres=yes,
@@ -67,12 +75,12 @@ enum freeres_state {
 
 /* how much dead stack exit() clears: deeper than the exit path's own
  * frames (about 1 KiB on glibc 2.36), which alone are live at exit_group */
-#define EXIT_CLEAR 16384
+#define DEAD_CLEAR 16384
 
-void exit_clear_stack(struct thread *t, const arch_regs_t *regs)
+void clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 {
-	static const uint8_t zero[EXIT_CLEAR];
-	taddr_t sp = ARCH_SP(regs), lo = sp - EXIT_CLEAR;
+	static const uint8_t zero[DEAD_CLEAR];
+	taddr_t sp = ARCH_SP(regs), lo = sp - DEAD_CLEAR;
 	struct proc *p = t->proc;
 	char path[64], *maps, *line;
 

@@ -431,12 +431,13 @@ static struct thread_root thread_roots(struct thread *t,
 	tr.tp = ARCH_TP(&r);
 	tr.from = tr.sp - ARCH_RED_ZONE;
 	if (exiting && (t->in_exit || ends_process(t, &r, exit_sig))) {
-		/* a thread in exit_group or exit runs no leaf code that
-		 * could keep anything in its red zone: what lies below its
-		 * sp is the dead frames of the exit path (atexit handlers,
-		 * destructors, freeres) */
-		if (exit_sig == 0 || t->last_sig != exit_sig)
-			tr.from = tr.sp;
+		/* its stack from sp, not from below the red zone: in exit
+		 * or _exit no leaf code keeps anything there, and what lies
+		 * below sp is dead frames (atexit handlers, destructors,
+		 * freeres).  After a fatal signal valgrind does not see the
+		 * red zone either: a leak's pointer left there by the
+		 * function that returned just before the crash is lost. */
+		tr.from = tr.sp;
 		return tr;
 	}
 	n = arch_regs_words(&r, words);

@@ -295,8 +295,8 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	case HOOK_DL_DEBUG:
 		modules_update(p, t->tid);
 		return;
-	case HOOK_EXIT:
-		exit_clear_stack(t, regs);
+	case HOOK_CLEAR_DEAD:
+		clear_dead_stack(t, regs);
 		return;
 	case HOOK_EXIT_FINAL:
 		exit_final(t, b, regs);

@@ -28,7 +28,8 @@ enum hook_kind {
 	HOOK_MEMALIGN,       /* memalign/aligned_alloc(align, size) */
 	HOOK_VALLOC,         /* valloc(size) */
 	HOOK_PVALLOC,        /* pvalloc(size): rounded up to pages */
-	HOOK_EXIT,           /* exit(): the dead stack below it is cleared */
+	HOOK_CLEAR_DEAD,     /* exit(), _dl_audit_preinit(): the dead stack
+			      * below sp is cleared (exitpath.c) */
 	HOOK_EXIT_FINAL,     /* _exit(): run the freeres functions (exitpath.c) */
 	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
 	HOOK_NKINDS
@@ -383,9 +384,10 @@ void hook_fast_free(struct proc *p, taddr_t addr);
  * resume _exit -- but for its status, --error-exitcode when the report
  * found errors (a launched program's, as valgrind does). */
 void exit_final(struct thread *t, const struct bp *b, arch_regs_t *regs);
-/* exitpath.c: at exit()'s entry, with T's registers REGS: clear T's dead
- * stack below sp, which the exit path's frames will take (see there). */
-void exit_clear_stack(struct thread *t, const arch_regs_t *regs);
+/* exitpath.c: at the entry of exit() or _dl_audit_preinit(), with T's
+ * registers REGS: clear T's dead stack below sp, where frames that stay
+ * live to the exit scan are about to be made (see there). */
+void clear_dead_stack(struct thread *t, const arch_regs_t *regs);
 
 /* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
  * int3s out of an attached program (see guard.c). */

@@ -151,8 +151,11 @@ static const struct hook_name {
 	{"mi_aligned_alloc", HOOK_MEMALIGN, 0},
 	{"mi_valloc", HOOK_VALLOC, 0},
 	{"mi_pvalloc", HOOK_PVALLOC, 0},
-	/* where freeres runs (exitpath.c) */
-	{"exit", HOOK_EXIT, 0},
+	/* where the dead stack is cleared, and where freeres runs
+	 * (exitpath.c): after the executable's constructors (glibc 2.34+
+	 * calls this between them and main), at exit, at _exit */
+	{"_dl_audit_preinit", HOOK_CLEAR_DEAD, 0},
+	{"exit", HOOK_CLEAR_DEAD, 0},
 	{"_exit", HOOK_EXIT_FINAL, 0},
 };
 
