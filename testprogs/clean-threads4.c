@@ -7,8 +7,10 @@
  * The threads' stacks stay in glibc's cache, each with its DTV (272
  * bytes, pointed to 16 bytes in from the dead TCB): glibc's, freed by
  * __libc_freeres at exit.  valgrind says "All heap blocks were freed",
- * and a checker must report nothing (no possibly lost DTV).
+ * and a checker must report nothing (no possibly lost DTV): a clean
+ * threaded program passes CI (exit 0 under --error-exitcode=9).
  *
+ * OPTS: --error-exitcode=9
  * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=0/0
  */
 #include <pthread.h>
