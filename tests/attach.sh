@@ -295,5 +295,46 @@ stop_server already-traced-server-intact
 "$LC" --pid "$$" ./x >/dev/null 2>"$OUT/e5.err"
 [ $? = 64 ] && ok pid-and-program || ko pid-and-program "$(cat "$OUT/e5.err")"
 
+# A service on jemalloc keeps the blocks it allocates after the attach in
+# a table it allocated before: leakcheck cannot walk jemalloc's heap, so
+# the table is unknown, and the heap is scanned as roots.  None of the 60
+# held blocks is lost (before: 42,000 bytes in 60 blocks "definitely
+# lost"); the 6 dropped ones are lost or, through the conservative scan,
+# still reachable; the report says why.
+JES=build/testprogs/jemalloc-service
+if [ -x "$JES" ]; then
+	rm -f "$OUT/jes".*
+	"$JES" "$OUT/jes.ready" "$OUT/jes.done" &
+	JPID=$!
+	poll test -e "$OUT/jes.ready"
+	"$LC" --pid "$JPID" --leak-check=full --log-file="$OUT/jes.log" 2>"$OUT/jes.err" &
+	LPID=$!
+	wait_attached "$OUT/jes.err"
+	kill -USR1 "$JPID"
+	poll test -e "$OUT/jes.done"
+	kill -INT "$LPID"
+	wait "$LPID"
+	rc=$?
+	kill -TERM "$JPID"
+	wait "$JPID"
+	jrc=$?
+	why=$(awk -v rc="$rc" -v jrc="$jrc" '
+	function num(s) { gsub(",", "", s); return s + 0 }
+	/definitely lost: [0-9,]+ bytes in/ { db = num($(NF-4)); dn = num($(NF-1)) }
+	/indirectly lost: [0-9,]+ bytes in/ { ib = num($(NF-4)) }
+	/possibly lost: [0-9,]+ bytes in/ { pb = num($(NF-4)) }
+	/still reachable: [0-9,]+ bytes in/ { rb = num($(NF-4)); rn = num($(NF-1)) }
+	/not known \(malloc is not glibc.s\): the heap was/ { note = 1 }
+	END {
+		if (rc != 0 || jrc != 0) print "leakcheck " rc ", service " jrc
+		else if (!note) print "no note that the heap was scanned as roots"
+		else if (db + rb != 42600 || ib + pb != 0 || db > 600 || rn + dn != 66)
+			print "definite " db "/" dn " reachable " rb "/" rn " indirect+possible " ib + pb
+	}' "$OUT/jes.log")
+	if [ -n "$why" ]; then ko jemalloc-attach-unknown "$why"; else ok jemalloc-attach-unknown; fi
+else
+	ko jemalloc-attach-unknown "not built"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

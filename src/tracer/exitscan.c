@@ -161,6 +161,38 @@ static int cmp_range(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/*
+ * The blocks allocated before an attach that could not be walked (an
+ * allocator other than glibc's) are unknown, and so is what points from
+ * them to the blocks allocated since: the heap, less the tracked blocks
+ * (which the scan reaches through the graph), is a root.  A stale word
+ * in freed memory can then keep a block "still reachable", but no block
+ * is called lost because its only pointer is in an older block.
+ */
+static void unknown_heap_roots(const struct scan_block *b, size_t nb,
+			       taddr_t s, taddr_t e, taddr_t from,
+			       struct vec_ranges *roots)
+{
+	size_t i = 0, hi = nb;
+	taddr_t at = from;
+
+	while (i < hi) { /* the first block at or after S */
+		size_t mid = (i + hi) / 2;
+		if (b[mid].addr < s)
+			i = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; i < nb && b[i].addr < e; i++) {
+		if (b[i].addr > at)
+			add_range(roots, at, b[i].addr);
+		if (b[i].addr + b[i].size > at)
+			at = b[i].addr + b[i].size;
+	}
+	if (at < e)
+		add_range(roots, at, e);
+}
+
 /* Add as roots the parts of the mapping [S,E) that are not heap, from
  * FROM up (a stack is scanned from its sp).  B/NB: the tracked blocks,
  * sorted by address. */
@@ -171,6 +203,11 @@ static void mapping_roots(struct proc *p, const struct scan_block *b,
 	struct vec_ranges cut = {0};
 	size_t lo = 0, hi = nb, n;
 	taddr_t at = from;
+
+	if (p->pre_unknown) {
+		unknown_heap_roots(b, nb, s, e, from, roots);
+		return;
+	}
 
 	/* arena heaps, found by their headers */
 	for (taddr_t a = (s + ARENA_HEAP_MAX - 1) & ~(ARENA_HEAP_MAX - 1), k = 0;
@@ -624,8 +661,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			name = off ? line + off : "";
 			if (perms[0] != 'r' || perms[1] != 'w')
 				continue;
-			if (!strcmp(name, "[heap]") || !strcmp(name, "[vvar]") ||
-			    !strcmp(name, "[vsyscall]"))
+			if ((!strcmp(name, "[heap]") && !p->pre_unknown) ||
+			    !strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]"))
 				continue;
 			from = s;
 			/* a thread stack: only from sp (minus red zone) up */
@@ -726,6 +763,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
 	rc.gen_suppressions = opt.gen_suppressions;
+	if (p->pre_unknown)
+		rc.note = "The blocks allocated before leakcheck attached are "
+			  "not known (malloc is not glibc's): the heap was "
+			  "scanned as roots, so a leak may show as still "
+			  "reachable, but no block is called lost for a "
+			  "pointer held in one of them.";
 	runinfo_fill(&run, p);
 	rc.run = &run;
 	rc.preamble = !opt.quiet && p->nreports == 0;

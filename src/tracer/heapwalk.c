@@ -731,8 +731,10 @@ void heap_walk(struct proc *p)
 	if (other) {
 		warning("pid %d: malloc comes from %.*s, not glibc: blocks "
 			"allocated before attach are not known, tracking "
-			"from now on",
+			"from now on; the heap is scanned as roots, so that "
+			"none is called lost for a pointer held in them",
 			p->pid, (int)strcspn(other, "\n"), other);
+		p->pre_unknown = 1;
 		free(maps);
 		return;
 	}
@@ -749,8 +751,10 @@ void heap_walk(struct proc *p)
 	if (!main_ms) {
 		warning("pid %d: heap walk: cannot find glibc's main_arena "
 			"(not glibc 2.36's layout, or its bins are corrupt): "
-			"blocks allocated before attach are not known",
+			"blocks allocated before attach are not known; the "
+			"heap is scanned as roots",
 			p->pid);
+		p->pre_unknown = 1;
 		goto out;
 	}
 	debug("pid %d: main_arena at %#llx", p->pid,

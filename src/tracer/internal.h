@@ -147,6 +147,9 @@ struct proc {
 	size_t nalloc_tot;
 	struct pre_block *pre;    /* the heap walk's blocks, by address */
 	size_t npre;
+	int pre_unknown;          /* attached, and the blocks from before
+				   * could not be walked (another malloc):
+				   * the heap is scanned as roots */
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
 	uint64_t bound[HOOK_SLOTS / 64]; /* entry point names (and their
