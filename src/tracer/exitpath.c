@@ -109,6 +109,9 @@ void clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 static void hold_others(struct proc *p, struct thread *t)
 {
 	proc_stop_all(p, t);
+	/* none half-way through a record: the ring is read in order, and
+	 * freeres's frees come after what they were writing */
+	fast_settle(p, 0);
 	for (struct thread *o = threads_of(p, NULL); o; o = threads_of(p, o))
 		if (o != t && o->stopped_for_scan &&
 		    ptrace(PTRACE_GETREGS, o->tid, 0, &o->held_regs) == 0)
