@@ -204,7 +204,8 @@ check-heapwalk: leakcheck testprogs
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
 CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
-	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh
+	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
+	tests/debuginfod.sh
 
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs

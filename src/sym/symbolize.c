@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leakcheck/sym.h"
 #include "leakcheck/util.h"
@@ -254,6 +255,27 @@ find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 }
 
 /* Searched next to the file, in its .debug/, then in /usr/lib/debug. */
+/*
+ * Separate debug info is found the standard way (libdwfl): a
+ * .gnu_debuglink next to the file or in .debug/, /usr/lib/debug and its
+ * .build-id tree, and -- with DEBUGINFOD_URLS set -- the debuginfod
+ * servers it names, through elfutils' client (cached in
+ * ~/.cache/debuginfod_client).  A download must never hold a report for
+ * long: unless the user set their own, DEBUGINFOD_TIMEOUT is
+ * SYM_DEBUGINFOD_TIMEOUT seconds (the client's default is 90) and, on a
+ * terminal, DEBUGINFOD_PROGRESS shows what is being fetched.
+ */
+#define SYM_DEBUGINFOD_TIMEOUT "10"
+
+static void debuginfod_defaults(void)
+{
+	if (!getenv("DEBUGINFOD_URLS"))
+		return;
+	setenv("DEBUGINFOD_TIMEOUT", SYM_DEBUGINFOD_TIMEOUT, 0);
+	if (isatty(2))
+		setenv("DEBUGINFOD_PROGRESS", "1", 0);
+}
+
 static char debuginfo_path_buf[] = ":.debug:/usr/lib/debug";
 static char *debuginfo_path = debuginfo_path_buf;
 
@@ -272,6 +294,7 @@ sym_new_from_maps(const char *maps_text, pid_t pid)
 	int ret = 0;
 
 	s = xcalloc(1, sizeof(*s));
+	debuginfod_defaults();
 	s->dwfl = dwfl_begin(&callbacks);
 	if (!s->dwfl) {
 		free(s);
