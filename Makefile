@@ -205,7 +205,7 @@ check-heapwalk: leakcheck testprogs
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
 CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
-	tests/debuginfod.sh
+	tests/debuginfod.sh tests/sarif.sh
 
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs

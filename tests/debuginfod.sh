@@ -30,7 +30,7 @@ cp "$OUT/served/prog.debug" "$OUT/link/prog.debug"
 strip --strip-all -o "$OUT/bare/prog" "$OUT/prog" || exit 99
 strip --strip-all -o "$OUT/link/prog" "$OUT/prog" &&
 	objcopy --add-gnu-debuglink="$OUT/link/prog.debug" "$OUT/link/prog" || exit 99
-line=$(grep -n '= malloc(1024);' "$SRC" | cut -d: -f1)
+line=$(grep -n '^	.*= malloc(1024);' "$SRC" | cut -d: -f1)
 
 # frame: the leak's stack in report $1 has "leak (direct-leak.c:LINE)"
 frame() { grep -q "by 0x[0-9A-F]*: leak (direct-leak.c:$line)" "$1"; }

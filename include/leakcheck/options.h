@@ -32,6 +32,7 @@ struct options {
 	const char *log_file;
 	const char *json_file;
 	const char *junit_file;
+	const char *sarif_file;
 	const char *xml_file; /* with --xml=yes */
 	int quiet;
 	int verbose;

@@ -182,6 +182,11 @@ int report_junit(const struct report_ctx *rc, const char *path,
  * for leak errors: the records memcheck would show (RC->mode full,
  * RC->show_kinds, not suppressed) as Leak_* errors.  Returns 0 or -errno.
  */
+/* SARIF 2.1.0 (sarif.c): one result per loss record of an error kind.
+ * Returns 0 or -errno. */
+int report_sarif(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec);
 int report_vgxml(const struct report_ctx *rc, const char *path,
 		 const struct report_run *run, const struct loss_record *recs,
 		 size_t nrec, const struct leak_summary *sum);

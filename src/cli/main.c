@@ -190,6 +190,9 @@ static void parse_options(int argc, char **argv)
 		case O_JSON:
 			opt.json_file = optarg;
 			break;
+		case O_SARIF:
+			opt.sarif_file = optarg;
+			break;
 		case O_JUNIT:
 			opt.junit_file = optarg;
 			break;

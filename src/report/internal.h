@@ -29,6 +29,14 @@ struct report_frame {
 size_t report_frames(const struct report_ctx *rc, const struct loss_record *r,
 		     struct report_frame **out);
 
+/* S as a JSON string ("null" for NULL): escapes, \u00XX for control
+ * bytes, U+FFFD for bytes that are not UTF-8. */
+void report_json_str(FILE *f, const char *s);
+
+/* "160 (32 direct, 128 indirect) bytes in 1 blocks are definitely lost";
+ * malloc'd, caller frees. */
+char *report_record_message(const struct loss_record *r);
+
 /* The part of PATH after the last '/'; NULL for NULL. */
 const char *report_base_name(const char *path);
 

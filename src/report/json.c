@@ -87,6 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "leakcheck/report.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
@@ -101,8 +102,8 @@
 #define MAX_INLINE 32
 
 /* S as a JSON string, or null. */
-static void
-put_str(FILE *f, const char *s)
+void
+report_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -168,15 +169,15 @@ put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
 {
 	fprintf(f, "        {\"address\": \"0x%llx\", \"function\": ",
 		(unsigned long long)pc);
-	put_str(f, fr->func);
+	report_json_str(f, fr->func);
 	fputs(", \"file\": ", f);
-	put_str(f, fr->file);
+	report_json_str(f, fr->file);
 	if (fr->line > 0)
 		fprintf(f, ", \"line\": %d", fr->line);
 	else
 		fputs(", \"line\": null", f);
 	fputs(", \"module\": ", f);
-	put_str(f, fr->module);
+	report_json_str(f, fr->module);
 	fprintf(f, ", \"inlined\": %s}%s\n", fr->inlined ? "true" : "false",
 		last ? "" : ",");
 }
@@ -232,7 +233,7 @@ put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	fprintf(f, "      \"suppressed\": %s,\n",
 		r->suppressed ? "true" : "false");
 	fputs("      \"suppression\": ", f);
-	put_str(f, r->suppressed ? r->suppression : NULL);
+	report_json_str(f, r->suppressed ? r->suppression : NULL);
 	fputs(",\n", f);
 	fprintf(f, "      \"pre_attach\": %s,\n",
 		(r->flags & HB_PRE_ATTACH) ? "true" : "false");
@@ -270,19 +271,19 @@ put_json(FILE *f, const struct report_ctx *rc, const char *command,
 	}
 
 	fputs("{\n  \"tool\": \"leakcheck\",\n  \"version\": ", f);
-	put_str(f, LEAKCHECK_VERSION);
+	report_json_str(f, LEAKCHECK_VERSION);
 	fprintf(f, ",\n  \"pid\": %d,\n  \"command\": ", (int)rc->pid);
 	{
 		/* the whole command line when known; COMMAND otherwise */
 		char *line = rc->run ? report_argv_join(rc->run->argv) : NULL;
-		put_str(f, line ? line : command);
+		report_json_str(f, line ? line : command);
 		free(line);
 	}
 	if (rc->run && rc->run->argv) {
 		fputs(",\n  \"argv\": [", f);
 		for (size_t i = 0; rc->run->argv[i]; i++) {
 			fputs(i ? ", " : "", f);
-			put_str(f, rc->run->argv[i]);
+			report_json_str(f, rc->run->argv[i]);
 		}
 		fputs("]", f);
 	}
@@ -290,7 +291,7 @@ put_json(FILE *f, const struct report_ctx *rc, const char *command,
 		fprintf(f, ",\n  \"parent_pid\": %d", (int)rc->run->ppid);
 	fprintf(f, ",\n  \"classified\": %s,\n  \"note\": ",
 		sum->classified ? "true" : "false");
-	put_str(f, rc->note);
+	report_json_str(f, rc->note);
 	fprintf(f, ",\n  \"errors\": %zu,\n",
 		report_error_count(rc, recs, nrec));
 

@@ -210,25 +210,6 @@ junit_case_names(const struct report_ctx *rc, const struct loss_record *recs,
 	free(ck);
 }
 
-/* "160 (32 direct, 128 indirect) bytes in 1 blocks are definitely lost" */
-static char *
-record_message(const struct loss_record *r)
-{
-	char total[32], direct[32], indirect[32], blocks[32];
-
-	fmt_thousands(blocks, r->blocks);
-	if (r->indirect_bytes > 0)
-		return xasprintf("%s (%s direct, %s indirect) bytes in %s "
-				 "blocks are %s",
-				 fmt_thousands(total, r->bytes + r->indirect_bytes),
-				 fmt_thousands(direct, r->bytes),
-				 fmt_thousands(indirect, r->indirect_bytes),
-				 blocks, leak_kind_phrase(r->kind));
-	return xasprintf("%s bytes in %s blocks are %s",
-			 fmt_thousands(direct, r->bytes), blocks,
-			 leak_kind_phrase(r->kind));
-}
-
 /* The failure's body: the stack in the text report's words. */
 static void
 put_stack(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
@@ -407,7 +388,7 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 			continue;
 		}
 		{
-			char *msg = record_message(r);
+			char *msg = report_record_message(r);
 			fputs(">\n      <failure message=\"", f);
 			xml_put(f, msg, 1);
 			fprintf(f, "\" type=\"%s\">", leak_kind_phrase(r->kind));

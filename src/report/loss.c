@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "leakcheck/report.h"
 #include "leakcheck/util.h"
 
@@ -203,4 +204,23 @@ int loss_record_grew(const struct loss_record *r)
 	return !r->has_old || r->bytes + r->indirect_bytes >
 				      r->old_bytes + r->old_indirect_bytes ||
 	       r->blocks > r->old_blocks;
+}
+
+/* "160 (32 direct, 128 indirect) bytes in 1 blocks are definitely lost" */
+char *
+report_record_message(const struct loss_record *r)
+{
+	char total[32], direct[32], indirect[32], blocks[32];
+
+	fmt_thousands(blocks, r->blocks);
+	if (r->indirect_bytes > 0)
+		return xasprintf("%s (%s direct, %s indirect) bytes in %s "
+				 "blocks are %s",
+				 fmt_thousands(total, r->bytes + r->indirect_bytes),
+				 fmt_thousands(direct, r->bytes),
+				 fmt_thousands(indirect, r->indirect_bytes),
+				 blocks, leak_kind_phrase(r->kind));
+	return xasprintf("%s bytes in %s blocks are %s",
+			 fmt_thousands(direct, r->bytes), blocks,
+			 leak_kind_phrase(r->kind));
 }

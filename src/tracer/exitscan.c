@@ -342,6 +342,14 @@ static void ci_reports(const struct report_ctx *rc, struct proc *p,
 			      strerror(-ret));
 		free(path);
 	}
+	if (opt.sarif_file) {
+		path = expand_pid(opt.sarif_file, p->pid);
+		ret = report_sarif(rc, path, rc->run, recs, nrec);
+		if (ret)
+			error("cannot write SARIF to '%s': %s", path,
+			      strerror(-ret));
+		free(path);
+	}
 	if (opt.xml_file) {
 		path = expand_pid(opt.xml_file, p->pid);
 		ret = report_vgxml(rc, path, rc->run, recs, nrec, sum);
@@ -593,7 +601,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	uint64_t t0;
 
 	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
-	    !opt.junit_file && !opt.xml_file &&
+	    !opt.junit_file && !opt.xml_file && !opt.sarif_file &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return 0;
 	t0 = stats_now_ns();
@@ -785,7 +793,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			      strerror(-ret));
 		free(path);
 	}
-	if (opt.junit_file || opt.xml_file)
+	if (opt.junit_file || opt.xml_file || opt.sarif_file)
 		ci_reports(&rc, p, recs, nrec, &sum);
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
