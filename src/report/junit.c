@@ -256,15 +256,6 @@ relative_path(const char *file, const char *cwd)
 	return file;
 }
 
-static char *
-join_argv(char **argv)
-{
-	char *s = xstrdup(""), *t;
-	for (size_t i = 0; argv && argv[i]; i++) {
-		t = xasprintf("%s%s%s", s, i ? " " : "", argv[i]);
-		free(s);
-		s = t;
-	}
 	return s;
 }
 
@@ -327,7 +318,7 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 	host[sizeof(host) - 1] = 0;
 	if (gmtime_r(&start, &tm))
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	cmd = run && run->argv && run->argv[0] ? join_argv(run->argv)
+	cmd = run && run->argv && run->argv[0] ? report_argv_join(run->argv)
 					       : xstrdup("(unknown program)");
 	classname = xstrdup(run && run->argv && run->argv[0]
 				? report_base_name(run->argv[0])
