@@ -256,9 +256,6 @@ relative_path(const char *file, const char *cwd)
 	return file;
 }
 
-	return s;
-}
-
 static void
 put_property(FILE *f, const char *name, const char *value)
 {
