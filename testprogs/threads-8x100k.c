@@ -4,7 +4,8 @@
  *   thread t (0..7), iteration i (0..99,999):
  *     p = malloc(1 + (i * 37 + t) % 512); p[0] = 1;
  *     if i % 10,000 == 9,999: drop p, leak number k = i / 10,000 (0..9),
- *       of size 16 * (10 * t + k + 1) instead of the size above
+ *       of size 16 * (10 * t + k + 1) instead of the size above, all of
+ *       it written
  *     else free(p)
  *
  * Leaked sizes are 16 * j for j = 1..80: 16 * 3240 = 51,840 bytes in 80
@@ -22,6 +23,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -37,8 +39,12 @@ static void *worker(void *arg)
 		char *volatile p;
 
 		if (i % 10000 == 9999) {
-			p = malloc(16 * (10 * t + i / 10000 + 1));
-			p[0] = 1;
+			size_t n = 16 * (10 * t + i / 10000 + 1);
+			p = malloc(n);
+			/* written whole: a recycled chunk's unwritten words
+			 * can hold an old pointer to another block (see the
+			 * man page, ROOTS), which is not what this tests */
+			memset(p, 1, n);
 			continue; /* leaked */
 		}
 		p = malloc(1 + (i * 37 + t) % 512);

@@ -37,6 +37,9 @@ void report_json_str(FILE *f, const char *s);
  * malloc'd, caller frees. */
 char *report_record_message(const struct loss_record *r);
 
+/* FNV-1a, 64 bits, of S: an id that needs stability, not secrecy. */
+uint64_t report_fnv1a(const char *s);
+
 /* The part of PATH after the last '/'; NULL for NULL. */
 const char *report_base_name(const char *path);
 

@@ -224,3 +224,15 @@ report_record_message(const struct loss_record *r)
 			 fmt_thousands(direct, r->bytes), blocks,
 			 leak_kind_phrase(r->kind));
 }
+
+uint64_t
+report_fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

@@ -163,13 +163,7 @@ struct strtab {
 static uint64_t
 fnv(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h & ~(1ULL << 63);
+	return report_fnv1a(s) & ~(1ULL << 63);
 }
 
 static uint32_t

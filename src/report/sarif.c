@@ -64,19 +64,6 @@ static const struct sarif_rule {
 			    "note"},
 };
 
-/* FNV-1a, 64 bits: a fingerprint that needs no secrecy, only stability */
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* A source file as an artifact URI: relative to CWD when below it (code
  * scanning resolves those against the checkout), else file:///path. */
 static void
@@ -213,7 +200,7 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 		key = xasprintf("%s|%s", rules[r->kind].id, names[i]);
 		fprintf(f, ",\n      \"partialFingerprints\": "
 			   "{\"leakcheckRecord/v1\": \"%016llx\"}",
-			(unsigned long long)fnv1a(key));
+			(unsigned long long)report_fnv1a(key));
 		fprintf(f, ",\n      \"properties\": {\"kind\": \"%s\", "
 			   "\"bytes\": %llu, \"blocks\": %llu, "
 			   "\"indirectBytes\": %llu, \"indirectBlocks\": %llu, "
