@@ -16,7 +16,7 @@
 #                     script.  Most of a QUICK run is valgrind's and
 #                     heaptrack's start-up.
 #   WORKLOADS="..."   which, in order [alloc compute threads4 recurse
-#                     python3 sort sqlite3]
+#                     python3 sort sqlite3 make-j2]
 #   TOOLS="..."       which [native leakcheck valgrind heaptrack floor];
 #                     native is always run (everything is a ratio to it)
 #   MEM=0|1           the memory-per-live-block runs [1]
@@ -42,6 +42,11 @@
 #     PY_ROUNDS       dicts.py rounds (two dicts of 200k/100k keys) [5; 1]
 #     SORT_MB         size of the generated file for sort [50; 2]
 #     SQLITE_ROWS     rows inserted by sqlite3 [100000; 5000]
+#     MAKE_FILES      C files of the make-j2 project [40; 8]: make -j2
+#                     runs gcc on each (gcc starts cc1 and as with
+#                     posix_spawn and vfork), traced with
+#                     --trace-children=yes (valgrind too; heaptrack,
+#                     which follows no child, is not run on it)
 #     LIVE_N          live blocks for the memory runs [1000000; 100000]
 #     LIVE_BASE       live blocks in the baseline memory run [1000]
 #
@@ -81,9 +86,10 @@ RECURSE_DEPTH=${RECURSE_DEPTH:-50}
 PY_ROUNDS=${PY_ROUNDS:-$(q 5 1)}
 SORT_MB=${SORT_MB:-$(q 50 2)}
 SQLITE_ROWS=${SQLITE_ROWS:-$(q 100000 5000)}
+MAKE_FILES=${MAKE_FILES:-$(q 40 8)}
 LIVE_N=${LIVE_N:-$(q 1000000 100000)}
 LIVE_BASE=${LIVE_BASE:-1000}
-WORKLOADS=${WORKLOADS:-alloc compute threads4 recurse python3 sort sqlite3}
+WORKLOADS=${WORKLOADS:-alloc compute threads4 recurse python3 sort sqlite3 make-j2}
 TOOLS=${TOOLS:-native leakcheck valgrind heaptrack floor}
 MEM=${MEM:-1}
 AFFINITY=${AFFINITY:-0}
@@ -160,6 +166,10 @@ wl_cmd() {
 		CMD=("$(command -v "$SQLITE3")" "$OUT/data/bench.db")
 		STDIN=$SQL_FILE
 		DESC="insert $SQLITE_ROWS rows (indexed) in one transaction, file db" ;;
+	make-j2)
+		have make && have gcc || { note "make-j2: no make or gcc, skipped"; return 1; }
+		CMD=("$(command -v make)" -s -B -j2 -C "$OUT/data/mkproj")
+		DESC="make -j2 of $MAKE_FILES C files with gcc -O1 (children traced)" ;;
 	*) note "unknown workload '$1', skipped"; return 1 ;;
 	esac
 	return 0
@@ -168,6 +178,20 @@ wl_cmd() {
 SORT_FILE=$OUT/data/sort-${SORT_MB}M.txt
 SQL_FILE=$OUT/data/insert-$SQLITE_ROWS.sql
 make_data() {
+	case " $WORKLOADS " in *" make-j2 "*)
+		mkdir -p "$OUT/data/mkproj" || die "cannot write $OUT/data/mkproj"
+		rm -f "$OUT/data/mkproj"/*.c
+		for i in $(seq "$MAKE_FILES"); do
+			awk -v i="$i" 'BEGIN {
+				printf "#include <stdio.h>\n#include <string.h>\n"
+				for (f = 0; f < 30; f++) {
+					printf "int f%d_%d(const char *s) { int n = 0; for (size_t k = 0; k < strlen(s); k++) n = n * 31 + s[k] + %d; return n; }\n", i, f, f
+				}
+			}' >"$OUT/data/mkproj/f$i.c"
+		done
+		echo 'int main(void) { return 0; }' >"$OUT/data/mkproj/main.c"
+		printf 'OBJS := $(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJS)\n\t$(CC) -o $@ $^\n%%.o: %%.c\n\t$(CC) -O1 -c -o $@ $<\n' >"$OUT/data/mkproj/Makefile" ;;
+	esac
 	case " $WORKLOADS " in *" sort "*)
 		if [ ! -s "$SORT_FILE" ]; then
 			say "generating $SORT_FILE"
@@ -201,6 +225,7 @@ tools_for() {
 	for t in "${ALL_TOOLS[@]}"; do
 		[ -n "${TOOL_OK[$t]:-}" ] || continue
 		[ "$t" = floor ] && [[ " $MICRO " != *" $w "* ]] && continue
+		[ "$t" = heaptrack ] && [ "$w" = make-j2 ] && continue
 		list+=("$t")
 	done
 	n=${#list[@]}
@@ -217,13 +242,18 @@ run_one() {
 	base=$OUT/logs/$w.$t
 	case $t in
 	native) ;;
-	leakcheck) pre=("$LEAKCHECK" "${LC_ARGS[@]}" "--log-file=$base.report") ;;
-	valgrind) pre=("$VALGRIND" --tool=memcheck --leak-check=full "--log-file=$base.report") ;;
+	leakcheck) pre=("$LEAKCHECK" "${LC_ARGS[@]}" "--log-file=$base.report.%p") ;;
+	valgrind) pre=("$VALGRIND" --tool=memcheck --leak-check=full "--log-file=$base.report.%p") ;;
 	heaptrack) pre=("$HEAPTRACK" -o "$OUT/data/heaptrack.$w") ;;
 	floor) pre=("$ROOT/$B/floor") ;;
 	*) pre=("$@") ;; # affinity variants: the caller's prefix
 	esac
 	[ "$w" = sqlite3 ] && rm -f "$OUT/data/bench.db" "$OUT/data/bench.db-journal"
+	# make-j2: the compilers make and gcc start are traced too
+	if [ "$w" = make-j2 ] && { [ "$t" = leakcheck ] || [ "$t" = valgrind ]; }; then
+		pre=("${pre[0]}" --trace-children=yes "${pre[@]:1}")
+	fi
+	rm -f "$base.report".*
 	rm -f "$OUT/data/heaptrack.$w".*
 	"$TIMEIT" "$base.time" "${pre[@]}" "${CMD[@]}" <"$STDIN" \
 		>"$base.stdout" 2>"$base.stderr"

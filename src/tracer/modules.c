@@ -35,9 +35,13 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
  */
 enum hook_name_flags {
 	HN_PREFIXED = 1 << 0,   /* also je_NAME and _rjem_NAME */
-	HN_NOT_STDCXX = 1 << 1, /* not libstdc++'s: it calls malloc, which
-				 * records the block; another allocator's
-				 * operator new (jemalloc, tcmalloc) does not */
+	HN_ALLOCATOR = 1 << 1,  /* only in a module that defines malloc too
+				 * (jemalloc, tcmalloc: their operator new
+				 * does not call malloc); libstdc++'s, or
+				 * one linked into a program (gcc's cc1),
+				 * calls malloc, which records its blocks:
+				 * breaking on both would trap for nothing
+				 * and count each delete's free twice */
 };
 static const struct hook_name {
 	const char *name;
@@ -60,25 +64,25 @@ static const struct hook_name {
 	{"rallocx", HOOK_REALLOC, HN_PREFIXED},
 	{"dallocx", HOOK_FREE, HN_PREFIXED},
 	{"sdallocx", HOOK_FREE, HN_PREFIXED},
-	/* C++, where an allocator other than libstdc++ defines it */
-	{"_Znwm", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_Znam", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnwmRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnamRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnwmSt11align_val_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnamSt11align_val_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnwmSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZnamSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_NOT_STDCXX},
-	{"_ZdlPv", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdaPv", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdlPvm", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdaPvm", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdlPvRKSt9nothrow_t", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdaPvRKSt9nothrow_t", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdlPvSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdaPvSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdlPvmSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
-	{"_ZdaPvmSt11align_val_t", HOOK_FREE, HN_NOT_STDCXX},
+	/* C++, where an allocator defines it (HN_ALLOCATOR) */
+	{"_Znwm", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_Znam", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnwmRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnamRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnwmSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnamSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnwmSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZnamSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+	{"_ZdlPv", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdaPv", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdlPvm", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdaPvm", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdlPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdaPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdlPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdaPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdlPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+	{"_ZdaPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
 	/* tcmalloc (gperftools) */
 	{"tc_malloc", HOOK_MALLOC, 0},
 	{"tc_malloc_skip_new_handler", HOOK_MALLOC, 0},
@@ -308,9 +312,9 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 				continue;
 			p->bound[slot / 64] |= 1ull << (slot % 64);
 			/* the definer the linker binds is this one: if it is
-			 * libstdc++'s operator new, malloc records its blocks */
-			if ((hook_names[i].flags & HN_NOT_STDCXX) &&
-			    strstr(path, "/libstdc++"))
+			 * not an allocator's, malloc records its blocks */
+			if ((hook_names[i].flags & HN_ALLOCATOR) &&
+			    !c.found[0][0])
 				continue;
 			ret = bp_insert(p, c.found[i][k], hook_names[i].kind,
 					name);
