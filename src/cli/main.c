@@ -59,7 +59,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 cannot write output, "
+		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 an output could not be written, "
 		   "74 cannot read a suppressions file,\n  126 not executable, "
 		   "127 not found\n"
 		   "\nSee leakcheck(1).\n");
@@ -433,12 +433,23 @@ static void check_program_at(const char *path, const char *script, int depth)
 	}
 }
 
+static void on_sigpipe(int sig)
+{
+}
+
 int main(int argc, char **argv)
 {
 	struct trace_result res = {0};
+	struct sigaction sa;
 	char *path;
 	int ret;
 
+	/* a reader that went away (a pipe, a FIFO output) is a failed
+	 * write, not a death that would take a launched program with it; a
+	 * handler, unlike SIG_IGN, is not inherited across exec */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sigaction(SIGPIPE, &sa, NULL);
 	/* a subcommand, not a program: "leakcheck -- merge" traces one */
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
@@ -450,6 +461,8 @@ int main(int argc, char **argv)
 		ret = tracer_attach(opt.pid, &res);
 		if (ret)
 			exit(ret);
+		if (outfile_failures())
+			exit(LC_EXIT_OUTPUT);
 		if (opt.error_exitcode && res.errors)
 			exit(opt.error_exitcode);
 		return 0;
@@ -469,6 +482,9 @@ int main(int argc, char **argv)
 	if (ret)
 		exit(ret);
 
+	/* the report is out; an output that is not says so in the status */
+	if (outfile_failures())
+		exit(LC_EXIT_OUTPUT);
 	if (opt.error_exitcode && res.errors)
 		exit(opt.error_exitcode);
 	if (WIFSIGNALED(res.status)) {

@@ -12,8 +12,9 @@
  *
  * Totals of <testsuites> are recomputed from the suites' own attributes;
  * suites are sorted by name, then by content, so the output does not
- * depend on the pids in the input file names.  The output is written to
- * a temporary file renamed into place: an input may be the old output.
+ * depend on the pids in the input file names.  The output is written as
+ * outfile.c writes every output (a regular file: to a temporary file
+ * renamed into place; an input may be the old output).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -284,18 +285,14 @@ cmp_suite(const void *x, const void *y)
 static int
 write_output(struct merge *m, const char *out)
 {
-	char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
 	unsigned long long tests = 0, failures = 0, errors = 0, skipped = 0;
 	double time = 0;
-	FILE *f = fopen(tmp, "w");
-	int ret = 0;
+	struct outfile o;
+	int ret = outfile_open(&o, out, OUTFILE_REPLACE);
 
-	if (!f) {
-		ret = fail(m, 73, "cannot create '%s': %s", tmp,
-			   strerror(errno));
-		free(tmp);
-		return ret;
-	}
+	if (ret)
+		return fail(m, 73, "cannot write '%s': %s", out,
+			    strerror(-ret));
 	for (size_t i = 0; i < m->n; i++) {
 		tests += m->v[i].tests;
 		failures += m->v[i].failures;
@@ -303,7 +300,7 @@ write_output(struct merge *m, const char *out)
 		skipped += m->v[i].skipped;
 		time += m->v[i].time;
 	}
-	fprintf(f,
+	fprintf(o.f,
 		XML_DECL "\n<!-- leakcheck " LEAKCHECK_VERSION " junit; "
 			 "combine files with: leakcheck merge OUT.xml IN.xml... "
 			 "-->\n<testsuites name=\"leakcheck\" tests=\"%llu\" "
@@ -311,21 +308,13 @@ write_output(struct merge *m, const char *out)
 			 "time=\"%.3f\">\n",
 		tests, failures, errors, skipped, time);
 	for (size_t i = 0; i < m->n; i++)
-		fputs(m->v[i].text, f);
-	fputs("</testsuites>\n", f);
-	if (fflush(f) != 0 || ferror(f))
-		ret = fail(m, 73, "cannot write '%s': %s", tmp,
-			   strerror(errno ? errno : EIO));
-	if (fclose(f) != 0 && !ret)
-		ret = fail(m, 73, "cannot write '%s': %s", tmp,
-			   strerror(errno));
-	if (!ret && rename(tmp, out) != 0)
-		ret = fail(m, 73, "cannot rename '%s' to '%s': %s", tmp, out,
-			   strerror(errno));
+		fputs(m->v[i].text, o.f);
+	fputs("</testsuites>\n", o.f);
+	ret = outfile_close(&o);
 	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+		return fail(m, 73, "cannot write '%s': %s", out,
+			    strerror(-ret));
+	return 0;
 }
 
 int

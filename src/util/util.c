@@ -175,14 +175,3 @@ size_t utf8_seq(const unsigned char *s, uint32_t *cp)
 	*cp = v;
 	return n;
 }
-
-int fclose_checked(FILE *f)
-{
-	int ret = 0;
-
-	if (fflush(f) != 0 || ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -errno;
-	return ret;
-}

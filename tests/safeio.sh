@@ -1,0 +1,287 @@
+#!/bin/bash
+# Safe inputs and outputs (issue 20).  leakcheck runs as root on paths
+# users choose, so every output is opened as named: a device node (made
+# here with mknod, never the real /dev/null) stays a device, a symlink is
+# written through, a planted temporary name is not followed, a full
+# device and a missing directory give exit 73 with a message naming the file;
+# the same for "leakcheck merge".  And the rest of the issue: bounded
+# reads of suppression files and merge inputs, exit 70 (not SIGABRT) out
+# of memory, control bytes of symbol names escaped in the text report,
+# setuid programs refused for a normal user, the report buffered.
+# Prints one line per test and "N passed, N failed".
+# Exit: 0 all passed, 1 some failed, 77 ptrace not permitted, 99 harness.
+#
+# Usage: tests/safeio.sh [NAME]   only the test NAME
+#   LEAKCHECK=path               another leakcheck binary (an old one:
+#                                these tests should fail on it)
+cd "$(dirname "$0")/.." || exit 99
+LC=${LEAKCHECK:-./leakcheck}
+LC=$(realpath "$LC") || exit 99
+TP=$PWD/build/testprogs
+OUT=$PWD/build/test-out/safeio
+LIMIT=${LIMIT:-60} # seconds; only ever hit by a hang
+rm -rf "$OUT"
+mkdir -p "$OUT" || exit 99
+pass=0
+fail=0
+only=${1:-}
+
+ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
+ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+skip() { printf 'SKIP %s: %s\n' "$1" "$2"; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+# verdict NAME WHY: fails with WHY, passes if it is empty
+verdict() { if [ -n "$2" ]; then ko "$1" "$2"; else ok "$1"; fi; }
+
+if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
+	if grep -q 'ptrace' "$OUT/probe.err"; then
+		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
+		exit 77
+	fi
+fi
+
+# lc DIR OPTS...: leakcheck -q OPTS direct-leak in DIR; $rc its status,
+# DIR/err its stderr
+lc() {
+	local d=$1
+	shift
+	(cd "$d" && exec timeout -k 5 "$LIMIT" "$LC" -q "$@" "$TP/direct-leak") \
+		>"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+}
+
+# The output options, each as NAME:OPTION-PREFIX (the value follows).
+OUTPUTS="log:--log-file= json:--json= junit:--junit= xml:--xml=yes|--xml-file=
+	pprof:--heap-profile= folded:--folded= flame:--flamegraph="
+# opts OPTION-PREFIX VALUE: the options that write VALUE
+opts() {
+	local p=$1 v=$2
+	case $p in
+	*"|"*) printf '%s\n' "${p%%|*}" "${p#*|}$v" ;;
+	*) printf '%s\n' "$p$v" ;;
+	esac
+}
+
+# Output to a character device: written to, never replaced by a file.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=device-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d"
+	if ! mknod "$d/null" c 1 3 2>"$d/mknod.err"; then
+		skip "$t" "cannot mknod here: $(head -1 "$d/mknod.err")"
+		continue
+	fi
+	mapfile -t args < <(opts "$pre" "$d/null")
+	lc "$d" "${args[@]}"
+	why=
+	if [ ! -c "$d/null" ]; then
+		why="the device node was replaced: $(ls -l "$d/null")"
+	elif [ "$rc" != 0 ]; then
+		why="exit $rc: $(head -2 "$d/err")"
+	fi
+	verdict "$t" "$why"
+	rm -f "$d/null"
+done
+
+# Output to a symlink: written through; the link stays a link.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=symlink-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d/real"
+	ln -s real/target "$d/link"
+	mapfile -t args < <(opts "$pre" "$d/link")
+	lc "$d" "${args[@]}"
+	why=
+	if [ ! -L "$d/link" ]; then
+		why="the symlink was replaced: $(ls -l "$d/link")"
+	elif [ ! -s "$d/real/target" ]; then
+		why="nothing written through the link"
+	elif [ "$rc" != 0 ]; then
+		why="exit $rc: $(head -2 "$d/err")"
+	fi
+	verdict "$t" "$why"
+done
+
+# A symlink planted at FILE.tmp (the old writers' temporary name) is left
+# alone and what it points to is untouched.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=planted-tmp-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d"
+	echo untouched >"$d/victim"
+	ln -s victim "$d/out.dat.tmp"
+	mapfile -t args < <(opts "$pre" "$d/out.dat")
+	lc "$d" "${args[@]}"
+	why=
+	if ! echo untouched | cmp -s - "$d/victim"; then
+		why="the planted link was followed: victim now $(head -c 60 "$d/victim" | tr -c '[:print:]' '.')"
+	elif [ ! -L "$d/out.dat.tmp" ]; then
+		why="the planted link was replaced"
+	elif [ ! -s "$d/out.dat" ]; then
+		why="out.dat not written"
+	elif [ "$rc" != 0 ]; then
+		why="exit $rc: $(head -2 "$d/err")"
+	fi
+	verdict "$t" "$why"
+done
+
+# An existing regular file is replaced with the new contents, keeping its
+# mode; nothing is left behind in its directory.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=regular-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d/dir"
+	printf 'old contents, longer than nothing at all\n%.0s' $(seq 200) >"$d/dir/f"
+	chmod 640 "$d/dir/f"
+	mapfile -t args < <(opts "$pre" "$d/dir/f")
+	lc "$d" "${args[@]}"
+	why=
+	if [ "$rc" != 0 ]; then
+		why="exit $rc: $(head -2 "$d/err")"
+	elif grep -q "old contents" "$d/dir/f"; then
+		why="old contents left in the file"
+	elif [ "$(stat -c %a "$d/dir/f")" != 640 ]; then
+		why="mode $(stat -c %a "$d/dir/f"), was 640"
+	elif [ "$(ls -A "$d/dir")" != f ]; then
+		why="left in the directory: $(ls -A "$d/dir" | tr '\n' ' ')"
+	fi
+	verdict "$t" "$why"
+done
+
+# A full device (/dev/full's numbers, a node of our own: the real one
+# must not be at risk from a binary that replaces devices): the report is
+# out, then exit 73, over --error-exitcode, and a message naming it.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=full-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d"
+	if ! mknod "$d/full" c 1 7 2>"$d/mknod.err"; then
+		skip "$t" "cannot mknod here: $(head -1 "$d/mknod.err")"
+		continue
+	fi
+	mapfile -t args < <(opts "$pre" "$d/full")
+	lc "$d" "${args[@]}" --error-exitcode=9
+	why=
+	if [ "$rc" != 73 ]; then
+		why="exit $rc, expected 73: $(head -2 "$d/err")"
+	elif ! grep -q "$t/full.*No space left on device" "$d/err"; then
+		why="no message naming the file and ENOSPC: $(head -2 "$d/err")"
+	elif [ ! -c "$d/full" ]; then
+		why="the device node was replaced: $(ls -l "$d/full")"
+	elif [ "$name" != log ] && ! grep -q "LEAK SUMMARY" "$d/err"; then
+		why="no report on stderr"
+	fi
+	verdict "$t" "$why"
+	rm -f "$d/full"
+done
+
+# A missing directory: exit 73 and a message.
+for o in $OUTPUTS; do
+	name=${o%%:*} pre=${o#*:} t=nodir-${o%%:*}
+	want "$t" || continue
+	d=$OUT/$t
+	mkdir -p "$d"
+	mapfile -t args < <(opts "$pre" "$d/missing/dir/f")
+	lc "$d" "${args[@]}"
+	why=
+	if [ "$rc" != 73 ]; then
+		why="exit $rc, expected 73: $(head -2 "$d/err")"
+	elif ! grep -q "missing/dir/f.*No such file or directory" "$d/err"; then
+		why="no message naming the file: $(head -2 "$d/err")"
+	fi
+	verdict "$t" "$why"
+done
+
+# The report on stderr is one write per buffer, not several per line.
+if want stderr-buffered; then
+	d=$OUT/stderr-buffered
+	mkdir -p "$d"
+	if ! command -v strace >/dev/null; then
+		skip stderr-buffered "no strace"
+	else
+		# strace follows leakcheck only (no -f): its writes to fd 2
+		(cd "$d" && timeout -k 5 "$LIMIT" strace -o "$d/trace" -e trace=write \
+			"$LC" --leak-check=full --show-leak-kinds=all --gen-suppressions=all \
+			"$TP/indirect-tree") >/dev/null 2>"$d/err" </dev/null
+		lines=$(grep -c "^==[0-9]*==" "$d/err")
+		writes=$(grep -c "^write(2," "$d/trace")
+		why=
+		if [ "$lines" -lt 40 ]; then
+			why="only $lines report lines: $(head -2 "$d/err")"
+		elif [ "$writes" -gt 8 ]; then
+			why="$writes writes to stderr for $lines report lines"
+		fi
+		verdict stderr-buffered "$why"
+	fi
+fi
+
+# leakcheck merge: OUT as a device, a symlink, a full device, in a
+# missing directory.
+merge_in=$OUT/merge-in.xml
+if [ -z "$only" ] || [ "${only#merge-}" != "$only" ]; then
+	(cd "$OUT" && "$LC" -q --junit="$merge_in" "$TP/direct-leak") >/dev/null 2>&1 </dev/null
+fi
+# merge_run NAME OUT: $rc, $d/err
+merge_run() {
+	d=$OUT/$1
+	mkdir -p "$d"
+	timeout -k 5 "$LIMIT" "$LC" merge "$2" "$merge_in" >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+}
+if want merge-device; then
+	d=$OUT/merge-device
+	mkdir -p "$d"
+	if mknod "$d/null" c 1 3 2>/dev/null; then
+		merge_run merge-device "$d/null"
+		why=
+		[ -c "$d/null" ] || why="the device node was replaced: $(ls -l "$d/null")"
+		[ -n "$why" ] || [ "$rc" = 0 ] || why="exit $rc: $(head -2 "$d/err")"
+		verdict merge-device "$why"
+	else
+		skip merge-device "cannot mknod here"
+	fi
+fi
+if want merge-symlink; then
+	d=$OUT/merge-symlink
+	mkdir -p "$d/real"
+	ln -sf real/all.xml "$d/link.xml"
+	merge_run merge-symlink "$d/link.xml"
+	why=
+	if [ ! -L "$d/link.xml" ]; then
+		why="the symlink was replaced"
+	elif ! grep -q "<testsuites" "$d/real/all.xml" 2>/dev/null; then
+		why="nothing written through the link"
+	elif [ "$rc" != 0 ]; then
+		why="exit $rc: $(head -2 "$d/err")"
+	fi
+	verdict merge-symlink "$why"
+fi
+if want merge-full; then
+	d=$OUT/merge-full
+	mkdir -p "$d"
+	if mknod "$d/full" c 1 7 2>/dev/null; then
+		merge_run merge-full "$d/full"
+		why=
+		[ "$rc" = 73 ] || why="exit $rc, expected 73"
+		[ -n "$why" ] || grep -q "merge-full/full.*No space left" "$d/err" || why="no message: $(head -2 "$d/err")"
+		[ -c "$d/full" ] || why="the device node was replaced: $(ls -l "$d/full")"
+		verdict merge-full "$why"
+		rm -f "$d/full"
+	else
+		skip merge-full "cannot mknod here"
+	fi
+fi
+if want merge-nodir; then
+	merge_run merge-nodir "$OUT/merge-nodir/missing/all.xml"
+	why=
+	[ "$rc" = 73 ] || why="exit $rc, expected 73: $(head -2 "$d/err")"
+	verdict merge-nodir "$why"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
