@@ -283,5 +283,96 @@ if want merge-nodir; then
 	verdict merge-nodir "$why"
 fi
 
+# Inputs: read with a bound, binary content found in the first chunk, a
+# FIFO never waited for.  Each run is under a hang guard (timeout) and an
+# address-space cap, so that a leakcheck that reads without end fails
+# instead of taking the machine's memory.
+AS_CAP=$((2 << 30))
+# inrun NAME ARGS...: leakcheck ARGS, $rc, $d/err, $d/rss (max RSS, KiB)
+inrun() {
+	d=$OUT/$1
+	shift
+	mkdir -p "$d"
+	timeout -k 5 "$LIMIT" /usr/bin/time -o "$d/rss" -f %M \
+		prlimit --as=$AS_CAP "$LC" "$@" >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+	[ -s "$d/rss" ] || echo 0 >"$d/rss"
+	tail -1 "$d/rss" >"$d/rss.1" && mv "$d/rss.1" "$d/rss"
+}
+# in_verdict NAME WANT-RC PATTERN: rc and a message matching PATTERN
+in_verdict() {
+	local why=
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="hung (killed after ${LIMIT}s)"
+	elif [ "$rc" != "$2" ]; then
+		why="exit $rc, expected $2: $(head -2 "$d/err" | tr '\n' ' ')"
+	elif ! grep -q -- "$3" "$d/err"; then
+		why="no message [$3]: $(head -2 "$d/err" | tr '\n' ' ')"
+	fi
+	verdict "$1" "$why"
+}
+if command -v prlimit >/dev/null && [ -x /usr/bin/time ]; then
+	if want supp-zero; then
+		inrun supp-zero --suppressions=/dev/zero -q /bin/true
+		in_verdict supp-zero 64 "/dev/zero: binary file"
+	fi
+	if want supp-urandom; then
+		inrun supp-urandom --suppressions=/dev/urandom -q /bin/true
+		in_verdict supp-urandom 64 "/dev/urandom: binary file"
+	fi
+	if want supp-random-10m; then
+		# read no further than its first chunks: memory as for an
+		# empty file, give or take a few MiB (the file is 10)
+		inrun supp-random-empty --suppressions=/dev/null -q /bin/true
+		base=$(cat "$d/rss")
+		head -c $((10 << 20)) /dev/urandom >"$OUT/random.supp"
+		inrun supp-random-10m --suppressions="$OUT/random.supp" -q /bin/true
+		rm -f "$OUT/random.supp"
+		if [ "$rc" = 64 ] && [ "$(cat "$d/rss")" -gt $((base + 4096)) ]; then
+			ko supp-random-10m "max RSS $(cat "$d/rss") KiB, $base KiB with an empty file: read it all"
+		else
+			in_verdict supp-random-10m 64 "random.supp: binary file"
+		fi
+	fi
+	if want supp-fifo; then
+		rm -f "$OUT/supp.fifo"
+		mkfifo "$OUT/supp.fifo"
+		inrun supp-fifo --suppressions="$OUT/supp.fifo" -q /bin/true
+		in_verdict supp-fifo 74 "supp.fifo': a FIFO with no writer"
+	fi
+	if want supp-too-large; then
+		# text, and valid, but more than the 64 MiB bound: from a pipe,
+		# so no disk is used
+		inrun supp-too-large --suppressions=<(yes leak:no_such_function | head -c $((65 << 20))) -q /bin/true
+		in_verdict supp-too-large 74 "larger than 64 MiB"
+	fi
+	if want supp-pipe; then
+		# a pipe with a writer (<(...)) is still read to its end, past
+		# the first chunks: the suppression that matters comes last
+		inrun supp-pipe --suppressions=<(
+			yes leak:no_such_function | head -c $((1 << 20))
+			printf '\nleak:leak\n') -q "$TP/direct-leak"
+		why=
+		if [ "$rc" != 0 ]; then
+			why="exit $rc: $(head -2 "$d/err")"
+		elif ! grep -q "suppressed: 1,024 bytes in 1 blocks" "$d/err"; then
+			why="the last line of the file was not read: $(grep -m1 suppressed: "$d/err")"
+		fi
+		verdict supp-pipe "$why"
+	fi
+	if want merge-zero; then
+		inrun merge-zero merge "$OUT/merge-zero.xml" /dev/zero
+		in_verdict merge-zero 65 "/dev/zero': not a leakcheck JUnit file"
+	fi
+	if want merge-fifo; then
+		rm -f "$OUT/merge.fifo"
+		mkfifo "$OUT/merge.fifo"
+		inrun merge-fifo merge "$OUT/merge-fifo.xml" "$OUT/merge.fifo"
+		in_verdict merge-fifo 66 "merge.fifo': a FIFO with no writer"
+	fi
+else
+	skip inputs "no prlimit or /usr/bin/time"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

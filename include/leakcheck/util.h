@@ -78,4 +78,16 @@ int outfile_close(struct outfile *o);
 /* How many outfile_open()s and outfile_close()s have failed so far. */
 unsigned outfile_failures(void);
 
+/*
+ * The whole of the input file PATH (infile.c), read with a bound: at most
+ * MAX bytes, stopping at the first chunk with a NUL byte; never waits to
+ * open a FIFO.  Returns 0, *OUT malloc'd and NUL-terminated (caller
+ * frees), *LEN its length; or -errno, with these meaning: -EFBIG more
+ * than MAX bytes, -EILSEQ binary content (a NUL byte), -ENXIO a FIFO with
+ * no writer and nothing in it, -EISDIR a directory.
+ */
+int infile_read(const char *path, size_t max, char **out, size_t *len);
+/* What infile_read()'s ERR means, for a message (MAX as passed to it). */
+const char *infile_strerror(int err, size_t max);
+
 #endif

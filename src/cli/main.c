@@ -109,7 +109,7 @@ static void load_suppressions(const char *path)
 	}
 	if (ret)
 		die(LC_EXIT_INPUT, "cannot read suppressions file '%s': %s",
-		    path, strerror(-ret));
+		    path, infile_strerror(ret, SUPP_MAX_BYTES));
 }
 
 static void parse_options(int argc, char **argv)

@@ -32,6 +32,8 @@
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 #define SUITE_START "  <testsuite "
 #define SUITE_END "  </testsuite>"
+/* an input larger than this is refused, unread (memory is bounded) */
+#define MERGE_MAX_BYTES (256u << 20)
 
 struct suite {
 	char *name; /* escaped, as in the file */
@@ -123,36 +125,6 @@ attr_time(const char *tag, double *out)
 	return ok ? 0 : -1;
 }
 
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t r;
-		buf = xgrow(buf, &cap, *len + 65536, 1);
-		r = fread(buf + *len, 1, cap - *len - 1, f);
-		*len += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-		fclose(f);
-		free(buf);
-		errno = e ? e : EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[*len] = 0;
-	return buf;
-}
-
 /* The next line of *P (its '\n' replaced by NUL), or NULL at the end. */
 static char *
 next_line(char **p)
@@ -175,17 +147,16 @@ read_input(struct merge *m, const char *path)
 {
 	size_t len, lineno = 0;
 	unsigned long long total;
-	char *buf = read_all(path, &len), *p, *line;
-	int ret = -1;
+	char *buf, *p, *line;
+	int ret = infile_read(path, MERGE_MAX_BYTES, &buf, &len);
 
-	if (!buf)
+	if (ret == -EILSEQ)
+		return fail(m, 65, "'%s': not a leakcheck JUnit file (NUL byte)",
+			    path);
+	if (ret)
 		return fail(m, 66, "cannot read '%s': %s", path,
-			    strerror(errno));
-	if (strlen(buf) != len) {
-		fail(m, 65, "'%s': not a leakcheck JUnit file (NUL byte)",
-		     path);
-		goto out;
-	}
+			    infile_strerror(ret, MERGE_MAX_BYTES));
+	ret = -1;
 	p = buf;
 #define EXPECT(cond, what)                                                     \
 	do {                                                                   \
