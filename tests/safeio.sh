@@ -374,5 +374,50 @@ else
 	skip inputs "no prlimit or /usr/bin/time"
 fi
 
+# Out of memory: exit 70 with a message, as any fatal error (not SIGABRT,
+# 134), and the launched program does not run on.  leakcheck's address
+# space is capped (prlimit --pid) once it runs, at its size then plus
+# 32 MiB, and the program then makes 4 million live blocks, whose table
+# does not fit; the program itself is not capped.
+if want oom && command -v prlimit >/dev/null; then
+	d=$OUT/oom
+	mkdir -p "$d"
+	"$LC" -q "$TP/oom-many-blocks" "$d/ready" "$d/go" >"$d/out" 2>"$d/err" </dev/null &
+	lcpid=$!
+	for i in $(seq 400); do
+		[ -s "$d/ready" ] && break
+		sleep 0.05
+	done
+	why= prog=$(head -1 "$d/ready" 2>/dev/null)
+	vm=$(awk '/^VmSize:/ { print $2 }' "/proc/$lcpid/status" 2>/dev/null)
+	if [ -z "$prog" ] || [ -z "$vm" ]; then
+		why="the program did not start: $(head -2 "$d/err")"
+	elif ! prlimit --pid "$lcpid" --as=$(((vm + 32768) * 1024)) 2>"$d/prlimit.err"; then
+		why="prlimit: $(head -1 "$d/prlimit.err")"
+	fi
+	touch "$d/go"
+	# a hang guard only
+	for i in $(seq $((LIMIT * 10))); do
+		kill -0 "$lcpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$lcpid" 2>/dev/null && kill -9 "$lcpid"
+	wait "$lcpid" 2>/dev/null
+	rc=$?
+	sleep 0.2
+	if [ -n "$why" ]; then
+		:
+	elif [ "$rc" != 70 ]; then
+		why="exit $rc, expected 70: $(head -2 "$d/err")"
+	elif ! grep -q "out of memory" "$d/err"; then
+		why="no message: $(head -2 "$d/err")"
+	elif [ -n "$prog" ] && [ -e "/proc/$prog" ] &&
+		! awk '{ exit !($3 == "Z" || $3 == "X") }' "/proc/$prog/stat" 2>/dev/null; then
+		why="the program is still running after leakcheck exited"
+	fi
+	[ -n "$prog" ] && kill -9 "$prog" 2>/dev/null
+	verdict oom "$why"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -59,9 +59,10 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 an output could not be written, "
-		   "74 cannot read a suppressions file,\n  126 not executable, "
-		   "127 not found\n"
+		   "permitted,\n  68 no such process (--pid), 70 internal "
+		   "error or out of memory,\n  73 an output could not be "
+		   "written (after the report), 74 cannot read a\n  "
+		   "suppressions file, 126 not executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
 

@@ -8,14 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakcheck/options.h" /* LC_EXIT_INTERNAL */
 #include "leakcheck/util.h"
 
 int log_verbose;
 
+/* As any other fatal error (die()): exit 70, which kills a launched
+ * program (PTRACE_O_EXITKILL) and leaves an attached one to its guard;
+ * no abort(), whose SIGABRT and core say "crash" where there is none. */
 static void __attribute__((noreturn)) oom(size_t n)
 {
 	fprintf(stderr, "leakcheck: fatal: out of memory (%zu bytes)\n", n);
-	abort();
+	exit(LC_EXIT_INTERNAL);
 }
 
 void *xmalloc(size_t n)
