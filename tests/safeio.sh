@@ -374,6 +374,38 @@ else
 	skip inputs "no prlimit or /usr/bin/time"
 fi
 
+# Control bytes in names: a symbol with ESC, DEL, a C1 control and a byte
+# that is not UTF-8, a source file with ESC.  The text report escapes each
+# as \xHH (the e-acute, valid UTF-8, stays) and holds no raw control
+# byte; the generated suppression has '?' for each, and fed back it
+# suppresses the record.
+if want escape-names; then
+	d=$OUT/escape-names
+	mkdir -p "$d"
+	(cd "$d" && timeout -k 5 "$LIMIT" "$LC" -q --leak-check=full --gen-suppressions=all \
+		"$TP/definite-escape-name") >"$d/out" 2>"$d/err" </dev/null
+	rc=$?
+	why=
+	sym='leak\x1b[31mred\x7f\xc2\x85'$'\xc3\xa9''\xff'
+	if [ "$rc" != 0 ]; then
+		why="exit $rc"
+	elif ! grep -qF -- "$sym (" "$d/err"; then
+		why="no escaped symbol [$sym]: $(grep -a -m1 ' by .*red' "$d/err" | cat -v)"
+	elif ! grep -qF -- 'do_leak (esc\x1b[7mfile.c:' "$d/err"; then
+		why="no escaped file name: $(grep -a -m1 'do_leak' "$d/err" | cat -v)"
+	elif LC_ALL=C grep -aq $'[\x01-\x08\x0b-\x1f\x7f]' "$d/err"; then
+		why="a raw control byte in the report: $(LC_ALL=C grep -a -m1 $'[\x01-\x08\x0b-\x1f\x7f]' "$d/err" | cat -v)"
+	else
+		# the suppression, as printed, fed back
+		sed -n '/^{/,/^}/p' "$d/err" >"$d/gen.supp"
+		(cd "$d" && timeout -k 5 "$LIMIT" "$LC" -q --suppressions="$d/gen.supp" \
+			"$TP/definite-escape-name") >"$d/out2" 2>"$d/err2" </dev/null
+		grep -q "suppressed: 16 bytes in 1 blocks" "$d/err2" ||
+			why="the generated suppression does not suppress it: $(grep -m1 'fun:leak' "$d/gen.supp" | cat -v); $(head -2 "$d/err2")"
+	fi
+	verdict escape-names "$why"
+fi
+
 # Out of memory: exit 70 with a message, as any fatal error (not SIGABRT,
 # 134), and the launched program does not run on.  leakcheck's address
 # space is capped (prlimit --pid) once it runs, at its size then plus

@@ -40,6 +40,11 @@ char *fmt_thousands(char *buf, unsigned long long v);
 /* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid
  * (overlong, surrogate, above U+10FFFF); its code point in *CP. */
 size_t utf8_seq(const unsigned char *s, uint32_t *cp);
+/* Length of the character at S (NUL-terminated) if it is safe to print to
+ * a terminal: printable ASCII, or valid UTF-8 other than a C1 control.
+ * 0 for a byte to escape: a C0 control (tab and newline too), DEL, the
+ * first byte of a C1 control, a byte that is not UTF-8, the NUL. */
+size_t printable_seq(const unsigned char *s);
 
 /*
  * An output file (outfile.c): how a report, profile or log reaches the

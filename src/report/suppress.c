@@ -702,14 +702,25 @@ supp_match(struct supp_set *set, enum leak_kind kind,
 
 /* Generating */
 
-/* S with '*', '?' and '\' escaped, as a glob that matches only S. */
+/* S with '*', '?' and '\' escaped, as a glob that matches only S; each
+ * byte not safe on a terminal (printable_seq(): control bytes, bytes
+ * that are not UTF-8) is '?', which matches it, and only one byte. */
 static void
 put_escaped(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '*' || *s == '?' || *s == '\\')
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = printable_seq(p);
+		if (!n) {
+			fputc('?', out);
+			p++;
+			continue;
+		}
+		if (*p == '*' || *p == '?' || *p == '\\')
 			fputc('\\', out);
-		fputc(*s, out);
+		fwrite(p, 1, n, out);
+		p += n;
 	}
 }
 

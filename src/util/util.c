@@ -179,3 +179,17 @@ size_t utf8_seq(const unsigned char *s, uint32_t *cp)
 	*cp = v;
 	return n;
 }
+
+size_t printable_seq(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (*s >= 0x20 && *s < 0x7f)
+		return 1;
+	n = *s >= 0x80 ? utf8_seq(s, &cp) : 0;
+	/* C1 controls (U+0080..U+009F): CSI and friends on many terminals */
+	if (n && cp < 0xa0)
+		return 0;
+	return n;
+}

@@ -3,7 +3,8 @@
  * around its chunk and its limit, a NUL early and late, an empty file, a
  * directory, a FIFO with no writer) and outfile's modes on a regular
  * file: replaced, in place, appended, mode kept, nothing left behind, an
- * error keeps the old contents.
+ * error keeps the old contents.  printable_seq() on the bytes the text
+ * report escapes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -183,6 +184,26 @@ test_outfile(void)
 	free(p);
 }
 
+static void
+test_printable(void)
+{
+	CHECK_EQ_U(printable_seq((const unsigned char *)"a"), 1);
+	CHECK_EQ_U(printable_seq((const unsigned char *)" "), 1);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\x1b[31m"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\t"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\x7f"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)""), 0);
+	/* e-acute: printable UTF-8; U+0085 and U+009B (CSI): C1 controls */
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xc3\xa9"), 2);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xc2\x85"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xc2\x9b"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xc2\xa0"), 2);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xe2\x82\xac"), 3);
+	/* not UTF-8: a lone continuation byte, an 8-bit CSI, 0xff */
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\x9b"), 0);
+	CHECK_EQ_U(printable_seq((const unsigned char *)"\xff"), 0);
+}
+
 int
 main(void)
 {
@@ -193,6 +214,7 @@ main(void)
 	test_infile_sizes();
 	test_infile_errors();
 	test_outfile();
+	test_printable();
 	for (DIR *d = opendir(dir); d;) {
 		struct dirent *e = readdir(d);
 		if (!e) {
