@@ -406,6 +406,56 @@ if want escape-names; then
 	verdict escape-names "$why"
 fi
 
+# Privileged programs: setuid, setgid, with file capabilities.  Run by a
+# user other than root, leakcheck refuses them with one line and exit 77
+# (traced, the kernel would run them without their privileges); as root
+# it runs them.  The unprivileged user: nobody, through setpriv or su;
+# skipped when neither can run leakcheck on a plain program here.
+as_nobody() {
+	if command -v setpriv >/dev/null; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		su nobody -s /bin/sh -c '"$0" "$@"' "$@"
+	fi
+}
+if want privileged; then
+	d=$OUT/privileged
+	mkdir -p "$d"
+	chmod 755 "$d"
+	for k in plain setuid setgid caps; do
+		cp "$TP/clean" "$d/$k" && chmod 755 "$d/$k"
+	done
+	chmod 4755 "$d/setuid"
+	chmod 2755 "$d/setgid"
+	has_caps=
+	command -v setcap >/dev/null && setcap cap_net_raw+ep "$d/caps" 2>/dev/null && has_caps=1
+	if [ "$(id -u)" != 0 ]; then
+		skip privileged "not root: cannot make a setuid-root program"
+	elif ! as_nobody "$LC" -q --leak-check=no "$d/plain" >"$d/plain.out" 2>&1 </dev/null; then
+		skip privileged "cannot run leakcheck as nobody here: $(head -1 "$d/plain.out")"
+	else
+		for k in setuid setgid ${has_caps:+caps}; do
+			as_nobody timeout -k 5 "$LIMIT" "$LC" -q --leak-check=no "$d/$k" >"$d/$k.out" 2>"$d/$k.err" </dev/null
+			rc=$?
+			why=
+			if [ "$rc" != 77 ]; then
+				why="exit $rc, expected 77: $(head -2 "$d/$k.err")"
+			elif [ "$(wc -l <"$d/$k.err")" != 1 ] ||
+				! grep -q "cannot run '.*$k'.*run leakcheck as root" "$d/$k.err"; then
+				why="not one clear line: $(head -3 "$d/$k.err" | tr '\n' ' ')"
+			fi
+			verdict "privileged-$k" "$why"
+		done
+		[ -n "$has_caps" ] || skip privileged-caps "no setcap, or file capabilities not supported here"
+		# root: its privileges survive ptrace; it runs
+		timeout -k 5 "$LIMIT" "$LC" -q --leak-check=no "$d/setuid" >"$d/root.out" 2>"$d/root.err" </dev/null
+		rc=$?
+		why=
+		[ "$rc" = 0 ] || why="exit $rc as root: $(head -2 "$d/root.err")"
+		verdict privileged-root "$why"
+	fi
+fi
+
 # Out of memory: exit 70 with a message, as any fatal error (not SIGABRT,
 # 134), and the launched program does not run on.  leakcheck's address
 # space is capped (prlimit --pid) once it runs, at its size then plus

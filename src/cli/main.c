@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +65,9 @@ static void usage(FILE *f)
 		   "permitted,\n  68 no such process (--pid), 70 internal "
 		   "error or out of memory,\n  73 an output could not be "
 		   "written (after the report), 74 cannot read a\n  "
-		   "suppressions file, 126 not executable, 127 not found\n"
+		   "suppressions file, 77 PROGRAM is setuid, setgid or has "
+		   "capabilities\n  and leakcheck is not root, 126 not "
+		   "executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
 
@@ -378,6 +383,41 @@ static void check_program(const char *path)
 	check_program_at(path, NULL, 0);
 }
 
+/*
+ * Exits with one line if the ELF file PATH (ST: its stat) would gain
+ * privileges at exec -- setuid to another user, setgid to another group,
+ * file capabilities -- and we are not root.  Under ptrace the kernel
+ * execs it without them (LSM_UNSAFE_PTRACE), so it would run, and be
+ * checked, as something else than what users run; valgrind refuses too.
+ * Root keeps them (CAP_SYS_PTRACE), and so does nothing else: a nosuid
+ * mount or no_new_privs drop them with or without leakcheck.
+ */
+static void check_privileges(const char *path, const struct stat *st)
+{
+	char what[64] = "";
+	struct statvfs vfs;
+
+	if (geteuid() == 0)
+		return;
+	if ((st->st_mode & S_ISUID) && st->st_uid != geteuid())
+		snprintf(what, sizeof(what), "is setuid (to uid %ld)",
+			 (long)st->st_uid);
+	else if ((st->st_mode & S_ISGID) && st->st_gid != getegid())
+		snprintf(what, sizeof(what), "is setgid (to gid %ld)",
+			 (long)st->st_gid);
+	else if (getxattr(path, "security.capability", NULL, 0) > 0)
+		snprintf(what, sizeof(what), "has file capabilities");
+	if (!*what)
+		return;
+	if ((statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return;
+	die(LC_EXIT_PRIVILEGED,
+	    "cannot run '%s': it %s, which the kernel drops when a user "
+	    "other than root traces it; run leakcheck as root",
+	    path, what);
+}
+
 /* SCRIPT: the script whose interpreter PATH is, for messages, or NULL. */
 static void check_program_at(const char *path, const char *script, int depth)
 {
@@ -432,6 +472,7 @@ static void check_program_at(const char *path, const char *script, int depth)
 			die(LC_EXIT_NOTELF,
 			    "'%s' is an ELF file but not an executable", path);
 	}
+	check_privileges(path, &st);
 }
 
 static void on_sigpipe(int sig)
