@@ -456,6 +456,61 @@ if want privileged; then
 	fi
 fi
 
+# Command-line errors say what is wrong: a value missing at the end of
+# the line, a value given to an option that takes none; -p is --pid.
+# (checked before any program runs: nothing is traced)
+# usage_case NAME WANT-PATTERN ARGS...
+usage_case() {
+	local t=$1 pat=$2 why=
+	shift 2
+	want "$t" || return
+	timeout -k 5 "$LIMIT" "$LC" "$@" >"$OUT/$t.out" 2>"$OUT/$t.err" </dev/null
+	rc=$?
+	if [ "$rc" != 64 ]; then
+		why="exit $rc, expected 64: $(head -1 "$OUT/$t.err")"
+	elif ! grep -q -- "$pat" "$OUT/$t.err"; then
+		why="message [$(head -1 "$OUT/$t.err")] lacks [$pat]"
+	fi
+	verdict "$t" "$why"
+}
+usage_case missing-value-long "option '--log-file' needs a value" --log-file
+usage_case missing-value-short "option '-p' needs a value" -p
+usage_case no-value-expected "option '--quiet' takes no value" --quiet=3 /bin/true
+if want pid-short; then
+	sleep 60 </dev/null >/dev/null 2>&1 &
+	sp=$!
+	timeout -k 5 "$LIMIT" "$LC" -q -p "$sp" --once >"$OUT/pid-short.out" 2>"$OUT/pid-short.err" </dev/null
+	rc=$?
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+	why=
+	[ "$rc" = 0 ] || why="exit $rc: $(head -1 "$OUT/pid-short.err")"
+	verdict pid-short "$why"
+fi
+
+# --pid of a kernel thread: says so, not "add CAP_SYS_PTRACE"
+if want pid-kthread; then
+	kt=
+	for p in 2 $(ls /proc | grep -E '^[0-9]+$' | head -200); do
+		f=$(awk '{ sub(/.*\) /, ""); print $7 }' "/proc/$p/stat" 2>/dev/null)
+		[ -n "$f" ] && [ $((f & 0x00200000)) != 0 ] && { kt=$p; break; }
+	done
+	if [ -z "$kt" ]; then
+		skip pid-kthread "no kernel thread visible here"
+	else
+		timeout -k 5 "$LIMIT" "$LC" --pid "$kt" --once >"$OUT/pid-kthread.out" 2>"$OUT/pid-kthread.err" </dev/null
+		rc=$?
+		why=
+		if [ "$rc" != 68 ]; then
+			why="exit $rc, expected 68: $(head -1 "$OUT/pid-kthread.err")"
+		elif ! grep -q "pid $kt is a kernel thread" "$OUT/pid-kthread.err" ||
+			grep -q CAP_SYS_PTRACE "$OUT/pid-kthread.err"; then
+			why="message: $(head -1 "$OUT/pid-kthread.err")"
+		fi
+		verdict pid-kthread "$why"
+	fi
+fi
+
 # Out of memory: exit 70 with a message, as any fatal error (not SIGABRT,
 # 134), and the launched program does not run on.  leakcheck's address
 # space is capped (prlimit --pid) once it runs, at its size then plus

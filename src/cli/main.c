@@ -26,11 +26,16 @@
 #include "leakcheck/util.h"
 #include "internal.h"
 
+/* Past every char, so that getopt's optopt tells a long option (its id)
+ * from a short one (its char) in an error. */
+#define O_FIRST 256
+
 enum option_id {
+	O_BEFORE_FIRST = O_FIRST - 1,
 #define OPT(name, has_arg, shrt, id, argname, help) id,
 #include "options.def"
 #undef OPT
-	O_COUNT
+	O_END
 };
 
 static const struct option long_options[] = {
@@ -62,9 +67,9 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  68 no such process (--pid), 70 internal "
-		   "error or out of memory,\n  73 an output could not be "
-		   "written (after the report), 74 cannot read a\n  "
+		   "permitted,\n  68 no such process or a kernel thread (--pid), "
+		   "70 internal error or out\n  of memory, 73 an output could "
+		   "not be written (after the report), 74 cannot\n  read a "
 		   "suppressions file, 77 PROGRAM is setuid, setgid or has "
 		   "capabilities\n  and leakcheck is not root, 126 not "
 		   "executable, 127 not found\n"
@@ -120,7 +125,8 @@ static void load_suppressions(const char *path)
 
 static void parse_options(int argc, char **argv)
 {
-	char shorts[64] = "+";
+	/* "+": stop at the program's name; ":": ':' for a missing value */
+	char shorts[64] = "+:";
 	const char *xml_file = NULL;
 	int c, xml = 0;
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
@@ -238,6 +244,7 @@ static void parse_options(int argc, char **argv)
 			opt.trace_children =
 				parse_yesno("trace-children", optarg);
 			break;
+		case 'p':
 		case O_PID:
 			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
 			break;
@@ -283,14 +290,27 @@ static void parse_options(int argc, char **argv)
 		case O_FLAMEGRAPH:
 			opt.flamegraph = optarg;
 			break;
+		case ':':
+			/* a value missing at the end of the line */
+			if (optopt >= O_FIRST && optopt < O_END)
+				die(LC_EXIT_USAGE,
+				    "option '--%s' needs a value (--%s=VALUE)",
+				    long_options[optopt - O_FIRST].name,
+				    long_options[optopt - O_FIRST].name);
+			die(LC_EXIT_USAGE, "option '-%c' needs a value",
+			    optopt);
 		case '?':
 		default:
-			if (optopt && optopt < 128 && optopt != '?')
+			if (optopt >= O_FIRST && optopt < O_END)
+				die(LC_EXIT_USAGE, "option '--%s' takes no value",
+				    long_options[optopt - O_FIRST].name);
+			if (optopt > ' ' && optopt < 127 && optopt != '?')
 				die(LC_EXIT_USAGE,
 				    "unknown option '-%c'; see 'leakcheck --help'",
 				    optopt);
 			die(LC_EXIT_USAGE,
-			    "unknown option '%s'; see 'leakcheck --help'",
+			    "unknown option '%.*s'; see 'leakcheck --help'",
+			    (int)strcspn(argv[optind - 1], "="),
 			    argv[optind - 1]);
 		}
 	}
@@ -479,6 +499,44 @@ static void on_sigpipe(int sig)
 {
 }
 
+/* PF_KTHREAD in /proc/PID/stat's flags (include/linux/sched.h) */
+#define KTHREAD_FLAG 0x00200000u
+
+/*
+ * Exits with one line if PID is a kernel thread: it has no user memory
+ * and no allocator, and ptrace refuses it with EPERM whoever asks, so
+ * the hint for EPERM (privileges, a container) would send the user the
+ * wrong way.  Anything unreadable is left for the attach to explain.
+ */
+static void check_not_kernel_thread(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned flags;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session tty tpgid flags ...": comm
+	 * may hold spaces and parentheses, the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1 ||
+	    !(flags & KTHREAD_FLAG))
+		return;
+	*p = 0;
+	die(LC_EXIT_NOPID,
+	    "pid %d is a kernel thread (%s): it has no user-space program "
+	    "or heap to check",
+	    pid, strchr(buf, '(') ? strchr(buf, '(') + 1 : "?");
+}
+
 int main(int argc, char **argv)
 {
 	struct trace_result res = {0};
@@ -500,6 +558,7 @@ int main(int argc, char **argv)
 		if (optind < argc)
 			die(LC_EXIT_USAGE,
 			    "give either --pid or a program to run, not both");
+		check_not_kernel_thread(opt.pid);
 		ret = tracer_attach(opt.pid, &res);
 		if (ret)
 			exit(ret);
