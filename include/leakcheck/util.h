@@ -68,10 +68,12 @@ struct outfile {
 	int fd;	    /* what F writes to */
 	int own_fd; /* close FD at the end (not for standard error) */
 	int err;    /* errno of the first failed write, 0: none */
+	struct outfile *next; /* internal: temporary files to remove at exit */
 };
 
 /* Open PATH for writing as MODE says.  Returns 0, or -errno (nothing
- * to close).  O must stay where it is until outfile_close(). */
+ * to close).  O must stay where it is until outfile_close(); if leakcheck
+ * exits before that, the temporary file is removed (atexit). */
 int outfile_open(struct outfile *o, const char *path, enum outfile_mode mode);
 /* Standard error as an outfile: buffered until outfile_close().  Never
  * fails (unbuffered stderr itself if no stream can be made). */

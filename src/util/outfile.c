@@ -36,6 +36,40 @@
 
 static unsigned failures;
 
+/* The outfiles with a temporary file, open now: removed if leakcheck
+ * exits before their close (out of memory, a fatal error), so that no
+ * ".NAME.XXXXXX" is left in the user's directory. */
+static struct outfile *pending;
+
+static void
+remove_pending(void)
+{
+	for (struct outfile *o = pending; o; o = o->next)
+		unlink(o->tmp);
+}
+
+static void
+pending_add(struct outfile *o)
+{
+	static int registered;
+
+	if (!registered && atexit(remove_pending) == 0)
+		registered = 1;
+	o->next = pending;
+	pending = o;
+}
+
+static void
+pending_remove(struct outfile *o)
+{
+	for (struct outfile **pp = &pending; *pp; pp = &(*pp)->next) {
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	}
+}
+
 unsigned
 outfile_failures(void)
 {
@@ -177,6 +211,8 @@ outfile_open(struct outfile *o, const char *path, enum outfile_mode mode)
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK);
 	ret = wrap(o);
+	if (!ret && o->tmp)
+		pending_add(o);
 	if (ret) {
 		close(o->fd);
 		if (o->tmp)
@@ -222,6 +258,7 @@ outfile_close(struct outfile *o)
 		ret = -errno;
 	o->fd = -1;
 	if (o->tmp) {
+		pending_remove(o);
 		if (!ret && rename(o->tmp, o->path) < 0)
 			ret = -errno;
 		if (ret)

@@ -3,7 +3,8 @@
  * around its chunk and its limit, a NUL early and late, an empty file, a
  * directory, a FIFO with no writer) and outfile's modes on a regular
  * file: replaced, in place, appended, mode kept, nothing left behind, an
- * error keeps the old contents.  printable_seq() on the bytes the text
+ * error keeps the old contents, an exit before the close leaves no
+ * temporary file.  printable_seq() on the bytes the text
  * report escapes.
  */
 #include <dirent.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -116,16 +118,18 @@ slurp(const char *p)
 	return out;
 }
 
-/* Temporary files of "out" left in the directory. */
+/* Temporary files of NAME left in the directory. */
 static int
-leftovers(void)
+leftovers(const char *name)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	char *prefix = xasprintf(".%s.", name);
 	int n = 0;
 
 	while (d && (e = readdir(d)))
-		n += !strncmp(e->d_name, ".out.", 5);
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	free(prefix);
 	if (d)
 		closedir(d);
 	return n;
@@ -155,7 +159,7 @@ test_outfile(void)
 	CHECK_STR(got, "second\n");
 	free(got);
 	CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0640);
-	CHECK_EQ_U(leftovers(), 0);
+	CHECK_EQ_U(leftovers("out"), 0);
 
 	/* in place, appended */
 	CHECK_EQ_U(outfile_open(&o, p, OUTFILE_TRUNC), 0);
@@ -181,6 +185,29 @@ test_outfile(void)
 		free(link);
 	}
 	unlink(p);
+	free(p);
+}
+
+/* An exit between open and close (out of memory, a fatal error) leaves
+ * neither the file nor its temporary file. */
+static void
+test_outfile_exit(void)
+{
+	char *p = path_of("cut");
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct outfile o;
+		if (outfile_open(&o, p, OUTFILE_REPLACE))
+			_exit(2);
+		fputs("half a report\n", o.f);
+		exit(70);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 70);
+	CHECK(access(p, F_OK) != 0);
+	CHECK_EQ_U(leftovers("cut"), 0);
 	free(p);
 }
 
@@ -214,6 +241,7 @@ main(void)
 	test_infile_sizes();
 	test_infile_errors();
 	test_outfile();
+	test_outfile_exit();
 	test_printable();
 	for (DIR *d = opendir(dir); d;) {
 		struct dirent *e = readdir(d);
