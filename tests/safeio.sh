@@ -458,6 +458,8 @@ if want privileged; then
 		[ "$rc" = 0 ] || why="exit $rc as root: $(head -2 "$d/root.err")"
 		verdict privileged-root "$why"
 	fi
+	# no setuid-root files left lying in build/
+	rm -f "$d/setuid" "$d/setgid" "$d/caps"
 fi
 
 # Command-line errors say what is wrong: a value missing at the end of
