@@ -78,7 +78,7 @@ TP_CFLAGS = $(TP_OPT_$(call tp_word,2)) -g -Wall -Wno-unused-result -pthread
 TP_CC     = $(TP_CC_$(call tp_word,1))
 TP_CXX    = $(TP_CXX_$(call tp_word,1))
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-safeio check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -200,12 +200,18 @@ check-jobctl: leakcheck testprogs
 check-heapwalk: leakcheck testprogs
 	@./tests/heapwalk.sh
 
+# Safe inputs and outputs: devices, symlinks and planted names as output
+# paths, full disks, bounded input reads, out of memory, control bytes in
+# names, setuid programs
+check-safeio: leakcheck testprogs
+	@./tests/safeio.sh
+
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
 CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
-	tests/debuginfod.sh tests/sarif.sh
+	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh
 
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs

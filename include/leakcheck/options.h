@@ -17,8 +17,9 @@ enum lc_exit {
 	LC_EXIT_PTRACE = 67,    /* ptrace not permitted */
 	LC_EXIT_NOPID = 68,     /* --pid: no such process */
 	LC_EXIT_INTERNAL = 70,  /* leakcheck failed */
-	LC_EXIT_OUTPUT = 73,    /* cannot create an output file */
+	LC_EXIT_OUTPUT = 73,    /* an output file could not be written */
 	LC_EXIT_INPUT = 74,     /* cannot read an input file (--suppressions) */
+	LC_EXIT_PRIVILEGED = 77, /* PROGRAM is setuid/setgid/has capabilities */
 	LC_EXIT_NOEXEC = 126,   /* PROGRAM found but not executable */
 	LC_EXIT_NOTFOUND = 127, /* PROGRAM not found */
 };

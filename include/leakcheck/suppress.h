@@ -57,12 +57,16 @@ struct supp_set {
 void supp_set_init(struct supp_set *set);
 void supp_set_release(struct supp_set *set);
 
+/* A suppressions file larger than this is refused, unread. */
+#define SUPP_MAX_BYTES (64u << 20)
+
 /*
  * Add the suppressions of file PATH; its format (valgrind or LSan) is
  * told by its first line that is not blank or a # comment.  Returns 0;
- * -errno when it cannot be read; -EINVAL for a syntax error, with *ERR
- * set to a malloc'd "PATH:LINE: what is wrong" (caller frees).  On error
- * nothing of the file is added.
+ * -errno when it cannot be read (infile_read()'s: -EFBIG larger than
+ * SUPP_MAX_BYTES, -ENXIO a FIFO with no writer...); -EINVAL for a syntax
+ * error or binary content, with *ERR set to a malloc'd "PATH:LINE: what
+ * is wrong" (caller frees).  On error nothing of the file is added.
  */
 int supp_set_load(struct supp_set *set, const char *path, char **err);
 /* The same for the text TEXT, called NAME in messages. */

@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,11 +26,16 @@
 #include "leakcheck/util.h"
 #include "internal.h"
 
+/* Past every char, so that getopt's optopt tells a long option (its id)
+ * from a short one (its char) in an error. */
+#define O_FIRST 256
+
 enum option_id {
+	O_BEFORE_FIRST = O_FIRST - 1,
 #define OPT(name, has_arg, shrt, id, argname, help) id,
 #include "options.def"
 #undef OPT
-	O_COUNT
+	O_END
 };
 
 static const struct option long_options[] = {
@@ -59,9 +67,12 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
 		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  68 no such process (--pid), 70 internal error, 73 cannot write output, "
-		   "74 cannot read a suppressions file,\n  126 not executable, "
-		   "127 not found\n"
+		   "permitted,\n  68 no such process or a kernel thread (--pid), "
+		   "70 internal error or out\n  of memory, 73 an output could "
+		   "not be written (after the report), 74 cannot\n  read a "
+		   "suppressions file, 77 PROGRAM is setuid, setgid or has "
+		   "capabilities\n  and leakcheck is not root, 126 not "
+		   "executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
 
@@ -109,12 +120,13 @@ static void load_suppressions(const char *path)
 	}
 	if (ret)
 		die(LC_EXIT_INPUT, "cannot read suppressions file '%s': %s",
-		    path, strerror(-ret));
+		    path, infile_strerror(ret, SUPP_MAX_BYTES));
 }
 
 static void parse_options(int argc, char **argv)
 {
-	char shorts[64] = "+";
+	/* "+": stop at the program's name; ":": ':' for a missing value */
+	char shorts[64] = "+:";
 	const char *xml_file = NULL;
 	int c, xml = 0;
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
@@ -235,6 +247,7 @@ static void parse_options(int argc, char **argv)
 			opt.trace_children =
 				parse_yesno("trace-children", optarg);
 			break;
+		case 'p':
 		case O_PID:
 			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
 			break;
@@ -280,14 +293,27 @@ static void parse_options(int argc, char **argv)
 		case O_FLAMEGRAPH:
 			opt.flamegraph = optarg;
 			break;
+		case ':':
+			/* a value missing at the end of the line */
+			if (optopt >= O_FIRST && optopt < O_END)
+				die(LC_EXIT_USAGE,
+				    "option '--%s' needs a value (--%s=VALUE)",
+				    long_options[optopt - O_FIRST].name,
+				    long_options[optopt - O_FIRST].name);
+			die(LC_EXIT_USAGE, "option '-%c' needs a value",
+			    optopt);
 		case '?':
 		default:
-			if (optopt && optopt < 128 && optopt != '?')
+			if (optopt >= O_FIRST && optopt < O_END)
+				die(LC_EXIT_USAGE, "option '--%s' takes no value",
+				    long_options[optopt - O_FIRST].name);
+			if (optopt > ' ' && optopt < 127 && optopt != '?')
 				die(LC_EXIT_USAGE,
 				    "unknown option '-%c'; see 'leakcheck --help'",
 				    optopt);
 			die(LC_EXIT_USAGE,
-			    "unknown option '%s'; see 'leakcheck --help'",
+			    "unknown option '%.*s'; see 'leakcheck --help'",
+			    (int)strcspn(argv[optind - 1], "="),
 			    argv[optind - 1]);
 		}
 	}
@@ -380,6 +406,41 @@ static void check_program(const char *path)
 	check_program_at(path, NULL, 0);
 }
 
+/*
+ * Exits with one line if the ELF file PATH (ST: its stat) would gain
+ * privileges at exec -- setuid to another user, setgid to another group,
+ * file capabilities -- and we are not root.  Under ptrace the kernel
+ * execs it without them (LSM_UNSAFE_PTRACE), so it would run, and be
+ * checked, as something else than what users run; valgrind refuses too.
+ * Root keeps them (CAP_SYS_PTRACE), and so does nothing else: a nosuid
+ * mount or no_new_privs drop them with or without leakcheck.
+ */
+static void check_privileges(const char *path, const struct stat *st)
+{
+	char what[64] = "";
+	struct statvfs vfs;
+
+	if (geteuid() == 0)
+		return;
+	if ((st->st_mode & S_ISUID) && st->st_uid != geteuid())
+		snprintf(what, sizeof(what), "is setuid (to uid %ld)",
+			 (long)st->st_uid);
+	else if ((st->st_mode & S_ISGID) && st->st_gid != getegid())
+		snprintf(what, sizeof(what), "is setgid (to gid %ld)",
+			 (long)st->st_gid);
+	else if (getxattr(path, "security.capability", NULL, 0) > 0)
+		snprintf(what, sizeof(what), "has file capabilities");
+	if (!*what)
+		return;
+	if ((statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return;
+	die(LC_EXIT_PRIVILEGED,
+	    "cannot run '%s': it %s, which the kernel drops when a user "
+	    "other than root traces it; run leakcheck as root",
+	    path, what);
+}
+
 /* SCRIPT: the script whose interpreter PATH is, for messages, or NULL. */
 static void check_program_at(const char *path, const char *script, int depth)
 {
@@ -434,14 +495,64 @@ static void check_program_at(const char *path, const char *script, int depth)
 			die(LC_EXIT_NOTELF,
 			    "'%s' is an ELF file but not an executable", path);
 	}
+	check_privileges(path, &st);
+}
+
+static void on_sigpipe(int sig)
+{
+}
+
+/* PF_KTHREAD in /proc/PID/stat's flags (include/linux/sched.h) */
+#define KTHREAD_FLAG 0x00200000u
+
+/*
+ * Exits with one line if PID is a kernel thread: it has no user memory
+ * and no allocator, and ptrace refuses it with EPERM whoever asks, so
+ * the hint for EPERM (privileges, a container) would send the user the
+ * wrong way.  Anything unreadable is left for the attach to explain.
+ */
+static void check_not_kernel_thread(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned flags;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session tty tpgid flags ...": comm
+	 * may hold spaces and parentheses, the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1 ||
+	    !(flags & KTHREAD_FLAG))
+		return;
+	*p = 0;
+	die(LC_EXIT_NOPID,
+	    "pid %d is a kernel thread (%s): it has no user-space program "
+	    "or heap to check",
+	    pid, strchr(buf, '(') ? strchr(buf, '(') + 1 : "?");
 }
 
 int main(int argc, char **argv)
 {
 	struct trace_result res = {0};
+	struct sigaction sa;
 	char *path;
 	int ret;
 
+	/* a reader that went away (a pipe, a FIFO output) is a failed
+	 * write, not a death that would take a launched program with it; a
+	 * handler, unlike SIG_IGN, is not inherited across exec */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sigaction(SIGPIPE, &sa, NULL);
 	/* a subcommand, not a program: "leakcheck -- merge" traces one */
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
@@ -450,9 +561,12 @@ int main(int argc, char **argv)
 		if (optind < argc)
 			die(LC_EXIT_USAGE,
 			    "give either --pid or a program to run, not both");
+		check_not_kernel_thread(opt.pid);
 		ret = tracer_attach(opt.pid, &res);
 		if (ret)
 			exit(ret);
+		if (outfile_failures())
+			exit(LC_EXIT_OUTPUT);
 		if (opt.error_exitcode && res.errors)
 			exit(opt.error_exitcode);
 		return 0;
@@ -472,6 +586,9 @@ int main(int argc, char **argv)
 	if (ret)
 		exit(ret);
 
+	/* the report is out; an output that is not says so in the status */
+	if (outfile_failures())
+		exit(LC_EXIT_OUTPUT);
 	if (opt.error_exitcode && res.errors)
 		exit(opt.error_exitcode);
 	if (WIFSIGNALED(res.status)) {

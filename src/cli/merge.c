@@ -81,7 +81,8 @@ int cmd_merge(int argc, char **argv)
 		       "Combine the JUnit files of --junit (e.g. one per process "
 		       "with\n--trace-children=yes --junit=junit.%%p.xml) into "
 		       "OUT.xml.\nA DIR stands for its *.xml files; OUT.xml is "
-		       "never an input.\n");
+		       "never an input.\nAn input larger than 256 MiB, binary, "
+		       "or a FIFO with no writer is refused.\n");
 		return 0;
 	}
 	if (argc < 3) {

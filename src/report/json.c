@@ -336,11 +336,11 @@ report_json(const struct report_ctx *rc, const char *path, const char *command,
 	    const struct loss_record *recs, size_t nrec,
 	    const struct leak_summary *sum)
 {
-	FILE *f = fopen(path, "w");
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
 
-	if (!f)
-		return -errno;
-	errno = 0;
-	put_json(f, rc, command, recs, nrec, sum);
-	return fclose_checked(f);
+	if (ret)
+		return ret;
+	put_json(o.f, rc, command, recs, nrec, sum);
+	return outfile_close(&o);
 }

@@ -12,8 +12,9 @@
  *
  * Totals of <testsuites> are recomputed from the suites' own attributes;
  * suites are sorted by name, then by content, so the output does not
- * depend on the pids in the input file names.  The output is written to
- * a temporary file renamed into place: an input may be the old output.
+ * depend on the pids in the input file names.  The output is written as
+ * outfile.c writes every output (a regular file: to a temporary file
+ * renamed into place; an input may be the old output).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +32,8 @@
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 #define SUITE_START "  <testsuite "
 #define SUITE_END "  </testsuite>"
+/* an input larger than this is refused, unread (memory is bounded) */
+#define MERGE_MAX_BYTES (256u << 20)
 
 struct suite {
 	char *name; /* escaped, as in the file */
@@ -122,36 +125,6 @@ attr_time(const char *tag, double *out)
 	return ok ? 0 : -1;
 }
 
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t r;
-		buf = xgrow(buf, &cap, *len + 65536, 1);
-		r = fread(buf + *len, 1, cap - *len - 1, f);
-		*len += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-		fclose(f);
-		free(buf);
-		errno = e ? e : EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[*len] = 0;
-	return buf;
-}
-
 /* The next line of *P (its '\n' replaced by NUL), or NULL at the end. */
 static char *
 next_line(char **p)
@@ -174,17 +147,16 @@ read_input(struct merge *m, const char *path)
 {
 	size_t len, lineno = 0;
 	unsigned long long total;
-	char *buf = read_all(path, &len), *p, *line;
-	int ret = -1;
+	char *buf, *p, *line;
+	int ret = infile_read(path, MERGE_MAX_BYTES, &buf, &len);
 
-	if (!buf)
+	if (ret == -EILSEQ)
+		return fail(m, 65, "'%s': not a leakcheck JUnit file (NUL byte)",
+			    path);
+	if (ret)
 		return fail(m, 66, "cannot read '%s': %s", path,
-			    strerror(errno));
-	if (strlen(buf) != len) {
-		fail(m, 65, "'%s': not a leakcheck JUnit file (NUL byte)",
-		     path);
-		goto out;
-	}
+			    infile_strerror(ret, MERGE_MAX_BYTES));
+	ret = -1;
 	p = buf;
 #define EXPECT(cond, what)                                                     \
 	do {                                                                   \
@@ -284,18 +256,14 @@ cmp_suite(const void *x, const void *y)
 static int
 write_output(struct merge *m, const char *out)
 {
-	char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
 	unsigned long long tests = 0, failures = 0, errors = 0, skipped = 0;
 	double time = 0;
-	FILE *f = fopen(tmp, "w");
-	int ret = 0;
+	struct outfile o;
+	int ret = outfile_open(&o, out, OUTFILE_REPLACE);
 
-	if (!f) {
-		ret = fail(m, 73, "cannot create '%s': %s", tmp,
-			   strerror(errno));
-		free(tmp);
-		return ret;
-	}
+	if (ret)
+		return fail(m, 73, "cannot write '%s': %s", out,
+			    strerror(-ret));
 	for (size_t i = 0; i < m->n; i++) {
 		tests += m->v[i].tests;
 		failures += m->v[i].failures;
@@ -303,7 +271,7 @@ write_output(struct merge *m, const char *out)
 		skipped += m->v[i].skipped;
 		time += m->v[i].time;
 	}
-	fprintf(f,
+	fprintf(o.f,
 		XML_DECL "\n<!-- leakcheck " LEAKCHECK_VERSION " junit; "
 			 "combine files with: leakcheck merge OUT.xml IN.xml... "
 			 "-->\n<testsuites name=\"leakcheck\" tests=\"%llu\" "
@@ -311,21 +279,13 @@ write_output(struct merge *m, const char *out)
 			 "time=\"%.3f\">\n",
 		tests, failures, errors, skipped, time);
 	for (size_t i = 0; i < m->n; i++)
-		fputs(m->v[i].text, f);
-	fputs("</testsuites>\n", f);
-	if (fflush(f) != 0 || ferror(f))
-		ret = fail(m, 73, "cannot write '%s': %s", tmp,
-			   strerror(errno ? errno : EIO));
-	if (fclose(f) != 0 && !ret)
-		ret = fail(m, 73, "cannot write '%s': %s", tmp,
-			   strerror(errno));
-	if (!ret && rename(tmp, out) != 0)
-		ret = fail(m, 73, "cannot rename '%s' to '%s': %s", tmp, out,
-			   strerror(errno));
+		fputs(m->v[i].text, o.f);
+	fputs("</testsuites>\n", o.f);
+	ret = outfile_close(&o);
 	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+		return fail(m, 73, "cannot write '%s': %s", out,
+			    strerror(-ret));
+	return 0;
 }
 
 int

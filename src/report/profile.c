@@ -156,56 +156,20 @@ profile_path(const char *pattern, pid_t pid, unsigned seq)
 	return res;
 }
 
-/* Open PATH.tmp for writing; *TMP gets its malloc'd name. */
-static FILE *
-open_tmp(const char *path, char **tmp)
-{
-	FILE *f;
-
-	*tmp = xasprintf("%s.tmp", path);
-	f = fopen(*tmp, "w");
-	if (!f) {
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return f;
-}
-
-/* Close F (written to TMP) and move it to PATH; RET is the writer's
- * result.  Returns 0 or -errno. */
-static int
-close_tmp(FILE *f, char *tmp, const char *path, int ret)
-{
-	if (fflush(f) && !ret)
-		ret = -errno;
-	if (ferror(f) && !ret)
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
 int
 profile_write_pprof(const struct profile_data *d, const char *path)
 {
 	unsigned char *gz;
 	size_t len;
-	char *tmp;
-	FILE *f = open_tmp(path, &tmp);
-	int ret = 0;
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
 
-	if (!f)
-		return -errno;
+	if (ret)
+		return ret;
 	profile_encode_pprof(d, &gz, &len);
-	if (fwrite(gz, 1, len, f) != len)
-		ret = errno ? -errno : -EIO;
+	fwrite(gz, 1, len, o.f);
 	free(gz);
-	return close_tmp(f, tmp, path, ret);
+	return outfile_close(&o);
 }
 
 typedef int (*writer_fn)(const struct profile_data *d, FILE *f,
@@ -217,16 +181,20 @@ write_folded_cb(const struct profile_data *d, FILE *f, const char *title)
 	return profile_write_folded(d, f);
 }
 
+/* FN's output to PATH.  Returns 0 or -errno (the failed write's: FN
+ * only sees that the stream is in error). */
 static int
 write_file(writer_fn fn, const struct profile_data *d, const char *path,
 	   const char *title)
 {
-	char *tmp;
-	FILE *f = open_tmp(path, &tmp);
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE), cret;
 
-	if (!f)
-		return -errno;
-	return close_tmp(f, tmp, path, fn(d, f, title));
+	if (ret)
+		return ret;
+	ret = fn(d, o.f, title);
+	cret = outfile_close(&o);
+	return cret ? cret : ret;
 }
 
 int

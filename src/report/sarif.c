@@ -230,11 +230,11 @@ report_sarif(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec)
 {
-	FILE *f = fopen(path, "w");
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
 
-	if (!f)
-		return -errno;
-	errno = 0;
-	put_sarif(f, rc, run, recs, nrec);
-	return fclose_checked(f);
+	if (ret)
+		return ret;
+	put_sarif(o.f, rc, run, recs, nrec);
+	return outfile_close(&o);
 }

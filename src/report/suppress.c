@@ -445,33 +445,19 @@ supp_set_parse(struct supp_set *set, const char *name, const char *text,
 int
 supp_set_load(struct supp_set *set, const char *path, char **err)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0, got;
+	char *text;
+	size_t len;
 	int ret;
 
 	*err = NULL;
-	if (!f)
-		return -errno;
-	do {
-		text = xgrow(text, &cap, len + 4096 + 1, 1);
-		got = fread(text + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		ret = errno ? -errno : -EIO;
-		fclose(f);
-		free(text);
-		return ret;
-	}
-	fclose(f);
-	text[len] = 0;
-	if (memchr(text, 0, len)) {
-		free(text);
+	ret = infile_read(path, SUPP_MAX_BYTES, &text, &len);
+	if (ret == -EILSEQ) {
 		*err =
 		    xasprintf("%s: binary file, not a suppressions file", path);
 		return -EINVAL;
 	}
+	if (ret)
+		return ret;
 	ret = supp_set_parse(set, path, text, err);
 	free(text);
 	return ret;
@@ -716,14 +702,25 @@ supp_match(struct supp_set *set, enum leak_kind kind,
 
 /* Generating */
 
-/* S with '*', '?' and '\' escaped, as a glob that matches only S. */
+/* S with '*', '?' and '\' escaped, as a glob that matches only S; each
+ * byte not safe on a terminal (printable_seq(): control bytes, bytes
+ * that are not UTF-8) is '?', which matches it, and only one byte. */
 static void
 put_escaped(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '*' || *s == '?' || *s == '\\')
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = printable_seq(p);
+		if (!n) {
+			fputc('?', out);
+			p++;
+			continue;
+		}
+		if (*p == '*' || *p == '?' || *p == '\\')
 			fputc('\\', out);
-		fputc(*s, out);
+		fwrite(p, 1, n, out);
+		p += n;
 	}
 }
 

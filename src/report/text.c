@@ -132,20 +132,65 @@ lookup(const struct report_ctx *rc, taddr_t pc, int is_return,
 	return n;
 }
 
+/*
+ * S, a name from the program (symbol, file, module path, argv), as the
+ * report prints it: each byte that printable_seq() refuses (control
+ * bytes, ESC among them, and bytes that are not UTF-8) as "\xHH", so
+ * that a binary's strings cannot drive the terminal.  S itself when it
+ * needs nothing (the usual case); else a copy in *COPY, caller frees.
+ */
+static const char *
+printable(const char *s, char **copy)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, extra = 0;
+	char *o;
+
+	*copy = NULL;
+	if (!s)
+		return s;
+	for (; *p; p += n ? n : 1) {
+		n = printable_seq(p);
+		if (!n)
+			extra += 3;
+	}
+	if (!extra)
+		return s;
+	o = *copy = xmalloc(strlen(s) + extra + 1);
+	for (p = (const unsigned char *)s; *p;) {
+		n = printable_seq(p);
+		if (!n) {
+			o += sprintf(o, "\\x%02x", *p++);
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = 0;
+	return *copy;
+}
+
 /* "   at 0xPC: func (file:line)", memcheck's VG_(describe_IP) forms. */
 static void
 print_frame(const struct report_ctx *rc, const char *verb, taddr_t pc,
 	    const struct sym_frame *f, const char *fname)
 {
-	const char *fn = fname ? fname : f->func ? f->func : "???";
+	const char *name = fname ? fname : f->func ? f->func : "???";
+	char *c1, *c2 = NULL;
+	const char *fn = printable(name, &c1);
+
 	if (f->file && f->line > 0)
 		emit(rc, "   %s 0x%llX: %s (%s:%d)", verb,
-		     (unsigned long long)pc, fn, base_name(f->file), f->line);
+		     (unsigned long long)pc, fn,
+		     printable(base_name(f->file), &c2), f->line);
 	else if (f->module)
 		emit(rc, "   %s 0x%llX: %s (in %s)", verb,
-		     (unsigned long long)pc, fn, f->module);
+		     (unsigned long long)pc, fn, printable(f->module, &c2));
 	else
 		emit(rc, "   %s 0x%llX: %s", verb, (unsigned long long)pc, fn);
+	free(c1);
+	free(c2);
 }
 
 static void
@@ -381,14 +426,16 @@ char *report_argv_join(char *const *argv)
 static void print_preamble(const struct report_ctx *rc)
 {
 	char *cmd = rc->run ? report_argv_join(rc->run->argv) : NULL;
+	char *copy = NULL;
 
 	emit(rc, "leakcheck, a leak checker for unmodified programs");
 	emit(rc, "Using leakcheck-%s; rerun with -h for help", LEAKCHECK_VERSION);
 	if (cmd)
-		emit(rc, "Command: %s", cmd);
+		emit(rc, "Command: %s", printable(cmd, &copy));
 	if (rc->run && rc->run->ppid)
 		emit(rc, "Parent PID: %d", (int)rc->run->ppid);
 	free(cmd);
+	free(copy);
 }
 
 void

@@ -218,11 +218,11 @@ report_vgxml(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec, const struct leak_summary *sum)
 {
-	FILE *f = fopen(path, "w");
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
 
-	if (!f)
-		return -errno;
-	errno = 0;
-	put_vgxml(f, rc, run, recs, nrec, sum);
-	return fclose_checked(f);
+	if (ret)
+		return ret;
+	put_vgxml(o.f, rc, run, recs, nrec, sum);
+	return outfile_close(&o);
 }

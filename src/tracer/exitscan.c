@@ -546,35 +546,41 @@ static void tcb_roots(struct proc *p, taddr_t tp, taddr_t **w, size_t *nw,
 unsigned g_report_seq;
 
 /* --log-file: replaced by this run's first report, as valgrind does;
- * appended to by its later ones (on-demand reports, other processes). */
-static FILE *open_log(pid_t pid, int *close_it)
+ * appended to by its later ones (on-demand reports, other processes).
+ * Standard error otherwise, or when the file cannot be opened; either way
+ * buffered, and written at outfile_close().  *NAME: the file's malloc'd
+ * name, or NULL for standard error. */
+static FILE *open_log(pid_t pid, struct outfile *o, char **name)
 {
 	static char **opened;
 	static size_t nopened, cap;
-	FILE *f;
 	char *path;
 	size_t i;
+	int ret;
 
-	*close_it = 0;
-	if (!opt.log_file)
-		return stderr;
+	*name = NULL;
+	if (!opt.log_file) {
+		outfile_stderr(o);
+		return o->f;
+	}
 	path = expand_pid(opt.log_file, pid);
 	for (i = 0; i < nopened && strcmp(opened[i], path); i++)
 		;
-	f = fopen(path, i < nopened ? "a" : "w");
-	if (f && i == nopened) {
+	ret = outfile_open(o, path,
+			   i < nopened ? OUTFILE_APPEND : OUTFILE_TRUNC);
+	if (!ret && i == nopened) {
 		opened = xgrow(opened, &cap, nopened + 1, sizeof(*opened));
 		opened[nopened++] = xstrdup(path);
 	}
-	if (!f) {
+	if (ret) {
 		error("cannot open log file '%s': %s; reporting on stderr",
-		      path, strerror(errno));
+		      path, strerror(-ret));
 		free(path);
-		return stderr;
+		outfile_stderr(o);
+		return o->f;
 	}
-	free(path);
-	*close_it = 1;
-	return f;
+	*name = path;
+	return o->f;
 }
 
 int proc_report(struct proc *p, struct thread *exiting, int killed)
@@ -596,7 +602,9 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct scan_stats st = {0};
 	struct sym_ctx sctx;
 	struct report_run run;
-	int close_it, errors = 0;
+	int errors = 0, log_ret;
+	struct outfile log;
+	char *log_name;
 	FILE *out;
 	uint64_t t0;
 
@@ -745,7 +753,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 
 	sym = sym_new_from_maps(maps ? maps : (p->maps_text ? p->maps_text : ""),
 				p->pid);
-	out = open_log(p->pid, &close_it);
+	out = open_log(p->pid, &log, &log_name);
 	memset(&rc, 0, sizeof(rc));
 	rc.out = out;
 	rc.pid = p->pid;
@@ -784,6 +792,14 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 	if (opt.leak_check != LEAK_CHECK_NO || killed)
 		report_text(&rc, recs, nrec, &sum);
+	log_ret = outfile_close(&log);
+	if (log_ret && log_name)
+		error("cannot write log file '%s': %s", log_name,
+		      strerror(-log_ret));
+	else if (log_ret)
+		error("cannot write the report to standard error: %s",
+		      strerror(-log_ret));
+	free(log_name);
 	if (opt.json_file) {
 		char *path = expand_pid(opt.json_file, p->pid);
 		int ret = report_json(&rc, path, p->command ? p->command : "",
@@ -822,10 +838,6 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	}
 	p->nreports++;
 	mem_phase(RP_REPORT);
-	if (close_it)
-		fclose(out);
-	else
-		fflush(out);
 	if (log_verbose)
 		fprintf(stderr,
 			"leakcheck: pid %d: scanned %llu bytes of roots, %llu "

@@ -8,14 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakcheck/options.h" /* LC_EXIT_INTERNAL */
 #include "leakcheck/util.h"
 
 int log_verbose;
 
+/* As any other fatal error (die()): exit 70, which kills a launched
+ * program (PTRACE_O_EXITKILL) and leaves an attached one to its guard;
+ * no abort(), whose SIGABRT and core say "crash" where there is none. */
 static void __attribute__((noreturn)) oom(size_t n)
 {
 	fprintf(stderr, "leakcheck: fatal: out of memory (%zu bytes)\n", n);
-	abort();
+	exit(LC_EXIT_INTERNAL);
 }
 
 void *xmalloc(size_t n)
@@ -176,13 +180,16 @@ size_t utf8_seq(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
-int fclose_checked(FILE *f)
+size_t printable_seq(const unsigned char *s)
 {
-	int ret = 0;
+	uint32_t cp;
+	size_t n;
 
-	if (fflush(f) != 0 || ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -errno;
-	return ret;
+	if (*s >= 0x20 && *s < 0x7f)
+		return 1;
+	n = *s >= 0x80 ? utf8_seq(s, &cp) : 0;
+	/* C1 controls (U+0080..U+009F): CSI and friends on many terminals */
+	if (n && cp < 0xa0)
+		return 0;
+	return n;
 }
