@@ -10,6 +10,7 @@
 # Exit: 0 all passed, 1 some failed, 77 no ptrace or no python3.
 cd "$(dirname "$0")/.." || exit 99
 LC=${LEAKCHECK:-./leakcheck}
+case $LC in /*) ;; *) LC=$PWD/$LC ;; esac
 TP=build/testprogs
 OUT=build/sarif-out
 TOOL=build/sarif-tool
@@ -51,7 +52,8 @@ res = run["results"]
 rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
 for w in want:
     try:
-        good = eval(w, {"d": d, "run": run, "res": res, "rules": rules})
+        good = eval(w, {"d": d, "run": run, "res": res, "rules": rules,
+                        "json": json, "sys": sys})
     except Exception as e:
         good = False
         w += " (%s: %s)" % (type(e).__name__, e)
@@ -83,6 +85,33 @@ for n in direct list cxx; do
 done
 [ "$(fp "$OUT/direct.1.sarif")" != "$(fp "$OUT/list.1.sarif")" ] || why="$why; direct and list share a fingerprint"
 [ -z "$why" ] && ok sarif-fingerprints || ko sarif-fingerprints "$why"
+
+# leakcheck merge OUT.sarif: one log with every process's run, sorted;
+# merging again (OUT among the inputs) changes nothing; not ours: 65
+mkdir -p "$OUT/suite"
+(cd "$TP" && "$LC" -q --log-file=/dev/null --trace-children=yes \
+	--sarif="../../$OUT/suite/leaks.%p.sarif" sh ../../testprogs/suite.sh .) >/dev/null 2>&1 </dev/null
+"$LC" merge "$OUT/merged.sarif" "$OUT/suite" 2>"$OUT/merge.err"
+rc=$?
+cp "$OUT/merged.sarif" "$OUT/merged1.sarif" 2>/dev/null
+"$LC" merge "$OUT/merged.sarif" "$OUT/suite" "$OUT/merged.sarif" 2>>"$OUT/merge.err"
+echo '{"version": "1.0"}' >"$OUT/bad.sarif"
+"$LC" merge "$OUT/bad-out.sarif" "$OUT/bad.sarif" 2>"$OUT/bad.err"
+brc=$?
+why=
+[ $rc = 0 ] || why="exit $rc: $(cat "$OUT/merge.err")"
+[ -z "$why" ] && ! cmp -s "$OUT/merged.sarif" "$OUT/merged1.sarif" && why="the second merge differs"
+[ -z "$why" ] && [ $brc != 65 ] && why="a foreign file: exit $brc"
+[ -z "$why" ] && [ -e "$OUT/bad-out.sarif" ] && why="a foreign file: output written"
+if [ -z "$why" ]; then
+	check sarif-merge "$OUT/merged.sarif" \
+		'len(d["runs"]) == 4' \
+		'sorted(len(r["results"]) for r in d["runs"]) == [0, 0, 1, len(json.load(open(sys.argv[1].replace("merged.sarif", "cxx.1.sarif")))["runs"][0]["results"])]' \
+		'sum(1 for r in d["runs"] if r["invocations"][0]["arguments"][0] == "sh") == 1'
+	cp "$OUT/merged.sarif" "$OUT/merged.1.sarif" # validated below
+else
+	ko sarif-merge "$why"
+fi
 
 # Microsoft's validator
 MT=$TOOL/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool

@@ -201,5 +201,10 @@ int report_vgxml(const struct report_ctx *rc, const char *path,
  */
 int junit_merge(const char *out, char *const *in, size_t n, char **err,
 		int *errcode);
+/* The same for the SARIF files of report_sarif() (sarif_merge.c): one
+ * log holding every input's runs, sorted.  Returns 0 or -1 with *ERR and
+ * *ERRCODE as junit_merge() sets them. */
+int sarif_merge(const char *out, char *const *in, size_t n, char **err,
+		int *errcode);
 
 #endif

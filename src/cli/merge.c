@@ -43,10 +43,14 @@ static void add_input(struct inputs *in, const char *path)
 	in->v[in->n] = NULL;
 }
 
+/* What a directory stands for: its *.xml files, or its *.sarif files
+ * when OUT is a .sarif file */
+static const char *dir_suffix = ".xml";
+
 static int xml_file(const struct dirent *d)
 {
-	size_t n = strlen(d->d_name);
-	return n > 4 && !strcmp(d->d_name + n - 4, ".xml") &&
+	size_t n = strlen(d->d_name), k = strlen(dir_suffix);
+	return n > k && !strcmp(d->d_name + n - k, dir_suffix) &&
 	       d->d_name[0] != '.';
 }
 
@@ -74,20 +78,29 @@ int cmd_merge(int argc, char **argv)
 {
 	struct inputs in = {0};
 	char *err = NULL;
-	int code = 0;
+	int code = 0, sarif;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: leakcheck merge OUT.xml IN.xml|DIR|'GLOB'...\n\n"
+		printf("usage: leakcheck merge OUT.xml IN.xml|DIR|'GLOB'...\n"
+		       "       leakcheck merge OUT.sarif IN.sarif|DIR|'GLOB'...\n\n"
 		       "Combine the JUnit files of --junit (e.g. one per process "
 		       "with\n--trace-children=yes --junit=junit.%%p.xml) into "
-		       "OUT.xml.\nA DIR stands for its *.xml files; OUT.xml is "
-		       "never an input.\nAn input larger than 256 MiB, binary, "
-		       "or a FIFO with no writer is refused.\n");
+		       "OUT.xml, or the\nSARIF files of --sarif into one "
+		       "OUT.sarif (OUT's name decides).\nA DIR stands for its "
+		       "*.xml (or *.sarif) files; OUT is never an input.\nAn "
+		       "input larger than 256 MiB, binary, or a FIFO with no "
+		       "writer is refused.\n");
 		return 0;
 	}
 	if (argc < 3) {
 		error("usage: leakcheck merge OUT.xml IN.xml|DIR|'GLOB'...");
 		return 64;
+	}
+	{
+		size_t n = strlen(argv[1]);
+		sarif = n > 6 && !strcmp(argv[1] + n - 6, ".sarif");
+		if (sarif)
+			dir_suffix = ".sarif";
 	}
 	in.out_real = realpath(argv[1], NULL);
 	for (int i = 2; i < argc; i++) {
@@ -115,9 +128,11 @@ int cmd_merge(int argc, char **argv)
 		}
 	}
 	if (in.n == 0) {
-		error("no JUnit files to merge in the inputs given");
+		error("no %s files to merge in the inputs given",
+		      sarif ? "SARIF" : "JUnit");
 		code = 66;
-	} else if (junit_merge(argv[1], in.v, in.n, &err, &code)) {
+	} else if ((sarif ? sarif_merge : junit_merge)(argv[1], in.v, in.n,
+						       &err, &code)) {
 		error("%s", err);
 	}
 	for (size_t i = 0; i < in.n; i++)
