@@ -71,7 +71,8 @@ run_prog() {
 	# shellcheck disable=SC2086
 	# the braces' redirection keeps bash's "Aborted" notices out of the log
 	{
-		(cd "$dir" && exec "$LC" --log-file="$ROOT/$out/$name.%p" $full $opts "./$name" $args) \
+		# timeout: only a hang's guard (exit 124), never a timing
+		(cd "$dir" && exec timeout -k 5 "${HANG_LIMIT:-600}" "$LC" --log-file="$ROOT/$out/$name.%p" $full $opts "./$name" $args) \
 			>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
