@@ -249,6 +249,11 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'p':
 		case O_PID:
+			if (opt.pid)
+				die(LC_EXIT_USAGE,
+				    "--pid given twice: leakcheck attaches to one "
+				    "process (its threads and the children it "
+				    "forks after the attach are followed)");
 			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
 			break;
 		case O_INTERVAL:
