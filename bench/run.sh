@@ -289,7 +289,8 @@ median() {
 			for (i = 1; i < n; i++)
 				for (j = i; j > 0 && v[j - 1] > v[j]; j--) { x = v[j]; v[j] = v[j - 1]; v[j - 1] = x }
 			m = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
-			print m
+			# not print: awk writes 11768716.5 as 1.17687e+07
+			printf "%.15g\n", m
 		}' "$RAW"
 }
 # traps of floor runs (the second half of calls:traps)
