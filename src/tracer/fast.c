@@ -684,6 +684,46 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 }
 
 /*
+ * T, stopped with registers R at a pc in our page, is to leave our code
+ * before a signal is delivered (deliver.c).  What the fast path makes of
+ * that pc: FAST_OUT, it was in an instance, where nothing is done yet,
+ * and is back at the function's entry; FAST_ON, at a full ring's int3
+ * and the ring has room now: it is past the int3; FAST_STUCK, at a full
+ * ring's int3 that a drain did not free (the slot at the tail is another
+ * thread's, stopped before it wrote it); FAST_NOT, none of these.  R and
+ * the thread's registers agree on return.
+ */
+int fast_leave(struct thread *t, arch_regs_t *r)
+{
+	struct proc *p = t->proc, *o = p;
+	taddr_t pc = ARCH_PC(r);
+	struct fast *f;
+	uint64_t head;
+
+	if (!p->fast && p->fast_owner)
+		o = proc_find(p->fast_owner);
+	if (!o || !(f = o->fast))
+		return FAST_NOT;
+	if (pc >= f->inst && pc < f->inst + f->ninst * FAST_INST_SIZE) {
+		if ((pc - f->inst) % FAST_INST_SIZE > FAST_INST_SLOW)
+			return FAST_NOT;
+		ARCH_PC(r) = f->inst_bp[(pc - f->inst) / FAST_INST_SIZE];
+		return ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0 ? FAST_STUCK
+								: FAST_OUT;
+	}
+	if (pc < f->code || pc >= f->code + BLOB_SIZE ||
+	    lc_fast_blob[pc - f->code] != ARCH_BP_INSN)
+		return FAST_NOT;
+	fast_drain(o, 0);
+	if (mem_read(o->pid, f->data + D_HEAD, &head, sizeof(head)) !=
+		    (long)sizeof(head) ||
+	    head - f->tail >= FAST_NSLOTS)
+		return FAST_STUCK;
+	ARCH_PC(r) = pc + 1;
+	return ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0 ? FAST_STUCK : FAST_ON;
+}
+
+/*
  * Every thread of P is stopped: move those in our code out of it.  A
  * thread about to take the slow path goes back to the function's entry
  * (nothing done yet); any other runs on, a step at a time, to where the

@@ -411,7 +411,6 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 }
 
 /* The trampoline trapped: the call on top of T's pending stack returned. */
-int hook_return_ok(struct thread *t, arch_regs_t *regs);
 int hook_return_ok(struct thread *t, arch_regs_t *regs)
 {
 	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);

@@ -220,6 +220,9 @@ void bp_restore_returns(struct proc *p);
 /* hooks.c */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
+/* The same, quietly: returns 0, or -ENOENT if no call of T was pending
+ * at that return (REGS untouched then). */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
 /* Record the calls of P that returned through stubs since the last time
  * (every trap, report and exit of P does this first). */
 void stubs_harvest(struct proc *p);
@@ -279,6 +282,10 @@ void tracer_dispatch(pid_t tid, int status);
 void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
 void tracer_signals(int attached);
+/* deliver.c: resume T, in a signal-delivery-stop for SIG, so that the
+ * signal is delivered where the program is and never in code of ours
+ * (see there).  Never fails; T may be gone on return. */
+void tracer_deliver(struct thread *t, int sig);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* jobctl.c: job control (see there).  jobctl_signals: our handlers for
@@ -356,6 +363,13 @@ void fast_set_busy(struct thread *t, taddr_t sp);
 void fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);
+enum fast_leave {
+	FAST_NOT,   /* not at a place of the fast path's own */
+	FAST_OUT,   /* was in an instance: now at the function's entry */
+	FAST_ON,    /* past a full ring's int3: the ring has room */
+	FAST_STUCK, /* at a full ring's int3: the ring is still full */
+};
+int fast_leave(struct thread *t, arch_regs_t *r);
 void fast_detach(struct proc *p, pid_t tid);
 void fast_fork(struct proc *p, struct proc *child, int vfork);
 int fast_is_go(const char *path);

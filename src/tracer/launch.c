@@ -497,7 +497,7 @@ void tracer_dispatch(pid_t tid, int status)
 			g_stats.signals++;
 			t->last_sig = sig;
 			debug("pid %d: signal %d", tid, sig);
-			tracer_resume(tid, sig);
+			tracer_deliver(t, sig);
 		}
 		break;
 	case PTRACE_EVENT_CLONE:
