@@ -320,13 +320,19 @@ void bp_remove_all(struct proc *p)
 	p->nbps = 0;
 }
 
-/* Put back every replaced return address on every thread's stack. */
+/* Put back every replaced return address on every thread's stack (not
+ * over a call's slot that was left by longjmp and is reused since). */
 void bp_restore_returns(struct proc *p)
 {
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
-		for (size_t i = 0; i < t->npend; i++)
-			mem_write(p->pid, t->pend[i].slot, &t->pend[i].orig_ret,
-				  sizeof(taddr_t));
+		for (size_t i = 0; i < t->npend; i++) {
+			taddr_t cur;
+			if (mem_read(p->pid, t->pend[i].slot, &cur, sizeof(cur)) ==
+				    (long)sizeof(cur) &&
+			    cur == t->pend[i].via)
+				mem_write(p->pid, t->pend[i].slot,
+					  &t->pend[i].orig_ret, sizeof(taddr_t));
+		}
 		stub_forget(t);
 		t->npend = 0;
 		t->in_alloc = 0;

@@ -170,6 +170,8 @@ void fast_init(struct proc *p, pid_t tid)
 
 	_Static_assert(INJ_FAST_INST + FAST_INST_MAX * FAST_INST_SIZE <= INJ_RET,
 		       "fast instances overlap the return slots");
+	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ && FAST_PAGE_OFF == INJ_FAST,
+		       "fast_layout.h's page is not internal.h's");
 	if (opt.no_fast_path || p->fast || !p->page ||
 	    INJ_FAST + BLOB_SIZE > INJ_FAST_INST)
 		return;

@@ -69,6 +69,8 @@ struct pre_block {
 struct pending {
 	taddr_t slot;     /* stack address of the replaced return address */
 	taddr_t orig_ret; /* the real return address */
+	taddr_t via;      /* what replaced it (stub or return slot): while
+			   * the slot holds it, the call is in progress */
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;

@@ -71,7 +71,11 @@ lc_fast_vars:
 /* The start of every entry: %r10 = the data, %r8 = the thread's entry
  * (or to SLOW); to SKIP if recording is off or the call is nested in a
  * recorded one (or is its tail call, at the same sp).  A recorded call
- * above sp was left by longjmp: this one is recorded. */
+ * is in progress while the return address it replaced, at T_BUSY, still
+ * comes back to our page (to lc_fast_return, or to the return slot of a
+ * call the tracer took); a call left by longjmp (out of a signal handler
+ * that interrupted the allocator) has its slot below sp, or overwritten
+ * by the calls made since: this one is recorded.  Clobbers %rax, %rcx. */
 .macro ENTER skip, slow
 	mov	.Lvars(%rip), %r10
 	cmpb	$0, D_DISABLED(%r10)
@@ -81,7 +85,12 @@ lc_fast_vars:
 	test	%r9, %r9
 	jz	96f
 	cmp	%rsp, %r9
-	jae	\skip
+	jb	96f
+	mov	(%r9), %rax
+	lea	(lc_fast_blob - FAST_PAGE_OFF)(%rip), %rcx
+	sub	%rcx, %rax
+	cmp	$FAST_PAGE_SIZE, %rax
+	jb	\skip
 96:
 .endm
 
@@ -94,10 +103,14 @@ lc_fast_entry_alloc:
 	jb	.Lslow
 	cmp	T_HI(%r8), %rsp
 	jae	.Lslow
-	/* busy first: a signal handler's call from here on is nested */
+	/* the return first, then busy: a signal handler's call before
+	 * T_BUSY is set is recorded on its own, and the fields below are
+	 * written after it from registers; from T_BUSY on it is nested */
+	mov	(%rsp), %rcx
+	lea	.Lret(%rip), %rax
+	mov	%rax, (%rsp)
 	mov	%rsp, T_BUSY(%r8)
-	mov	(%rsp), %rax
-	mov	%rax, T_RET(%r8)
+	mov	%rcx, T_RET(%r8)
 	mov	I_KIND(%r11), %rax
 	mov	%rax, T_KIND(%r8)
 	mov	I_FN(%r11), %rax
@@ -105,8 +118,6 @@ lc_fast_entry_alloc:
 	mov	%rdi, T_A0(%r8)
 	mov	%rsi, T_A1(%r8)
 	mov	%rdx, T_A2(%r8)
-	lea	.Lret(%rip), %rax
-	mov	%rax, (%rsp)
 	testb	$FAST_I_BEGIN, I_FLAGS(%r11)
 	jz	.Lresume
 	test	%rdi, %rdi
@@ -146,16 +157,18 @@ lc_fast_entry_free:
 
 /* The return of a recorded call: one record with the result, the
  * registers the unwinder starts from and the top of the stack, then back
- * to the caller.  The red zone holds the result (-8), the copy's length
- * (-16) and the return address (-24). */
+ * to the caller.  The red zone holds the result (-16, cleared at the end:
+ * a copy left there would be a stale root for the leak scan), the copy's
+ * length (-24) and the return address (-32); -8, the slot at T_BUSY,
+ * keeps .Lret until the call is over (see ENTER). */
 	.p2align 4
 lc_fast_return:
 .Lret:
-	mov	%rax, -8(%rsp)
+	mov	%rax, -16(%rsp)
 	mov	.Lvars(%rip), %r10
 	LOOKUP	.Lr_lost
 	mov	T_RET(%r8), %rax
-	mov	%rax, -24(%rsp)
+	mov	%rax, -32(%rsp)
 	cmpb	$0, D_DISABLED(%r10)
 	jne	.Lr_out
 	mov	T_HI(%r8), %rcx
@@ -163,7 +176,7 @@ lc_fast_return:
 	cmp	T_WIN(%r8), %rcx
 	jbe	2f
 	mov	T_WIN(%r8), %rcx
-2:	mov	%rcx, -16(%rsp)
+2:	mov	%rcx, -24(%rsp)
 	RESERVE	.Lr_out
 	mov	%rcx, %r11
 	COPY	T_KIND, S_KIND		/* the call, from its entry */
@@ -172,9 +185,9 @@ lc_fast_return:
 	COPY	T_A2, S_A2
 	COPY	T_FN, S_FN
 	COPY	T_HI, S_HI
-	mov	-8(%rsp), %rax
+	mov	-16(%rsp), %rax
 	mov	%rax, S_RES(%r9)
-	mov	-24(%rsp), %rax
+	mov	-32(%rsp), %rax
 	mov	%rax, S_PC(%r9)
 	mov	%rsp, S_SP(%r9)
 	mov	%rbp, S_RBP(%r9)
@@ -183,7 +196,7 @@ lc_fast_return:
 	mov	%r13, S_R13(%r9)
 	mov	%r14, S_R14(%r9)
 	mov	%r15, S_R15(%r9)
-	mov	-16(%rsp), %rcx
+	mov	-24(%rsp), %rcx
 	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
 	lea	S_STACK(%r9), %rdi
@@ -191,8 +204,9 @@ lc_fast_return:
 	mov	%r11, S_SEQ(%r9)
 .Lr_out:
 	movq	$0, T_BUSY(%r8)
-	mov	-8(%rsp), %rax
-	jmp	*-24(%rsp)
+	mov	-16(%rsp), %rax
+	movq	$0, -16(%rsp)	/* no stale copy of the result below sp */
+	jmp	*-32(%rsp)
 .Lr_lost:
 	ud2	/* our thread entry is gone: cannot happen (see fast.c) */
 
