@@ -196,10 +196,17 @@ void fast_init(struct proc *p, pid_t tid)
 	}
 	free(code);
 	p->fast = f;
-	/* if leakcheck dies, the guard turns recording off */
-	guard_note(p, f->data + D_DISABLED, 1);
+	fast_guard(p);
 	debug("pid %d: fast path, data at %#llx", p->pid,
 	      (unsigned long long)f->data);
+}
+
+/* If leakcheck dies, the guard turns P's recording off (its first
+ * write: guard.c). */
+void fast_guard(struct proc *p)
+{
+	if (p->fast)
+		guard_note(p, p->fast->data + D_DISABLED, 1);
 }
 
 static void fast_unref(struct fast *f)

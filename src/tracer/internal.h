@@ -133,6 +133,7 @@ struct proc {
 	uint32_t *ret_hash;       /* return address -> slot index + 1 */
 	unsigned nret_slots, ret_hash_cap;
 	int handler_installed;    /* our SIGTRAP handler is the program's */
+	int stat_fd;              /* /proc/PID/stat, to see that it still is */
 	taddr_t data;             /* the data page, or 0: no stubs */
 	unsigned nstubs;          /* stubs handed out so far */
 	unsigned *stub_free;      /* stubs of threads that are gone */
@@ -330,6 +331,7 @@ int attach_drain_allocator(struct proc *p);
 #define INJ_RESTORER 0x0070   /* its rt_sigreturn */
 #define INJ_SIGACT 0x0080     /* struct kernel_sigaction: our handler */
 #define INJ_SIGACT_DFL 0x00a0 /*   and SIG_DFL, SIG_IGN after it */
+#define INJ_SYSCALL 0x00e0    /* where we make a thread run a syscall */
 #define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
 #define INJ_BPTAB_MAX 255
 #define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
@@ -351,10 +353,12 @@ taddr_t bp_ret_slot(struct proc *p, taddr_t ret);
 int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
 void bp_copy_ret_slots(struct proc *to, const struct proc *from);
 int bp_install_handler(struct proc *p, pid_t tid);
+void bp_keep_handler(struct thread *t);
 void bp_remove_handler(struct proc *p, pid_t tid);
 
 /* fast.c: allocator calls recorded by the program, with no trap */
 void fast_init(struct proc *p, pid_t tid);
+void fast_guard(struct proc *p);
 void fast_forget(struct proc *p);
 int fast_data_range(const struct proc *p, taddr_t *start, taddr_t *end);
 int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,

@@ -401,6 +401,8 @@ static void on_trap(struct thread *t)
 	struct bp *b;
 	taddr_t pc;
 
+	if (p->handler_installed)
+		bp_keep_handler(t); /* before anything can resume it */
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
 		tracer_resume(t->tid, 0);
 		return;

@@ -48,16 +48,19 @@ lc_fast_vars:
 
 /* %r9 = a free ring slot, %rcx = what its S_SEQ must hold once it is
  * written.  A full ring traps (int3) for the tracer to drain it, then
- * tries again; SKIP if recording is off meanwhile.  Clobbers %rax. */
+ * tries again; SKIP if recording is off, which is looked at before each
+ * int3: once the guard has turned it off (leakcheck killed), a thread
+ * must meet no int3, as one that blocks SIGTRAP dies of it whatever the
+ * handler.  Clobbers %rax. */
 .macro RESERVE skip
 94:	mov	D_HEAD(%r10), %rax
 	mov	%rax, %rcx
 	sub	D_TAIL(%r10), %rcx
 	cmp	$FAST_NSLOTS, %rcx
 	jb	95f
-	int3
 	cmpb	$0, D_DISABLED(%r10)
 	jne	\skip
+	int3
 	jmp	94b
 95:	lea	1(%rax), %rcx
 	lock cmpxchg %rcx, D_HEAD(%r10)
@@ -127,10 +130,13 @@ lc_fast_entry_alloc:
 	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
 	mov	%rcx, S_SEQ(%r9)
-/* (both entries) on to the displaced instructions, or to the int3 */
+/* (both entries) on to the displaced instructions, or to the int3 (not
+ * with recording off: see RESERVE) */
 .Lresume:
 	jmp	*I_RESUME(%r11)
 .Lslow:
+	cmpb	$0, D_DISABLED(%r10)
+	jne	.Lresume
 	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
 	jmp	*%r11
 
