@@ -205,10 +205,37 @@ stop_server kill9-server-intact
 # default for the whole process.  The previous binary: dead of SIGTRAP at
 # the first or second kill, the guard's int3 written over an entry point
 # while it put the bytes back, or a worker stopped at a trap.
+# And what each kill leaves in the program (our page, its data, the fast
+# path's jmps, our SIGTRAP handler) the next attach takes out: one page
+# after the kills, none after a clean attach and detach, SIGTRAP back to
+# its default (the previous binary: 20 pages, one more per kill).
+# pages PID: our pages in PID (anonymous, r-x, 64 KiB)
+pages() {
+	local n=0 range perms rest
+	while read -r range perms rest; do
+		# shellcheck disable=SC2086
+		set -- $rest
+		[ "$perms" = r-xp ] && [ $# = 3 ] &&
+			[ $((0x${range#*-} - 0x${range%-*})) = 65536 ] && n=$((n + 1))
+	done <"/proc/$1/maps"
+	echo $n
+}
+sigtrap_caught() { [ $((0x$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status") >> 4 & 1)) = 1 ]; }
 for fast in yes no; do
 	start_server 600 masked
-	why=$(KILL_OPTS=--fast-path=$fast kill_cycles 20) && ok kill9-masked-server-lives-fast-$fast ||
+	n=20
+	[ $fast = no ] && n=10 # (every call traps: the same, found sooner)
+	why=$(KILL_OPTS=--fast-path=$fast kill_cycles $n) && ok kill9-masked-server-lives-fast-$fast ||
 		ko kill9-masked-server-lives-fast-$fast "$why"
+	if [ -z "$why" ]; then
+		n=$(pages "$SPID")
+		"$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/g.err"
+		sleep 0.2
+		left=$(pages "$SPID")
+		sigtrap_caught "$SPID" && left="$left, SIGTRAP caught"
+		[ "$n" = 1 ] && [ "$left" = 0 ] && ok kill9-leftovers-reused-fast-$fast ||
+			ko kill9-leftovers-reused-fast-$fast "$n pages after the kills, $left after a detach"
+	fi
 	stop_server kill9-masked-server-intact-fast-$fast
 done
 # 6b. the handler alone (no guard): it takes every int3 left behind

@@ -279,7 +279,8 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 		 * the jmp: 5 bytes are not written back at once without an
 		 * int3 in between, which kills a thread that blocks SIGTRAP;
 		 * with recording off (its first write) the jmp only runs the
-		 * displaced instructions.  A later attach takes it out. */
+		 * displaced instructions.  A later attach takes it out
+		 * (leftover.c). */
 		uint8_t jmp[5];
 		p->nslots++;
 		/* its slow path's int3 */
@@ -559,6 +560,47 @@ void bp_keep_handler(struct thread *t)
 	debug("pid %d: SIGTRAP was reset to its default (an int3 met with "
 	      "SIGTRAP blocked); our handler is back: %ld",
 	      t->tid, ret);
+}
+
+/* Is the mapping at PAGE in P one of our pages (a killed leakcheck's)? */
+int bp_is_our_page(struct proc *p, taddr_t page)
+{
+	uint8_t code[sizeof(handler_code)], rest[sizeof(restorer_code)];
+
+	return mem_read(p->pid, page + INJ_HANDLER, code, sizeof(code)) ==
+		       (long)sizeof(code) &&
+	       !memcmp(code, handler_code, sizeof(code)) &&
+	       mem_read(p->pid, page + INJ_RESTORER, rest, sizeof(rest)) ==
+		       (long)sizeof(rest) &&
+	       !memcmp(rest, restorer_code, sizeof(rest));
+}
+
+/* Our page PAGE's stubs' data page, from the first stub's code, or 0. */
+taddr_t bp_page_stub_data(struct proc *p, taddr_t page)
+{
+	uint8_t c[INJ_STUB_SLOT];
+	int32_t d1, d2;
+
+	if (mem_read(p->pid, page + INJ_STUB, c, sizeof(c)) != (long)sizeof(c) ||
+	    c[0] != 0x48 || c[1] != 0x89 || c[2] != 0x05 || c[7] != 0xff ||
+	    c[8] != 0x25)
+		return 0;
+	memcpy(&d1, c + 3, 4);
+	memcpy(&d2, c + 9, 4);
+	if (d2 != d1 + 2)
+		return 0;
+	return page + INJ_STUB + 7 + (taddr_t)(int64_t)d1;
+}
+
+/* If P's SIGTRAP handler is the one in our page PAGE (a killed
+ * leakcheck's, about to go), SIGTRAP goes back to its default.  TID is
+ * stopped, and so are P's other threads. */
+void bp_page_handler_off(struct proc *p, pid_t tid, taddr_t page)
+{
+	unsigned long long a[6] = {SIGTRAP, page + INJ_SIGACT_DFL, 0, 8, 0, 0};
+
+	if (current_handler(p, tid) == page + INJ_HANDLER)
+		inject_syscall(p, tid, SYS_rt_sigaction, a);
 }
 
 /* Put back P's SIGTRAP disposition, unless the program has since set a

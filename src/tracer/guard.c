@@ -27,7 +27,7 @@
  * int3s.  The fast path's jmps at the allocator's entries stay, running
  * only the displaced instructions (five bytes cannot go back at once
  * without an int3 in between); a later attach takes them out
- * (modules_attach).
+ * (leftover.c).
  */
 #include <errno.h>
 #include <signal.h>

@@ -354,6 +354,16 @@ int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
 void bp_copy_ret_slots(struct proc *to, const struct proc *from);
 int bp_install_handler(struct proc *p, pid_t tid);
 void bp_keep_handler(struct thread *t);
+int bp_is_our_page(struct proc *p, taddr_t page);
+taddr_t bp_page_stub_data(struct proc *p, taddr_t page);
+void bp_page_handler_off(struct proc *p, pid_t tid, taddr_t page);
+
+/* leftover.c: what a leakcheck killed while attached to pid PID left in
+ * it.  leftover_wait: until its guard, if still at work, is done (before
+ * our own guard starts).  leftover_take: take it out, every thread of P
+ * stopped, before our page goes in (see there).  Neither fails. */
+void leftover_wait(pid_t pid);
+void leftover_take(struct proc *p, pid_t tid);
 void bp_remove_handler(struct proc *p, pid_t tid);
 
 /* fast.c: allocator calls recorded by the program, with no trap */
@@ -369,6 +379,7 @@ void fast_set_busy(struct thread *t, taddr_t sp);
 void fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);
+taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep);
 enum fast_leave {
 	FAST_NOT,   /* not at a place of the fast path's own */
 	FAST_OUT,   /* was in an instance: now at the function's entry */

@@ -68,7 +68,8 @@
  *   +0  lea info(%rip),%r11; jmp fast_entry_{alloc,free}
  *   +12 int3: the slow path (the tracer handles the call as a breakpoint)
  *   +13 jmp *resume(%rip): where an int3 that meets no tracer goes on
- *   +24 info: kind, resume (the displaced instructions), fn, flags */
+ *   +24 info: kind, resume (the displaced instructions), fn, flags, the
+ *       original bytes at fn (for an attach after a kill: leftover.c) */
 #define FAST_INST_SIZE 64
 #define FAST_INST_SLOW 12
 #define FAST_INST_INFO 24
@@ -76,6 +77,8 @@
 #define I_RESUME 8
 #define I_FN 16
 #define I_FLAGS 24
+#define I_ORIG 32      /* the 5 bytes the jmp at the entry replaced */
 #define FAST_I_BEGIN 1 /* flags: record FAST_REALLOC_BEGIN at entry */
+#define FAST_I_ORIG 2  /* flags: I_ORIG holds them */
 
 #endif
