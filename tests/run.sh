@@ -344,6 +344,47 @@ signal_longjmp() {
 	done
 }
 signal_longjmp
+
+# SIGTERM or SIGHUP to leakcheck goes on to the program at once, busy or
+# not, as with valgrind and strace: busy, which would allocate for 60 s,
+# dies of it, its report is written, and leakcheck exits as it did
+# (128 + the signal).  The 40 s are only a guard against a hang.
+signal_passed_on() {
+	local sig num name log pid rc got
+	for sig in TERM HUP; do
+		name=sig$sig-passed-on log=$OUT/$name.log
+		[ -n "$only" ] && [ "$only" != "$name" ] && continue
+		[ -x "$TP/busy" ] || { ko "$name" "not built"; continue; }
+		num=$(kill -l "$sig")
+		rm -f "$log" "$OUT/$name.ready"
+		"$LC" -q --log-file="$log" "$TP/busy" 60 "$OUT/$name.ready" \
+			>/dev/null 2>&1 </dev/null &
+		pid=$!
+		for _ in $(seq 400); do
+			[ -e "$OUT/$name.ready" ] && break
+			sleep 0.05
+		done
+		sleep 1 # well into its loop
+		kill -"$sig" "$pid"
+		for _ in $(seq 800); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null # (and busy: EXITKILL)
+		{ wait "$pid"; rc=$?; } 2>/dev/null
+		got=$(grep -o 'definitely lost: [0-9,]* bytes in [0-9,]* blocks' "$log")
+		if [ "$rc" = 137 ]; then
+			ko "$name" "still running 40 s after SIG$sig"
+		elif [ "$rc" != $((128 + num)) ]; then
+			ko "$name" "exit status $rc, expected $((128 + num))"
+		elif [ "$got" != "definitely lost: 100 bytes in 1 blocks" ]; then
+			ko "$name" "report: [$got], expected the 100 bytes lost"
+		else
+			ok "$name"
+		fi
+	done
+}
+signal_passed_on
 same_cpu
 log_file
 
