@@ -120,7 +120,8 @@ static int page_init(struct proc *p)
 	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
 		       "handler overlaps");
 	_Static_assert(INJ_SIGACT_DFL + 2 * sizeof(struct ksigaction) <=
-			       INJ_BPTAB,
+			       INJ_SYSCALL &&
+			       INJ_SYSCALL + ARCH_SYSCALL_INSN_LEN <= INJ_BPTAB,
 		       "sigactions overlap");
 	memset(buf, ARCH_BP_INSN, sizeof(buf));
 	memcpy(buf + INJ_HANDLER, handler_code, sizeof(handler_code));
