@@ -2,7 +2,7 @@
  * server: a stand-in for a long-running service, for the --pid tests
  * (tests/attach.sh; no EXPECT line, tests/run.sh skips it).
  *
- * usage: server SECONDS [READYFILE]
+ * usage: server SECONDS [READYFILE [masked]]
  *
  * Before anything else it leaks one block of PRE_LEAK bytes (a leak made
  * before any attach).  Then THREADS workers allocate, fill, verify and
@@ -14,6 +14,10 @@
  * "server: OPS ops, LEAKS leaks, ok" and exits 0, or names the first
  * corrupted block and exits 1.  A breakpoint left behind kills it with
  * SIGTRAP; a corrupted return address with SIGSEGV.
+ *
+ * With "masked", the workers block every signal (pthread_sigmask), as
+ * services do so that one thread handles them all: a worker that meets
+ * an int3 with no tracer is killed by SIGTRAP whatever its handler.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -31,6 +35,7 @@
 #define LEAK_EVERY 1000
 
 static volatile sig_atomic_t stop;
+static int masked;
 static volatile int corrupt;
 static unsigned long ops[THREADS], leaks[THREADS];
 
@@ -76,6 +81,11 @@ static void *worker(void *arg)
 	unsigned x = 2463534242u + (unsigned)id * 7919u;
 
 	memset(ring, 0, sizeof(ring));
+	if (masked) {
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	while (!stop) {
 		struct slot *s;
 		x ^= x << 13;
@@ -155,9 +165,10 @@ int main(int argc, char **argv)
 	time_t end;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: server SECONDS [READYFILE]\n");
+		fprintf(stderr, "usage: server SECONDS [READYFILE [masked]]\n");
 		return 2;
 	}
+	masked = argc > 3 && !strcmp(argv[3], "masked");
 	leak_before();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -18,10 +18,11 @@ fail=0
 ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
-# start_server SECONDS: runs a server in the background, sets SPID.
+# start_server SECONDS [masked]: runs a server in the background, sets
+# SPID; "masked": its workers block every signal.
 start_server() {
 	rm -f "$OUT/ready"
-	"$SERVER" "$1" "$OUT/ready" >"$OUT/server.out" 2>&1 &
+	"$SERVER" "$1" "$OUT/ready" $2 >"$OUT/server.out" 2>&1 &
 	SPID=$!
 	for _ in $(seq 100); do
 		[ -s "$OUT/ready" ] && return 0
@@ -172,18 +173,24 @@ holders() {
 }
 # kill_cycles N [ENV]: N times attach, kill -9 leakcheck at a random
 # moment (threads at traps, mid-report), check the server survived.
+# KILL_OPTS: more leakcheck options.
 kill_cycles() {
 	local n=$1 i
 	shift
 	for i in $(seq "$n"); do
-		env "$@" "$LC" --pid "$SPID" --interval=1 --log-file=/dev/null \
+		# shellcheck disable=SC2086
+		env "$@" "$LC" --pid "$SPID" --interval=1 --log-file=/dev/null $KILL_OPTS \
 			2>"$OUT/kill.err" &
 		LPID=$!
 		wait_attached "$OUT/kill.err" || { echo "attach $i: $(head -2 "$OUT/kill.err")"; return 1; }
 		sleep "$((i % 2)).$((RANDOM % 10))"
 		kill -KILL "$LPID"
 		wait "$LPID" 2>/dev/null
-		untraced "$SPID" || { echo "cycle $i: still traced"; return 1; }
+		if ! untraced "$SPID"; then
+			kill -0 "$SPID" 2>/dev/null && echo "cycle $i: still traced" ||
+				echo "cycle $i: server died"
+			return 1
+		fi
 		sleep 0.2 # the server's threads meet our int3s now, if any are left
 		kill -0 "$SPID" 2>/dev/null || { echo "cycle $i: server died"; return 1; }
 	done
@@ -192,6 +199,45 @@ kill_cycles() {
 start_server 600
 why=$(kill_cycles 10) && ok kill9-server-lives || ko kill9-server-lives "$why"
 stop_server kill9-server-intact
+# 6a'. a server whose workers block every signal: a thread that blocks
+# SIGTRAP and meets an int3 with no tracer is killed whatever the handler,
+# and one that meets an int3 under leakcheck resets SIGTRAP to its
+# default for the whole process.  The previous binary: dead of SIGTRAP at
+# the first or second kill, the guard's int3 written over an entry point
+# while it put the bytes back, or a worker stopped at a trap.
+# And what each kill leaves in the program (our page, its data, the fast
+# path's jmps, our SIGTRAP handler) the next attach takes out: one page
+# after the kills, none after a clean attach and detach, SIGTRAP back to
+# its default (the previous binary: 20 pages, one more per kill).
+# pages PID: our pages in PID (anonymous, r-x, 64 KiB)
+pages() {
+	local n=0 range perms rest
+	while read -r range perms rest; do
+		# shellcheck disable=SC2086
+		set -- $rest
+		[ "$perms" = r-xp ] && [ $# = 3 ] &&
+			[ $((0x${range#*-} - 0x${range%-*})) = 65536 ] && n=$((n + 1))
+	done <"/proc/$1/maps"
+	echo $n
+}
+sigtrap_caught() { [ $((0x$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status") >> 4 & 1)) = 1 ]; }
+for fast in yes no; do
+	start_server 600 masked
+	n=20
+	[ $fast = no ] && n=10 # (every call traps: the same, found sooner)
+	why=$(KILL_OPTS=--fast-path=$fast kill_cycles $n) && ok kill9-masked-server-lives-fast-$fast ||
+		ko kill9-masked-server-lives-fast-$fast "$why"
+	if [ -z "$why" ]; then
+		n=$(pages "$SPID")
+		"$LC" --pid "$SPID" --once -q --log-file=/dev/null 2>"$OUT/g.err"
+		sleep 0.2
+		left=$(pages "$SPID")
+		sigtrap_caught "$SPID" && left="$left, SIGTRAP caught"
+		[ "$n" = 1 ] && [ "$left" = 0 ] && ok kill9-leftovers-reused-fast-$fast ||
+			ko kill9-leftovers-reused-fast-$fast "$n pages after the kills, $left after a detach"
+	fi
+	stop_server kill9-masked-server-intact-fast-$fast
+done
 # 6b. the handler alone (no guard): it takes every int3 left behind
 # (its int3s stay in, so each round needs a fresh server)
 for r in 1 2 3; do

@@ -203,6 +203,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	int n, ret, rounds = 0;
 
 	check_target(pid);
+	leftover_wait(pid);
 	tracer_signals(1);
 	stack_depot_init(&g_depot);
 	p = proc_new(pid);
@@ -239,6 +240,8 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			pid, strerror(-ret));
 	/* no thread in the middle of malloc while the heap is walked */
 	attach_drain_allocator(p);
+	/* what a leakcheck killed before us left, out (or kept in use) */
+	leftover_take(p, t0->tid);
 	p->all_stopped = 1; /* entry points may take a 5-byte jmp */
 	ret = modules_attach(p, t0->tid);
 	p->all_stopped = 0;

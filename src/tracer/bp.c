@@ -30,18 +30,26 @@
  *     INJ_BPTAB), and for a return slot it does nothing (the jmp after the
  *     int3 returns to the caller).  This covers the threads that were stopped
  *     at one of our traps when leakcheck died.
- *   - a guard process (guard.c) that then writes back the original bytes
- *     and turns the return slots' int3s into nops, so that nothing traps
- *     afterwards, also in threads that block SIGTRAP and programs with a
- *     SIGTRAP handler of their own (Go), where ours cannot be installed.
+ *   - a guard process (guard.c) that then turns the fast path's recording
+ *     off, writes back the original bytes and turns the return slots'
+ *     int3s into nops, so that nothing traps afterwards, also in threads
+ *     that block SIGTRAP and programs with a SIGTRAP handler of their own
+ *     (Go), where ours cannot be installed.
+ * A thread that blocks SIGTRAP and meets an int3 makes the kernel reset
+ * SIGTRAP to its default, for the whole process: our handler is put back
+ * at once (bp_keep_handler), or a thread stopped at a trap when leakcheck
+ * is killed would die of it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fast_layout.h"
 #include "internal.h"
@@ -112,7 +120,8 @@ static int page_init(struct proc *p)
 	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
 		       "handler overlaps");
 	_Static_assert(INJ_SIGACT_DFL + 2 * sizeof(struct ksigaction) <=
-			       INJ_BPTAB,
+			       INJ_SYSCALL &&
+			       INJ_SYSCALL + ARCH_SYSCALL_INSN_LEN <= INJ_BPTAB,
 		       "sigactions overlap");
 	memset(buf, ARCH_BP_INSN, sizeof(buf));
 	memcpy(buf + INJ_HANDLER, handler_code, sizeof(handler_code));
@@ -267,17 +276,16 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	b->kind = (uint8_t)kind;
 	b->name = name;
 	if (fast_patch(p, b, code, sizeof(code), slot) == 0) {
-		/* a jmp to the fast path, and no int3 */
+		/* a jmp to the fast path, and no int3.  The guard leaves
+		 * the jmp: 5 bytes are not written back at once without an
+		 * int3 in between, which kills a thread that blocks SIGTRAP;
+		 * with recording off (its first write) the jmp only runs the
+		 * displaced instructions.  A later attach takes it out
+		 * (leftover.c). */
 		uint8_t jmp[5];
 		p->nslots++;
-		/* its slow path's int3, and the int3 the guard puts at its
-		 * entry while it writes the 5 bytes back one by one */
+		/* its slow path's int3 */
 		bptab_add(p, b->trap, b->resume);
-		bptab_add(p, addr, b->resume);
-		guard_note(p, addr, ARCH_BP_INSN);
-		for (int i = 1; i < 5; i++)
-			guard_note(p, addr + (taddr_t)i, code[i]);
-		guard_note(p, addr, code[0]);
 		fast_jmp(b, jmp);
 		if ((ret = mem_write_code(p, addr, jmp, sizeof(jmp))))
 			return ret;
@@ -320,13 +328,19 @@ void bp_remove_all(struct proc *p)
 	p->nbps = 0;
 }
 
-/* Put back every replaced return address on every thread's stack. */
+/* Put back every replaced return address on every thread's stack (not
+ * over a call's slot that was left by longjmp and is reused since). */
 void bp_restore_returns(struct proc *p)
 {
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
-		for (size_t i = 0; i < t->npend; i++)
-			mem_write(p->pid, t->pend[i].slot, &t->pend[i].orig_ret,
-				  sizeof(taddr_t));
+		for (size_t i = 0; i < t->npend; i++) {
+			taddr_t cur;
+			if (mem_read(p->pid, t->pend[i].slot, &cur, sizeof(cur)) ==
+				    (long)sizeof(cur) &&
+			    cur == t->pend[i].via)
+				mem_write(p->pid, t->pend[i].slot,
+					  &t->pend[i].orig_ret, sizeof(taddr_t));
+		}
 		stub_forget(t);
 		t->npend = 0;
 		t->in_alloc = 0;
@@ -488,6 +502,106 @@ int bp_install_handler(struct proc *p, pid_t tid)
 		return r < 0 ? (int)r : -EIO;
 	p->handler_installed = disp; /* what to put back */
 	return 0;
+}
+
+/* Is SIGTRAP caught in P, as /proc/PID/stat says (its sigcatch field)?
+ * 1 if it cannot tell. */
+static int sigtrap_caught(struct proc *p)
+{
+	char buf[1024], *s;
+	unsigned long long mask;
+	ssize_t n;
+
+	if (p->stat_fd < 0) {
+		snprintf(buf, sizeof(buf), "/proc/%d/stat", p->pid);
+		p->stat_fd = open(buf, O_RDONLY | O_CLOEXEC);
+		if (p->stat_fd < 0)
+			return 1;
+	}
+	n = pread(p->stat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	/* after the command's ")": state is field 3, sigcatch field 34 */
+	s = strrchr(buf, ')');
+	for (int f = 2; s && f < 34; f++)
+		s = strchr(s + 1, ' ');
+	if (!s || sscanf(s, "%llu", &mask) != 1)
+		return 1;
+	return (mask >> (SIGTRAP - 1)) & 1;
+}
+
+/*
+ * T, stopped at a trap: is our SIGTRAP handler still P's?  An int3 met
+ * by a thread that blocks SIGTRAP (a worker that blocks every signal)
+ * makes the kernel unblock it in that thread and reset the disposition
+ * to the default, for the whole process, tracer or not; a thread stopped
+ * at one of our traps when leakcheck is killed then dies of the SIGTRAP
+ * it gets.  So it is put back, here, at once: T's run of the syscall is
+ * made at a place of its own in our page (other threads run on), and the
+ * thread, whose SIGTRAP is no longer blocked, does not reset it again.
+ */
+void bp_keep_handler(struct thread *t)
+{
+	struct proc *p = t->proc;
+	unsigned long long a[6] = {SIGTRAP, p->page + INJ_SIGACT, 0, 8, 0, 0};
+	arch_regs_t r, at;
+	long ret;
+
+	if (!p->handler_installed || !p->page || sigtrap_caught(p) ||
+	    ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+		return;
+	at = r;
+	ARCH_PC(&at) = p->page + INJ_SYSCALL;
+	ARCH_NO_RESTART(&at);
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &at) < 0)
+		return;
+	ret = inject_syscall(p, t->tid, SYS_rt_sigaction, a);
+	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+	debug("pid %d: SIGTRAP was reset to its default (an int3 met with "
+	      "SIGTRAP blocked); our handler is back: %ld",
+	      t->tid, ret);
+}
+
+/* Is the mapping at PAGE in P one of our pages (a killed leakcheck's)? */
+int bp_is_our_page(struct proc *p, taddr_t page)
+{
+	uint8_t code[sizeof(handler_code)], rest[sizeof(restorer_code)];
+
+	return mem_read(p->pid, page + INJ_HANDLER, code, sizeof(code)) ==
+		       (long)sizeof(code) &&
+	       !memcmp(code, handler_code, sizeof(code)) &&
+	       mem_read(p->pid, page + INJ_RESTORER, rest, sizeof(rest)) ==
+		       (long)sizeof(rest) &&
+	       !memcmp(rest, restorer_code, sizeof(rest));
+}
+
+/* Our page PAGE's stubs' data page, from the first stub's code, or 0. */
+taddr_t bp_page_stub_data(struct proc *p, taddr_t page)
+{
+	uint8_t c[INJ_STUB_SLOT];
+	int32_t d1, d2;
+
+	if (mem_read(p->pid, page + INJ_STUB, c, sizeof(c)) != (long)sizeof(c) ||
+	    c[0] != 0x48 || c[1] != 0x89 || c[2] != 0x05 || c[7] != 0xff ||
+	    c[8] != 0x25)
+		return 0;
+	memcpy(&d1, c + 3, 4);
+	memcpy(&d2, c + 9, 4);
+	if (d2 != d1 + 2)
+		return 0;
+	return page + INJ_STUB + 7 + (taddr_t)(int64_t)d1;
+}
+
+/* If P's SIGTRAP handler is the one in our page PAGE (a killed
+ * leakcheck's, about to go), SIGTRAP goes back to its default.  TID is
+ * stopped, and so are P's other threads. */
+void bp_page_handler_off(struct proc *p, pid_t tid, taddr_t page)
+{
+	unsigned long long a[6] = {SIGTRAP, page + INJ_SIGACT_DFL, 0, 8, 0, 0};
+
+	if (current_handler(p, tid) == page + INJ_HANDLER)
+		inject_syscall(p, tid, SYS_rt_sigaction, a);
 }
 
 /* Put back P's SIGTRAP disposition, unless the program has since set a

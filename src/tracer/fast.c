@@ -170,6 +170,10 @@ void fast_init(struct proc *p, pid_t tid)
 
 	_Static_assert(INJ_FAST_INST + FAST_INST_MAX * FAST_INST_SIZE <= INJ_RET,
 		       "fast instances overlap the return slots");
+	_Static_assert(FAST_INST_INFO + I_ORIG + 8 <= FAST_INST_SIZE,
+		       "an instance's info overflows it");
+	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ && FAST_PAGE_OFF == INJ_FAST,
+		       "fast_layout.h's page is not internal.h's");
 	if (opt.no_fast_path || p->fast || !p->page ||
 	    INJ_FAST + BLOB_SIZE > INJ_FAST_INST)
 		return;
@@ -194,10 +198,17 @@ void fast_init(struct proc *p, pid_t tid)
 	}
 	free(code);
 	p->fast = f;
-	/* if leakcheck dies, the guard turns recording off */
-	guard_note(p, f->data + D_DISABLED, 1);
+	fast_guard(p);
 	debug("pid %d: fast path, data at %#llx", p->pid,
 	      (unsigned long long)f->data);
+}
+
+/* If leakcheck dies, the guard turns P's recording off (its first
+ * write: guard.c). */
+void fast_guard(struct proc *p)
+{
+	if (p->fast)
+		guard_note(p, p->fast->data + D_DISABLED, 1);
 }
 
 static void fast_unref(struct fast *f)
@@ -242,7 +253,7 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 	uint8_t inst[FAST_INST_SIZE];
 	taddr_t ia, entry;
 	int64_t rel;
-	uint64_t info[4];
+	uint64_t info[5];
 	int ret;
 
 	if (!f || !(p->nthreads <= 1 || p->all_stopped) || !fast_kind_ok(b->kind) ||
@@ -280,9 +291,12 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 	info[0] = b->kind;
 	info[1] = slot;
 	info[2] = b->addr;
-	info[3] = b->kind == HOOK_REALLOC || b->kind == HOOK_REALLOCARRAY
-			  ? FAST_I_BEGIN
-			  : 0;
+	info[3] = (b->kind == HOOK_REALLOC || b->kind == HOOK_REALLOCARRAY
+			   ? FAST_I_BEGIN
+			   : 0) |
+		  FAST_I_ORIG;
+	info[4] = 0;
+	memcpy(&info[4], code, 5);
 	memcpy(inst + FAST_INST_INFO, info, sizeof(info));
 	if ((ret = mem_write_code(p, ia, inst, sizeof(inst))))
 		return ret;
@@ -681,6 +695,115 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * PAGE is a page that a leakcheck killed while attached left in P
+ * (leftover.c), every thread of P stopped: put the original bytes back
+ * at the entries its fast path's jmps are still at, and the return
+ * addresses of its calls still in progress back on their stacks (its
+ * thread table has them, as fast_detach does).  Returns its fast path's
+ * data mapping (to unmap), or 0; sets *KEEP if the page is still needed
+ * (an entry it cannot put back: a leakcheck that did not keep the
+ * bytes, or code other than ours).
+ */
+taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep)
+{
+	taddr_t code = page + INJ_FAST, inst = page + INJ_FAST_INST, data;
+	taddr_t ret = code + BLOB_OFF(lc_fast_return);
+	size_t tsize = (size_t)FAST_THR_N << FAST_THR_SHIFT;
+	uint8_t *blob = xmalloc(BLOB_SIZE), *table;
+
+	if (mem_read(p->pid, code, blob, BLOB_SIZE) != (long)BLOB_SIZE ||
+	    memcmp(blob + 16, lc_fast_blob + 16, BLOB_SIZE - 16)) {
+		/* no fast path there, or another leakcheck's */
+		free(blob);
+		*keep |= mem_read(p->pid, code, &data, sizeof(data)) !=
+				 (long)sizeof(data) ||
+			 data != 0;
+		return 0;
+	}
+	memcpy(&data, blob, sizeof(data));
+	free(blob);
+	if (!data)
+		return 0;
+	for (unsigned i = 0; i < FAST_INST_MAX; i++) {
+		taddr_t ia = inst + i * FAST_INST_SIZE;
+		uint64_t info[5];
+		uint8_t now[5], jmp[5];
+		int32_t rel;
+		if (mem_read(p->pid, ia + FAST_INST_INFO, info, sizeof(info)) !=
+			    (long)sizeof(info) ||
+		    !info[I_FN / 8])
+			break;
+		rel = (int32_t)((int64_t)ia - (int64_t)(info[I_FN / 8] + 5));
+		jmp[0] = 0xe9;
+		memcpy(jmp + 1, &rel, 4);
+		if (mem_read_force(p, info[I_FN / 8], now, 5) != 5 ||
+		    memcmp(now, jmp, 5))
+			continue; /* not ours (any more) */
+		if (!(info[I_FLAGS / 8] & FAST_I_ORIG) ||
+		    mem_write_code(p, info[I_FN / 8], &info[I_ORIG / 8], 5))
+			*keep = 1;
+	}
+	/* calls in progress: their return to lc_fast_return */
+	table = xmalloc(tsize);
+	if (mem_read(p->pid, data + D_THREADS, table, tsize) == (long)tsize)
+		for (unsigned h = 0; h < FAST_THR_N; h++) {
+			uint64_t e[T_RET / 8 + 1];
+			taddr_t cur;
+			memcpy(e, table + ((size_t)h << FAST_THR_SHIFT), sizeof(e));
+			if (e[T_KEY / 8] <= TOMBSTONE || !e[T_BUSY / 8] ||
+			    mem_read(p->pid, e[T_BUSY / 8], &cur, sizeof(cur)) !=
+				    (long)sizeof(cur) ||
+			    cur != ret)
+				continue;
+			mem_write(p->pid, e[T_BUSY / 8], &e[T_RET / 8], sizeof(cur));
+		}
+	else
+		*keep = 1;
+	free(table);
+	return data;
+}
+
+/*
+ * T, stopped with registers R at a pc in our page, is to leave our code
+ * before a signal is delivered (deliver.c).  What the fast path makes of
+ * that pc: FAST_OUT, it was in an instance, where nothing is done yet,
+ * and is back at the function's entry; FAST_ON, at a full ring's int3
+ * and the ring has room now: it is past the int3; FAST_STUCK, at a full
+ * ring's int3 that a drain did not free (the slot at the tail is another
+ * thread's, stopped before it wrote it); FAST_NOT, none of these.  R and
+ * the thread's registers agree on return.
+ */
+int fast_leave(struct thread *t, arch_regs_t *r)
+{
+	struct proc *p = t->proc, *o = p;
+	taddr_t pc = ARCH_PC(r);
+	struct fast *f;
+	uint64_t head;
+
+	if (!p->fast && p->fast_owner)
+		o = proc_find(p->fast_owner);
+	if (!o || !(f = o->fast))
+		return FAST_NOT;
+	if (pc >= f->inst && pc < f->inst + f->ninst * FAST_INST_SIZE) {
+		if ((pc - f->inst) % FAST_INST_SIZE > FAST_INST_SLOW)
+			return FAST_NOT;
+		ARCH_PC(r) = f->inst_bp[(pc - f->inst) / FAST_INST_SIZE];
+		return ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0 ? FAST_STUCK
+								: FAST_OUT;
+	}
+	if (pc < f->code || pc >= f->code + BLOB_SIZE ||
+	    lc_fast_blob[pc - f->code] != ARCH_BP_INSN)
+		return FAST_NOT;
+	fast_drain(o, 0);
+	if (mem_read(o->pid, f->data + D_HEAD, &head, sizeof(head)) !=
+		    (long)sizeof(head) ||
+	    head - f->tail >= FAST_NSLOTS)
+		return FAST_STUCK;
+	ARCH_PC(r) = pc + 1;
+	return ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0 ? FAST_STUCK : FAST_ON;
 }
 
 /*

@@ -14,9 +14,20 @@
  * int3, the byte that takes it out again: the original byte at a
  * breakpoint, a nop at a return slot.  On a clean detach we send DONE and
  * it exits.  If the socket reaches end of file without DONE, leakcheck is
- * gone: it writes every byte back and exits.  The mem file is bound to the
- * program's address space, not its pid, so a recycled pid or an exec in
- * the meantime makes the writes fail harmlessly.
+ * gone: it writes every byte back, in the order they came, and exits.  The
+ * mem file is bound to the program's address space, not its pid, so a
+ * recycled pid or an exec in the meantime makes the writes fail
+ * harmlessly.
+ *
+ * Order.  A thread that blocks SIGTRAP (a service's worker that blocks
+ * every signal) and meets an int3 with no tracer is killed by the kernel,
+ * handler or not.  So every write is one byte, each takes an int3 out and
+ * none puts one in, and the first turns the fast path's recording off
+ * (fast_guard): from then on its code looks at that before each of its
+ * int3s.  The fast path's jmps at the allocator's entries stay, running
+ * only the displaced instructions (five bytes cannot go back at once
+ * without an int3 in between); a later attach takes them out
+ * (leftover.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -140,8 +151,10 @@ int guard_start(struct proc *p)
 	while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)
 		;
 	p->guard_fd = sv[0];
+	fast_guard(p); /* recording off first */
 	for (size_t i = 0; i < p->nbps; i++)
-		guard_note(p, p->bps[i].addr, p->bps[i].orig);
+		if (!p->bps[i].fast)
+			guard_note(p, p->bps[i].addr, p->bps[i].orig);
 	for (unsigned i = 0; i < p->nret_slots; i++)
 		guard_note(p, p->page + INJ_RET + i * INJ_RET_SLOT, 0x90);
 	return 0;

@@ -6,7 +6,8 @@
  * Invariants: only the outermost allocator call of a thread is recorded
  * (realloc(NULL, n) calling malloc, operator new calling malloc): a trap
  * while the thread has a pending call is stepped over.  Pending calls
- * whose stack slot lies below the current sp were skipped by longjmp or
+ * whose stack slot lies below the current sp, or no longer holds the
+ * address that replaced the return address, were skipped by longjmp or
  * an unwinding exception and are dropped.
  */
 #include <errno.h>
@@ -178,6 +179,28 @@ static void pend_drop_top(struct thread *t)
 		busy_remove(t->proc, t);
 }
 
+/* Drop T's pending calls that were left before they returned, by longjmp
+ * (out of a signal handler that interrupted the allocator) or an
+ * exception: T is at sp SP, and a call in progress has its slot at or
+ * above SP, still holding the address that replaced its return. */
+static void pend_drop_left(struct thread *t, taddr_t sp)
+{
+	size_t n = t->npend;
+
+	while (t->npend) {
+		const struct pending *pd = &t->pend[t->npend - 1];
+		taddr_t cur;
+		if (pd->slot >= sp &&
+		    (mem_read(t->proc->pid, pd->slot, &cur, sizeof(cur)) !=
+			     (long)sizeof(cur) ||
+		     cur == pd->via))
+			break;
+		pend_drop_top(t);
+	}
+	if (n && !t->npend)
+		fast_set_busy(t, 0);
+}
+
 /* Can this call of T return through T's stub?  Gives T one if need be. */
 static int stub_take(struct thread *t, uint8_t kind)
 {
@@ -302,6 +325,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		exit_final(t, b, regs);
 		return;
 	case HOOK_FREE:
+		pend_drop_left(t, ARCH_SP(regs));
 		if (t->npend) {
 			g_stats.nested++;
 			return;
@@ -313,8 +337,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		break;
 	}
 	/* an allocating call */
-	while (t->npend && t->pend[t->npend - 1].slot < ARCH_SP(regs))
-		pend_drop_top(t); /* skipped by longjmp */
+	pend_drop_left(t, ARCH_SP(regs));
 	if (t->npend) {
 		g_stats.nested++;
 		return;
@@ -338,6 +361,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	if (via_stub) {
 		/* the cell {pending, return address} and the stack, at once */
 		taddr_t stub = p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
+		tramp = stub;
 		uint64_t cell[2] = {STUB_PENDING, ret_addr};
 		struct iovec l[2] = {{cell, sizeof(cell)}, {&stub, sizeof(stub)}};
 		struct iovec r[2] = {
@@ -357,6 +381,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->via_stub = (uint8_t)via_stub;
 	pd->slot = ARCH_SP(regs);
 	pd->orig_ret = ret_addr;
+	pd->via = tramp;
 	pd->a0 = arch_arg(regs, 0);
 	pd->a1 = arch_arg(regs, 1);
 	pd->a2 = arch_arg(regs, 2);
@@ -411,7 +436,6 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 }
 
 /* The trampoline trapped: the call on top of T's pending stack returned. */
-int hook_return_ok(struct thread *t, arch_regs_t *regs);
 int hook_return_ok(struct thread *t, arch_regs_t *regs)
 {
 	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);

@@ -69,6 +69,8 @@ struct pre_block {
 struct pending {
 	taddr_t slot;     /* stack address of the replaced return address */
 	taddr_t orig_ret; /* the real return address */
+	taddr_t via;      /* what replaced it (stub or return slot): while
+			   * the slot holds it, the call is in progress */
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;
@@ -131,6 +133,7 @@ struct proc {
 	uint32_t *ret_hash;       /* return address -> slot index + 1 */
 	unsigned nret_slots, ret_hash_cap;
 	int handler_installed;    /* our SIGTRAP handler is the program's */
+	int stat_fd;              /* /proc/PID/stat, to see that it still is */
 	taddr_t data;             /* the data page, or 0: no stubs */
 	unsigned nstubs;          /* stubs handed out so far */
 	unsigned *stub_free;      /* stubs of threads that are gone */
@@ -223,6 +226,9 @@ void bp_restore_returns(struct proc *p);
 /* hooks.c */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
+/* The same, quietly: returns 0, or -ENOENT if no call of T was pending
+ * at that return (REGS untouched then). */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
 /* Record the calls of P that returned through stubs since the last time
  * (every trap, report and exit of P does this first). */
 void stubs_harvest(struct proc *p);
@@ -282,6 +288,10 @@ void tracer_dispatch(pid_t tid, int status);
 void tracer_resume(pid_t tid, int sig);
 void tracer_loop(int attached);
 void tracer_signals(int attached);
+/* deliver.c: resume T, in a signal-delivery-stop for SIG, so that the
+ * signal is delivered where the program is and never in code of ours
+ * (see there).  Never fails; T may be gone on return. */
+void tracer_deliver(struct thread *t, int sig);
 void explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* jobctl.c: job control (see there).  jobctl_signals: our handlers for
@@ -324,6 +334,7 @@ int attach_drain_allocator(struct proc *p);
 #define INJ_RESTORER 0x0070   /* its rt_sigreturn */
 #define INJ_SIGACT 0x0080     /* struct kernel_sigaction: our handler */
 #define INJ_SIGACT_DFL 0x00a0 /*   and SIG_DFL, SIG_IGN after it */
+#define INJ_SYSCALL 0x00e0    /* where we make a thread run a syscall */
 #define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
 #define INJ_BPTAB_MAX 255
 #define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
@@ -345,10 +356,22 @@ taddr_t bp_ret_slot(struct proc *p, taddr_t ret);
 int bp_ret_slot_target(struct proc *p, taddr_t pc, taddr_t *ret);
 void bp_copy_ret_slots(struct proc *to, const struct proc *from);
 int bp_install_handler(struct proc *p, pid_t tid);
+void bp_keep_handler(struct thread *t);
+int bp_is_our_page(struct proc *p, taddr_t page);
+taddr_t bp_page_stub_data(struct proc *p, taddr_t page);
+void bp_page_handler_off(struct proc *p, pid_t tid, taddr_t page);
+
+/* leftover.c: what a leakcheck killed while attached to pid PID left in
+ * it.  leftover_wait: until its guard, if still at work, is done (before
+ * our own guard starts).  leftover_take: take it out, every thread of P
+ * stopped, before our page goes in (see there).  Neither fails. */
+void leftover_wait(pid_t pid);
+void leftover_take(struct proc *p, pid_t tid);
 void bp_remove_handler(struct proc *p, pid_t tid);
 
 /* fast.c: allocator calls recorded by the program, with no trap */
 void fast_init(struct proc *p, pid_t tid);
+void fast_guard(struct proc *p);
 void fast_forget(struct proc *p);
 int fast_data_range(const struct proc *p, taddr_t *start, taddr_t *end);
 int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
@@ -359,6 +382,14 @@ void fast_set_busy(struct thread *t, taddr_t sp);
 void fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);
+taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep);
+enum fast_leave {
+	FAST_NOT,   /* not at a place of the fast path's own */
+	FAST_OUT,   /* was in an instance: now at the function's entry */
+	FAST_ON,    /* past a full ring's int3: the ring has room */
+	FAST_STUCK, /* at a full ring's int3: the ring is still full */
+};
+int fast_leave(struct thread *t, arch_regs_t *r);
 void fast_detach(struct proc *p, pid_t tid);
 void fast_fork(struct proc *p, struct proc *child, int vfork);
 int fast_is_go(const char *path);

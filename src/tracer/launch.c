@@ -401,6 +401,8 @@ static void on_trap(struct thread *t)
 	struct bp *b;
 	taddr_t pc;
 
+	if (p->handler_installed)
+		bp_keep_handler(t); /* before anything can resume it */
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
 		tracer_resume(t->tid, 0);
 		return;
@@ -497,7 +499,7 @@ void tracer_dispatch(pid_t tid, int status)
 			g_stats.signals++;
 			t->last_sig = sig;
 			debug("pid %d: signal %d", tid, sig);
-			tracer_resume(tid, sig);
+			tracer_deliver(t, sig);
 		}
 		break;
 	case PTRACE_EVENT_CLONE:

@@ -23,6 +23,7 @@ struct proc *proc_new(pid_t pid)
 	p->pid = pid;
 	p->memfd = -1;
 	p->guard_fd = -1;
+	p->stat_fd = -1;
 	heap_table_init(&p->heap);
 	p->next = procs;
 	procs = p;
@@ -42,6 +43,8 @@ void proc_free(struct proc *p)
 	fast_forget(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
+	if (p->stat_fd >= 0)
+		close(p->stat_fd);
 	free(p->ret_slots);
 	free(p->pre);
 	free(p->busy);

@@ -6,6 +6,7 @@
 #ifndef LEAKCHECK_ARCH_DEFS_H
 #define LEAKCHECK_ARCH_DEFS_H
 
+#include <stdint.h>
 #include <sys/user.h>
 
 typedef struct user_regs_struct arch_regs_t;
@@ -115,6 +116,26 @@ static inline void arch_set_syscall(arch_regs_t *r, unsigned long long pc,
 	r->r10 = a[3];
 	r->r8 = a[4];
 	r->r9 = a[5];
+}
+
+/* Is CODE, the 2 bytes at the pc of R, a forward `rep movsb` (the ABI
+ * keeps the direction flag clear)?  Then *DST, *SRC and *LEN are the copy
+ * it makes, and R is left as after it; the caller makes the copy. */
+static inline int arch_rep_movsb(const uint8_t *code, arch_regs_t *r,
+				 unsigned long long *dst,
+				 unsigned long long *src,
+				 unsigned long long *len)
+{
+	if (code[0] != 0xf3 || code[1] != 0xa4 || (r->eflags & 0x400))
+		return 0;
+	*dst = r->rdi;
+	*src = r->rsi;
+	*len = r->rcx;
+	r->rdi += r->rcx;
+	r->rsi += r->rcx;
+	r->rcx = 0;
+	r->rip += 2;
+	return 1;
 }
 
 /* General registers as root words for the scan; returns the count. */

@@ -48,16 +48,19 @@ lc_fast_vars:
 
 /* %r9 = a free ring slot, %rcx = what its S_SEQ must hold once it is
  * written.  A full ring traps (int3) for the tracer to drain it, then
- * tries again; SKIP if recording is off meanwhile.  Clobbers %rax. */
+ * tries again; SKIP if recording is off, which is looked at before each
+ * int3: once the guard has turned it off (leakcheck killed), a thread
+ * must meet no int3, as one that blocks SIGTRAP dies of it whatever the
+ * handler.  Clobbers %rax. */
 .macro RESERVE skip
 94:	mov	D_HEAD(%r10), %rax
 	mov	%rax, %rcx
 	sub	D_TAIL(%r10), %rcx
 	cmp	$FAST_NSLOTS, %rcx
 	jb	95f
-	int3
 	cmpb	$0, D_DISABLED(%r10)
 	jne	\skip
+	int3
 	jmp	94b
 95:	lea	1(%rax), %rcx
 	lock cmpxchg %rcx, D_HEAD(%r10)
@@ -71,7 +74,11 @@ lc_fast_vars:
 /* The start of every entry: %r10 = the data, %r8 = the thread's entry
  * (or to SLOW); to SKIP if recording is off or the call is nested in a
  * recorded one (or is its tail call, at the same sp).  A recorded call
- * above sp was left by longjmp: this one is recorded. */
+ * is in progress while the return address it replaced, at T_BUSY, still
+ * comes back to our page (to lc_fast_return, or to the return slot of a
+ * call the tracer took); a call left by longjmp (out of a signal handler
+ * that interrupted the allocator) has its slot below sp, or overwritten
+ * by the calls made since: this one is recorded.  Clobbers %rax, %rcx. */
 .macro ENTER skip, slow
 	mov	.Lvars(%rip), %r10
 	cmpb	$0, D_DISABLED(%r10)
@@ -81,7 +88,12 @@ lc_fast_vars:
 	test	%r9, %r9
 	jz	96f
 	cmp	%rsp, %r9
-	jae	\skip
+	jb	96f
+	mov	(%r9), %rax
+	lea	(lc_fast_blob - FAST_PAGE_OFF)(%rip), %rcx
+	sub	%rcx, %rax
+	cmp	$FAST_PAGE_SIZE, %rax
+	jb	\skip
 96:
 .endm
 
@@ -94,10 +106,14 @@ lc_fast_entry_alloc:
 	jb	.Lslow
 	cmp	T_HI(%r8), %rsp
 	jae	.Lslow
-	/* busy first: a signal handler's call from here on is nested */
+	/* the return first, then busy: a signal handler's call before
+	 * T_BUSY is set is recorded on its own, and the fields below are
+	 * written after it from registers; from T_BUSY on it is nested */
+	mov	(%rsp), %rcx
+	lea	.Lret(%rip), %rax
+	mov	%rax, (%rsp)
 	mov	%rsp, T_BUSY(%r8)
-	mov	(%rsp), %rax
-	mov	%rax, T_RET(%r8)
+	mov	%rcx, T_RET(%r8)
 	mov	I_KIND(%r11), %rax
 	mov	%rax, T_KIND(%r8)
 	mov	I_FN(%r11), %rax
@@ -105,8 +121,6 @@ lc_fast_entry_alloc:
 	mov	%rdi, T_A0(%r8)
 	mov	%rsi, T_A1(%r8)
 	mov	%rdx, T_A2(%r8)
-	lea	.Lret(%rip), %rax
-	mov	%rax, (%rsp)
 	testb	$FAST_I_BEGIN, I_FLAGS(%r11)
 	jz	.Lresume
 	test	%rdi, %rdi
@@ -116,10 +130,13 @@ lc_fast_entry_alloc:
 	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
 	mov	%rcx, S_SEQ(%r9)
-/* (both entries) on to the displaced instructions, or to the int3 */
+/* (both entries) on to the displaced instructions, or to the int3 (not
+ * with recording off: see RESERVE) */
 .Lresume:
 	jmp	*I_RESUME(%r11)
 .Lslow:
+	cmpb	$0, D_DISABLED(%r10)
+	jne	.Lresume
 	lea	(FAST_INST_SLOW - FAST_INST_INFO)(%r11), %r11
 	jmp	*%r11
 
@@ -146,16 +163,18 @@ lc_fast_entry_free:
 
 /* The return of a recorded call: one record with the result, the
  * registers the unwinder starts from and the top of the stack, then back
- * to the caller.  The red zone holds the result (-8), the copy's length
- * (-16) and the return address (-24). */
+ * to the caller.  The red zone holds the result (-16, cleared at the end:
+ * a copy left there would be a stale root for the leak scan), the copy's
+ * length (-24) and the return address (-32); -8, the slot at T_BUSY,
+ * keeps .Lret until the call is over (see ENTER). */
 	.p2align 4
 lc_fast_return:
 .Lret:
-	mov	%rax, -8(%rsp)
+	mov	%rax, -16(%rsp)
 	mov	.Lvars(%rip), %r10
 	LOOKUP	.Lr_lost
 	mov	T_RET(%r8), %rax
-	mov	%rax, -24(%rsp)
+	mov	%rax, -32(%rsp)
 	cmpb	$0, D_DISABLED(%r10)
 	jne	.Lr_out
 	mov	T_HI(%r8), %rcx
@@ -163,7 +182,7 @@ lc_fast_return:
 	cmp	T_WIN(%r8), %rcx
 	jbe	2f
 	mov	T_WIN(%r8), %rcx
-2:	mov	%rcx, -16(%rsp)
+2:	mov	%rcx, -24(%rsp)
 	RESERVE	.Lr_out
 	mov	%rcx, %r11
 	COPY	T_KIND, S_KIND		/* the call, from its entry */
@@ -172,9 +191,9 @@ lc_fast_return:
 	COPY	T_A2, S_A2
 	COPY	T_FN, S_FN
 	COPY	T_HI, S_HI
-	mov	-8(%rsp), %rax
+	mov	-16(%rsp), %rax
 	mov	%rax, S_RES(%r9)
-	mov	-24(%rsp), %rax
+	mov	-32(%rsp), %rax
 	mov	%rax, S_PC(%r9)
 	mov	%rsp, S_SP(%r9)
 	mov	%rbp, S_RBP(%r9)
@@ -183,7 +202,7 @@ lc_fast_return:
 	mov	%r13, S_R13(%r9)
 	mov	%r14, S_R14(%r9)
 	mov	%r15, S_R15(%r9)
-	mov	-16(%rsp), %rcx
+	mov	-24(%rsp), %rcx
 	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
 	lea	S_STACK(%r9), %rdi
@@ -191,8 +210,9 @@ lc_fast_return:
 	mov	%r11, S_SEQ(%r9)
 .Lr_out:
 	movq	$0, T_BUSY(%r8)
-	mov	-8(%rsp), %rax
-	jmp	*-24(%rsp)
+	mov	-16(%rsp), %rax
+	movq	$0, -16(%rsp)	/* no stale copy of the result below sp */
+	jmp	*-32(%rsp)
 .Lr_lost:
 	ud2	/* our thread entry is gone: cannot happen (see fast.c) */
 

@@ -20,12 +20,19 @@
 #define FAST_SLOT_SHIFT 14 /* 16 KiB slots */
 #define FAST_DATA_SIZE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
 
+/* The injected page (src/tracer/internal.h): its size, and where the
+ * fast path's code lies in it. */
+#define FAST_PAGE_SIZE 0x10000 /* PAGE_SIZE_INJ */
+#define FAST_PAGE_OFF 0x3000   /* INJ_FAST */
+
 /* A thread-table entry; the key is the thread pointer (%fs:0). */
 #define T_KEY 0   /* 0: empty; 1: a thread that is gone */
 #define T_LO 8    /* its stack: [lo, hi); lo = hi = 0: always slow */
 #define T_HI 16
 #define T_WIN 24  /* stack bytes to copy at most */
-#define T_BUSY 32 /* sp at the entry of its recorded call in progress, or 0 */
+#define T_BUSY 32 /* sp at the entry of its recorded call in progress, or 0;
+		   * in progress while the slot there holds an address in
+		   * our page (fast.S, ENTER) */
 #define T_RET 40  /* that call's return address */
 #define T_KIND 48
 #define T_A0 56
@@ -61,7 +68,8 @@
  *   +0  lea info(%rip),%r11; jmp fast_entry_{alloc,free}
  *   +12 int3: the slow path (the tracer handles the call as a breakpoint)
  *   +13 jmp *resume(%rip): where an int3 that meets no tracer goes on
- *   +24 info: kind, resume (the displaced instructions), fn, flags */
+ *   +24 info: kind, resume (the displaced instructions), fn, flags, the
+ *       original bytes at fn (for an attach after a kill: leftover.c) */
 #define FAST_INST_SIZE 64
 #define FAST_INST_SLOW 12
 #define FAST_INST_INFO 24
@@ -69,6 +77,8 @@
 #define I_RESUME 8
 #define I_FN 16
 #define I_FLAGS 24
+#define I_ORIG 32      /* the 5 bytes the jmp at the entry replaced */
 #define FAST_I_BEGIN 1 /* flags: record FAST_REALLOC_BEGIN at entry */
+#define FAST_I_ORIG 2  /* flags: I_ORIG holds them */
 
 #endif
