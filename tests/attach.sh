@@ -208,7 +208,8 @@ stop_server kill9-server-intact
 # And what each kill leaves in the program (our page, its data, the fast
 # path's jmps, our SIGTRAP handler) the next attach takes out: one page
 # after the kills, none after a clean attach and detach, SIGTRAP back to
-# its default (the previous binary: 20 pages, one more per kill).
+# its default (the previous binary: 20 pages, one more per kill; a kill
+# inside an attach can leave the old page and the new one).
 # pages PID: our pages in PID (anonymous, r-x, 64 KiB)
 pages() {
 	local n=0 range perms rest
@@ -233,7 +234,10 @@ for fast in yes no; do
 		sleep 0.2
 		left=$(pages "$SPID")
 		sigtrap_caught "$SPID" && left="$left, SIGTRAP caught"
-		[ "$n" = 1 ] && [ "$left" = 0 ] && ok kill9-leftovers-reused-fast-$fast ||
+		# 1 page, or 2 when the last kill came in an attach between
+		# its new page and its taking out of the old one; never one
+		# per kill
+		[ "$n" -ge 1 ] && [ "$n" -le 2 ] && [ "$left" = 0 ] && ok kill9-leftovers-reused-fast-$fast ||
 			ko kill9-leftovers-reused-fast-$fast "$n pages after the kills, $left after a detach"
 	fi
 	stop_server kill9-masked-server-intact-fast-$fast
