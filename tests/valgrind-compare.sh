@@ -13,13 +13,16 @@
 # indirectly, possibly lost and still reachable, bytes and blocks) with
 # the EXPECT lines, its loss records with the EXPECT-STACK lines,
 # valgrind's exit status with EXPECT-STATUS, and the program's stdout under
-# valgrind with its stdout under leakcheck.  The EXPECT lines are what
+# valgrind with its stdout under leakcheck, and valgrind's "total heap
+# usage" lines (allocs, frees, bytes) with leakcheck's, with the fast
+# path and with --fast-path=no.  The EXPECT lines are what
 # leakcheck must print, so they and valgrind must agree, except where the
 # source says why not:
 #
 #   VG-EXPECT: ...     valgrind's exact answer, compared instead of EXPECT
 #   VG-EXPECT-STACK: . valgrind's stacks, checked instead of EXPECT-STACK
 #   VG-DIFFERS: why    required with either
+#   VG-HEAP-DIFFERS: why   the heap usage lines differ, and why
 #   SKIP-VALGRIND: why valgrind cannot run the test at all
 #
 # (each also as KEY[VARIANT,...]: for some variants only; see tests/run.sh
@@ -59,6 +62,14 @@ ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$1"; }
 ko() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
 # run_prog SRC VARIANT
+# heap_usage FILES...: the "total heap usage" lines (allocs, frees,
+# bytes) of the reports, one per process, sorted
+heap_usage() {
+	for f in "$@"; do
+		[ -e "$f" ] && sed -n 's/.*total heap usage: //p' "$f"
+	done | sort
+}
+
 run_prog() {
 	local src=$1 v=$2 name t dir out bin want status opts args vgflags stacks got rc miss bad why o
 	name=$(basename "${src%.*}")
@@ -105,10 +116,18 @@ run_prog() {
 	exit $?) \
 		>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 	rc=$?
-	# the same program's stdout under leakcheck, with the test's options
+	# the same program's stdout under leakcheck, with the test's options,
+	# and its heap usage lines with the fast path and without
 	# shellcheck disable=SC2086
-	{ (cd "$dir" && exec "$LC" -q --log-file=/dev/null $opts "./$name" $args) \
+	{ (cd "$dir" && exec "$LC" -q --log-file="$ROOT/$out/$name.lc.%p" $opts "./$name" $args) \
 		>"$out/$name.lc-stdout" 2>/dev/null </dev/null; } 2>/dev/null
+	# shellcheck disable=SC2086
+	{ (cd "$dir" && exec "$LC" -q --fast-path=no --log-file="$ROOT/$out/$name.lcslow.%p" $opts "./$name" $args) \
+		>/dev/null 2>&1 </dev/null; } 2>/dev/null
+	heap_differs=$(tp_lines "$src" VG-HEAP-DIFFERS "$v" | head -1)
+	vgu=$(heap_usage "$out/$name".[0-9]*)
+	lcu=$(heap_usage "$out/$name".lc.[0-9]*)
+	slu=$(heap_usage "$out/$name".lcslow.[0-9]*)
 	case $want in
 	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
 	*) got=$(summaries "$out/$name".[0-9]*) ;;
@@ -119,6 +138,8 @@ run_prog() {
 		ko "$t" "valgrind [$(echo "$got" | paste -sd ';')] expected [$(echo "$want" | paste -sd ';')]"
 	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
 		ko "$t" "valgrind has no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif [ -z "$heap_differs" ] && { [ "$vgu" != "$lcu" ] || [ "$vgu" != "$slu" ]; }; then
+		ko "$t" "heap usage: valgrind [$(echo $vgu)] leakcheck [$(echo $lcu)] --fast-path=no [$(echo $slu)]"
 	elif ! cmp -s "$out/$name.stdout" "$out/$name.lc-stdout"; then
 		ko "$t" "stdout under valgrind and under leakcheck differ: $(diff "$out/$name.stdout" "$out/$name.lc-stdout" | head -3 | paste -sd ' ')"
 	else
