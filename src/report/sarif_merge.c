@@ -12,7 +12,6 @@
  * input names; its layout is the same, so merged files merge again.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +22,11 @@
 #define SARIF_MAX_BYTES (256u << 20)
 #define RUNS_KEY "\"runs\": ["
 
-static int __attribute__((format(printf, 4, 5)))
-refuse(char **err, int *errcode, int code, const char *fmt, ...)
+/* Set *ERR (from xasprintf) and *ERRCODE; returns -1. */
+static int
+refused(char **err, int *errcode, int code, char *msg)
 {
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = xstrdup("out of memory");
-	va_end(ap);
-	*err = s;
+	*err = msg;
 	*errcode = code;
 	return -1;
 }
@@ -94,17 +87,19 @@ sarif_merge(const char *out, char *const *in, size_t n, char **err,
 		size_t len;
 		int r = infile_read(in[i], SARIF_MAX_BYTES, &buf, &len);
 		if (r) {
-			ret = refuse(err, errcode, 66, "cannot read '%s': %s",
-				     in[i], infile_strerror(r, SARIF_MAX_BYTES));
+			ret = refused(err, errcode, 66,
+				      xasprintf("cannot read '%s': %s", in[i],
+						infile_strerror(r,
+								SARIF_MAX_BYTES)));
 			break;
 		}
 		runs[nruns] = runs_of(buf, len);
 		free(buf);
 		if (!runs[nruns])
-			ret = refuse(err, errcode, 65,
-				     "'%s' is not a SARIF 2.1.0 file written by "
-				     "leakcheck --sarif",
-				     in[i]);
+			ret = refused(err, errcode, 65,
+				      xasprintf("'%s' is not a SARIF 2.1.0 file "
+						"written by leakcheck --sarif",
+						in[i]));
 		else if (*runs[nruns])
 			nruns++;
 		else
@@ -114,8 +109,9 @@ sarif_merge(const char *out, char *const *in, size_t n, char **err,
 		qsort(runs, nruns, sizeof(*runs), cmp_str);
 		ret = outfile_open(&o, out, OUTFILE_REPLACE);
 		if (ret) {
-			ret = refuse(err, errcode, 73, "cannot write '%s': %s",
-				     out, strerror(-ret));
+			ret = refused(err, errcode, 73,
+				      xasprintf("cannot write '%s': %s", out,
+						strerror(-ret)));
 		} else {
 			fputs("{\n  \"version\": \"2.1.0\",\n  \"$schema\": "
 			      "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -126,9 +122,9 @@ sarif_merge(const char *out, char *const *in, size_t n, char **err,
 			fputs("]\n}\n", o.f);
 			ret = outfile_close(&o);
 			if (ret)
-				ret = refuse(err, errcode, 73,
-					     "cannot write '%s': %s", out,
-					     strerror(-ret));
+				ret = refused(err, errcode, 73,
+					      xasprintf("cannot write '%s': %s",
+							out, strerror(-ret)));
 		}
 	}
 	for (size_t i = 0; i < nruns; i++)

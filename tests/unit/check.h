@@ -53,4 +53,14 @@ static inline int check_done(const char *name)
 	return check_fail ? 1 : 0;
 }
 
+/* xorshift64*: a fixed pseudo-random sequence from *STATE (nonzero), for
+ * tests that must be the same run every time. */
+static inline unsigned long long check_rand(unsigned long long *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dull;
+}
+
 #endif

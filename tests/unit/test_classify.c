@@ -650,16 +650,12 @@ test_heuristics(void)
 
 /* ---- random graph against a reference ---- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t
 rnd(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return check_rand(&rng_state);
 }
 
 static uint64_t

@@ -26,16 +26,13 @@
 
 #define FUZZ_N 2000
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
+static unsigned long long rng = 0x2545f4914f6cdd1dull;
 
+/* a fixed sequence, not randomness */
 static uint64_t
 next(void)
 {
-	/* xorshift64*: a fixed sequence, not randomness */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
+	return check_rand(&rng);
 }
 
 /* A mutation of SEED (LEN bytes), malloc'd and NUL-terminated (it may
