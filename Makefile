@@ -33,7 +33,7 @@ OPT := -O2 -g
 BUILD := build/release
 endif
 
-CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
+CPPFLAGS_ALL = -Iinclude -Isrc -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
 	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 # libstdc++ only for __cxa_demangle (C++ names in reports)

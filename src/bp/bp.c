@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/util.h"
 
 /* The handler, at INJ_HANDLER (see the header comment):

@@ -66,7 +66,7 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/options.h"
 #include "leakcheck/util.h"
 

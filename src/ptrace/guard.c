@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/util.h"
 
 struct guard_rec {

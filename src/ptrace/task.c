@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/util.h"
 
 #define THREAD_HASH 1024

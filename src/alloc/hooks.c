@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/options.h"
 #include "leakcheck/profile.h"
 #include "leakcheck/util.h"

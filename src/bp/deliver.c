@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/util.h"
 
 /* Moves before we give up: our longest path is well under 100. */

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "tracer/internal.h"
 #include "leakcheck/util.h"
 
 #define DRAIN_LIMIT_MS 2000 /* a bound for the stuck, not an expected time */

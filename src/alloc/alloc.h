@@ -1,0 +1,45 @@
+/*
+ * The allocator layer (src/alloc/): what an allocator call means
+ * (recorded into each process's heap table and the stack depot, which it
+ * owns) and what glibc's heap looks like (the heap walk at attach, and
+ * letting threads inside the allocator finish first).  Calls only down,
+ * into src/bp/ and src/ptrace/.
+ */
+#ifndef LEAKCHECK_ALLOC_H
+#define LEAKCHECK_ALLOC_H
+
+#include "bp/bp.h"
+
+/* Global tracer state. */
+extern struct stack_depot g_depot;
+/* hooks.c */
+void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
+void hook_return(struct thread *t, arch_regs_t *regs);
+/* The same, quietly: returns 0, or -ENOENT if no call of T was pending
+ * at that return (REGS untouched then). */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
+/* Record the calls of P that returned through stubs since the last time
+ * (every trap, report and exit of P does this first). */
+void stubs_harvest(struct proc *p);
+void stubs_harvest_stopped(struct proc *p);
+/* T is going: forget its stub call, if any. */
+void stub_forget(struct thread *t);
+void busy_add_thread(struct thread *t);
+void hooks_init(void);
+
+/* heapwalk.c: enter the blocks glibc's malloc has live into P's table
+ * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
+void heap_walk(struct proc *p);
+/* hooks.c: remember the walk's blocks; drop those a new block overlaps */
+void pre_blocks_index(struct proc *p);
+
+/* drain.c: let every thread of P stopped inside the allocator finish its
+ * call (every thread stopped, no breakpoint in yet); returns how many
+ * were inside.  Never fails: a thread that does not come out is stopped
+ * where it got to. */
+int attach_drain_allocator(struct proc *p);
+/* Returns 1 if it unwound and the stack ended before opt.num_callers. */
+int hook_fast_call(struct proc *p, const struct fast_call *c);
+void hook_fast_free(struct proc *p, taddr_t addr);
+
+#endif
