@@ -11,8 +11,24 @@
 #include "bp/bp.h"
 
 /* Global tracer state. */
-extern struct stack_depot g_depot;
+extern struct stack_depot g_depot; /* defined and written in hooks.c;
+				    * made and freed by the run (tracer/) */
+
+/* alloc/'s counters, for --stats; written by hooks.c (entry_traps also
+ * by the run's own entry hooks: tracer_entry in launch.c). */
+struct alloc_stats {
+	uint64_t entry_traps, return_traps, allocs, frees, unknown_frees,
+		nested;
+	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
+	uint64_t stub_returns;       /* calls that returned through a stub */
+	uint64_t harvests;           /* reads of stub cells */
+	uint64_t stale_pre_attach;   /* walk blocks found freed by an overlap */
+};
+extern struct alloc_stats g_alloc_stats;
 /* hooks.c */
+/* T is at allocator entry point B (a kind below HOOK_CLEAR_DEAD): record
+ * the call, or note it to be completed at its return.  REGS's pc is set
+ * to B's address. */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
 /* The same, quietly: returns 0, or -ENOENT if no call of T was pending
@@ -22,10 +38,6 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs);
  * (every trap, report and exit of P does this first). */
 void stubs_harvest(struct proc *p);
 void stubs_harvest_stopped(struct proc *p);
-/* T is going: forget its stub call, if any. */
-void stub_forget(struct thread *t);
-void busy_add_thread(struct thread *t);
-void hooks_init(void);
 
 /* heapwalk.c: enter the blocks glibc's malloc has live into P's table
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */

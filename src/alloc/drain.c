@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tracer/internal.h"
+#include "alloc/alloc.h"
 #include "leakcheck/util.h"
 
 #define DRAIN_LIMIT_MS 2000 /* a bound for the stuck, not an expected time */
@@ -220,7 +220,7 @@ static int drain_stop(struct thread *t, int st, const struct trap *traps,
 		pid_t tid = t->tid;
 		t->stopped_for_scan = 0;
 		if (thread_find(tid) == t)
-			tracer_dispatch(tid, st);
+			task_dispatch(tid, st);
 		return 1;
 	}
 	sig = WSTOPSIG(st);

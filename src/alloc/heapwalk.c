@@ -45,7 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/internal.h"
+#include "alloc/alloc.h"
 #include "leakcheck/util.h"
 
 #define MS_FASTBINS 16 /* offsetof(struct malloc_state, fastbinsY) */

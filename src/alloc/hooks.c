@@ -16,12 +16,13 @@
 #include <string.h>
 #include <sys/ptrace.h>
 
-#include "tracer/internal.h"
+#include "alloc/alloc.h"
 #include "leakcheck/options.h"
 #include "leakcheck/profile.h"
 #include "leakcheck/util.h"
 
-struct tracer_stats g_stats;
+struct alloc_stats g_alloc_stats;
+struct stack_depot g_depot;
 
 /*
  * --sample-rate: which allocations get a stack.  Decided at the entry
@@ -96,7 +97,7 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 		    heap_table_find(&p->heap, p->pre[lo].addr, &b) &&
 		    (b.flags & HB_PRE_ATTACH)) {
 			heap_table_remove(&p->heap, p->pre[lo].addr, NULL);
-			g_stats.stale_pre_attach++;
+			g_alloc_stats.stale_pre_attach++;
 		}
 	}
 }
@@ -124,7 +125,7 @@ static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 		p->alloc_tot[stack_id].bytes += w * (double)size;
 	}
 	heap_table_insert(&p->heap, &b);
-	g_stats.allocs++;
+	g_alloc_stats.allocs++;
 }
 
 static void record_free(struct proc *p, taddr_t addr)
@@ -132,9 +133,9 @@ static void record_free(struct proc *p, taddr_t addr)
 	if (!addr)
 		return;
 	if (heap_table_remove(&p->heap, addr, NULL))
-		g_stats.frees++;
+		g_alloc_stats.frees++;
 	else
-		g_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
+		g_alloc_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
 }
 
 /*
@@ -150,33 +151,11 @@ static void record_free(struct proc *p, taddr_t addr)
  * through its first argument, which the program may change after the
  * return: it keeps the trapping return slot.
  */
-static void busy_add(struct proc *p, struct thread *t)
-{
-	t->stub_busy = 1;
-	p->busy = xgrow(p->busy, &p->busy_cap, p->nbusy + 1, sizeof(*p->busy));
-	p->busy[p->nbusy++] = t;
-}
-
-static void busy_remove(struct proc *p, struct thread *t)
-{
-	t->stub_busy = 0;
-	for (size_t i = 0; i < p->nbusy; i++)
-		if (p->busy[i] == t) {
-			p->busy[i] = p->busy[--p->nbusy];
-			return;
-		}
-}
-
-void busy_add_thread(struct thread *t)
-{
-	busy_add(t->proc, t);
-}
-
 /* Pop T's top pending call, unrecorded (skipped by longjmp, or gone). */
 static void pend_drop_top(struct thread *t)
 {
 	if (t->pend[--t->npend].via_stub)
-		busy_remove(t->proc, t);
+		stub_busy_remove(t->proc, t);
 }
 
 /* Drop T's pending calls that were left before they returned, by longjmp
@@ -199,33 +178,6 @@ static void pend_drop_left(struct thread *t, taddr_t sp)
 	}
 	if (n && !t->npend)
 		fast_set_busy(t, 0);
-}
-
-/* Can this call of T return through T's stub?  Gives T one if need be. */
-static int stub_take(struct thread *t, uint8_t kind)
-{
-	struct proc *p = t->proc;
-
-	/* with the fast path, the slow path's calls return by a trap: in
-	 * order with the ring's records (see fast.c) */
-	if (!p->data || p->fast || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
-	    (p->flags & PROC_VFORK_CHILD))
-		return 0;
-	if (t->stub < 0) {
-		if (p->nstub_free)
-			t->stub = (int)p->stub_free[--p->nstub_free];
-		else if (p->nstubs < INJ_STUB_MAX)
-			t->stub = (int)p->nstubs++;
-		else
-			return 0;
-	}
-	return 1;
-}
-
-void stub_forget(struct thread *t)
-{
-	if (t->stub_busy)
-		busy_remove(t->proc, t);
 }
 
 static void complete(struct proc *p, const struct pending *pd, taddr_t res);
@@ -256,7 +208,7 @@ void stubs_harvest(struct proc *p)
 		}
 		if (process_vm_readv(p->pid, l, n, r, n, 0) != (ssize_t)(n * 16))
 			break; /* gone: nothing more to learn */
-		g_stats.harvests++;
+		g_alloc_stats.harvests++;
 		for (size_t k = 0; k < n; k++) {
 			struct thread *t = ts[at + k];
 			struct pending pd;
@@ -264,7 +216,7 @@ void stubs_harvest(struct proc *p)
 
 			if (cells[k][0] == STUB_PENDING)
 				continue;
-			busy_remove(p, t);
+			stub_busy_remove(p, t);
 			/* its via_stub call: there is one on its stack */
 			for (j = t->npend; j > 0 && !t->pend[j - 1].via_stub; j--)
 				;
@@ -274,7 +226,7 @@ void stubs_harvest(struct proc *p)
 			memmove(&t->pend[j - 1], &t->pend[j],
 				(t->npend - j) * sizeof(*t->pend));
 			t->npend--;
-			g_stats.stub_returns++;
+			g_alloc_stats.stub_returns++;
 			complete(p, &pd, (taddr_t)cells[k][0]);
 		}
 	}
@@ -311,26 +263,17 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	struct pending *pd;
 	int n, sampled, via_stub;
 
-	g_stats.entry_traps++;
+	g_alloc_stats.entry_traps++;
 	ARCH_PC(regs) = b->addr;
 	t->last_sp = ARCH_SP(regs);
 	switch (b->kind) {
-	case HOOK_DL_DEBUG:
-		modules_update(p, t->tid);
-		return;
-	case HOOK_CLEAR_DEAD:
-		clear_dead_stack(t, regs);
-		return;
-	case HOOK_EXIT_FINAL:
-		exit_final(t, b, regs);
-		return;
 	case HOOK_FREE:
 		pend_drop_left(t, ARCH_SP(regs));
 		if (t->npend) {
-			g_stats.nested++;
+			g_alloc_stats.nested++;
 			return;
 		}
-		g_stats.calls[HOOK_FREE]++;
+		g_alloc_stats.calls[HOOK_FREE]++;
 		record_free(p, arch_arg(regs, 0));
 		return;
 	default:
@@ -339,10 +282,10 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	/* an allocating call */
 	pend_drop_left(t, ARCH_SP(regs));
 	if (t->npend) {
-		g_stats.nested++;
+		g_alloc_stats.nested++;
 		return;
 	}
-	g_stats.calls[b->kind]++;
+	g_alloc_stats.calls[b->kind]++;
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;
@@ -370,7 +313,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		if (process_vm_writev(p->pid, l, 2, r, 2, 0) !=
 		    (ssize_t)(sizeof(cell) + sizeof(stub)))
 			return;
-		busy_add(p, t);
+		stub_busy_add(p, t);
 	} else {
 		tramp = bp_ret_slot(p, ret_addr);
 		if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
@@ -441,7 +384,7 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);
 	struct pending pd;
 
-	g_stats.return_traps++;
+	g_alloc_stats.return_traps++;
 	while (t->npend && t->pend[t->npend - 1].slot < slot)
 		pend_drop_top(t);
 	if (!t->npend || t->pend[t->npend - 1].slot != slot)
@@ -456,7 +399,7 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 
 void hook_fast_free(struct proc *p, taddr_t addr)
 {
-	g_stats.calls[HOOK_FREE]++;
+	g_alloc_stats.calls[HOOK_FREE]++;
 	record_free(p, addr);
 }
 
@@ -470,7 +413,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			     .a2 = c->a[2]};
 	int n = 0, max = (int)opt.num_callers, ret = 0;
 
-	g_stats.calls[c->kind]++;
+	g_alloc_stats.calls[c->kind]++;
 	if (sampler_take(&sampler, opt.sample_rate,
 			 sampled_size(c->kind, c->a[0], c->a[1], c->a[2]))) {
 		pcs[0] = c->fn;
@@ -489,7 +432,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 		/* the old block left the table at the BEGIN */
 		if (c->res) {
 			if (c->moved)
-				g_stats.frees++;
+				g_alloc_stats.frees++;
 			record_alloc(p, c->res, size, pd.stack_id);
 		}
 		else if (size && c->moved)
@@ -508,6 +451,3 @@ void hook_return(struct thread *t, arch_regs_t *regs)
 		      t->tid, (unsigned long long)ARCH_SP(regs));
 }
 
-void hooks_init(void)
-{
-}

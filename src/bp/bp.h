@@ -50,6 +50,48 @@ struct bp *bp_find(struct proc *p, taddr_t addr);
 void bp_remove_all(struct proc *p);
 void bp_restore_returns(struct proc *p);
 
+/*
+ * What the layers above make of what bp/ catches.  The run sets the
+ * handlers once (bp_set_events) before the first breakpoint goes in;
+ * bp/ calls up only through them, never by name.
+ */
+struct fast_call;
+struct bp_events {
+	/* T is at breakpoint B's entry; REGS are its registers (a trap's, or
+	 * a fast path call that took the slow path), pc not yet moved */
+	void (*entry)(struct thread *t, struct bp *b, arch_regs_t *regs);
+	/* a call the fast path recorded: returns 1 if it unwound and the
+	 * stack ended before --num-callers (the copy may be too short) */
+	int (*fast_call)(struct proc *p, const struct fast_call *c);
+	/* a free the fast path recorded */
+	void (*fast_free)(struct proc *p, taddr_t addr);
+};
+void bp_set_events(const struct bp_events *ev);
+extern struct bp_events bp_ev; /* set by bp_set_events only */
+
+/* stubs.c: T's stub call is in flight (on P's busy list), or no longer;
+ * stub_take: can this call of T (of KIND) return through T's stub?  It
+ * gives T one if need be.  stub_forget: T is going. */
+void stub_busy_add(struct proc *p, struct thread *t);
+void stub_busy_remove(struct proc *p, struct thread *t);
+int stub_take(struct thread *t, uint8_t kind);
+void stub_forget(struct thread *t);
+
+/* bp/'s counters, for --stats; written by bp.c and fast.c only. */
+struct bp_stats {
+	uint64_t ret_slots_full; /* returns through the shared trampoline */
+	uint64_t fast_records;   /* records read from the fast path's ring */
+	uint64_t fast_drains;    /* reads of the ring */
+	uint64_t fast_full;      /* traps of a full ring */
+	uint64_t fast_slow;      /* calls that took the slow path (a trap) */
+	uint64_t fast_short;     /* stack copies too short: window doubled */
+	uint64_t fast_settled;   /* threads run out of our code (reports) */
+	uint64_t fast_win;       /* the window now, if it grew */
+};
+extern struct bp_stats g_bp_stats;
+/* After guard_start() returned 1: note every int3 and return slot P has. */
+void bp_guard_all(struct proc *p);
+
 
 /*
  * bp.c: the injected page.  Everything the program may run of ours lives

@@ -38,7 +38,7 @@
  * The slow path: a thread not in the table yet, or whose sp is off the
  * stack it was registered with (a coroutine, a signal stack), jumps to
  * its instance's int3, which leakcheck handles as the breakpoint it
- * replaces (hook_entry, return by a trapping return slot), registering
+ * replaces (bp_ev.entry, return by a trapping return slot), registering
  * the thread first if it can.  While such a call is in progress the
  * thread's entry is marked busy so that the calls nested in it are not
  * recorded twice.
@@ -66,7 +66,7 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "tracer/internal.h"
+#include "bp/bp.h"
 #include "leakcheck/options.h"
 #include "leakcheck/util.h"
 
@@ -440,7 +440,7 @@ static void grow_window(struct proc *p)
 	if (f->win >= FAST_STACK_MAX)
 		return;
 	f->win = f->win * 2 > FAST_STACK_MAX ? FAST_STACK_MAX : f->win * 2;
-	g_stats.fast_win = f->win;
+	g_bp_stats.fast_win = f->win;
 	for (unsigned h = 0; h < FAST_THR_N; h++)
 		if (f->used[h] == 1)
 			mem_write(p->pid,
@@ -475,10 +475,10 @@ static void process(struct proc *p, const uint8_t *slot)
 	struct heap_block b;
 
 	memcpy(h, slot, sizeof(h));
-	g_stats.fast_records++;
+	g_bp_stats.fast_records++;
 	switch (h[S_KIND / 8]) {
 	case HOOK_FREE:
-		hook_fast_free(p, h[S_A0 / 8]);
+		bp_ev.fast_free(p, h[S_A0 / 8]);
 		return;
 	case FAST_REALLOC_BEGIN:
 		if (heap_table_remove(&p->heap, h[S_A0 / 8], &b))
@@ -513,8 +513,8 @@ static void process(struct proc *p, const uint8_t *slot)
 			c.moved = moving_take(f, c.a[0], &c.old);
 			c.realloc_begun = 1;
 		}
-		if (hook_fast_call(p, &c) == 1 && c.len >= f->win / 2) {
-			g_stats.fast_short++;
+		if (bp_ev.fast_call(p, &c) == 1 && c.len >= f->win / 2) {
+			g_bp_stats.fast_short++;
 			grow_window(p);
 		}
 	}
@@ -535,7 +535,7 @@ void fast_drain(struct proc *p, pid_t resume)
 
 	if (!f || f->draining) {
 		if (resume > 0)
-			tracer_resume(resume, 0);
+			task_resume(resume, 0);
 		return;
 	}
 	f->draining = 1;
@@ -554,7 +554,7 @@ void fast_drain(struct proc *p, pid_t resume)
 		want[f->nholes + (i - f->scan)] = i;
 	f->scan = head;
 	f->nholes = 0;
-	g_stats.fast_drains++;
+	g_bp_stats.fast_drains++;
 
 	/* 1: which are written (their S_SEQ) */
 	r = xmalloc(nwant * sizeof(*r));
@@ -643,7 +643,7 @@ void fast_drain(struct proc *p, pid_t resume)
 		}
 	}
 	if (resume > 0) {
-		tracer_resume(resume, 0);
+		task_resume(resume, 0);
 		resume = 0;
 	}
 	for (size_t i = 0; i < ndone; i++)
@@ -654,7 +654,7 @@ out:
 	free(r);
 	f->draining = 0;
 	if (resume > 0)
-		tracer_resume(resume, 0);
+		task_resume(resume, 0);
 }
 
 /* Is PC (a trap's int3) ours?  Handles it and resumes T if so.  A vfork
@@ -670,7 +670,7 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 		return 0;
 	if (pc >= f->code && pc < f->code + BLOB_SIZE) {
 		/* the ring is full */
-		g_stats.fast_full++;
+		g_bp_stats.fast_full++;
 		fast_drain(o, t->tid);
 		return 1;
 	}
@@ -681,17 +681,17 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 		size_t npend = t->npend;
 		if (!b)
 			return 0;
-		g_stats.fast_slow++;
+		g_bp_stats.fast_slow++;
 		fast_drain(o, 0);
 		hit = *b;
 		if (o == p)
 			fast_register(t, regs);
-		hook_entry(t, &hit, regs);
+		bp_ev.entry(t, &hit, regs);
 		if (o == p && t->npend > npend)
 			fast_set_busy(t, t->pend[t->npend - 1].slot);
 		ARCH_PC(regs) = hit.resume;
 		ptrace(PTRACE_SETREGS, t->tid, 0, regs);
-		tracer_resume(t->tid, 0);
+		task_resume(t->tid, 0);
 		return 1;
 	}
 	return 0;
@@ -847,7 +847,7 @@ void fast_settle(struct proc *p, int detaching)
 				if (pc < p->page + INJ_OOL || pc >= p->page + INJ_RET)
 					break;
 				if (!steps)
-					g_stats.fast_settled++;
+					g_bp_stats.fast_settled++;
 				if (pc >= f->inst &&
 				    pc < f->inst + f->ninst * FAST_INST_SIZE) {
 					/* in an instance nothing is done yet: back
@@ -881,7 +881,7 @@ void fast_settle(struct proc *p, int detaching)
 				    wait_tid(t->tid, &status, __WALL) < 0)
 					break;
 				if (!WIFSTOPPED(status)) {
-					tracer_dispatch(t->tid, status);
+					task_dispatch(t->tid, status);
 					break;
 				}
 				if ((status >> 16) == PTRACE_EVENT_EXIT) {

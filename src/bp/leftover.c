@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "tracer/internal.h"
+#include "bp/bp.h"
 #include "leakcheck/util.h"
 
 #define STACK_SCAN_MAX (8u << 20) /* a bound, not an expected size */

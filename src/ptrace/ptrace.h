@@ -155,6 +155,19 @@ char *read_file_text(const char *path);
 /* waitpid(TID, ...) that goes on through EINTR (our ticker and request
  * signals); only the event loop wants to see those. */
 pid_t wait_tid(pid_t tid, int *status, int flags);
+/* stop.c: stop every thread of P but EXCEPT for a scan (see there), and
+ * resume them after.  Neither fails: a thread that is gone is marked
+ * TS_EXITING. */
+void proc_stop_all(struct proc *p, struct thread *except);
+void proc_resume_all(struct proc *p);
+/* PTRACE_CONT TID with SIG; a thread that is gone is not an error. */
+void task_resume(pid_t tid, int sig);
+/* A stop of TID (wait status STATUS) that came while waiting for another
+ * thread is handed up to the run loop, which set the handler with
+ * task_set_dispatch (the event loop's dispatch); the layers below it
+ * never call the loop themselves.  TID may be gone on return. */
+void task_set_dispatch(void (*fn)(pid_t tid, int status));
+void task_dispatch(pid_t tid, int status);
 
 /* inject.c: run syscall NR in stopped thread TID; returns its result or
  * -errno of the ptrace plumbing. */
@@ -174,6 +187,7 @@ static inline int is_group_stop_sig(int sig)
 
 /* guard.c: a process that outlives a SIGKILLed leakcheck and takes our
  * int3s out of an attached program (see guard.c). */
+/* 1: started now (then bp_guard_all), 0: has one or none wanted, -errno */
 int guard_start(struct proc *p);
 void guard_note(struct proc *p, taddr_t addr, uint8_t byte);
 void guard_done(struct proc *p);

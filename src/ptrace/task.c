@@ -6,10 +6,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tracer/internal.h"
+#include "ptrace/ptrace.h"
 #include "leakcheck/util.h"
 
 #define THREAD_HASH 1024
@@ -39,8 +40,6 @@ void proc_free(struct proc *p)
 			break;
 		}
 	}
-	guard_done(p);
-	fast_forget(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
 	if (p->stat_fd >= 0)
@@ -108,7 +107,6 @@ void thread_free(struct thread *t)
 		}
 	}
 	t->proc->nthreads--;
-	stub_forget(t);
 	if (t->stub >= 0) {
 		struct proc *p = t->proc;
 		p->stub_free = xgrow(p->stub_free, &p->stub_free_cap,
@@ -162,4 +160,26 @@ pid_t wait_tid(pid_t tid, int *status, int flags)
 	while ((r = waitpid(tid, status, flags)) < 0 && errno == EINTR)
 		;
 	return r;
+}
+
+void task_resume(pid_t tid, int sig)
+{
+	if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)sig) < 0 &&
+	    errno != ESRCH)
+		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
+}
+
+/* The run loop's handler for stops that come while a layer below it
+ * waits for another (task_set_dispatch). */
+static void (*dispatch_fn)(pid_t tid, int status);
+
+void task_set_dispatch(void (*fn)(pid_t tid, int status))
+{
+	dispatch_fn = fn;
+}
+
+void task_dispatch(pid_t tid, int status)
+{
+	if (dispatch_fn)
+		dispatch_fn(tid, status);
 }

@@ -204,8 +204,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 
 	check_target(pid);
 	leftover_wait(pid);
-	tracer_signals(1);
-	stack_depot_init(&g_depot);
+	tracer_begin(1);
 	p = proc_new(pid);
 	p->flags = PROC_ATTACHED;
 	snprintf(what, sizeof(what), "pid %d", pid);
@@ -233,7 +232,9 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	p->command = read_cmdline(pid);
 	if (!p->unw)
 		p->unw = unwind_new(pid);
-	if ((ret = guard_start(p)))
+	if ((ret = guard_start(p)) > 0)
+		bp_guard_all(p);
+	else if (ret < 0)
 		warning("pid %d: no guard process (%s): if leakcheck is "
 			"killed with SIGKILL, the program may die at its next "
 			"allocation",
@@ -462,8 +463,8 @@ void tracer_detach_all(const char *why)
 					"runs on as before\n",
 				p->pid);
 		while (threads_of(p, NULL))
-			thread_free(threads_of(p, NULL));
+			tracer_thread_free(threads_of(p, NULL));
 		if (proc_find(p->pid) == p)
-			proc_free(p);
+			tracer_proc_free(p);
 	}
 }

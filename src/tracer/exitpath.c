@@ -158,7 +158,7 @@ static int call_in(struct thread *t, taddr_t fn, taddr_t ret,
 	arch_set_call(&r, fn, sp);
 	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 		return -errno;
-	tracer_resume(tid, 0);
+	task_resume(tid, 0);
 	for (;;) {
 		/* only T runs: wait for it alone, without blocking, so that
 		 * a stall can be told */

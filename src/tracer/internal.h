@@ -36,8 +36,6 @@ struct leak_summary;
 /* Returns the number of errors (loss records of --errors-for-leak-kinds)
  * it found. */
 int proc_report(struct proc *p, struct thread *exiting, int killed);
-void proc_stop_all(struct proc *p, struct thread *except);
-void proc_resume_all(struct proc *p);
 int tracer_total_errors(void);
 /* The reports' symbolizer callback (a report_sym_fn) over a struct
  * sym_ctx: frame 0, the entry point we broke on, is named as the program
@@ -68,8 +66,12 @@ extern unsigned g_report_seq;
 
 /* launch.c */
 void tracer_dispatch(pid_t tid, int status);
-void tracer_resume(pid_t tid, int sig);
+/* thread_free() and proc_free() with the teardown of the layers above
+ * ptrace/ first. */
+void tracer_thread_free(struct thread *t);
+void tracer_proc_free(struct proc *p);
 void tracer_loop(int attached);
+void tracer_begin(int attached);
 void tracer_signals(int attached);
 /* deliver.c: resume T, in a signal-delivery-stop for SIG, so that the
  * signal is delivered where the program is and never in code of ours
@@ -114,22 +116,11 @@ uint64_t stats_now_ns(void);
 /* leakcheck's own VmRSS and VmHWM in KiB; 0 or -1 */
 int stats_self_mem(unsigned long *rss_kib, unsigned long *hwm_kib);
 
+/* The run's counters; written by launch.c, stats.c.  The layers below
+ * keep their own: g_alloc_stats (alloc/), g_bp_stats (bp/). */
 struct tracer_stats {
-	uint64_t traps, entry_traps, return_traps, allocs, frees,
-		unknown_frees, nested, signals;
-	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
-	uint64_t start_ns;           /* CLOCK_MONOTONIC when leakcheck started */
-	uint64_t ret_slots_full; /* returns through the shared trampoline */
-	uint64_t stub_returns;   /* calls that returned through a stub */
-	uint64_t harvests;       /* reads of stub cells */
-	uint64_t stale_pre_attach; /* walk blocks found freed by an overlap */
-	uint64_t fast_records;  /* records read from the fast path's ring */
-	uint64_t fast_drains;   /* reads of the ring */
-	uint64_t fast_full;     /* traps of a full ring */
-	uint64_t fast_slow;     /* calls that took the slow path (a trap) */
-	uint64_t fast_short;    /* stack copies too short: window doubled */
-	uint64_t fast_settled;  /* threads run out of our code (reports) */
-	uint64_t fast_win;      /* the window now, if it grew */
+	uint64_t traps, signals;
+	uint64_t start_ns; /* CLOCK_MONOTONIC when leakcheck started */
 };
 extern struct tracer_stats g_stats;
 

@@ -455,7 +455,8 @@ int modules_start(struct proc *p, pid_t tid)
 
 	proc_forget_image(p);
 	if (p->flags & PROC_ATTACHED)
-		guard_start(p); /* an attached program exec'd */
+		if (guard_start(p) > 0) /* an attached program exec'd */
+			bp_guard_all(p);
 	if ((ret = inject_settle(p, tid)))
 		return ret;
 	return modules_setup(p, tid);

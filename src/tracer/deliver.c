@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tracer/internal.h"
+#include "internal.h"
 #include "leakcheck/util.h"
 
 /* Moves before we give up: our longest path is well under 100. */
@@ -126,7 +126,7 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 			continue;
 		}
 		/* it exited, or an event (a group-stop): the loop's */
-		tracer_dispatch(t->tid, status);
+		task_dispatch(t->tid, status);
 		return LEAVE_GONE;
 	}
 }
@@ -142,11 +142,11 @@ void tracer_deliver(struct thread *t, int sig)
 
 	if (!p->page || ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 ||
 	    !in_page(p, ARCH_PC(&r))) {
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 		return;
 	}
 	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0) {
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 		return;
 	}
 	debug("pid %d: signal %d at %#llx, in our code: moved out first", tid,
@@ -172,7 +172,7 @@ void tracer_deliver(struct thread *t, int sig)
 		/* from a step's SIGTRAP stop: with the signal's own siginfo */
 		if (stepped)
 			ptrace(PTRACE_SETSIGINFO, tid, 0, &si);
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 	}
 	for (int i = 0; i < ndeferred; i++)
 		syscall(SYS_tgkill, pid, tid, deferred[i]);
