@@ -9,6 +9,8 @@
 #define LEAKCHECK_ALLOC_H
 
 #include "bp/bp.h"
+#include "leakcheck/scan.h"
+#include "leakcheck/target.h"
 
 /* Global tracer state. */
 extern struct stack_depot g_depot; /* defined and written in hooks.c;
@@ -42,6 +44,14 @@ void stubs_harvest_stopped(struct proc *p);
 /* heapwalk.c: enter the blocks glibc's malloc has live into P's table
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
 void heap_walk(struct proc *p);
+/* The same on any target: the blocks in use, into OUT (HB_PRE_ATTACH, no
+ * stack), their number and bytes in *NBLOCKS and *NBYTES.  Returns
+ * HEAP_WALK_OK; HEAP_WALK_EMPTY if malloc has not been used; or
+ * HEAP_WALK_UNKNOWN if glibc's main_arena is not found (its heap is then
+ * to be scanned as roots).  Damage found is said in one warning line. */
+enum { HEAP_WALK_OK, HEAP_WALK_EMPTY, HEAP_WALK_UNKNOWN };
+int heap_walk_target(const struct target *tg, struct heap_table *out,
+		     size_t *nblocks, uint64_t *nbytes);
 /* hooks.c: remember the walk's blocks; drop those a new block overlaps */
 void pre_blocks_index(struct proc *p);
 
@@ -53,5 +63,30 @@ int attach_drain_allocator(struct proc *p);
 /* Returns 1 if it unwound and the stack ended before opt.num_callers. */
 int hook_fast_call(struct proc *p, const struct fast_call *c);
 void hook_fast_free(struct proc *p, taddr_t addr);
+
+/* roots.c: the root set of a scan (see there), as data: ranges and words,
+ * each saying what it is. */
+struct roots_opts {
+	int heap_unknown; /* the heap cannot be walked: it is a root (less
+			   * the tracked blocks) */
+	const struct scan_range *exclude; /* not the program's memory */
+	size_t nexclude;
+};
+struct root_set {
+	struct scan_range *ranges; /* in the order of the maps */
+	size_t nranges, ranges_cap;
+	taddr_t *words;             /* root words ... */
+	struct scan_root_word *word_info; /* ... and what each is */
+	size_t nwords, words_cap;
+	char *text;                 /* the maps copy the names point into */
+};
+/* Gather the roots of target TG with threads TH (NTH) and the tracked
+ * blocks BLOCKS (NB, sorted by address) into *OUT.  Never fails (memory
+ * that cannot be read gives no roots).  Release *OUT with
+ * root_set_release(). */
+void roots_gather(const struct target *tg, const struct target_thread *th,
+		  size_t nth, const struct scan_block *blocks, size_t nb,
+		  const struct roots_opts *o, struct root_set *out);
+void root_set_release(struct root_set *r);
 
 #endif

@@ -155,6 +155,13 @@ char *read_file_text(const char *path);
 /* waitpid(TID, ...) that goes on through EINTR (our ticker and request
  * signals); only the event loop wants to see those. */
 pid_t wait_tid(pid_t tid, int *status, int flags);
+/* target.c: P as a struct target (leakcheck/target.h), its mappings MAPS
+ * (the caller's, which must outlive TG).  FORCE: a page process_vm_readv
+ * cannot read is read through /proc/PID/mem (as the scan does). */
+struct target;
+void target_live(struct proc *p, const char *maps, int force,
+		 struct target *tg);
+
 /* stop.c: stop every thread of P but EXCEPT for a scan (see there), and
  * resume them after.  Neither fails: a thread that is gone is marked
  * TS_EXITING. */
