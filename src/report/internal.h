@@ -77,7 +77,7 @@ void pb_release(struct pb *b);
 void gzip_buffer(const void *in, size_t len, unsigned char **out,
 		 size_t *outlen);
 
-/* profile.c: a sample is every sampled block of one (stack, kind). */
+/* samples.c: a sample is every sampled block of one (stack, kind). */
 struct pf_group {
 	uint32_t stack_id;
 	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */
