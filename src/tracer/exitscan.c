@@ -101,35 +101,28 @@ static char *expand_pid(const char *pat, pid_t pid)
 	return out;
 }
 
-/* --junit and --xml-file, if asked for. */
-static void ci_reports(const struct report_ctx *rc, struct proc *p,
-		       const struct loss_record *recs, size_t nrec,
-		       const struct leak_summary *sum)
+/* Is any report file (report_writers[]) asked for? */
+static int report_files_wanted(void)
 {
-	char *path;
-	int ret;
+	for (const struct report_writer *w = report_writers; w->name; w++)
+		if (*w->file)
+			return 1;
+	return 0;
+}
 
-	if (opt.junit_file) {
-		path = expand_pid(opt.junit_file, p->pid);
-		ret = report_junit(rc, path, rc->run, recs, nrec, sum);
+/* Every report file asked for, in the table's order. */
+static void report_files(const struct report_ctx *rc, pid_t pid,
+			 const struct report_result *res)
+{
+	for (const struct report_writer *w = report_writers; w->name; w++) {
+		char *path;
+		int ret;
+		if (!*w->file)
+			continue;
+		path = expand_pid(*w->file, pid);
+		ret = w->write(rc, path, res);
 		if (ret)
-			error("cannot write JUnit XML to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
-	}
-	if (opt.sarif_file) {
-		path = expand_pid(opt.sarif_file, p->pid);
-		ret = report_sarif(rc, path, rc->run, recs, nrec);
-		if (ret)
-			error("cannot write SARIF to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
-	}
-	if (opt.xml_file) {
-		path = expand_pid(opt.xml_file, p->pid);
-		ret = report_vgxml(rc, path, rc->run, recs, nrec, sum);
-		if (ret)
-			error("cannot write XML to '%s': %s", path,
+			error("cannot write %s to '%s': %s", w->what, path,
 			      strerror(-ret));
 		free(path);
 	}
@@ -265,8 +258,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	FILE *out;
 	uint64_t t0;
 
-	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
-	    !opt.junit_file && !opt.xml_file && !opt.sarif_file &&
+	if (opt.leak_check == LEAK_CHECK_NO && !report_files_wanted() &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return 0;
 	t0 = stats_now_ns();
@@ -425,17 +417,11 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		error("cannot write the report to standard error: %s",
 		      strerror(-log_ret));
 	free(log_name);
-	if (opt.json_file) {
-		char *path = expand_pid(opt.json_file, p->pid);
-		int ret = report_json(&rc, path, p->command ? p->command : "",
-				      recs, nrec, &sum);
-		if (ret)
-			error("cannot write JSON to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
+	{
+		struct report_result res = {recs, nrec, &sum,
+					    p->command ? p->command : ""};
+		report_files(&rc, p->pid, &res);
 	}
-	if (opt.junit_file || opt.xml_file || opt.sarif_file)
-		ci_reports(&rc, p, recs, nrec, &sum);
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
 		proc_write_profiles(p, blocks, nb, !killed, &sctx,
