@@ -804,6 +804,27 @@ out:
 	return ret;
 }
 
+int heap_brk_range(const struct target *tg, taddr_t *start, taddr_t *end)
+{
+	struct walk w = {.tg = tg};
+	struct range data;
+	taddr_t ms, top, size, mem;
+	int ok = 1;
+
+	w.win = xmalloc(WIN_SIZE);
+	ms = find_main_arena(&w, tg->maps, &data);
+	top = ms ? rd64(&w, ms + MS_TOP, &ok) : 0;
+	mem = ms ? rd64(&w, ms + MS_SYSTEM_MEM, &ok) : 0;
+	size = top ? rd64(&w, top + 8, &ok) & ~SIZE_BITS : 0;
+	free(w.win);
+	if (!ok || !top || (top & 15) || !mem || (mem & 4095) ||
+	    top + size < top || top + size < mem || top + size - mem > top)
+		return -ENOENT;
+	*start = top + size - mem;
+	*end = top + size;
+	return 0;
+}
+
 void heap_walk(struct proc *p)
 {
 	char path[64], *maps;
