@@ -12,6 +12,9 @@
 
 enum heap_block_flags {
 	HB_PRE_ATTACH = 1 << 0, /* found by the heap walk at attach: no stack */
+	HB_CORE = 1 << 1,       /* found in a core (--core): no stack; a stack
+				 * id, if any, is one frame, the vtable its
+				 * first word points to (its C++ class) */
 };
 
 /* A live block, as the table's callers see it. */

@@ -70,9 +70,10 @@
 #define WIN_SIZE (64u << 10)
 
 static int fail(struct core *c, char **err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
-static int fail(struct core *c, char **err, int status, const char *fmt, ...)
+static int
+fail(struct core *c, char **err, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[512];
@@ -86,7 +87,8 @@ static int fail(struct core *c, char **err, int status, const char *fmt, ...)
 }
 
 /* pread all of LEN at OFF, or -1 */
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+static int
+pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
@@ -102,44 +104,56 @@ static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static uint64_t get64(const uint8_t *p)
+static uint64_t
+get64(const uint8_t *p)
 {
 	uint64_t v;
 	memcpy(&v, p, 8);
 	return v;
 }
 
-static uint32_t get32(const uint8_t *p)
+static uint32_t
+get32(const uint8_t *p)
 {
 	uint32_t v;
 	memcpy(&v, p, 4);
 	return v;
 }
 
-static int cmp_map(const void *a, const void *b)
+static int
+cmp_map(const void *a, const void *b)
 {
 	const struct core_map *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-const struct core_map *core_map_of(const struct core *c, taddr_t addr)
+/* The mapping of the sorted V (N) holding ADDR, or NULL. */
+static const struct core_map *
+map_in(const struct core_map *v, size_t n, taddr_t addr)
 {
-	size_t lo = 0, hi = c->nmaps;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (c->maps[mid].end <= addr)
+		if (v[mid].end <= addr)
 			lo = mid + 1;
-		else if (c->maps[mid].start > addr)
+		else if (v[mid].start > addr)
 			hi = mid;
 		else
-			return &c->maps[mid];
+			return &v[mid];
 	}
 	return NULL;
 }
 
+const struct core_map *
+core_map_of(const struct core *c, taddr_t addr)
+{
+	return map_in(c->maps, c->nmaps, addr);
+}
+
 /* LEN bytes at file offset OFF, through the window; bytes copied. */
-static size_t file_read(struct core *c, uint64_t off, void *buf, size_t len)
+static size_t
+file_read(struct core *c, uint64_t off, void *buf, size_t len)
 {
 	if (off >= c->size)
 		return 0;
@@ -165,14 +179,16 @@ static size_t file_read(struct core *c, uint64_t off, void *buf, size_t len)
 		while (n < 0 && errno == EINTR);
 		c->win_off = at;
 		c->win_len = n > 0 ? (size_t)n : 0;
-		if (!(off >= c->win_off && off + len <= c->win_off + c->win_len))
+		if (!(off >= c->win_off &&
+		      off + len <= c->win_off + c->win_len))
 			return 0;
 	}
 	memcpy(buf, c->win + (off - c->win_off), len);
 	return len;
 }
 
-long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
+long
+core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	struct core *c = ctx;
 	size_t done = 0;
@@ -193,8 +209,8 @@ long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 			n = len - done;
 		if (m->offset + in < m->offset)
 			break;
-		got = file_read(c, m->offset + in, (char *)buf + done,
-				(size_t)n);
+		got =
+		    file_read(c, m->offset + in, (char *)buf + done, (size_t)n);
 		done += got;
 		if (got < n)
 			break; /* past the file's end */
@@ -202,7 +218,8 @@ long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 	return done ? (long)done : -EFAULT;
 }
 
-void core_target(struct core *c, struct target *tg)
+void
+core_target(struct core *c, struct target *tg)
 {
 	tg->pid = c->pid;
 	tg->maps = c->maps_text;
@@ -211,10 +228,11 @@ void core_target(struct core *c, struct target *tg)
 }
 
 /* NT_FILE: {count, page_size, count * {start, end, pgoff}, names}. */
-static void parse_nt_file(struct core *c, const uint8_t *d, size_t n)
+static void
+parse_nt_file(struct core *c, const uint8_t *d, size_t n)
 {
 	uint64_t count, page;
-	size_t names_len;
+	size_t names_len, nmaps;
 	char *s, *end;
 
 	if (n < 16 || c->names)
@@ -233,24 +251,46 @@ static void parse_nt_file(struct core *c, const uint8_t *d, size_t n)
 			c->names[i] = '?';
 	s = c->names;
 	end = c->names + names_len;
+	nmaps = c->nmaps;
 	for (uint64_t i = 0; i < count && s < end; i++) {
 		const uint8_t *e = d + 16 + i * 24;
 		uint64_t start = get64(e), stop = get64(e + 8),
 			 pgoff = get64(e + 16);
 		struct core_map key = {.start = start}, *m;
 		size_t len = strnlen(s, (size_t)(end - s));
-		m = c->nmaps ? bsearch(&key, c->maps, c->nmaps,
-				       sizeof(*c->maps), cmp_map)
-			     : NULL;
-		if (m && m->end == stop && pgoff <= UINT64_MAX / page) {
+		m = nmaps ? bsearch(&key, c->maps, nmaps, sizeof(*c->maps),
+				    cmp_map)
+			  : NULL;
+		if (pgoff > UINT64_MAX / page || stop <= start) {
+			/* nothing */
+		} else if (m && m->end == stop) {
 			m->name = s;
 			m->pgoff = pgoff * page;
+		} else if (!m && !map_in(c->maps, nmaps, start) &&
+			   c->nmaps < MAX_PHNUM) {
+			/*
+			 * A file mapping with no PT_LOAD: gdb's gcore leaves
+			 * out what it does not dump (a module's text); it is
+			 * kept, with nothing in the core and its permissions
+			 * unknown (read-only here), so that the module is
+			 * whole for symbols.  Sorted in after the notes.
+			 */
+			c->maps = xgrow(c->maps, &c->maps_cap, c->nmaps + 1,
+					sizeof(*c->maps));
+			c->maps[c->nmaps++] = (struct core_map){
+			    .start = start,
+			    .end = stop,
+			    .pgoff = pgoff * page,
+			    .flags = PF_R,
+			    .name = s,
+			};
 		}
 		s += len + 1;
 	}
 }
 
-static void parse_auxv(struct core *c, const uint8_t *d, size_t n)
+static void
+parse_auxv(struct core *c, const uint8_t *d, size_t n)
 {
 	for (size_t i = 0; i + 16 <= n; i += 16) {
 		uint64_t type = get64(d + i), val = get64(d + i + 8);
@@ -264,14 +304,15 @@ static void parse_auxv(struct core *c, const uint8_t *d, size_t n)
 }
 
 /* Walk the notes NOTES (N bytes). */
-static void parse_notes(struct core *c, const uint8_t *notes, size_t n,
-			size_t *threads_cap)
+static void
+parse_notes(struct core *c, const uint8_t *notes, size_t n, size_t *threads_cap)
 {
 	size_t at = 0;
 	struct core_thread *t = NULL;
 
 	while (at + 12 <= n) {
-		uint32_t namesz = get32(notes + at), descsz = get32(notes + at + 4),
+		uint32_t namesz = get32(notes + at),
+			 descsz = get32(notes + at + 4),
 			 type = get32(notes + at + 8);
 		size_t name_at = at + 12, desc_at, next;
 		const char *name = (const char *)notes + name_at;
@@ -286,11 +327,12 @@ static void parse_notes(struct core *c, const uint8_t *notes, size_t n,
 		d = notes + desc_at;
 		core_note = namesz == 5 && !memcmp(name, "CORE", 5);
 		linux_note = namesz == 6 && !memcmp(name, "LINUX", 6);
-		if (core_note && type == NT_PRSTATUS && descsz >= PRSTATUS_MIN &&
-		    c->nthreads < MAX_THREADS) {
+		if (core_note && type == NT_PRSTATUS &&
+		    descsz >= PRSTATUS_MIN && c->nthreads < MAX_THREADS) {
 			uint16_t sig;
-			c->threads = xgrow(c->threads, threads_cap,
-					   c->nthreads + 1, sizeof(*c->threads));
+			c->threads =
+			    xgrow(c->threads, threads_cap, c->nthreads + 1,
+				  sizeof(*c->threads));
 			t = &c->threads[c->nthreads++];
 			memset(t, 0, sizeof(*t));
 			memcpy(&sig, d + PRSTATUS_CURSIG, 2);
@@ -299,8 +341,8 @@ static void parse_notes(struct core *c, const uint8_t *notes, size_t n,
 			_Static_assert(sizeof(t->regs) == PRSTATUS_NREG * 8,
 				       "user_regs_struct is prstatus's pr_reg");
 			memcpy(&t->regs, d + PRSTATUS_REG, sizeof(t->regs));
-		} else if (core_note && type == NT_PRFPREG && t && !t->have_fp &&
-			   descsz >= FPREGS_SIZE) {
+		} else if (core_note && type == NT_PRFPREG && t &&
+			   !t->have_fp && descsz >= FPREGS_SIZE) {
 			memcpy(t->xmm, d + FPREGS_XMM, sizeof(t->xmm));
 			t->have_fp = 1;
 		} else if (core_note && type == NT_PRPSINFO &&
@@ -325,7 +367,8 @@ static void parse_notes(struct core *c, const uint8_t *notes, size_t n,
 	}
 }
 
-char *core_maps_format(const struct core *c, const char *const *names)
+char *
+core_maps_format(const struct core *c, const char *const *names)
 {
 	size_t cap = c->nmaps * 96 + 1, len = 0;
 	char *s = xmalloc(cap);
@@ -347,29 +390,29 @@ char *core_maps_format(const struct core *c, const char *const *names)
 		size_t need = strlen(name) + 96;
 		if (len + need > cap)
 			s = xgrow(s, &cap, len + need, 1);
-		n = snprintf(s + len, cap - len,
-			     "%012llx-%012llx %c%c%cp %08llx %s %zu %s\n",
-			     (unsigned long long)m->start,
-			     (unsigned long long)m->end,
-			     m->flags & PF_R ? 'r' : '-',
-			     m->flags & PF_W ? 'w' : '-',
-			     m->flags & PF_X ? 'x' : '-',
-			     (unsigned long long)m->pgoff,
-			     file ? "00:01" : "00:00", file ? ino : 0, name);
+		n = snprintf(
+		    s + len, cap - len,
+		    "%012llx-%012llx %c%c%cp %08llx %s %zu %s\n",
+		    (unsigned long long)m->start, (unsigned long long)m->end,
+		    m->flags & PF_R ? 'r' : '-', m->flags & PF_W ? 'w' : '-',
+		    m->flags & PF_X ? 'x' : '-', (unsigned long long)m->pgoff,
+		    file ? "00:01" : "00:00", file ? ino : 0, name);
 		if (n > 0)
 			len += (size_t)n;
 	}
 	return s;
 }
 
-static void make_maps_text(struct core *c)
+static void
+make_maps_text(struct core *c)
 {
 	free(c->maps_text);
 	c->maps_text = core_maps_format(c, NULL);
 }
 
 /* [stack], [vdso] and [heap]: the names the core does not give. */
-static void name_special(struct core *c)
+static void
+name_special(struct core *c)
 {
 	struct core_map *m;
 	struct target tg;
@@ -380,7 +423,8 @@ static void name_special(struct core *c)
 		for (size_t i = 0; i < c->nthreads; i++)
 			if (c->threads[i].tid == c->pid)
 				k = i;
-		m = (struct core_map *)core_map_of(c, ARCH_SP(&c->threads[k].regs));
+		m = (struct core_map *)core_map_of(
+		    c, ARCH_SP(&c->threads[k].regs));
 		if (m && !*m->name)
 			m->name = "[stack]";
 	}
@@ -406,28 +450,53 @@ static void name_special(struct core *c)
 	}
 }
 
-static const char *machine_name(unsigned m)
+/* Sort the mappings; of overlapping ones, the first one stands. */
+static void
+sort_maps(struct core *c)
+{
+	size_t k = 1;
+
+	if (!c->nmaps)
+		return;
+	qsort(c->maps, c->nmaps, sizeof(*c->maps), cmp_map);
+	for (size_t i = 1; i < c->nmaps; i++)
+		if (c->maps[i].start >= c->maps[k - 1].end)
+			c->maps[k++] = c->maps[i];
+	c->nmaps = k;
+}
+
+static const char *
+machine_name(unsigned m)
 {
 	switch (m) {
-	case EM_386: return "i386";
-	case EM_ARM: return "arm";
-	case EM_AARCH64: return "aarch64";
-	case EM_PPC64: return "ppc64";
-	case EM_S390: return "s390x";
-	case EM_RISCV: return "riscv";
-	case EM_MIPS: return "mips";
-	default: return "another machine";
+	case EM_386:
+		return "i386";
+	case EM_ARM:
+		return "arm";
+	case EM_AARCH64:
+		return "aarch64";
+	case EM_PPC64:
+		return "ppc64";
+	case EM_S390:
+		return "s390x";
+	case EM_RISCV:
+		return "riscv";
+	case EM_MIPS:
+		return "mips";
+	default:
+		return "another machine";
 	}
 }
 
-int core_open(struct core *c, const char *path, char **err)
+int
+core_open(struct core *c, const char *path, char **err)
 {
 	unsigned char ident[EI_NIDENT];
 	Elf64_Ehdr eh;
 	struct stat st;
 	uint64_t phnum;
 	Elf64_Phdr *ph = NULL;
-	size_t maps_cap = 0, threads_cap = 0;
+	size_t threads_cap = 0;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -436,8 +505,8 @@ int core_open(struct core *c, const char *path, char **err)
 	if (c->fd < 0) {
 		int e = errno;
 		c->fd = -1;
-		return fail(c, err, CORE_UNREADABLE, "cannot open core '%s': %s",
-			    path, strerror(e));
+		return fail(c, err, CORE_UNREADABLE,
+			    "cannot open core '%s': %s", path, strerror(e));
 	}
 	if (fstat(c->fd, &st) || !S_ISREG(st.st_mode))
 		return fail(c, err, CORE_UNREADABLE,
@@ -460,8 +529,8 @@ int core_open(struct core *c, const char *path, char **err)
 					    path);
 		}
 		return fail(c, err, CORE_BAD_ARCH,
-			    "'%s' is the core of a %s process; leakcheck "
-			    "reads x86-64 cores only",
+			    "'%s' is a core from another architecture (%s); "
+			    "leakcheck reads x86-64 cores only",
 			    path,
 			    ident[EI_CLASS] == ELFCLASS32 ? "32-bit"
 							  : "big-endian");
@@ -478,8 +547,9 @@ int core_open(struct core *c, const char *path, char **err)
 				: "file");
 	if (eh.e_machine != EM_X86_64)
 		return fail(c, err, CORE_BAD_ARCH,
-			    "'%s' is the core of a %s process (ELF machine "
-			    "%u); leakcheck reads x86-64 cores only",
+			    "'%s' is a core from another architecture (%s, "
+			    "ELF machine %u); leakcheck reads x86-64 cores "
+			    "only",
 			    path, machine_name(eh.e_machine), eh.e_machine);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
 		return fail(c, err, CORE_NOT_CORE,
@@ -522,7 +592,7 @@ int core_open(struct core *c, const char *path, char **err)
 		    ph[i].p_filesz > ph[i].p_memsz ||
 		    ph[i].p_offset + ph[i].p_filesz < ph[i].p_offset)
 			continue;
-		c->maps = xgrow(c->maps, &maps_cap, c->nmaps + 1,
+		c->maps = xgrow(c->maps, &c->maps_cap, c->nmaps + 1,
 				sizeof(*c->maps));
 		c->maps[c->nmaps++] = (struct core_map){
 		    .start = ph[i].p_vaddr,
@@ -533,15 +603,7 @@ int core_open(struct core *c, const char *path, char **err)
 		    .name = "",
 		};
 	}
-	if (c->nmaps) {
-		size_t k = 1;
-		qsort(c->maps, c->nmaps, sizeof(*c->maps), cmp_map);
-		/* overlapping segments: the first one stands */
-		for (size_t i = 1; i < c->nmaps; i++)
-			if (c->maps[i].start >= c->maps[k - 1].end)
-				c->maps[k++] = c->maps[i];
-		c->nmaps = k;
-	}
+	sort_maps(c);
 	for (uint64_t i = 0; i < phnum; i++) {
 		uint8_t *notes;
 		size_t n;
@@ -575,6 +637,7 @@ int core_open(struct core *c, const char *path, char **err)
 		free(notes);
 	}
 	free(ph);
+	sort_maps(c); /* with NT_FILE's mappings that have no PT_LOAD */
 	if (!c->nthreads)
 		return fail(c, err, CORE_NOT_CORE,
 			    "'%s' is not a core file leakcheck can read: it "
@@ -591,16 +654,15 @@ int core_open(struct core *c, const char *path, char **err)
 
 /* "0x7f12...-0x7f13... (/usr/lib/x86_64-linux-gnu/libc.so.6)" into a
  * list of at most 4, "and N more" */
-static void list_maps(char *buf, size_t size, const struct core_map *const *m,
-		      size_t n)
+static void
+list_maps(char *buf, size_t size, const struct core_map *const *m, size_t n)
 {
 	size_t len = 0;
 
 	buf[0] = 0;
 	for (size_t i = 0; i < n && i < 4; i++) {
 		int k = snprintf(buf + len, size - len, "%s%#llx-%#llx%s%s%s",
-				 i ? ", " : "",
-				 (unsigned long long)m[i]->start,
+				 i ? ", " : "", (unsigned long long)m[i]->start,
 				 (unsigned long long)m[i]->end,
 				 *m[i]->name ? " (" : "", m[i]->name,
 				 *m[i]->name ? ")" : "");
@@ -614,7 +676,8 @@ static void list_maps(char *buf, size_t size, const struct core_map *const *m,
 
 /* Must M have been written to?  The heap and every thread's stack were;
  * a never-written anonymous mapping is not dumped, and is all zeros. */
-static int written(const struct core *c, const struct core_map *m)
+static int
+written(const struct core *c, const struct core_map *m)
 {
 	if (!strcmp(m->name, "[heap]") || !strcmp(m->name, "[stack]"))
 		return 1;
@@ -626,7 +689,8 @@ static int written(const struct core *c, const struct core_map *m)
 	return 0;
 }
 
-int core_check(const struct core *c, char **err)
+int
+core_check(const struct core *c, char **err)
 {
 	const struct core_map **cut = xmalloc((c->nmaps + 1) * sizeof(*cut));
 	const struct core_map **left = xmalloc((c->nmaps + 1) * sizeof(*left));
@@ -638,11 +702,11 @@ int core_check(const struct core *c, char **err)
 	*err = NULL;
 	for (size_t i = 0; i < c->nmaps; i++) {
 		const struct core_map *m = &c->maps[i];
-		int anon_rw = (m->flags & PF_W) && (m->flags & PF_R) &&
-			      *m->name != '/';
+		int anon_rw =
+		    (m->flags & PF_W) && (m->flags & PF_R) && *m->name != '/';
 		nanon_dumped += anon_rw && m->filesz;
-		if (m->filesz && (m->offset > c->size ||
-				  c->size - m->offset < m->filesz)) {
+		if (m->filesz &&
+		    (m->offset > c->size || c->size - m->offset < m->filesz)) {
 			cut[ncut++] = m;
 			cut_bytes += m->offset >= c->size
 					 ? m->filesz
@@ -676,7 +740,8 @@ int core_check(const struct core *c, char **err)
 	} else if (nleft) {
 		list_maps(list, sizeof(list), left, nleft);
 		*err = xasprintf(
-		    "the core lacks %zu writable mapping%s that coredump_filter "
+		    "the core lacks %zu writable mapping%s that "
+		    "coredump_filter "
 		    "(or MADV_DONTDUMP) left out, so they cannot be scanned: "
 		    "%s; take the core again after 'echo 0x37 > "
 		    "/proc/PID/coredump_filter', or with gdb's gcore",
@@ -689,7 +754,8 @@ int core_check(const struct core *c, char **err)
 }
 
 /* The build id in the notes of the ELF image at BASE, read with READ. */
-size_t core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
+size_t
+core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[64];
@@ -720,7 +786,8 @@ size_t core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
 		if (core_read(c, bias + ph[i].p_vaddr, notes, len) != (long)len)
 			continue;
 		while (at + 12 <= len) {
-			uint32_t nsz = get32(notes + at), dsz = get32(notes + at + 4),
+			uint32_t nsz = get32(notes + at),
+				 dsz = get32(notes + at + 4),
 				 type = get32(notes + at + 8);
 			size_t d = at + 12 + ((nsz + 3u) & ~(size_t)3);
 			if (nsz > len || dsz > len || d + dsz > len)
@@ -738,7 +805,8 @@ size_t core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
 	return 0;
 }
 
-void core_release(struct core *c)
+void
+core_release(struct core *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);

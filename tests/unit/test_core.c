@@ -24,7 +24,8 @@
 
 static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 
-static uint64_t next(void)
+static uint64_t
+next(void)
 {
 	return check_rand(&rng);
 }
@@ -35,7 +36,8 @@ struct buf {
 	size_t n, cap;
 };
 
-static size_t put(struct buf *b, const void *d, size_t n)
+static size_t
+put(struct buf *b, const void *d, size_t n)
 {
 	size_t at = b->n;
 	b->p = xgrow(b->p, &b->cap, b->n + n, 1);
@@ -44,14 +46,16 @@ static size_t put(struct buf *b, const void *d, size_t n)
 	return at;
 }
 
-static void pad4(struct buf *b)
+static void
+pad4(struct buf *b)
 {
 	static const uint8_t z[4];
 	put(b, z, (4 - b->n % 4) % 4);
 }
 
-static void note(struct buf *b, const char *name, uint32_t type,
-		 const void *desc, uint32_t len)
+static void
+note(struct buf *b, const char *name, uint32_t type, const void *desc,
+     uint32_t len)
 {
 	uint32_t h[3] = {(uint32_t)strlen(name) + 1, len, type};
 	put(b, h, sizeof(h));
@@ -72,7 +76,8 @@ static void note(struct buf *b, const char *name, uint32_t type,
  * writes.  STACK_DUMPED 0: the stack is left out, as coredump_filter
  * without bit 0 does.
  */
-static struct buf make_core(int stack_dumped)
+static struct buf
+make_core(int stack_dumped)
 {
 	struct buf b = {0}, notes = {0};
 	Elf64_Ehdr eh = {0};
@@ -121,14 +126,22 @@ static struct buf make_core(int stack_dumped)
 	ph[0].p_offset = off;
 	ph[0].p_filesz = notes.n;
 	off = (off + notes.n + 4095) & ~(size_t)4095;
-	ph[1] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R,
-			     .p_offset = off, .p_vaddr = FILE_AT,
-			     .p_filesz = 4096, .p_memsz = 4096};
-	ph[2] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-			     .p_offset = off + 4096, .p_vaddr = DATA_AT,
-			     .p_filesz = 4096, .p_memsz = 4096};
-	ph[3] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-			     .p_offset = off + 8192, .p_vaddr = STACK_AT,
+	ph[1] = (Elf64_Phdr){.p_type = PT_LOAD,
+			     .p_flags = PF_R,
+			     .p_offset = off,
+			     .p_vaddr = FILE_AT,
+			     .p_filesz = 4096,
+			     .p_memsz = 4096};
+	ph[2] = (Elf64_Phdr){.p_type = PT_LOAD,
+			     .p_flags = PF_R | PF_W,
+			     .p_offset = off + 4096,
+			     .p_vaddr = DATA_AT,
+			     .p_filesz = 4096,
+			     .p_memsz = 4096};
+	ph[3] = (Elf64_Phdr){.p_type = PT_LOAD,
+			     .p_flags = PF_R | PF_W,
+			     .p_offset = off + 8192,
+			     .p_vaddr = STACK_AT,
 			     .p_filesz = stack_dumped ? 4096 : 0,
 			     .p_memsz = 4096};
 	put(&b, &eh, sizeof(eh));
@@ -150,7 +163,8 @@ static struct buf make_core(int stack_dumped)
 static char path[] = "/tmp/leakcheck-test-core.XXXXXX";
 static int fd = -1;
 
-static void write_core(const uint8_t *p, size_t n)
+static void
+write_core(const uint8_t *p, size_t n)
 {
 	if (ftruncate(fd, 0) || pwrite(fd, p, n, 0) != (ssize_t)n) {
 		perror("test_core: write");
@@ -160,7 +174,8 @@ static void write_core(const uint8_t *p, size_t n)
 
 /* Open the core as it is in the file: status, *ERR; *OPENED: C is to
  * be released. */
-static int open_core_at(struct core *c, char **err, int *opened)
+static int
+open_core_at(struct core *c, char **err, int *opened)
 {
 	int ret = core_open(c, path, err);
 	*opened = ret == CORE_OK;
@@ -169,13 +184,15 @@ static int open_core_at(struct core *c, char **err, int *opened)
 	return ret;
 }
 
-static int open_core(struct core *c, char **err)
+static int
+open_core(struct core *c, char **err)
 {
 	int opened;
 	return open_core_at(c, err, &opened);
 }
 
-static void test_good(void)
+static void
+test_good(void)
 {
 	struct buf b = make_core(1);
 	struct core c;
@@ -217,7 +234,8 @@ static void test_good(void)
 }
 
 /* STATUS and a message that holds WHAT. */
-static void refused(const char *name, int status, const char *what)
+static void
+refused(const char *name, int status, const char *what)
 {
 	struct core c;
 	char *err = NULL;
@@ -234,7 +252,8 @@ static void refused(const char *name, int status, const char *what)
 	free(err);
 }
 
-static void test_refusals(void)
+static void
+test_refusals(void)
 {
 	struct buf b = make_core(1);
 	Elf64_Ehdr *eh;
@@ -263,12 +282,14 @@ static void test_refusals(void)
 	free(b.p);
 	b = make_core(0);
 	write_core(b.p, b.n);
-	refused("filtered", CORE_FILTERED, "0x7ffd0000000-0x7ffd0001000 ([stack])");
+	refused("filtered", CORE_FILTERED,
+		"0x7ffd0000000-0x7ffd0001000 ([stack])");
 	free(b.p);
 }
 
 /* Mutations of the good core: each opened, checked and read. */
-static void test_fuzz(void)
+static void
+test_fuzz(void)
 {
 	struct buf seed = make_core(1);
 	uint8_t *m = xmalloc(seed.n);
@@ -332,7 +353,8 @@ static void test_fuzz(void)
 	free(seed.p);
 }
 
-int main(void)
+int
+main(void)
 {
 	fd = mkstemp(path);
 	if (fd < 0) {
