@@ -275,10 +275,12 @@ put_count_property(FILE *f, const char *name, uint64_t bytes, uint64_t blocks)
 }
 
 static void
-put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
-	  const struct loss_record *recs, size_t nrec,
-	  const struct leak_summary *sum)
+put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const struct report_run *run = rc->run;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
+	const struct leak_summary *sum = res->sum;
 	static const char *const keys[LEAK_NKINDS] = {
 	    "definitely_lost", "indirectly_lost", "possibly_lost",
 	    "still_reachable"};
@@ -421,11 +423,8 @@ report_junit(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec, const struct leak_summary *sum)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_junit(o.f, rc, run, recs, nrec, sum);
-	return outfile_close(&o);
+	struct report_ctx c = *rc;
+	struct report_result res = {recs, nrec, sum, ""};
+	c.run = run;
+	return report_put_file(path, put_junit, &c, &res);
 }

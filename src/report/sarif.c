@@ -134,9 +134,11 @@ put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 }
 
 static void
-put_sarif(FILE *f, const struct report_ctx *rc, const struct report_run *run,
-	  const struct loss_record *recs, size_t nrec)
+put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const struct report_run *run = rc->run;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
 	char **names, *cwd = getcwd(NULL, 0), *cmd;
 	const char **files;
@@ -230,11 +232,8 @@ report_sarif(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_sarif(o.f, rc, run, recs, nrec);
-	return outfile_close(&o);
+	struct report_ctx c = *rc;
+	struct report_result res = {recs, nrec, NULL, ""};
+	c.run = run;
+	return report_put_file(path, put_sarif, &c, &res);
 }
