@@ -814,7 +814,7 @@ void heap_walk(struct proc *p)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	if (!maps)
 		return;
 	other = other_allocator(p, maps);

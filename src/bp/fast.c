@@ -338,7 +338,7 @@ static int thread_stack(struct thread *t, const arch_regs_t *r, taddr_t *lo,
 	int ok = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 0;
 	for (line = strtok_r(text, "\n", &save); line;

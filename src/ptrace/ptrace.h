@@ -151,7 +151,6 @@ struct thread *thread_find(pid_t tid);
 void thread_free(struct thread *t);
 struct proc *proc_list(void);
 struct thread *threads_of(struct proc *p, struct thread *after);
-char *read_file_text(const char *path);
 /* waitpid(TID, ...) that goes on through EINTR (our ticker and request
  * signals); only the event loop wants to see those. */
 pid_t wait_tid(pid_t tid, int *status, int flags);
@@ -166,6 +165,14 @@ void target_live(struct proc *p, const char *maps, int force,
  * resume them after.  Neither fails: a thread that is gone is marked
  * TS_EXITING. */
 void proc_stop_all(struct proc *p, struct thread *except);
+/* Wait until T is in a PTRACE_EVENT_STOP or its exit event, and mark it
+ * so (stopped_for_scan; listening for a job-control stop; pend_exit and
+ * pend_status).  Stops of other kinds that come first go to the run loop
+ * (task_dispatch), then, with REINTERRUPT, T is interrupted again (the
+ * dispatch resumed it).  Returns 1 at such a stop; 0 if T ended (*STATUS
+ * its wait status, not dispatched); -1 if waiting failed or T is gone
+ * from the thread table. */
+int task_wait_stopped(struct thread *t, int *status, int reinterrupt);
 void proc_resume_all(struct proc *p);
 /* PTRACE_CONT TID with SIG; a thread that is gone is not an error. */
 void task_resume(pid_t tid, int sig);

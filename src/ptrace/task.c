@@ -132,28 +132,6 @@ struct thread *threads_of(struct proc *p, struct thread *after)
 	}
 }
 
-char *read_file_text(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-		buf = xgrow(buf, &cap, len + 4097, 1);
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
-}
-
 pid_t wait_tid(pid_t tid, int *status, int flags)
 {
 	pid_t r;

@@ -47,7 +47,7 @@ static char *status_field(pid_t pid, const char *name)
 	char path[64], *text, *line, *val = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return NULL;
 	for (line = text; line && *line; line = strchr(line, '\n')) {
@@ -346,7 +346,7 @@ static int sigtrap_pending(pid_t pid, pid_t tid)
 	unsigned long long mask = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 0;
 	f = strstr(text, "\nSigPnd:");
@@ -367,25 +367,16 @@ static void settle(struct thread *t)
 	       sigtrap_pending(t->proc->pid, tid) && rounds++ < 100) {
 		t->stopped_for_scan = 0;
 		ptrace(PTRACE_CONT, tid, 0, 0);
-		for (;;) {
-			if (wait_tid(tid, &status, __WALL) < 0 ||
-			    !WIFSTOPPED(status)) {
-				if (thread_find(tid) == t)
-					tracer_dispatch(tid, status);
-				return;
-			}
-			if ((status >> 16) == PTRACE_EVENT_STOP ||
-			    (status >> 16) == PTRACE_EVENT_EXIT) {
-				t->stopped_for_scan = 1;
-				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
-				t->pend_status = status;
-				break;
-			}
-			/* the trap (handled and resumed), then stop again */
-			tracer_dispatch(tid, status);
-			if (thread_find(tid) != t)
-				return;
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		/* the trap (handled and resumed), then stop again */
+		switch (task_wait_stopped(t, &status, 1)) {
+		case 1:
+			break;
+		case 0:
+			if (thread_find(tid) == t)
+				tracer_dispatch(tid, status);
+			return;
+		default:
+			return;
 		}
 	}
 }

@@ -87,7 +87,7 @@ void clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 	if (!(p->flags & PROC_TRACING) || (p->flags & PROC_VFORK_CHILD))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	for (line = maps; line && *line;) {
 		unsigned long long s, e;
 		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && sp > s && sp <= e) {

@@ -315,7 +315,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			trs[ntrs++] = tr;
 		}
 		snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-		maps = read_file_text(path);
+		maps = read_file_text(path, NULL);
 	}
 	target_live(p, maps, 1, &tg);
 	if (maps) {

@@ -158,14 +158,14 @@ static void same_cpu_end(struct proc *p, pid_t new)
 
 void explain_ptrace_error(int err, const char *what, pid_t pid)
 {
-	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
-	char *status = read_file_text("/proc/self/status");
+	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
+	char *status = read_file_text("/proc/self/status", NULL);
 	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
 	char path[64], *tstatus, *tracer;
 	long tracer_pid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	tstatus = read_file_text(path);
+	tstatus = read_file_text(path, NULL);
 	tracer = tstatus ? strstr(tstatus, "\nTracerPid:") : NULL;
 	if (tracer)
 		tracer_pid = atol(tracer + 11);
@@ -174,7 +174,7 @@ void explain_ptrace_error(int err, const char *what, pid_t pid)
 		char comm[64] = "?";
 		char *c;
 		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer_pid);
-		c = read_file_text(path);
+		c = read_file_text(path, NULL);
 		if (c) {
 			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
 			free(c);
@@ -315,7 +315,7 @@ static void on_exec(struct thread *t)
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
 		free(p->command);
-		p->command = read_file_text(path);
+		p->command = read_file_text(path, NULL);
 	}
 	ret = modules_start(p, t->tid);
 	if (ret)
@@ -343,7 +343,7 @@ static int exec_in_progress(struct proc *p, struct thread *t)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", p->pid,
 			 o->tid);
-		text = read_file_text(path);
+		text = read_file_text(path, NULL);
 		nr = text && sscanf(text, "%ld", &nr) == 1 ? nr : -1;
 		free(text);
 		if (nr == SYS_execve || nr == SYS_execveat)

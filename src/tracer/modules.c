@@ -356,7 +356,7 @@ static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
 {
 	char path[64], *text, *line, *res = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return NULL;
 	for (line = text; *line;) {
@@ -379,7 +379,7 @@ static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
 	if (res && lowest) {
 		*lowest = (taddr_t)-1;
 		free(text);
-		text = read_file_text(path);
+		text = read_file_text(path, NULL);
 		for (line = text; text && *line;) {
 			char *nl = strchr(line, '\n');
 			unsigned long long s, e;
@@ -404,7 +404,7 @@ static void capture_maps(struct proc *p)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	free(p->maps_text);
-	p->maps_text = read_file_text(path);
+	p->maps_text = read_file_text(path, NULL);
 }
 
 void proc_forget_image(struct proc *p)
