@@ -256,7 +256,7 @@ static int drain_stop(struct thread *t, int st, const struct trap *traps,
 	return 0;
 }
 
-int attach_drain_allocator(struct proc *p)
+int drain_allocator(struct proc *p)
 {
 	struct ranges r = {0};
 	struct trap *traps = NULL;

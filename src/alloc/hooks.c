@@ -63,7 +63,7 @@ static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
  * not see (one that was under way when we attached).  Without this the
  * table would hold overlapping blocks.
  */
-void pre_blocks_index(struct proc *p)
+void hook_index_pre_blocks(struct proc *p)
 {
 	size_t nb, n = 0;
 	struct heap_block *b = heap_table_snapshot(&p->heap, &nb);
@@ -182,7 +182,7 @@ static void pend_drop_left(struct thread *t, taddr_t sp)
 
 static void complete(struct proc *p, const struct pending *pd, taddr_t res);
 
-void stubs_harvest(struct proc *p)
+void hook_harvest(struct proc *p)
 {
 	struct thread *stack_ts[64], **ts = stack_ts;
 	uint64_t cells[64][2];
@@ -238,7 +238,7 @@ void stubs_harvest(struct proc *p)
  * thread stopped on its stub's first instruction has its result in the
  * return register, not yet in the cell; put it there (the mov will write
  * the same) so the block is in the report. */
-void stubs_harvest_stopped(struct proc *p)
+void hook_harvest_stopped(struct proc *p)
 {
 	for (size_t i = 0; i < p->nbusy; i++) {
 		struct thread *t = p->busy[i];
@@ -253,7 +253,7 @@ void stubs_harvest_stopped(struct proc *p)
 		}
 	}
 	fast_settle(p, 0); /* no thread half-way through a record */
-	stubs_harvest(p);
+	hook_harvest(p);
 }
 
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)

@@ -936,7 +936,7 @@ void fast_detach(struct proc *p, pid_t tid)
 
 /*
  * P forked CHILD: the child has a copy of the ring and the table.  The
- * caller has drained P's ring (stubs_harvest) before it copied P's
+ * caller has drained P's ring (hook_harvest) before it copied P's
  * table; what the child's copy holds beyond that is drained into the
  * child here.  The child then starts with an empty ring (the slots its
  * copy holds unwritten have no writer in it) and an empty table.

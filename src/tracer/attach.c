@@ -211,7 +211,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	do {
 		n = seize_threads(p);
 		if (n < 0) {
-			explain_ptrace_error(-n, what, pid);
+			tracer_explain_ptrace_error(-n, what, pid);
 			/* let go of the threads seized so far */
 			for (struct thread *t = threads_of(p, NULL); t;
 			     t = threads_of(p, t))
@@ -240,7 +240,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			"allocation",
 			pid, strerror(-ret));
 	/* no thread in the middle of malloc while the heap is walked */
-	attach_drain_allocator(p);
+	drain_allocator(p);
 	/* what a leakcheck killed before us left, out (or kept in use) */
 	leftover_take(p, t0->tid);
 	p->all_stopped = 1; /* entry points may take a 5-byte jmp */
@@ -265,7 +265,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	if ((ret = bp_install_handler(p, t0->tid)) && ret != -EBUSY)
 		debug("pid %d: no SIGTRAP handler: %s", pid, strerror(-ret));
 	heap_walk(p);
-	pre_blocks_index(p);
+	hook_index_pre_blocks(p);
 	if (!opt.quiet)
 		fprintf(stderr,
 			"leakcheck: attached to pid %d (%s), %d threads, %zu "
@@ -391,7 +391,7 @@ static void detach_proc(struct proc *p)
 		settle(t);
 	}
 	fast_settle(p, 1);
-	stubs_harvest_stopped(p);
+	hook_harvest_stopped(p);
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (!t->stopped_for_scan)
 			continue;

@@ -272,9 +272,9 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (!killed && !exiting) {
 		/* calls that returned through stubs, up to the stop */
 		proc_stop_all(p, NULL);
-		stubs_harvest_stopped(p);
+		hook_harvest_stopped(p);
 	} else if (exiting) {
-		stubs_harvest(p);
+		hook_harvest(p);
 	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);

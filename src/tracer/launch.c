@@ -156,7 +156,7 @@ static void same_cpu_end(struct proc *p, pid_t new)
 	debug("pid %d has threads: back on its own CPUs", p->pid);
 }
 
-void explain_ptrace_error(int err, const char *what, pid_t pid)
+void tracer_explain_ptrace_error(int err, const char *what, pid_t pid)
 {
 	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
 	char *status = read_file_text("/proc/self/status", NULL);
@@ -230,7 +230,7 @@ static void on_new_task(struct thread *t, int event)
 		return;
 	}
 	/* fork or vfork: a new process, a copy of this one */
-	stubs_harvest(p); /* the child starts from what returned before */
+	hook_harvest(p); /* the child starts from what returned before */
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
@@ -361,7 +361,7 @@ static void on_exit_event(struct thread *t)
 
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
-	stubs_harvest(p);
+	hook_harvest(p);
 	fast_thread_gone(t);
 	stub_forget(t);
 	t->npend = 0;
@@ -420,7 +420,7 @@ static void on_trap(struct thread *t)
 	}
 	g_stats.traps++;
 	if (p->nbusy)
-		stubs_harvest(p); /* before this trap: they returned earlier */
+		hook_harvest(p); /* before this trap: they returned earlier */
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
 	if (p->fast || p->fast_owner) {
 		/* the records before this trap first (fast.c) */
@@ -560,9 +560,9 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	if (b->kind == HOOK_DL_DEBUG)
 		modules_update(t->proc, t->tid);
 	else if (b->kind == HOOK_CLEAR_DEAD)
-		clear_dead_stack(t, regs);
+		exitpath_clear_dead_stack(t, regs);
 	else
-		exit_final(t, b, regs);
+		exitpath_final(t, b, regs);
 }
 
 static const struct bp_events tracer_bp_events = {
@@ -616,7 +616,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   (void *)(long)(TRACE_OPTS | PTRACE_O_EXITKILL)) < 0) {
 		int e = errno;
-		explain_ptrace_error(e, path, pid);
+		tracer_explain_ptrace_error(e, path, pid);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return LC_EXIT_PTRACE;
