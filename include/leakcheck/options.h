@@ -43,7 +43,11 @@ struct options {
 	int no_fast_path;     /* --fast-path=no */
 	int no_libc_freeres;  /* --run-libc-freeres=no */
 	int no_cxx_freeres;   /* --run-cxx-freeres=no */
-	int pid;              /* --pid: attach instead of launching */
+	int pid;              /* --pid: attach instead of launching (the
+			       * first of pids[]) */
+	int pids[64];         /* every --pid and --pid-tree, in order */
+	int pid_tree[64];     /*   1: with its descendants (--pid-tree) */
+	unsigned npids;
 	unsigned interval;    /* seconds between reports, 0: none */
 	int report_new;       /* --report=new */
 	unsigned duration;    /* --pid: seconds before detaching, 0: none */

@@ -49,7 +49,7 @@ static const struct option long_options[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
-		   "       leakcheck [OPTIONS] --pid PID\n"
+		   "       leakcheck [OPTIONS] --pid PID... | --pid-tree PID...\n"
 		   "       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
 		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
 		   "options:\n");
@@ -249,13 +249,25 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'p':
 		case O_PID:
-			if (opt.pid)
+		case O_PID_TREE: {
+			int pid = (int)parse_num(c == O_PID_TREE ? "pid-tree"
+								 : "pid",
+						 optarg, 1, 0x3fffffff);
+			for (unsigned i = 0; i < opt.npids; i++)
+				if (opt.pids[i] == pid)
+					die(LC_EXIT_USAGE,
+					    "pid %d given twice: each process is "
+					    "attached to once",
+					    pid);
+			if (opt.npids == ARRAY_SIZE(opt.pids))
 				die(LC_EXIT_USAGE,
-				    "--pid given twice: leakcheck attaches to one "
-				    "process (its threads and the children it "
-				    "forks after the attach are followed)");
-			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
+				    "more than %zu --pid and --pid-tree options",
+				    ARRAY_SIZE(opt.pids));
+			opt.pid_tree[opt.npids] = c == O_PID_TREE;
+			opt.pids[opt.npids++] = pid;
+			opt.pid = opt.pids[0];
 			break;
+		}
 		case O_INTERVAL:
 			opt.interval = (unsigned)parse_num("interval", optarg, 1,
 							   86400 * 365);
@@ -566,8 +578,9 @@ int main(int argc, char **argv)
 		if (optind < argc)
 			die(LC_EXIT_USAGE,
 			    "give either --pid or a program to run, not both");
-		check_not_kernel_thread(opt.pid);
-		ret = tracer_attach(opt.pid, &res);
+		for (unsigned i = 0; i < opt.npids; i++)
+			check_not_kernel_thread(opt.pids[i]);
+		ret = tracer_attach(opt.pids, opt.pid_tree, opt.npids, &res);
 		if (ret)
 			exit(ret);
 		if (outfile_failures())
