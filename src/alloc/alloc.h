@@ -33,6 +33,9 @@ extern struct alloc_stats g_alloc_stats;
  * to B's address. */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
+/* clientreq.c: T is at the client request B of valgrind.h (see there);
+ * REGS's pc is set to B's address. */
+void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs);
 /* The same, quietly: returns 0, or -ENOENT if no call of T was pending
  * at that return (REGS untouched then). */
 int hook_return_ok(struct thread *t, arch_regs_t *regs);

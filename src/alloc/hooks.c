@@ -102,10 +102,13 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 	}
 }
 
-static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
-			 uint32_t stack_id)
+static void hook_record(struct proc *p, taddr_t addr, uint64_t size,
+			uint32_t stack_id, uint32_t flags)
 {
-	struct heap_block b = {.addr = addr, .size = size, .stack_id = stack_id};
+	struct heap_block b = {.addr = addr,
+			       .size = size,
+			       .stack_id = stack_id,
+			       .flags = flags};
 	if (!addr)
 		return;
 	if (p->npre)
@@ -128,7 +131,7 @@ static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 	g_alloc_stats.allocs++;
 }
 
-static void record_free(struct proc *p, taddr_t addr)
+static void hook_record_free(struct proc *p, taddr_t addr)
 {
 	if (!addr)
 		return;
@@ -274,7 +277,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			return;
 		}
 		g_alloc_stats.calls[HOOK_FREE]++;
-		record_free(p, arch_arg(regs, 0));
+		hook_record_free(p, arch_arg(regs, 0));
 		return;
 	default:
 		break;
@@ -338,20 +341,20 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 {
 	switch (pd->kind) {
 	case HOOK_MALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
 	case HOOK_CALLOC:
-		record_alloc(p, res, pd->a0 * pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a0 * pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_REALLOC:
 	case HOOK_REALLOCARRAY: {
 		uint64_t size = pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
 		if (res) {
 			if (pd->a0)
-				record_free(p, pd->a0);
-			record_alloc(p, res, size, pd->stack_id);
+				hook_record_free(p, pd->a0);
+			hook_record(p, res, size, pd->stack_id, 0);
 		} else if (!size && pd->a0) {
-			record_free(p, pd->a0); /* realloc(p, 0) frees */
+			hook_record_free(p, pd->a0); /* realloc(p, 0) frees */
 		}
 		break;
 	}
@@ -360,18 +363,18 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 			taddr_t ptr;
 			if (mem_read(p->pid, pd->a0, &ptr, sizeof(ptr)) ==
 			    (long)sizeof(ptr))
-				record_alloc(p, ptr, pd->a2, pd->stack_id);
+				hook_record(p, ptr, pd->a2, pd->stack_id, 0);
 		}
 		break;
 	case HOOK_MEMALIGN:
-		record_alloc(p, res, pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_VALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
 	case HOOK_PVALLOC:
-		record_alloc(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
-			     pd->stack_id);
+		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
+			     pd->stack_id, 0);
 		break;
 	default:
 		break;
@@ -400,7 +403,7 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 void hook_fast_free(struct proc *p, taddr_t addr)
 {
 	g_alloc_stats.calls[HOOK_FREE]++;
-	record_free(p, addr);
+	hook_record_free(p, addr);
 }
 
 /* A call the fast path recorded (fast.c). */
@@ -433,7 +436,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 		if (c->res) {
 			if (c->moved)
 				g_alloc_stats.frees++;
-			record_alloc(p, c->res, size, pd.stack_id);
+			hook_record(p, c->res, size, pd.stack_id, 0);
 		}
 		else if (size && c->moved)
 			heap_table_insert(&p->heap, &c->old); /* failed: still there */

@@ -25,6 +25,8 @@ enum hook_kind {
 			      * below sp is cleared (exitpath.c) */
 	HOOK_EXIT_FINAL,     /* _exit(): run the freeres functions (exitpath.c) */
 	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
+	HOOK_CLIENT_REQUEST, /* valgrind.h's client request, at its
+			      * xchg %rbx,%rbx (alloc/clientreq.c) */
 	HOOK_NKINDS
 };
 

@@ -23,6 +23,13 @@
 /* Bits for the entry point names modules.c knows, with each prefix. */
 #define HOOK_SLOTS 512
 
+/* A valgrind.h mempool: its chunks' addresses (alloc/clientreq.c). */
+struct vg_pool {
+	taddr_t id;
+	taddr_t *chunks;
+	size_t n, cap;
+};
+
 /* A block the heap walk found at attach: [addr, end). */
 struct pre_block {
 	taddr_t addr, end;
@@ -109,6 +116,12 @@ struct proc {
 	int no_fast;              /* a Go program: no fast path */
 	pid_t fast_owner;         /* a vfork child: the parent, whose ring it
 				   * writes to */
+	struct vg_pool *pools;    /* valgrind.h's mempools (alloc/clientreq.c) */
+	size_t npools, pools_cap;
+	struct heap_table custom_heap; /* the blocks and chunks the program
+				   * declares (alloc/clientreq.c), apart
+				   * from HEAP: one may start where the
+				   * malloc'd block it is carved from does */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
 	struct pre_block *pre;    /* the heap walk's blocks, by address */

@@ -26,6 +26,7 @@ struct proc *proc_new(pid_t pid)
 	p->guard_fd = -1;
 	p->stat_fd = -1;
 	heap_table_init(&p->heap);
+	heap_table_init(&p->custom_heap);
 	p->next = procs;
 	procs = p;
 	return p;
@@ -49,8 +50,12 @@ void proc_free(struct proc *p)
 	free(p->busy);
 	free(p->stub_free);
 	free(p->alloc_tot);
+	for (size_t i = 0; i < p->npools; i++)
+		free(p->pools[i].chunks);
+	free(p->pools);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
+	heap_table_release(&p->custom_heap);
 	if (p->unw)
 		unwind_free(p->unw);
 	free(p->bps);

@@ -237,6 +237,16 @@ static void on_new_task(struct thread *t, int event)
 	if (event == PTRACE_EVENT_VFORK)
 		np->flags |= PROC_VFORK_CHILD;
 	heap_table_copy(&np->heap, &p->heap);
+	heap_table_copy(&np->custom_heap, &p->custom_heap);
+	for (size_t i = 0; i < p->npools; i++) {
+		struct vg_pool pl = p->pools[i];
+		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));
+		memcpy(pl.chunks, p->pools[i].chunks, pl.n * sizeof(*pl.chunks));
+		pl.cap = pl.n + 1;
+		np->pools = xgrow(np->pools, &np->pools_cap, np->npools + 1,
+				  sizeof(*np->pools));
+		np->pools[np->npools++] = pl;
+	}
 	np->bps = xmalloc(p->nbps * sizeof(*p->bps) + 1);
 	memcpy(np->bps, p->bps, p->nbps * sizeof(*p->bps));
 	np->nbps = np->bps_cap = p->nbps;
@@ -549,6 +559,7 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	case HOOK_DL_DEBUG:
 	case HOOK_CLEAR_DEAD:
 	case HOOK_EXIT_FINAL:
+	case HOOK_CLIENT_REQUEST:
 		break;
 	default:
 		hook_entry(t, b, regs);
@@ -559,6 +570,8 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	t->last_sp = ARCH_SP(regs);
 	if (b->kind == HOOK_DL_DEBUG)
 		modules_update(t->proc, t->tid);
+	else if (b->kind == HOOK_CLIENT_REQUEST)
+		hook_client_request(t, b, regs);
 	else if (b->kind == HOOK_CLEAR_DEAD)
 		exitpath_clear_dead_stack(t, regs);
 	else

@@ -293,6 +293,64 @@ static void bind_cb(void *vctx, const char *name, taddr_t value)
 	}
 }
 
+/*
+ * valgrind.h's client requests in module PATH (loaded at BIAS): each is
+ * the preamble below followed by xchgq %rbx,%rbx, which gets a breakpoint
+ * (alloc/clientreq.c acts on it).  Found in the executable segments of
+ * the file, so a stripped module's are found too.
+ */
+static void client_requests_module(struct proc *p, const char *path,
+				   taddr_t bias)
+{
+	static const uint8_t seq[] = {
+	    0x48, 0xc1, 0xc7, 0x03, 0x48, 0xc1, 0xc7, 0x0d, /* rolq $3, $13 */
+	    0x48, 0xc1, 0xc7, 0x3d, 0x48, 0xc1, 0xc7, 0x33, /* rolq $61, $51 */
+	    0x48, 0x87, 0xdb};                              /* xchgq %rbx,%rbx */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t nph = 0, flen = 0, found = 0;
+	const uint8_t *file;
+	Elf *e;
+
+	if (fd < 0)
+		return;
+	elf_init_once();
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	file = e ? (const uint8_t *)elf_rawfile(e, &flen) : NULL;
+	if (file && !elf_getphdrnum(e, &nph)) {
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+			const uint8_t *at, *end;
+			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
+			    !(ph.p_flags & PF_X) || ph.p_offset > flen ||
+			    ph.p_filesz > flen - ph.p_offset)
+				continue;
+			at = file + ph.p_offset;
+			end = at + ph.p_filesz;
+			while ((at = memmem(at, (size_t)(end - at), seq,
+					    sizeof(seq)))) {
+				taddr_t xchg = bias + ph.p_vaddr +
+					       (taddr_t)(at - file - ph.p_offset) + 16;
+				int ret = bp_insert(p, xchg, HOOK_CLIENT_REQUEST,
+						    "valgrind client request");
+				if (ret)
+					warning("cannot break on a valgrind client "
+						"request in '%s' at %#llx: %s",
+						path, (unsigned long long)xchg,
+						strerror(-ret));
+				else
+					found++;
+				at += sizeof(seq);
+			}
+		}
+	}
+	if (found)
+		debug("pid %d: %zu valgrind client requests in %s", p->pid,
+		      found, path);
+	if (e)
+		elf_end(e);
+	close(fd);
+}
+
 /* Bind every entry point not bound yet that module PATH defines. */
 static void bind_module(struct proc *p, const char *path, taddr_t bias)
 {
@@ -328,6 +386,7 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 	for (int i = 0; i < FREERES_N; i++)
 		if (c.calls[i] && !p->freeres_fn[i])
 			p->freeres_fn[i] = c.calls[i];
+	client_requests_module(p, path, bias);
 }
 
 static int read_auxv(pid_t pid, taddr_t *base, taddr_t *entry)
@@ -437,6 +496,11 @@ void proc_forget_image(struct proc *p)
 	p->seen_modules = NULL;
 	heap_table_release(&p->heap);
 	heap_table_init(&p->heap);
+	heap_table_release(&p->custom_heap);
+	heap_table_init(&p->custom_heap);
+	for (size_t i = 0; i < p->npools; i++)
+		free(p->pools[i].chunks);
+	p->npools = 0;
 	if (p->unw)
 		unwind_free(p->unw);
 	p->unw = unwind_new(p->pid);
