@@ -35,6 +35,17 @@ struct stack_depot g_depot;
  */
 static struct sampler sampler;
 
+/* The size a --malloc-like or --realloc-like call D asks for, from its
+ * first three arguments A. */
+static uint64_t decl_size(const struct decl_fn *d, const uint64_t a[3])
+{
+	uint64_t r = d->size ? a[d->size - 1] : 0;
+
+	if (d->size2 && __builtin_mul_overflow(r, a[d->size2 - 1], &r))
+		return UINT64_MAX;
+	return r;
+}
+
 static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
 			     uint64_t a2)
 {
@@ -270,14 +281,20 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	ARCH_PC(regs) = b->addr;
 	t->last_sp = ARCH_SP(regs);
 	switch (b->kind) {
+	case HOOK_DECLARED:
+		if (opt.decl[b->decl].kind != DECL_FREE)
+			break;
+		/* fall through */
 	case HOOK_FREE:
 		pend_drop_left(t, ARCH_SP(regs));
 		if (t->npend) {
 			g_alloc_stats.nested++;
 			return;
 		}
-		g_alloc_stats.calls[HOOK_FREE]++;
-		hook_record_free(p, arch_arg(regs, 0));
+		g_alloc_stats.calls[b->kind]++;
+		hook_record_free(p, arch_arg(regs, b->kind == HOOK_FREE
+							? 0
+							: opt.decl[b->decl].ptr - 1));
 		return;
 	default:
 		break;
@@ -292,9 +309,17 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;
-	sampled = sampler_take(&sampler, opt.sample_rate,
-			       sampled_size(b->kind, arch_arg(regs, 0),
-					    arch_arg(regs, 1), arch_arg(regs, 2)));
+	if (b->kind == HOOK_DECLARED) {
+		uint64_t a[3] = {arch_arg(regs, 0), arch_arg(regs, 1),
+				 arch_arg(regs, 2)};
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       decl_size(&opt.decl[b->decl], a));
+	} else {
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       sampled_size(b->kind, arch_arg(regs, 0),
+						    arch_arg(regs, 1),
+						    arch_arg(regs, 2)));
+	}
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
 					     (int)opt.num_callers)
@@ -332,6 +357,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->a1 = arch_arg(regs, 1);
 	pd->a2 = arch_arg(regs, 2);
 	pd->kind = b->kind;
+	pd->decl = b->decl;
 	pd->stack_id = sampled ? stack_depot_intern(&g_depot, pcs, (unsigned)n)
 			       : STACK_ID_UNSAMPLED;
 }
@@ -372,6 +398,21 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 	case HOOK_VALLOC:
 		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
+	case HOOK_DECLARED: {
+		const struct decl_fn *d = &opt.decl[pd->decl];
+		uint64_t a[3] = {pd->a0, pd->a1, pd->a2}, size = decl_size(d, a);
+		taddr_t old = d->ptr ? a[d->ptr - 1] : 0;
+		if (d->kind == DECL_ALLOC) {
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (res) { /* realloc-like, as realloc */
+			if (old)
+				hook_record_free(p, old);
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (!size && old) {
+			hook_record_free(p, old);
+		}
+		break;
+	}
 	case HOOK_PVALLOC:
 		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
 			     pd->stack_id, 0);

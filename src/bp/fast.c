@@ -431,6 +431,19 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 		t->fast_busy = sp;
 }
 
+/* T's allocator call caught by an int3 (not by the fast path) is on its
+ * pending stack: the calls it makes (a declared allocator's malloc) are
+ * nested, and the recorder in the program is told so. */
+void fast_mark_busy(struct thread *t, const arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+
+	if (!p->fast || !t->npend)
+		return;
+	fast_register(t, r);
+	fast_set_busy(t, t->pend[t->npend - 1].slot);
+}
+
 /* ---- the ring ---- */
 
 static void grow_window(struct proc *p)

@@ -76,6 +76,62 @@ static void usage(FILE *f)
 		   "\nSee leakcheck(1).\n");
 }
 
+/*
+ * --malloc-like=NAME[:size=A[*B]], --free-like=NAME[:ptr=A],
+ * --realloc-like=NAME[:ptr=A,size=B]: a function of the program's own
+ * allocator and where its arguments are (1-based, the first three, as
+ * the registers that carry them).  Exits with one line if VAL is not
+ * one of those.
+ */
+static void parse_decl(const char *optname, enum decl_kind kind, char *val)
+{
+	struct decl_fn d = {.kind = (uint8_t)kind};
+	char *colon = strchr(val, ':'), *item, *save = NULL;
+
+	if (opt.ndecl == ARRAY_SIZE(opt.decl))
+		die(LC_EXIT_USAGE, "more than %zu --malloc-like, --free-like and "
+				   "--realloc-like functions",
+		    ARRAY_SIZE(opt.decl));
+	if (colon)
+		*colon = 0;
+	if (!*val)
+		die(LC_EXIT_USAGE,
+		    "invalid value for --%s: expected NAME[:ARG=N,...]", optname);
+	d.name = val;
+	/* the defaults: malloc's, free's and realloc's arguments */
+	if (kind == DECL_ALLOC)
+		d.size = 1;
+	else if (kind == DECL_FREE)
+		d.ptr = 1;
+	else
+		d.ptr = 1, d.size = 2;
+	for (item = colon ? strtok_r(colon + 1, ",", &save) : NULL; item;
+	     item = strtok_r(NULL, ",", &save)) {
+		unsigned a = 0, b = 0;
+		char extra;
+		if (kind != DECL_FREE &&
+		    (sscanf(item, "size=%u*%u%c", &a, &b, &extra) == 2 ||
+		     (b = 0, sscanf(item, "size=%u%c", &a, &extra) == 1)) &&
+		    a >= 1 && a <= 3 && b <= 3) {
+			d.size = (uint8_t)a;
+			d.size2 = (uint8_t)b;
+		} else if (kind != DECL_ALLOC &&
+			   sscanf(item, "ptr=%u%c", &a, &extra) == 1 && a >= 1 &&
+			   a <= 3) {
+			d.ptr = (uint8_t)a;
+		} else {
+			die(LC_EXIT_USAGE,
+			    "invalid '%s' in --%s=%s: expected %s, each "
+			    "argument 1, 2 or 3",
+			    item, optname, val,
+			    kind == DECL_ALLOC  ? "size=N or size=N*M"
+			    : kind == DECL_FREE ? "ptr=N"
+						: "ptr=N or size=N");
+		}
+	}
+	opt.decl[opt.ndecl++] = d;
+}
+
 static unsigned long parse_num(const char *optname, const char *s,
 			       unsigned long min, unsigned long max)
 {
@@ -242,6 +298,15 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_SAME_CPU:
 			opt.no_same_cpu = !parse_yesno("same-cpu", optarg);
+			break;
+		case O_MALLOC_LIKE:
+			parse_decl("malloc-like", DECL_ALLOC, optarg);
+			break;
+		case O_FREE_LIKE:
+			parse_decl("free-like", DECL_FREE, optarg);
+			break;
+		case O_REALLOC_LIKE:
+			parse_decl("realloc-like", DECL_REALLOC, optarg);
 			break;
 		case O_TRACE_CHILDREN:
 			opt.trace_children =

@@ -44,6 +44,7 @@ struct pending {
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;
+	uint8_t decl;     /* HOOK_DECLARED: its index in opt.decl */
 	uint8_t via_stub; /* returns through the thread's stub: no trap */
 };
 
@@ -131,6 +132,7 @@ struct proc {
 				   * the heap is scanned as roots */
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
+	uint32_t decl_bound;      /* opt.decl entries bound: modules.c */
 	uint64_t bound[HOOK_SLOTS / 64]; /* entry point names (and their
 				   * prefixed forms) bound: modules.c */
 	taddr_t freeres_fn[2];    /* enum freeres_fn: 0 if not defined */

@@ -262,6 +262,7 @@ static void on_new_task(struct thread *t, int event)
 	np->r_debug = p->r_debug;
 	np->ldso_base = p->ldso_base;
 	memcpy(np->bound, p->bound, sizeof(np->bound));
+	np->decl_bound = p->decl_bound;
 	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
@@ -468,9 +469,12 @@ static void on_trap(struct thread *t)
 		/* by value: a handler may insert breakpoints (dlopen) */
 		struct bp hit = *b;
 		pid_t tid = t->tid;
+		size_t npend = t->npend;
 		tracer_entry(t, &hit, &r);
 		if (thread_find(tid) != t)
 			return; /* it ran, and died (exitpath.c) */
+		if (t->npend > npend)
+			fast_mark_busy(t, &r);
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);

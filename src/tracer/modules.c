@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "leakcheck/options.h"
 #include "leakcheck/util.h"
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
@@ -262,6 +263,8 @@ struct bind_ctx {
 	taddr_t found[ARRAY_SIZE(hook_names)][NPREFIXES];
 	taddr_t calls[FREERES_N];
 	taddr_t dl_debug_state, r_debug;
+	taddr_t decl[32]; /* --malloc-like and co: by opt.decl index */
+	_Static_assert(ARRAY_SIZE(opt.decl) == 32, "decl_bound's bits");
 };
 
 static void bind_cb(void *vctx, const char *name, taddr_t value)
@@ -291,6 +294,10 @@ static void bind_cb(void *vctx, const char *name, taddr_t value)
 		    !strncmp(name, call_names[i].name, len))
 			c->calls[call_names[i].idx] = c->bias + value;
 	}
+	for (unsigned i = 0; i < opt.ndecl; i++)
+		if (strlen(opt.decl[i].name) == len &&
+		    !strncmp(name, opt.decl[i].name, len))
+			c->decl[i] = c->bias + value;
 }
 
 /*
@@ -386,6 +393,23 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 	for (int i = 0; i < FREERES_N; i++)
 		if (c.calls[i] && !p->freeres_fn[i])
 			p->freeres_fn[i] = c.calls[i];
+	/* the program's own allocator, as the user declared it: the first
+	 * definer in the search order, as the linker binds it */
+	for (unsigned i = 0; i < opt.ndecl; i++) {
+		int ret;
+		if (!c.decl[i] || (p->decl_bound >> i) & 1)
+			continue;
+		p->decl_bound |= 1u << i;
+		ret = bp_insert(p, c.decl[i], HOOK_DECLARED, opt.decl[i].name);
+		if (ret) {
+			warning("cannot break on %s in '%s': %s", opt.decl[i].name,
+				path, strerror(-ret));
+			continue;
+		}
+		bp_find(p, c.decl[i])->decl = (uint8_t)i;
+		debug("pid %d: %s (declared) bound in %s", p->pid,
+		      opt.decl[i].name, path);
+	}
 	client_requests_module(p, path, bias);
 }
 
@@ -490,6 +514,7 @@ void proc_forget_image(struct proc *p)
 	p->r_debug = 0;
 	p->ldso_base = 0;
 	memset(p->bound, 0, sizeof(p->bound));
+	p->decl_bound = 0;
 	memset(p->freeres_fn, 0, sizeof(p->freeres_fn));
 	p->freeres_state = 0;
 	free(p->seen_modules);
