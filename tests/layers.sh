@@ -1,7 +1,8 @@
 #!/bin/sh
 # layers.sh: the layers of src/ call down only (README "Hacking").
 #
-#   cli -> tracer -> alloc -> bp -> ptrace, and all of them may use the
+#   cli -> tracer (and core, at its level) -> alloc -> bp -> ptrace, and
+#   all of them may use the
 #   libraries (heap, stack, unwind, sym, scan, report, util, arch), which
 #   call none of those five.
 #

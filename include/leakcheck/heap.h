@@ -12,7 +12,14 @@
 
 enum heap_block_flags {
 	HB_PRE_ATTACH = 1 << 0, /* found by the heap walk at attach: no stack */
-	HB_CORE = 1 << 1,       /* found in a core (--core): no stack; a stack
+	HB_CUSTOM = 1 << 1,     /* declared by the program (valgrind.h's
+				 * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC): a malloc'd
+				 * block that holds one is its pool's memory,
+				 * not a block of its own (memcheck's rule) */
+	HB_POOL = 1 << 2,       /* a mempool's chunk (with HB_CUSTOM): as in
+				 * memcheck, counted in allocs, but not in use
+				 * at exit, and its free is not a free */
+	HB_CORE = 1 << 3,       /* found in a core (--core): no stack; a stack
 				 * id, if any, is one frame, the vtable its
 				 * first word points to (its C++ class) */
 };

@@ -3,8 +3,23 @@
  * a format's writer behind one signature.  Adding a format is a file
  * here and an entry below; the tracer does not change.
  */
+#include "internal.h"
 #include "leakcheck/options.h"
+#include "leakcheck/util.h"
 #include "leakcheck/report.h"
+
+int report_put_file(const char *path, report_put_fn put,
+		    const struct report_ctx *rc,
+		    const struct report_result *res)
+{
+	struct outfile o;
+	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
+
+	if (ret)
+		return ret;
+	put(o.f, rc, res);
+	return outfile_close(&o);
+}
 
 static int w_json(const struct report_ctx *rc, const char *path,
 		  const struct report_result *r)
