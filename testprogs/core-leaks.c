@@ -7,6 +7,12 @@
  *   a thread's arena: t_lost       48 bytes, definitely lost, in a non-main
  *                                  arena; t_kept (on its stack) reachable
  *   big        -> 200,000 bytes    mmapped chunk, still reachable
+ *   (nothing) -> z                 640 bytes, calloc'd, never written:
+ *                                  definitely lost (the size of glibc's
+ *                                  tcache, and all zeros like an empty one)
+ *
+ * In a core and live (usable sizes, as the heap walk finds them):
+ *   definite=848/4 indirect=80/2 possible=72/1 reachable=201256/4
  *
  * Usage: core-leaks READY-FILE: makes the blocks, writes its pid to
  * READY-FILE and waits (pause) for a core to be taken, by gcore or by a
@@ -43,6 +49,7 @@ static NOINLINE void leak_list(int n)
 		nd->payload[0] = n;
 		head = nd;
 	}
+	sink = head;
 	sink = NULL;
 }
 
@@ -50,6 +57,13 @@ static NOINLINE void leak_plain(void)
 {
 	char *d = malloc(100);
 	memset(d, 'd', 100);
+	sink = d;
+	sink = NULL;
+}
+
+static NOINLINE void leak_zeroed(void)
+{
+	sink = calloc(1, 640);
 	sink = NULL;
 }
 
@@ -59,12 +73,16 @@ static void *worker(void *arg)
 	char *t_lost = malloc(48);
 
 	memset(t_lost, 't', 48);
+	sink = t_lost;
 	t_lost = NULL;
+	sink = NULL;
 	strcpy(t_kept, "kept on the worker's stack");
 	pthread_barrier_wait(&ready);
-	for (;;)
+	for (;;) {
 		pause();
-	return t_kept;
+		sink = t_kept; /* in use: live across pause() */
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -81,6 +99,7 @@ int main(int argc, char **argv)
 	pthread_create(&t, NULL, worker, NULL);
 	leak_plain();
 	leak_list(3);
+	leak_zeroed();
 	p = malloc(64);
 	keep_inner = p + 8;
 	p = NULL;

@@ -62,6 +62,7 @@ struct chunk {
 	uint32_t list;	 /* the free list it was met on, 0: none */
 	uint8_t mmapped; /* from mmap, on no list */
 	uint8_t drop;	 /* free after all (fastbin, tcache), or a tcache */
+	uint8_t first;	 /* the first chunk of its heap */
 };
 
 struct walk {
@@ -377,9 +378,11 @@ static void walk_chunks(struct walk *w, taddr_t first, taddr_t end, taddr_t top)
 				(unsigned long long)(c + size));
 			return;
 		}
-		if (next_hdr & PREV_INUSE)
+		if (next_hdr & PREV_INUSE) {
 			add_chunk(&w->used, &w->nused, &w->used_cap, c, size,
 				  fd, 0);
+			w->used[w->nused - 1].first = c == first;
+		}
 		else
 			add_chunk(&w->freec, &w->nfree, &w->free_cap, c, size,
 				  fd, 0);
@@ -557,6 +560,16 @@ static int take_tcache(struct walk *w, struct chunk *k)
 			return 0;
 		any |= counts[i] != 0;
 	}
+	/*
+	 * An empty one is all zeros, as is a block of the same size the
+	 * program has not written to: only the first chunk of a heap is
+	 * taken for it (a thread's first malloc makes its tcache before
+	 * anything else, in the main heap or its own arena's).  A thread
+	 * that shares an arena has its empty tcache further on, and it
+	 * shows as a still reachable block (its TLS points to it).
+	 */
+	if (!any && !k->first)
+		return 0;
 	k->drop = 1;
 	for (int i = 0; i < TCACHE_BINS && any; i++) {
 		char what[80];
