@@ -13,6 +13,9 @@
  *
  * In a core and live (usable sizes, as the heap walk finds them):
  *   definite=848/4 indirect=80/2 possible=72/1 reachable=201256/4
+ * or, when a stale word in the worker's registers or red zone at its
+ * pause still points to t_lost (a user's program is not scrubbed):
+ *   definite=792/3 indirect=80/2 possible=72/1 reachable=201312/5
  *
  * Usage: core-leaks READY-FILE: makes the blocks, writes its pid to
  * READY-FILE and waits (pause) for a core to be taken, by gcore or by a

@@ -100,10 +100,14 @@ for v in $(tp_variants); do
 			exit 77
 		fi
 		want=$(summary "$d/live.log")
-		# the numbers themselves (testprogs/core-leaks.c's header)
+		# the numbers themselves (testprogs/core-leaks.c's header); the
+		# worker's lost block can be kept by a stale word in the
+		# worker's registers or red zone at its pause, as in any
+		# program, live and in a core alike: then it is reachable
 		if [ $name = core-leaks ]; then
 			fixed="definite=848/4 indirect=80/2 possible=72/1 reachable=201256/4"
-			[ "$want" = "$fixed" ] && ok "$t live-numbers" ||
+			stale="definite=792/3 indirect=80/2 possible=72/1 reachable=201312/5"
+			[ "$want" = "$fixed" ] || [ "$want" = "$stale" ] && ok "$t live-numbers" ||
 				ko "$t live-numbers" "live: $want, expected: $fixed"
 		fi
 		[ $rc = 0 ] && grep -q "LEAK SUMMARY" "$d/live.log" || { ko "$t live" "status $rc: $(head -2 "$d/live.err")"; want=; }
