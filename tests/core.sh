@@ -148,8 +148,9 @@ if [ -z "$cxx" ] || [ -z "$cc" ]; then
 	exit 1
 fi
 
-# C++ objects by class, with the program named (its build id matches)
-"$LC" --core="$cxx" --leak-check=full --show-leak-kinds=all "$PWD/build/testprogs/core-cxx" \
+# C++ objects by class, with the program named (its build id matches),
+# by a relative path
+"$LC" --core="$cxx" --leak-check=full --show-leak-kinds=all build/testprogs/core-cxx \
 	>"$OUT/cxx.log" 2>&1
 rc=$?
 miss=

@@ -28,6 +28,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,6 +449,7 @@ core_report(const char *core_path, const char *program)
 	struct outfile log;
 	const char **sym_names;
 	char *err = NULL, *sym_maps, *note, *log_name = NULL;
+	char *program_abs = NULL;
 	size_t nb, nrec, typed, ncliques;
 	struct scan_clique *cliques;
 	uint64_t walked_bytes, t0 = now_ns();
@@ -490,12 +492,20 @@ core_report(const char *core_path, const char *program)
 	}
 	blocks = (struct scan_block *)(void *)hb;
 
-	/* symbols, for the classes */
-	sym_names = symbol_files(&r.core, program);
+	/* symbols, for the classes; PROGRAM as a path from the root, as
+	 * the maps name files */
+	if (program) {
+		program_abs = realpath(program, NULL);
+		if (!program_abs)
+			warning("core: cannot use '%s' as the program: %s",
+				program, strerror(errno));
+	}
+	sym_names = symbol_files(&r.core, program_abs);
 	sym_maps = core_maps_format(&r.core, sym_names);
 	r.sym = sym_new_from_maps(sym_maps, r.core.pid);
 	free(sym_maps);
 	free(sym_names);
+	free(program_abs);
 	stack_depot_init(&r.depot);
 	typed = type_blocks(&r, blocks, nb);
 
