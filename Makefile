@@ -98,6 +98,10 @@ $(BUILD)/%.o: %.c | deps-ok
 	@echo "  CC $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
+# src/unwind/walk.c is freestanding, to run inside the traced program:
+# no libc, no stack protector (tests/cfiwalk.sh checks it needs no symbol)
+$(BUILD)/src/unwind/walk.o: CFLAGS_ALL += -ffreestanding -fno-stack-protector
+
 $(BUILD)/%.o: %.S | deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  AS $<"
@@ -209,7 +213,7 @@ check-safeio: leakcheck testprogs
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
-CHECK_SUITES := check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
+CHECK_SUITES := check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
 	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh
 

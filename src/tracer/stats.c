@@ -185,6 +185,19 @@ void tracer_print_stats(void)
 		secs(u.ns),
 		u.unwinds ? (double)u.ns / 1e3 / (double)u.unwinds : 0.0);
 
+	if (u.cfi_walks)
+		fprintf(stderr,
+			"leakcheck: stats: cfiwalk: %llu walks compared with "
+			"libunwind, %llu whole, %llu to a fallback frame, %llu "
+			"where libunwind had no CFI, %llu differ; %llu "
+			"frames\n",
+			(unsigned long long)u.cfi_walks,
+			(unsigned long long)u.cfi_full,
+			(unsigned long long)u.cfi_fallback,
+			(unsigned long long)u.cfi_nocfi,
+			(unsigned long long)u.cfi_differ,
+			(unsigned long long)u.cfi_frames);
+
 	fprintf(stderr,
 		"leakcheck: stats: caches: stack snapshot %s, unwind page "
 		"cache %s, unwind info cache %s, no-unwind-info cache %s, "
