@@ -1,9 +1,14 @@
 #!/bin/bash
 # The compact unwind tables' walker (src/unwind/walk.c) against libunwind,
-# call by call: leakcheck run with LEAKCHECK_TEST_CFIWALK set walks every
-# stack it unwinds a second time with the tables (src/unwind/cfitab.c),
-# on the same bytes, and counts what --stats prints as "cfiwalk: N walks
-# compared ... D differ".  A walk that describes the whole stack must
+# call by call, in two places.  With LEAKCHECK_TEST_CFIWALK set, leakcheck
+#  - walks every stack it unwinds a second time with the tables
+#    (src/unwind/cfitab.c), on the same bytes, and counts what --stats
+#    prints as "cfiwalk: N walks compared ... D differ";
+#  - has the fast path's recorder in the program copy the stack after
+#    its own walk (fastwalk.c in fast.S, --unwind-in-program), unwinds
+#    the copy with libunwind and compares: "walk in the program: N
+#    compared with libunwind on a copy, D differ" (a prefix where the
+#    copy ran out).  A walk that describes the whole stack must
 # give libunwind's stack exactly; one that stops at a frame the tables
 # cannot describe (a signal frame, code without CFI) must give a prefix
 # of it, ending at that frame; where libunwind had no CFI and guessed by
@@ -60,6 +65,7 @@ cfi_field() {
 for v in $(tp_variants); do
 	dir=$(tp_dir "$v")
 	whole=0
+	inprog_all=0
 	for src in testprogs/*.c testprogs/*.cc; do
 		tp_has "$src" EXPECT || continue
 		name=$(basename "${src%.*}")
@@ -70,16 +76,21 @@ for v in $(tp_variants); do
 		# shellcheck disable=SC2086
 		# (the braces keep bash's "Aborted" notices out: abort, segv)
 		{ (cd "$dir" && LEAKCHECK_TEST_CFIWALK=1 exec timeout -k 5 600 \
-			"$LC" --stats --leak-check=no --log-file=/dev/null \
+			"$LC" --stats --leak-check=no --log-file=/dev/null --unwind-in-program=yes \
 			"./$name" $args) >/dev/null 2>"$log" </dev/null; } 2>/dev/null
 		walks=$(cfi_field 1 "$log")
 		differ=$(cfi_field 5 "$log")
 		fallback=$(cfi_field 3 "$log")
 		whole=$((whole + $(cfi_field 2 "$log")))
+		read -r inprog indiffer <<<"$(sed -n 's/.*walk in the program: \([0-9]*\) compared with libunwind on a copy, \([0-9]*\) differ.*/\1 \2/p' "$log" |
+			awk '{ a += $1; b += $2 } END { print a + 0, b + 0 }')"
+		inprog_all=$((inprog_all + inprog))
 		if [ "$walks" = 0 ] && [[ $NEED = *" $name "* ]]; then
 			ko "$t" "no walk compared ($(head -c 300 "$log"))"
 		elif [ "$differ" != 0 ]; then
 			ko "$t" "$differ of $walks walks differ: $(grep -m1 'cfiwalk: pid' "$log")"
+		elif [ "$indiffer" != 0 ]; then
+			ko "$t" "$indiffer of $inprog walks in the program differ: $(grep -m1 'cfiwalk: pid' "$log")"
 		elif [ "$name" = definite-signal-handler ] && [ "$fallback" = 0 ]; then
 			ko "$t" "no walk stopped at the signal frame"
 		else
@@ -87,6 +98,7 @@ for v in $(tp_variants); do
 		fi
 	done
 	if [ "$whole" = 0 ]; then ko "whole stacks [$v]" "no walk gave a whole stack"; else ok "whole stacks [$v]"; fi
+	if [ "$inprog_all" = 0 ]; then ko "walks in the program [$v]" "none compared"; else ok "walks in the program [$v]"; fi
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -156,6 +156,20 @@ void tracer_print_stats(void)
 		(unsigned long long)g_stats.fast_slow,
 		(unsigned long long)g_stats.fast_short,
 		opt.no_fast_path ? " (--fast-path=no)" : "");
+	fprintf(stderr,
+		"leakcheck: stats: walk in the program: %llu stacks walked "
+		"there with unwind tables (%llu tables written, %llu walks "
+		"given up for a signal), the others copied%s\n",
+		(unsigned long long)g_stats.fast_walked,
+		(unsigned long long)g_stats.fast_tables,
+		(unsigned long long)g_stats.fast_walk_aborts,
+		opt.unwind_in_program ? "" : " (--unwind-in-program=no)");
+	if (g_stats.fast_checked)
+		fprintf(stderr,
+			"leakcheck: stats: walk in the program: %llu compared "
+			"with libunwind on a copy, %llu differ\n",
+			(unsigned long long)g_stats.fast_checked,
+			(unsigned long long)g_stats.fast_check_differ);
 	if (g_stats.stale_pre_attach || g_stats.ret_slots_full)
 		fprintf(stderr,
 			"leakcheck: stats: %llu blocks of the heap walk found "

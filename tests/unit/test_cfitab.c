@@ -16,6 +16,7 @@
  *     (libgcc's unwinder), frame by frame.
  */
 #include <execinfo.h>
+#include <sys/mman.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fast_layout.h"
 #include "leakcheck/cfitab.h"
 #include "leakcheck/types.h"
 #include "leakcheck/util.h"
@@ -483,6 +485,104 @@ static void test_self(void)
 	sink += self_f1();
 }
 
+/* ---- the walk as the fast path places it in the program ---- */
+
+extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_walk_at[];
+
+typedef long walk_fn(uint64_t data, uint64_t entry, uint64_t slot,
+		     uint64_t sp, uint64_t rbp, uint64_t pc);
+
+static walk_fn *blob_walk;
+static unsigned char *blob_data;
+
+NOIPA static int blob_f3(void)
+{
+	uint64_t pc, sp, rbp, entry[16] = {0}, *slot;
+	struct cfitab_proc *t;
+	const void *tab;
+	size_t size;
+	void *bt[32];
+	long n;
+	int nb, skip, same = 1;
+
+	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
+			 : "=r"(pc), "=r"(sp), "=r"(rbp));
+	nb = backtrace(bt, 32);
+	t = cfitab_proc_new(getpid());
+	tab = cfitab_proc_blob(t, &size);
+	memcpy(blob_data + D_TABLE, tab, size);
+	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 2;
+	entry[T_HI / 8] = stack_hi(sp);
+	slot = xcalloc(1, 1 << FAST_SLOT_SHIFT);
+	slot[S_LEN / 8] = 99;
+	n = blob_walk((uint64_t)(uintptr_t)blob_data, (uint64_t)(uintptr_t)entry,
+		      (uint64_t)(uintptr_t)slot, sp, rbp, pc);
+	for (skip = 0; skip < nb && (uint64_t)(uintptr_t)bt[skip] != slot[S_STACK / 8 + 1];
+	     skip++)
+		;
+	skip--;
+	CHECK(n >= 5);
+	CHECK_EQ_U(slot[S_NPCS / 8], (unsigned long long)n);
+	CHECK_EQ_U(slot[S_LEN / 8], 0);
+	CHECK(skip == 0 || skip == 1);
+	for (long i = 1; i < n && skip >= 0 && i + skip < nb; i++)
+		same &= slot[S_STACK / 8 + i] == (uint64_t)(uintptr_t)bt[i + skip];
+	CHECK(same);
+	CHECK_EQ_U(n + skip, nb);
+	/* the table being rewritten (gen odd): no walk */
+	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 3;
+	slot[S_NPCS / 8] = 0;
+	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+			     (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
+			     sp, rbp, pc),
+		   0);
+	CHECK_EQ_U(slot[S_NPCS / 8], 0);
+	/* a stack that ends just above sp: no walk */
+	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 4;
+	entry[T_HI / 8] = sp + 8;
+	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+			     (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
+			     sp, rbp, pc),
+		   0);
+	free(slot);
+	cfitab_proc_free(t);
+	return sink;
+}
+
+NOIPA static int blob_f2(void)
+{
+	return blob_f3() + sink;
+}
+
+NOIPA static int blob_f1(void)
+{
+	return blob_f2() + sink;
+}
+
+/* The fast path's code (fast.S, with fastwalk.c in it) copied to an
+ * executable mapping, and its walk called there on this thread's stack
+ * with this process's table in a data mapping of the fast path's layout:
+ * the return addresses are backtrace()'s. */
+static void test_blob(void)
+{
+	size_t len = (size_t)(lc_fast_blob_end - lc_fast_blob);
+	unsigned char *code = mmap(NULL, len, PROT_READ | PROT_WRITE | PROT_EXEC,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t max = 31;
+
+	blob_data = mmap(NULL, FAST_DATA_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CHECK(code != MAP_FAILED && blob_data != MAP_FAILED);
+	if (code == MAP_FAILED || blob_data == MAP_FAILED)
+		return;
+	memcpy(code, lc_fast_blob, len);
+	blob_walk = (walk_fn *)(void *)(code + (lc_fast_walk_at - lc_fast_blob));
+	memcpy(blob_data + D_MAXPCS, &max, sizeof(max));
+	sink += blob_f1();
+	munmap(code, len);
+	munmap(blob_data, FAST_DATA_SIZE);
+}
+
 int main(void)
 {
 	test_parse();
@@ -490,5 +590,6 @@ int main(void)
 	test_malformed();
 	test_walk();
 	test_self();
+	test_blob();
 	return check_done("test_cfitab");
 }
