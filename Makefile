@@ -33,15 +33,14 @@ OPT := -O2 -g
 BUILD := build/release
 endif
 
-CPPFLAGS_ALL = -Iinclude -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
+CPPFLAGS_ALL = -Iinclude -Isrc -Isrc/arch/$(ARCH) -D_GNU_SOURCE \
 	-DLEAKCHECK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 # libstdc++ only for __cxa_demangle (C++ names in reports)
 LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
-# (fastwalk.c is code for the traced program: see fastwalk.s below)
-SRCS := $(wildcard src/*/*.c) \
-	$(filter-out %/fastwalk.c,$(wildcard src/arch/$(ARCH)/*.c))
+# (src/arch/$(ARCH)/target/: code for the traced program, see fastwalk.s)
+SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 # code copied into the traced program (data to leakcheck itself)
 ASM_SRCS := $(wildcard src/arch/$(ARCH)/*.S)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.S=$(BUILD)/%.o)
@@ -104,7 +103,7 @@ $(BUILD)/%.o: %.c | deps-ok
 # no libc, no stack protector (tests/cfiwalk.sh checks it needs no symbol)
 $(BUILD)/src/unwind/walk.o: CFLAGS_ALL += -ffreestanding -fno-stack-protector
 
-# The walk the fast path makes in the traced program (fastwalk.c, with
+# The walk the fast path makes in the traced program (target/fastwalk.c, with
 # src/unwind/walk.c): compiled to position-independent freestanding
 # assembly that fast.S includes in the code it places in the program,
 # its section and alignment directives taken out (its section is data to
@@ -117,7 +116,7 @@ FASTWALK_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-builtin \
 	-fno-semantic-interposition -mgeneral-regs-only
 FASTWALK_S := $(BUILD)/src/arch/$(ARCH)/fastwalk.s
 
-$(FASTWALK_S): src/arch/$(ARCH)/fastwalk.c | deps-ok
+$(FASTWALK_S): src/arch/$(ARCH)/target/fastwalk.c | deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC -S $@"
 	$(Q)$(CC) -S $(WARN) -MMD -MP -MT $@ -MF $(@:.s=.d) -Iinclude -Isrc/arch/$(ARCH) -Isrc/unwind \
@@ -241,7 +240,7 @@ check-safeio: leakcheck testprogs
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
-CHECK_SUITES := check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
+CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
 	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh
 

@@ -191,6 +191,30 @@ int report_vgxml(const struct report_ctx *rc, const char *path,
 		 const struct report_run *run, const struct loss_record *recs,
 		 size_t nrec, const struct leak_summary *sum);
 
+/* One leak report's result, as every report file takes it. */
+struct report_result {
+	const struct loss_record *recs;
+	size_t nrec;
+	const struct leak_summary *sum;
+	const char *command; /* the program's command line, "" if unknown */
+};
+
+/*
+ * The report files (writers.c), like git's commands[]: the tracer writes
+ * each one whose option is given, in this order, and a new format is one
+ * entry here.  The text report is not one of them (it goes to the log).
+ */
+struct report_writer {
+	const char *name;             /* "json" */
+	const char *what;             /* for messages: "JSON" */
+	const char *const *file;      /* its option (leakcheck/options.h):
+				       * the path, %p for the pid, or NULL */
+	/* Write R to PATH: 0 or -errno. */
+	int (*write)(const struct report_ctx *rc, const char *path,
+		     const struct report_result *r);
+};
+extern const struct report_writer report_writers[]; /* ends at name NULL */
+
 /*
  * Combine the JUnit files written by report_junit() (or by an earlier
  * merge) IN[0..N) into one <testsuites> at OUT, totals recomputed, suites

@@ -8,6 +8,8 @@
 #ifndef LEAKCHECK_SCAN_H
 #define LEAKCHECK_SCAN_H
 
+#include <sys/types.h>
+
 #include "leakcheck/types.h"
 
 enum leak_kind {
@@ -54,8 +56,35 @@ struct scan_clique {
 const struct scan_clique *scan_clique_find(const struct scan_clique *c,
 					   size_t n, size_t leader);
 
+/* What a root is, so that a holder can be named (roots as data: the
+ * root gathering, alloc/roots.c, says; the classifier does not look). */
+enum scan_root_kind {
+	ROOT_DATA = 0,    /* a module's writable mapping; NAME its path */
+	ROOT_MMAP,        /* another writable mapping; NAME its file or "" */
+	ROOT_STACK,       /* thread TID's stack, from its sp */
+	ROOT_BLOCK_STACK, /* thread TID's stack in a malloc'd block */
+	ROOT_DEAD_TCB,    /* a dead thread's struct pthread, glibc's cache */
+	ROOT_HEAP,        /* heap that cannot be walked (another malloc's,
+			   * from before an attach): all of it, less blocks */
+	ROOT_REGISTER,    /* (a root word) thread TID's register INDEX:
+			   * arch_regs_words() order, then the SSE words */
+	ROOT_DTV,         /* (a root word) glibc's DTV of thread TID, or of
+			   * a dead thread (TID 0) */
+};
+
 struct scan_range {
 	taddr_t start, end; /* [start, end) */
+	uint8_t kind;       /* enum scan_root_kind (roots only) */
+	pid_t tid;          /* the thread of a stack root, else 0 */
+	const char *name;   /* the mapping's path, "" or NULL; owned by
+			     * whoever made the range */
+};
+
+/* What a root word is (parallel to scan_input.root_words). */
+struct scan_root_word {
+	uint8_t kind; /* ROOT_REGISTER or ROOT_DTV */
+	pid_t tid;
+	int index;    /* the register's */
 };
 
 /* Read LEN bytes at ADDR into BUF; returns bytes read (may be short, 0 at
@@ -95,6 +124,9 @@ struct scan_input {
 	size_t nroots;
 	const taddr_t *root_words; /* register values etc. */
 	size_t nroot_words;
+	/* optional, nroot_words entries: what each root word is (holder
+	 * paths name them; the classification does not look) */
+	const struct scan_root_word *root_word_info;
 	scan_read_fn read;
 	void *read_ctx;
 	unsigned flags; /* enum scan_flags */

@@ -29,6 +29,45 @@ struct report_frame {
 size_t report_frames(const struct report_ctx *rc, const struct loss_record *r,
 		     struct report_frame **out);
 
+/* writers.c: PATH replaced (outfile.c) by what PUT writes of RES: 0 or
+ * -errno (the open's, or the first write error's). */
+typedef void (*report_put_fn)(FILE *f, const struct report_ctx *rc,
+			      const struct report_result *res);
+int report_put_file(const char *path, report_put_fn put,
+		    const struct report_ctx *rc,
+		    const struct report_result *res);
+
+/* junit.c: the test cases of the CI formats (JUnit, SARIF): records
+ * RECS[IDX[0..N)] with their names, and the file and line of their first
+ * frame in the program's own code (junit_case_names).  IDX is malloc'd
+ * and C owns it from then on; report_cases_release frees it all. */
+struct report_cases {
+	size_t *idx, n;
+	char **names;
+	const char **files;
+	int *lines;
+};
+void report_cases_name(struct report_cases *c, const struct report_ctx *rc,
+		       const struct loss_record *recs, size_t *idx, size_t n);
+void report_cases_release(struct report_cases *c);
+
+/* frames.c: R's stack from the depot cut to --num-callers: its PCs, *N of
+ * them; NULL and 0 if it has none. */
+const taddr_t *report_stack(const struct report_ctx *rc,
+			    const struct loss_record *r, unsigned *n);
+/* PC's inline chain through RC's symbolizer into OUT (REPORT_MAX_INLINE
+ * entries), innermost first; never fewer than one frame (a bare PC).
+ * IS_RETURN: PC is a return address. */
+int report_lookup(const struct report_ctx *rc, taddr_t pc, int is_return,
+		  struct sym_frame *out);
+/* memcheck's VG_(get_fnname_kind): where a stack ends. */
+enum report_fn_kind {
+	RFN_NORMAL, /* any function */
+	RFN_MAIN,   /* "main": the stack ends after it */
+	RFN_BELOW,  /* libc's caller of main: "(below main)", and ends */
+};
+enum report_fn_kind report_fn_kind(const char *name);
+
 /* S as a JSON string ("null" for NULL): escapes, \u00XX for control
  * bytes, U+FFFD for bytes that are not UTF-8. */
 void report_json_str(FILE *f, const char *s);
@@ -77,7 +116,7 @@ void pb_release(struct pb *b);
 void gzip_buffer(const void *in, size_t len, unsigned char **out,
 		 size_t *outlen);
 
-/* profile.c: a sample is every sampled block of one (stack, kind). */
+/* samples.c: a sample is every sampled block of one (stack, kind). */
 struct pf_group {
 	uint32_t stack_id;
 	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */

@@ -98,8 +98,6 @@
 #define LEAKCHECK_VERSION "unknown"
 #endif
 
-/* Inline depth written per PC. */
-#define MAX_INLINE 32
 
 /* S as a JSON string, or null. */
 void
@@ -185,32 +183,17 @@ put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
 static void
 put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
 {
-	const taddr_t *pcs = NULL;
-	unsigned n = 0;
+	unsigned n;
+	const taddr_t *pcs = report_stack(rc, r, &n);
 
-	if (rc->depot)
-		pcs = stack_depot_get(rc->depot, r->stack_id, &n);
-	if (!pcs)
-		n = 0;
-	if (rc->num_callers && rc->num_callers < n)
-		n = rc->num_callers;
 	if (n == 0) {
 		fputs("      \"frames\": []\n", f);
 		return;
 	}
 	fputs("      \"frames\": [\n", f);
 	for (unsigned i = 0; i < n; i++) {
-		struct sym_frame fr[MAX_INLINE];
-		int nf = 0;
-		if (rc->sym)
-			nf =
-			    rc->sym(rc->sym_ctx, pcs[i], i > 0, fr, MAX_INLINE);
-		if (nf <= 0) {
-			memset(fr, 0, sizeof(fr[0]));
-			nf = 1;
-		}
-		if (nf > MAX_INLINE)
-			nf = MAX_INLINE;
+		struct sym_frame fr[REPORT_MAX_INLINE];
+		int nf = report_lookup(rc, pcs[i], i > 0, fr);
 		for (int j = 0; j < nf; j++)
 			put_frame(f, pcs[i], &fr[j], i == n - 1 && j == nf - 1);
 	}
@@ -242,10 +225,12 @@ put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 }
 
 static void
-put_json(FILE *f, const struct report_ctx *rc, const char *command,
-	 const struct loss_record *recs, size_t nrec,
-	 const struct leak_summary *sum)
+put_json(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const char *command = res->command;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
+	const struct leak_summary *sum = res->sum;
 	static const char *const keys[LEAK_NKINDS] = {
 	    "definitely_lost", "indirectly_lost", "possibly_lost",
 	    "still_reachable"};
@@ -336,11 +321,6 @@ report_json(const struct report_ctx *rc, const char *path, const char *command,
 	    const struct loss_record *recs, size_t nrec,
 	    const struct leak_summary *sum)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_json(o.f, rc, command, recs, nrec, sum);
-	return outfile_close(&o);
+	struct report_result res = {recs, nrec, sum, command};
+	return report_put_file(path, put_json, rc, &res);
 }

@@ -275,16 +275,19 @@ put_count_property(FILE *f, const char *name, uint64_t bytes, uint64_t blocks)
 }
 
 static void
-put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
-	  const struct loss_record *recs, size_t nrec,
-	  const struct leak_summary *sum)
+put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const struct report_run *run = rc->run;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
+	const struct leak_summary *sum = res->sum;
 	static const char *const keys[LEAK_NKINDS] = {
 	    "definitely_lost", "indirectly_lost", "possibly_lost",
 	    "still_reachable"};
 	unsigned kinds = rc->show_kinds | rc->error_kinds;
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
 	size_t failures = 0, errors = 0, tests;
+	struct report_cases cs;
 	char **names, host[256] = "localhost", stamp[32] = "1970-01-01T00:00:00";
 	const char **files;
 	int *lines;
@@ -305,10 +308,10 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 		errors = 1;
 	}
 	tests = n + errors + (!errors && !failures);
-	names = xcalloc(n + 1, sizeof(*names));
-	files = xcalloc(n + 1, sizeof(*files));
-	lines = xcalloc(n + 1, sizeof(*lines));
-	junit_case_names(rc, recs, idx, n, names, files, lines);
+	report_cases_name(&cs, rc, recs, idx, n);
+	names = cs.names;
+	files = cs.files;
+	lines = cs.lines;
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		strcpy(host, "localhost");
@@ -405,15 +408,34 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 	}
 	fputs("  </testsuite>\n</testsuites>\n", f);
 
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(files);
-	free(lines);
-	free(idx);
+	report_cases_release(&cs);
 	free(cmd);
 	free(classname);
 	free(cwd);
+}
+
+void
+report_cases_name(struct report_cases *c, const struct report_ctx *rc,
+		  const struct loss_record *recs, size_t *idx, size_t n)
+{
+	c->idx = idx;
+	c->n = n;
+	c->names = xcalloc(c->n + 1, sizeof(*c->names));
+	c->files = xcalloc(c->n + 1, sizeof(*c->files));
+	c->lines = xcalloc(c->n + 1, sizeof(*c->lines));
+	junit_case_names(rc, recs, c->idx, c->n, c->names, c->files, c->lines);
+}
+
+void
+report_cases_release(struct report_cases *c)
+{
+	for (size_t i = 0; c->names && i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->files);
+	free(c->lines);
+	free(c->idx);
+	memset(c, 0, sizeof(*c));
 }
 
 int
@@ -421,11 +443,8 @@ report_junit(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec, const struct leak_summary *sum)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_junit(o.f, rc, run, recs, nrec, sum);
-	return outfile_close(&o);
+	struct report_ctx c = *rc;
+	struct report_result res = {recs, nrec, sum, ""};
+	c.run = run;
+	return report_put_file(path, put_junit, &c, &res);
 }

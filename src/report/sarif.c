@@ -134,10 +134,13 @@ put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 }
 
 static void
-put_sarif(FILE *f, const struct report_ctx *rc, const struct report_run *run,
-	  const struct loss_record *recs, size_t nrec)
+put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const struct report_run *run = rc->run;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
+	struct report_cases cs;
 	char **names, *cwd = getcwd(NULL, 0), *cmd;
 	const char **files;
 	int *lines;
@@ -146,10 +149,10 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 		if (!recs[i].suppressed && recs[i].blocks > 0 &&
 		    (rc->error_kinds & (1u << recs[i].kind)))
 			idx[n++] = i;
-	names = xcalloc(n + 1, sizeof(*names));
-	files = xcalloc(n + 1, sizeof(*files));
-	lines = xcalloc(n + 1, sizeof(*lines));
-	junit_case_names(rc, recs, idx, n, names, files, lines);
+	report_cases_name(&cs, rc, recs, idx, n);
+	names = cs.names;
+	files = cs.files;
+	lines = cs.lines;
 
 	fputs("{\n  \"version\": \"2.1.0\",\n  \"$schema\": "
 	      "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -215,12 +218,7 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_run *run,
 		free(msg);
 	}
 	fputs(n ? "\n  ]\n  }]\n}\n" : "]\n  }]\n}\n", f);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(files);
-	free(lines);
-	free(idx);
+	report_cases_release(&cs);
 	free(cmd);
 	free(cwd);
 }
@@ -230,11 +228,8 @@ report_sarif(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_sarif(o.f, rc, run, recs, nrec);
-	return outfile_close(&o);
+	struct report_ctx c = *rc;
+	struct report_result res = {recs, nrec, NULL, ""};
+	c.run = run;
+	return report_put_file(path, put_sarif, &c, &res);
 }

@@ -80,6 +80,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "leakcheck/suppress.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/sym.h"
@@ -89,8 +90,6 @@
 #define VG_PRELOAD "/usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so"
 /* valgrind's VG_DEEPEST_BACKTRACE: most frame lines in a suppression */
 #define SUPP_MAX_LOCS 500
-/* Inline depth looked at per PC, as the reporters */
-#define MAX_INLINE 32
 
 enum loc_kind {
 	LOC_FUN, /* fun:GLOB */
@@ -770,28 +769,14 @@ struct supp_frame *
 supp_frames_of(const struct report_ctx *rc, const struct loss_record *r,
 	       size_t *n)
 {
-	const taddr_t *pcs = NULL;
-	unsigned npc = 0;
+	unsigned npc;
+	const taddr_t *pcs = report_stack(rc, r, &npc);
 	struct supp_frame *f = NULL;
 	size_t nf = 0, cap = 0;
 
-	if (rc->depot)
-		pcs = stack_depot_get(rc->depot, r->stack_id, &npc);
-	if (!pcs)
-		npc = 0;
-	if (rc->num_callers && rc->num_callers < npc)
-		npc = rc->num_callers;
 	for (unsigned i = 0; i < npc; i++) {
-		struct sym_frame sf[MAX_INLINE];
-		int k = 0;
-		if (rc->sym)
-			k = rc->sym(rc->sym_ctx, pcs[i], i > 0, sf, MAX_INLINE);
-		if (k <= 0) {
-			memset(sf, 0, sizeof(sf[0]));
-			k = 1;
-		}
-		if (k > MAX_INLINE)
-			k = MAX_INLINE;
+		struct sym_frame sf[REPORT_MAX_INLINE];
+		int k = report_lookup(rc, pcs[i], i > 0, sf);
 		f = xgrow(f, &cap, nf + (size_t)k, sizeof(*f));
 		for (int j = 0; j < k; j++) {
 			f[nf].fn = sf[j].mangled;

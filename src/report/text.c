@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "leakcheck/report.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
@@ -53,7 +54,6 @@
 #include "leakcheck/util.h"
 
 /* Inline depth we print per PC; deeper chains are cut (innermost kept). */
-#define MAX_INLINE 32
 
 static void __attribute__((format(printf, 2, 3)))
 emit(const struct report_ctx *rc, const char *fmt, ...)
@@ -85,52 +85,6 @@ emit_lines(const struct report_ctx *rc, const char *text)
 	}
 }
 
-enum fn_kind {
-	FN_NORMAL, /* any function */
-	FN_MAIN,   /* "main": the stack ends after it */
-	FN_BELOW,  /* libc's caller of main: printed as "(below main)", ends */
-};
-
-/* memcheck's VG_(get_fnname_kind), with glibc 2.34+'s names. */
-static enum fn_kind
-fn_kind(const char *name)
-{
-	static const char *const below[] = {
-	    "__libc_start_main", "__libc_start_main_impl",
-	    "__libc_start_call_main", "generic_start_main"};
-	if (!name)
-		return FN_NORMAL;
-	if (!strcmp(name, "main"))
-		return FN_MAIN;
-	for (size_t i = 0; i < ARRAY_SIZE(below); i++)
-		if (!strcmp(name, below[i]))
-			return FN_BELOW;
-	return FN_NORMAL;
-}
-
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-/* Symbolize PC into OUT[0..MAX_INLINE); never fewer than one frame. */
-static int
-lookup(const struct report_ctx *rc, taddr_t pc, int is_return,
-       struct sym_frame *out)
-{
-	int n = 0;
-	if (rc->sym)
-		n = rc->sym(rc->sym_ctx, pc, is_return, out, MAX_INLINE);
-	if (n <= 0) {
-		memset(out, 0, sizeof(*out));
-		n = 1;
-	}
-	if (n > MAX_INLINE)
-		n = MAX_INLINE;
-	return n;
-}
 
 /*
  * S, a name from the program (symbol, file, module path, argv), as the
@@ -183,7 +137,7 @@ print_frame(const struct report_ctx *rc, const char *verb, taddr_t pc,
 	if (f->file && f->line > 0)
 		emit(rc, "   %s 0x%llX: %s (%s:%d)", verb,
 		     (unsigned long long)pc, fn,
-		     printable(base_name(f->file), &c2), f->line);
+		     printable(report_base_name(f->file), &c2), f->line);
 	else if (f->module)
 		emit(rc, "   %s 0x%llX: %s (in %s)", verb,
 		     (unsigned long long)pc, fn, printable(f->module, &c2));
@@ -217,20 +171,20 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 	}
 	limit = rc->num_callers && rc->num_callers < n ? rc->num_callers : n;
 	for (unsigned i = 0; i < limit; i++) {
-		struct sym_frame fr[MAX_INLINE];
-		int nf = lookup(rc, pcs[i], i > 0, fr);
+		struct sym_frame fr[REPORT_MAX_INLINE];
+		int nf = report_lookup(rc, pcs[i], i > 0, fr);
 		/* the real (outermost) function decides, as memcheck's
 		 * get_fnname_kind_from_IP does */
-		enum fn_kind k = fn_kind(fr[nf - 1].func);
+		enum report_fn_kind k = report_fn_kind(fr[nf - 1].func);
 		for (int j = 0; j < nf; j++) {
 			const char *fname = NULL;
-			if (j == nf - 1 && k == FN_BELOW)
+			if (j == nf - 1 && k == RFN_BELOW)
 				fname = "(below main)";
 			print_frame(rc, first ? "at" : "by", pcs[i], &fr[j],
 				    fname);
 			first = 0;
 		}
-		if (k != FN_NORMAL)
+		if (k != RFN_NORMAL)
 			break;
 	}
 }

@@ -168,10 +168,12 @@ put_error(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 }
 
 static void
-put_vgxml(FILE *f, const struct report_ctx *rc, const struct report_run *run,
-	  const struct loss_record *recs, size_t nrec,
-	  const struct leak_summary *sum)
+put_vgxml(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 {
+	const struct report_run *run = rc->run;
+	const struct loss_record *recs = res->recs;
+	size_t nrec = res->nrec;
+	const struct leak_summary *sum = res->sum;
 	double secs = run ? run->seconds : 0;
 	unsigned unique = 0;
 	char *cmd = NULL, *t;
@@ -218,11 +220,8 @@ report_vgxml(const struct report_ctx *rc, const char *path,
 	     const struct report_run *run, const struct loss_record *recs,
 	     size_t nrec, const struct leak_summary *sum)
 {
-	struct outfile o;
-	int ret = outfile_open(&o, path, OUTFILE_REPLACE);
-
-	if (ret)
-		return ret;
-	put_vgxml(o.f, rc, run, recs, nrec, sum);
-	return outfile_close(&o);
+	struct report_ctx c = *rc;
+	struct report_result res = {recs, nrec, sum, ""};
+	c.run = run;
+	return report_put_file(path, put_vgxml, &c, &res);
 }

@@ -65,7 +65,7 @@ static enum leave our_int3(struct thread *t, arch_regs_t *r, taddr_t pc)
 
 	if (!slot && pc != p->page + INJ_TRAMP)
 		return LEAVE_STUCK;
-	stubs_harvest(p); /* what returned before, first (on_trap) */
+	hook_harvest(p); /* what returned before, first (on_trap) */
 	ARCH_PC(r) = pc + ARCH_BP_LEN;
 	if (hook_return_ok(t, r) && !slot)
 		return LEAVE_STUCK; /* the trampoline, with nothing pending */
@@ -81,7 +81,6 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 {
 	struct proc *p = t->proc;
 	taddr_t pc = ARCH_PC(r);
-	unsigned long long dst, src, len;
 	uint8_t code[2];
 	int status;
 
@@ -99,17 +98,8 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 		return LEAVE_STUCK;
 	if (code[0] == ARCH_BP_INSN)
 		return our_int3(t, r, pc);
-	if (arch_rep_movsb(code, r, &dst, &src, &len) && len <= (1u << 20)) {
-		/* the stack copy: at once, not a byte per step */
-		uint8_t *buf = xmalloc(len + 1);
-		int ok = mem_read(p->pid, src, buf, len) == (long)len &&
-			 !mem_write(p->pid, dst, buf, len) &&
-			 ptrace(PTRACE_SETREGS, t->tid, 0, r) == 0;
-		free(buf);
-		if (ok)
-			return LEAVE_AGAIN;
-		ARCH_PC(r) = pc; /* step it, then */
-	}
+	if (fast_copy_at_once(t, r))
+		return LEAVE_AGAIN; /* the stack copy: at once */
 	for (;;) {
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
 		    wait_tid(t->tid, &status, __WALL) < 0)
@@ -126,7 +116,7 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 			continue;
 		}
 		/* it exited, or an event (a group-stop): the loop's */
-		tracer_dispatch(t->tid, status);
+		task_dispatch(t->tid, status);
 		return LEAVE_GONE;
 	}
 }
@@ -142,11 +132,11 @@ void tracer_deliver(struct thread *t, int sig)
 
 	if (!p->page || ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 ||
 	    !in_page(p, ARCH_PC(&r))) {
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 		return;
 	}
 	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0) {
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 		return;
 	}
 	debug("pid %d: signal %d at %#llx, in our code: moved out first", tid,
@@ -172,7 +162,7 @@ void tracer_deliver(struct thread *t, int sig)
 		/* from a step's SIGTRAP stop: with the signal's own siginfo */
 		if (stepped)
 			ptrace(PTRACE_SETSIGINFO, tid, 0, &si);
-		tracer_resume(tid, sig);
+		task_resume(tid, sig);
 	}
 	for (int i = 0; i < ndeferred; i++)
 		syscall(SYS_tgkill, pid, tid, deferred[i]);

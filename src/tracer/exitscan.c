@@ -1,15 +1,15 @@
 /*
- * exitscan: at the exit of a traced process (its PTRACE_EVENT_EXIT stop,
- * address space intact), stop its other threads, gather the roots, scan,
- * classify, and print the report.
+ * exitscan: the leak report of a traced process: at its exit (its _exit
+ * breakpoint or PTRACE_EVENT_EXIT stop, address space intact), after a
+ * SIGKILL, or on demand.  Stop its other threads, say what each thread
+ * gives the scan (thread_roots: which registers, its stack from where),
+ * gather the roots (alloc/roots.c, from the process as a target), scan,
+ * classify, and write the reports.
  *
- * Roots (DESIGN.md "The scan"): every thread's general and SSE registers;
- * every thread's stack from sp minus the red zone to the end of its
- * mapping -- for the thread that called exit(), the sp and registers it
- * had on entering exit(), so the dead frames of the exit path do not keep
- * blocks alive; every other readable and writable mapping that holds no
- * tracked block ([heap], arena heaps and mmapped chunks are not roots: a
- * freed chunk's stale contents must not keep a block alive).
+ * For the thread that ends the process its registers are not roots and
+ * its stack is scanned from sp (valgrind's rule for exit_group); every
+ * other thread gives its general and SSE registers and its stack from sp
+ * minus the red zone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,234 +53,9 @@ int tracer_total_errors(void)
 	return total_errors;
 }
 
-struct vec_ranges {
-	struct scan_range *v;
-	size_t n, cap;
-};
-
-static void add_range(struct vec_ranges *r, taddr_t s, taddr_t e)
-{
-	if (e <= s)
-		return;
-	r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
-	r->v[r->n].start = s;
-	r->v[r->n].end = e;
-	r->n++;
-}
-
 struct thread_sp {
 	taddr_t sp;
 };
-
-static long read_cb(void *ctx, taddr_t addr, void *buf, size_t len)
-{
-	struct proc *p = ctx;
-	long n = mem_read(p->pid, addr, buf, len);
-	if (n <= 0)
-		n = mem_read_force(p, addr, buf, len);
-	return n;
-}
-
-/* glibc's chunk header bits and the size of a non-main arena's heap
- * (HEAP_MAX_SIZE, 2 * DEFAULT_MMAP_THRESHOLD_MAX on 64-bit) */
-#define CHUNK_IS_MMAPPED 0x2ull
-#define CHUNK_NON_MAIN_ARENA 0x4ull
-#define CHUNK_FLAGS 0x7ull
-#define ARENA_HEAP_MAX (64ull << 20)
-
-/*
- * The part of the mapping [S,E) that holds the tracked block B when B is
- * a glibc chunk: the chunk's own pages for an mmapped chunk, the arena's
- * heap for a chunk of a non-main arena.  The kernel merges neighbouring
- * anonymous mappings with the same protection, so one mapping can hold
- * an mmapped chunk next to memory the program mapped itself (Python's
- * object arenas, say): only the chunk is heap, the rest is a root.
- * Returns 0 and the range in *LO and *HI, or -1 when B's header is not one
- * glibc would write (another allocator, or a block inside a main arena
- * that went to mmap for lack of brk): the caller then treats the whole
- * mapping as heap.
- */
-static int chunk_extent(struct proc *p, const struct scan_block *b, taddr_t s,
-			taddr_t e, taddr_t *lo, taddr_t *hi)
-{
-	uint64_t hdr[2];
-	taddr_t chunk = b->addr - 16, size;
-
-	if (b->addr < s + 16 || read_cb(p, chunk, hdr, sizeof(hdr)) !=
-					     (long)sizeof(hdr))
-		return -1;
-	size = hdr[1] & ~CHUNK_FLAGS;
-	if (hdr[1] & CHUNK_IS_MMAPPED) {
-		/* prev_size holds the offset of an aligned block's chunk
-		 * from the start of its mapping */
-		taddr_t start = chunk - hdr[0];
-		if (hdr[0] > chunk || start < s || (start & 4095) ||
-		    ((hdr[0] + size) & 4095) || size < b->size + 16 ||
-		    start + hdr[0] + size > e)
-			return -1;
-		*lo = start;
-		*hi = start + hdr[0] + size;
-		return 0;
-	}
-	if (hdr[1] & CHUNK_NON_MAIN_ARENA) {
-		taddr_t heap = chunk & ~(ARENA_HEAP_MAX - 1);
-		if (heap < s || size < b->size + 8)
-			return -1;
-		*lo = heap;
-		*hi = heap + ARENA_HEAP_MAX < e ? heap + ARENA_HEAP_MAX : e;
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * The heap of a non-main glibc arena starting at the ARENA_HEAP_MAX
- * aligned address A in the mapping [S,E), if there is one: its heap_info
- * header (ar_ptr, prev, size, mprotect_size) is consistent and its
- * read-write part ends where the mapping does (the rest of the reserved
- * 64 MiB is PROT_NONE).  An arena whose blocks were all freed holds no
- * tracked block to find it by, but still holds stale pointers.
- */
-static taddr_t arena_heap_end(struct proc *p, taddr_t a, taddr_t s, taddr_t e)
-{
-	uint64_t hi[4];
-
-	if (a < s || a >= e ||
-	    read_cb(p, a, hi, sizeof(hi)) != (long)sizeof(hi))
-		return 0;
-	if (!hi[0] || hi[2] < 4096 || hi[2] > hi[3] || hi[3] > ARENA_HEAP_MAX ||
-	    ((hi[2] | hi[3]) & 4095) || a + hi[3] > e ||
-	    (a + hi[3] != e && hi[3] != ARENA_HEAP_MAX))
-		return 0;
-	return a + hi[3];
-}
-
-static int cmp_range(const void *x, const void *y)
-{
-	const struct scan_range *a = x, *b = y;
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
-/*
- * The blocks allocated before an attach that could not be walked (an
- * allocator other than glibc's) are unknown, and so is what points from
- * them to the blocks allocated since: the heap, less the tracked blocks
- * (which the scan reaches through the graph), is a root.  A stale word
- * in freed memory can then keep a block "still reachable", but no block
- * is called lost because its only pointer is in an older block.
- */
-static void unknown_heap_roots(const struct scan_block *b, size_t nb,
-			       taddr_t s, taddr_t e, taddr_t from,
-			       struct vec_ranges *roots)
-{
-	size_t i = 0, hi = nb;
-	taddr_t at = from;
-
-	while (i < hi) { /* the first block at or after S */
-		size_t mid = (i + hi) / 2;
-		if (b[mid].addr < s)
-			i = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; i < nb && b[i].addr < e; i++) {
-		if (b[i].addr > at)
-			add_range(roots, at, b[i].addr);
-		if (b[i].addr + b[i].size > at)
-			at = b[i].addr + b[i].size;
-	}
-	if (at < e)
-		add_range(roots, at, e);
-}
-
-/* Add as roots the parts of the mapping [S,E) that are not heap, from
- * FROM up (a stack is scanned from its sp).  B/NB: the tracked blocks,
- * sorted by address. */
-static void mapping_roots(struct proc *p, const struct scan_block *b,
-			  size_t nb, taddr_t s, taddr_t e, taddr_t from,
-			  struct vec_ranges *roots)
-{
-	struct vec_ranges cut = {0};
-	size_t lo = 0, hi = nb, n;
-	taddr_t at = from;
-
-	if (p->pre_unknown) {
-		unknown_heap_roots(b, nb, s, e, from, roots);
-		return;
-	}
-
-	/* arena heaps, found by their headers */
-	for (taddr_t a = (s + ARENA_HEAP_MAX - 1) & ~(ARENA_HEAP_MAX - 1), k = 0;
-	     a < e && a >= s && k < 1024; a += ARENA_HEAP_MAX, k++) {
-		taddr_t end = arena_heap_end(p, a, s, e);
-		if (end)
-			add_range(&cut, a, end);
-	}
-	n = cut.n;
-	/* the chunks of tracked blocks outside them */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b[mid].addr < s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < nb && b[i].addr < e; i++) {
-		taddr_t hs, he;
-		int inside = 0;
-		for (size_t k = 0; k < n && !inside; k++)
-			inside = b[i].addr >= cut.v[k].start &&
-				 b[i].addr < cut.v[k].end;
-		if (cut.n > n && b[i].addr < cut.v[cut.n - 1].end)
-			continue; /* in the heap of the block before */
-		if (inside)
-			continue;
-		if (chunk_extent(p, &b[i], s, e, &hs, &he) < 0) {
-			free(cut.v); /* not glibc's: all of it is heap */
-			return;
-		}
-		add_range(&cut, hs, he);
-	}
-	if (cut.n)
-		qsort(cut.v, cut.n, sizeof(*cut.v), cmp_range);
-	for (size_t k = 0; k < cut.n; k++) {
-		add_range(roots, at, cut.v[k].start);
-		if (cut.v[k].end > at)
-			at = cut.v[k].end;
-	}
-	add_range(roots, at, e);
-	free(cut.v);
-}
-
-/* mapping_roots() of [S,E) less leakcheck's own memory in it: the stubs'
- * cells (the last results) and the fast path's ring and table (copies
- * of stacks) are not the program's. */
-static void mapping_roots_cut(struct proc *p, const struct scan_block *b,
-			      size_t nb, taddr_t s, taddr_t e, taddr_t from,
-			      struct vec_ranges *roots)
-{
-	taddr_t own[2][2];
-	int n = 0;
-
-	if (p->data)
-		own[n][0] = p->data, own[n++][1] = p->data + DATA_SIZE_INJ;
-	if (fast_data_range(p, &own[n][0], &own[n][1]))
-		n++;
-	for (int i = 0; i < n; i++) {
-		if (own[i][0] >= e || own[i][1] <= s)
-			continue;
-		if (own[i][0] > s)
-			mapping_roots_cut(p, b, nb, s, own[i][0],
-					  from < own[i][0] ? from : own[i][0],
-					  roots);
-		if (own[i][1] < e)
-			mapping_roots_cut(p, b, nb, own[i][1], e,
-					  from > own[i][1] ? from : own[i][1],
-					  roots);
-		return;
-	}
-	mapping_roots(p, b, nb, s, e, from, roots);
-}
 
 int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		int max)
@@ -296,7 +71,7 @@ int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 	} else {
 		n = sym_lookup(c->sym, pc, is_return, out, max);
 	}
-	if (b && n >= 1) {
+	if (b && b->kind != HOOK_CLIENT_REQUEST && n >= 1) {
 		/* frame 0 is the entry point we broke on: call it by the name
 		 * the program called (malloc, not __libc_malloc), as valgrind
 		 * does, and leave out the allocator's own source line */
@@ -326,116 +101,65 @@ static char *expand_pid(const char *pat, pid_t pid)
 	return out;
 }
 
-/* --junit and --xml-file, if asked for. */
-static void ci_reports(const struct report_ctx *rc, struct proc *p,
-		       const struct loss_record *recs, size_t nrec,
-		       const struct leak_summary *sum)
+/*
+ * memcheck's rule for a program's own allocator (find_active_chunks): a
+ * malloc'd block that holds a block the program declared (HB_CUSTOM:
+ * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC) is that allocator's memory, not a
+ * block of its own: it leaves the leak check, and the blocks in it are
+ * checked instead.  B (NB, sorted) is compacted in place; returns the
+ * number left.
+ */
+static size_t drop_pool_memory(struct scan_block *b, size_t nb)
 {
-	char *path;
-	int ret;
+	size_t out = 0;
 
-	if (opt.junit_file) {
-		path = expand_pid(opt.junit_file, p->pid);
-		ret = report_junit(rc, path, rc->run, recs, nrec, sum);
-		if (ret)
-			error("cannot write JUnit XML to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
+	for (size_t i = 0; i < nb; i++) {
+		int holds = 0;
+		if (!(b[i].flags & HB_CUSTOM)) {
+			for (size_t k = i + 1;
+			     k < nb && b[k].addr < b[i].addr + b[i].size && !holds;
+			     k++)
+				holds = (b[k].flags & HB_CUSTOM) != 0;
+			/* a chunk at the superblock's start may sort first */
+			for (size_t k = i; k > 0 && b[k - 1].addr == b[i].addr &&
+					   !holds;
+			     k--)
+				holds = (b[k - 1].flags & HB_CUSTOM) != 0;
+		}
+		if (!holds)
+			b[out++] = b[i];
 	}
-	if (opt.sarif_file) {
-		path = expand_pid(opt.sarif_file, p->pid);
-		ret = report_sarif(rc, path, rc->run, recs, nrec);
-		if (ret)
-			error("cannot write SARIF to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
-	}
-	if (opt.xml_file) {
-		path = expand_pid(opt.xml_file, p->pid);
-		ret = report_vgxml(rc, path, rc->run, recs, nrec, sum);
-		if (ret)
-			error("cannot write XML to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
-	}
+	return out;
 }
 
-/* Stop every thread of P but EXITING; collect registers and sps. */
-void proc_stop_all(struct proc *p, struct thread *except)
+/* Is any report file (report_writers[]) asked for? */
+static int report_files_wanted(void)
 {
-	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
-		int status;
-		if (t == except || t->state == TS_EXITING || t->stopped_for_scan)
-			continue;
-		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
-			continue;
-		for (;;) {
-			pid_t r = wait_tid(t->tid, &status, __WALL);
-			if (r < 0)
-				break;
-			if (!WIFSTOPPED(status)) {
-				/* gone; keep its struct for its last sp */
-				t->state = TS_EXITING;
-				t->stopped_for_scan = 0;
-				break;
-			}
-			if ((status >> 16) == PTRACE_EVENT_STOP ||
-			    (status >> 16) == PTRACE_EVENT_EXIT) {
-				t->stopped_for_scan = 1;
-				/* a job-control stop that came first: it is
-				 * to stay stopped after the scan */
-				if ((status >> 16) == PTRACE_EVENT_STOP &&
-				    is_group_stop_sig(WSTOPSIG(status)))
-					t->listening = 1;
-				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
-				t->pend_status = status;
-				break;
-			}
-			/* another event first: deal with it, then wait on */
-			tracer_dispatch(t->tid, status);
-			if (!thread_find(t->tid))
-				break;
-		}
-	}
+	for (const struct report_writer *w = report_writers; w->name; w++)
+		if (*w->file)
+			return 1;
+	return 0;
 }
 
-void proc_resume_all(struct proc *p)
+/* Every report file asked for, in the table's order. */
+static void report_files(const struct report_ctx *rc, pid_t pid,
+			 const struct report_result *res)
 {
-	struct thread *t, *exiting[64];
-	int nexiting = 0;
-
-	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
-		/* held at the exit (exitpath.c): stopped until killed */
-		if (!t->stopped_for_scan || t->have_held_regs)
+	for (const struct report_writer *w = report_writers; w->name; w++) {
+		char *path;
+		int ret;
+		if (!*w->file)
 			continue;
-		t->stopped_for_scan = 0;
-		if (t->pend_exit && nexiting < (int)ARRAY_SIZE(exiting)) {
-			/* its exit event, handled now that the scan is done */
-			t->pend_exit = 0;
-			exiting[nexiting++] = t;
-			continue;
-		}
-		t->pend_exit = 0;
-		if (t->listening)
-			ptrace(PTRACE_LISTEN, t->tid, 0, 0);
-		else
-			ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)t->pending_sig);
-		t->pending_sig = 0;
-	}
-	for (int i = 0; i < nexiting; i++) {
-		pid_t tid = exiting[i]->tid;
-		if (thread_find(tid) == exiting[i])
-			tracer_dispatch(tid, exiting[i]->pend_status);
+		path = expand_pid(*w->file, pid);
+		ret = w->write(rc, path, res);
+		if (ret)
+			error("cannot write %s to '%s': %s", w->what, path,
+			      strerror(-ret));
+		free(path);
 	}
 }
 
 /* What a thread gives the scan besides its registers. */
-struct thread_root {
-	taddr_t sp;   /* its sp, 0 if unknown */
-	taddr_t from; /* its stack is a root from here up */
-	taddr_t tp;   /* its thread pointer (glibc's TCB), 0 if unknown */
-};
-
 /*
  * Did T end its process?  At the exit of a process (EXITING set), the
  * thread that called exit_group (or exit, as the last thread), or that
@@ -452,12 +176,12 @@ static int ends_process(const struct thread *t, const arch_regs_t *r,
 	       (exit_sig && t->last_sig == exit_sig);
 }
 
-static struct thread_root thread_roots(struct thread *t,
-				       const struct thread *exiting,
-				       int exit_sig, taddr_t **w, size_t *nw,
-				       size_t *cap)
+static struct target_thread thread_roots(struct thread *t,
+					 const struct thread *exiting,
+					 int exit_sig, taddr_t **w, size_t *nw,
+					 size_t *cap)
 {
-	struct thread_root tr = {t->last_sp, 0, 0};
+	struct target_thread tr = {.tid = t->tid, .sp = t->last_sp};
 	arch_regs_t r;
 	struct user_fpregs_struct fp;
 	unsigned long long words[ARCH_MAX_REG_WORDS];
@@ -496,51 +220,6 @@ static struct thread_root thread_roots(struct thread *t,
 			(*w)[(*nw)++] = x[i];
 	}
 	return tr;
-}
-
-/*
- * The TCB of a glibc thread whose stack is the anonymous mapping [S,E),
- * found by its signature near the end of the mapping: ARCH_TCB_TCB and
- * ARCH_TCB_SELF hold its own address, and its DTV pointer points
- * ARCH_TCB_DTV_BIAS bytes into a tracked block (B, NB: sorted).  A false
- * match would take a root away, so all three must hold.  0 if none.
- */
-static taddr_t find_tcb(struct proc *p, const struct scan_block *b, size_t nb,
-			taddr_t s, taddr_t e)
-{
-	uint64_t buf[ARCH_TCB_NEAR_END / 8];
-	taddr_t lo = e - s > sizeof(buf) ? e - sizeof(buf) : s;
-	long n = read_cb(p, lo, buf, (size_t)(e - lo));
-
-	for (long i = n / 8 - ARCH_TCB_SELF / 8 - 1; i >= 0; i--) {
-		taddr_t a = lo + (taddr_t)i * 8;
-		uint64_t dtv = buf[i + ARCH_TCB_DTV / 8];
-		long k;
-		if ((a & 63) || buf[i + ARCH_TCB_TCB / 8] != a ||
-		    buf[i + ARCH_TCB_SELF / 8] != a || dtv < ARCH_TCB_DTV_BIAS)
-			continue;
-		k = scan_find_block(b, nb, dtv - ARCH_TCB_DTV_BIAS);
-		if (k >= 0 && b[k].addr == dtv - ARCH_TCB_DTV_BIAS)
-			return a;
-	}
-	return 0;
-}
-
-/* glibc's own memory of the thread whose TCB is at TP: its DTV, which
- * the TCB points into (ARCH_TCB_DTV_BIAS bytes), as a start-pointer root
- * word, so that it is never a leak of the program's (nor are the dynamic
- * TLS blocks the DTV holds). */
-static void tcb_roots(struct proc *p, taddr_t tp, taddr_t **w, size_t *nw,
-		      size_t *cap)
-{
-	uint64_t dtv;
-
-	if (!tp || read_cb(p, tp + ARCH_TCB_DTV, &dtv, sizeof(dtv)) !=
-			   (long)sizeof(dtv) ||
-	    dtv < ARCH_TCB_DTV_BIAS)
-		return;
-	*w = xgrow(*w, cap, *nw + 1, sizeof(**w));
-	(*w)[(*nw)++] = dtv - ARCH_TCB_DTV_BIAS;
 }
 
 unsigned g_report_seq;
@@ -589,9 +268,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct scan_block *blocks;
 	struct scan_clique *cliques = NULL;
 	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
-	struct vec_ranges roots = {0};
+	struct root_set roots = {0};
+	uint64_t in_use_bytes = 0, in_use_blocks = 0;
+	struct target tg;
 	taddr_t *words = NULL;
-	struct thread_root *trs = NULL;
+	struct target_thread *trs = NULL;
+	size_t *trs_word_at = NULL;
 	size_t ntrs = 0, trs_cap = 0;
 	int exit_sig = 0;
 	char *maps = NULL;
@@ -608,8 +290,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	FILE *out;
 	uint64_t t0;
 
-	if (opt.leak_check == LEAK_CHECK_NO && !opt.json_file &&
-	    !opt.junit_file && !opt.xml_file && !opt.sarif_file &&
+	if (opt.leak_check == LEAK_CHECK_NO && !report_files_wanted() &&
 	    !opt.heap_profile && !opt.folded_file && !opt.flamegraph)
 		return 0;
 	t0 = stats_now_ns();
@@ -623,12 +304,22 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (!killed && !exiting) {
 		/* calls that returned through stubs, up to the stop */
 		proc_stop_all(p, NULL);
-		stubs_harvest_stopped(p);
+		hook_harvest_stopped(p);
 	} else if (exiting) {
-		stubs_harvest(p);
+		hook_harvest(p);
 	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);
+	if (p->custom_heap.count) {
+		/* valgrind.h mempools' chunks, kept apart (clientreq.c) */
+		size_t np;
+		struct heap_block *pb = heap_table_snapshot(&p->custom_heap, &np);
+		hb = xrealloc(hb, (nb + np + 1) * sizeof(*hb));
+		memcpy(hb + nb, pb, np * sizeof(*pb));
+		nb += np;
+		free(pb);
+		heap_blocks_sort(hb, nb);
+	}
 	for (size_t i = 0; i < nb; i++) {
 		struct heap_block h = hb[i];
 		struct scan_block sb = {
@@ -641,6 +332,13 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		memcpy(&hb[i], &sb, sizeof(sb));
 	}
 	blocks = (struct scan_block *)(void *)hb;
+	/* in use: what memcheck counts, before a pool's memory leaves */
+	for (size_t i = 0; i < nb; i++)
+		if (!(blocks[i].flags & HB_POOL)) {
+			in_use_bytes += blocks[i].size;
+			in_use_blocks++;
+		}
+	nb = drop_pool_memory(blocks, nb);
 	mem_phase(RP_BLOCKS);
 
 	if (!killed) {
@@ -651,72 +349,39 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			exit_sig = WTERMSIG(p->exit_code_status);
 		for (struct thread *t = threads_of(p, NULL); t;
 		     t = threads_of(p, t)) {
-			struct thread_root tr = thread_roots(t, exiting, exit_sig,
-							     &words, &nw, &wcap);
-			if (!tr.sp)
+			size_t at = nw;
+			struct target_thread tr = thread_roots(t, exiting, exit_sig,
+							       &words, &nw, &wcap);
+			if (!tr.sp) {
+				nw = at;
 				continue;
+			}
 			trs = xgrow(trs, &trs_cap, ntrs + 1, sizeof(*trs));
+			trs_word_at = xrealloc(trs_word_at,
+					       trs_cap * sizeof(*trs_word_at));
+			tr.nwords = nw - at;
+			trs_word_at[ntrs] = at;
 			trs[ntrs++] = tr;
-			tcb_roots(p, tr.tp, &words, &nw, &wcap);
 		}
 		snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-		maps = read_file_text(path);
+		maps = read_file_text(path, NULL);
 	}
+	target_live(p, maps, 1, &tg);
 	if (maps) {
-		char *text = xstrdup(maps), *line, *save = NULL;
-		for (line = strtok_r(text, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			unsigned long long s, e;
-			char perms[8] = "";
-			int off = 0, stack = 0;
-			const char *name;
-			taddr_t from;
-			if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &s, &e,
-				   perms, &off) < 3)
-				continue;
-			name = off ? line + off : "";
-			if (perms[0] != 'r' || perms[1] != 'w')
-				continue;
-			if ((!strcmp(name, "[heap]") && !p->pre_unknown) ||
-			    !strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]"))
-				continue;
-			from = s;
-			/* a thread stack: only from sp (minus red zone) up */
-			for (size_t i = 0; i < ntrs; i++) {
-				if (trs[i].sp >= s && trs[i].sp < e) {
-					from = trs[i].from > s ? trs[i].from : s;
-					stack = 1;
-				}
-			}
-			if (!stack && !*name) {
-				/*
-				 * The stack of a thread that is gone (glibc
-				 * keeps it cached, full of the dead thread's
-				 * frames): only its struct pthread, which
-				 * glibc still uses (a joinable thread's
-				 * result), is a root.
-				 */
-				taddr_t tcb = find_tcb(p, blocks, nb, s, e);
-				size_t i;
-				for (i = 0; i < ntrs && trs[i].tp != tcb; i++)
-					;
-				if (tcb && i == ntrs) {
-					from = tcb;
-					tcb_roots(p, tcb, &words, &nw, &wcap);
-				}
-			}
-			mapping_roots_cut(p, blocks, nb, s, e, from, &roots);
+		struct scan_range own[2] = {{0}};
+		struct roots_opts ro = {.heap_unknown = p->pre_unknown,
+					.exclude = own};
+
+		if (p->data) {
+			own[ro.nexclude].start = p->data;
+			own[ro.nexclude++].end = p->data + DATA_SIZE_INJ;
 		}
-		free(text);
-		/* a thread running on a malloc'd stack: scan that block from sp */
-		for (size_t i = 0; i < ntrs; i++) {
-			long bi = scan_find_block(blocks, nb, trs[i].sp);
-			if (bi >= 0)
-				add_range(&roots, trs[i].from > blocks[bi].addr
-							  ? trs[i].from
-							  : blocks[bi].addr,
-					  blocks[bi].addr + blocks[bi].size);
-		}
+		if (fast_data_range(p, &own[ro.nexclude].start,
+				    &own[ro.nexclude].end))
+			ro.nexclude++;
+		for (size_t i = 0; i < ntrs; i++)
+			trs[i].words = words + trs_word_at[i];
+		roots_gather(&tg, trs, ntrs, blocks, nb, &ro, &roots);
 	}
 
 	mem_phase(RP_ROOTS);
@@ -725,12 +390,13 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		struct scan_input in = {
 			.blocks = blocks,
 			.nblocks = nb,
-			.roots = roots.v,
-			.nroots = roots.n,
-			.root_words = words,
-			.nroot_words = nw,
-			.read = read_cb,
-			.read_ctx = p,
+			.roots = roots.ranges,
+			.nroots = roots.nranges,
+			.root_words = roots.words,
+			.nroot_words = roots.nwords,
+			.root_word_info = roots.word_info,
+			.read = tg.read,
+			.read_ctx = tg.ctx,
 			.flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
 		};
 		scan_classify(&in, &st);
@@ -766,10 +432,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	sctx.proc = p;
 	rc.sym = proc_sym_cb;
 	rc.sym_ctx = &sctx;
-	for (size_t i = 0; i < nb; i++) {
-		rc.in_use_bytes += blocks[i].size;
-		rc.in_use_blocks++;
-	}
+	rc.in_use_bytes = in_use_bytes;
+	rc.in_use_blocks = in_use_blocks;
 	rc.on_demand = !exiting && !killed;
 	if (opt.report_new && rc.on_demand && p->prev_sum) {
 		loss_records_diff(recs, nrec, p->prev, p->nprev);
@@ -800,17 +464,11 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		error("cannot write the report to standard error: %s",
 		      strerror(-log_ret));
 	free(log_name);
-	if (opt.json_file) {
-		char *path = expand_pid(opt.json_file, p->pid);
-		int ret = report_json(&rc, path, p->command ? p->command : "",
-				      recs, nrec, &sum);
-		if (ret)
-			error("cannot write JSON to '%s': %s", path,
-			      strerror(-ret));
-		free(path);
+	{
+		struct report_result res = {recs, nrec, &sum,
+					    p->command ? p->command : ""};
+		report_files(&rc, p->pid, &res);
 	}
-	if (opt.junit_file || opt.xml_file || opt.sarif_file)
-		ci_reports(&rc, p, recs, nrec, &sum);
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
 		proc_write_profiles(p, blocks, nb, !killed, &sctx,
@@ -854,7 +512,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(maps);
 	free(words);
 	free(trs);
-	free(roots.v);
+	free(trs_word_at);
+	root_set_release(&roots);
 	free(blocks);
 	g_report_stats.reports++;
 	g_report_stats.blocks = nb;

@@ -33,7 +33,6 @@
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
 
-struct stack_depot g_depot;
 
 static pid_t main_pid;
 static int main_status = -1;
@@ -50,11 +49,20 @@ static int nearly;
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |      \
 	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
-void tracer_resume(pid_t tid, int sig)
+/* T is gone: its stub call and then the thread are forgotten. */
+void tracer_thread_free(struct thread *t)
 {
-	if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)sig) < 0 &&
-	    errno != ESRCH)
-		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
+	stub_forget(t);
+	thread_free(t);
+}
+
+/* P is gone, or detached: its guard can go, its fast path is forgotten,
+ * then the process. */
+void tracer_proc_free(struct proc *p)
+{
+	guard_done(p);
+	fast_forget(p);
+	proc_free(p);
 }
 
 static volatile sig_atomic_t got_report, got_snapshot, got_tick;
@@ -148,16 +156,16 @@ static void same_cpu_end(struct proc *p, pid_t new)
 	debug("pid %d has threads: back on its own CPUs", p->pid);
 }
 
-void explain_ptrace_error(int err, const char *what, pid_t pid)
+void tracer_explain_ptrace_error(int err, const char *what, pid_t pid)
 {
-	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
-	char *status = read_file_text("/proc/self/status");
+	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
+	char *status = read_file_text("/proc/self/status", NULL);
 	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
 	char path[64], *tstatus, *tracer;
 	long tracer_pid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	tstatus = read_file_text(path);
+	tstatus = read_file_text(path, NULL);
 	tracer = tstatus ? strstr(tstatus, "\nTracerPid:") : NULL;
 	if (tracer)
 		tracer_pid = atol(tracer + 11);
@@ -166,7 +174,7 @@ void explain_ptrace_error(int err, const char *what, pid_t pid)
 		char comm[64] = "?";
 		char *c;
 		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer_pid);
-		c = read_file_text(path);
+		c = read_file_text(path, NULL);
 		if (c) {
 			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
 			free(c);
@@ -201,7 +209,7 @@ static struct thread *adopt(pid_t tid, struct proc *p)
 			/* its first stop came before its creation event */
 			early[i] = early[--nearly];
 			t->state = TS_RUNNING;
-			tracer_resume(tid, 0);
+			task_resume(tid, 0);
 			break;
 		}
 	}
@@ -222,13 +230,23 @@ static void on_new_task(struct thread *t, int event)
 		return;
 	}
 	/* fork or vfork: a new process, a copy of this one */
-	stubs_harvest(p); /* the child starts from what returned before */
+	hook_harvest(p); /* the child starts from what returned before */
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
 	if (event == PTRACE_EVENT_VFORK)
 		np->flags |= PROC_VFORK_CHILD;
 	heap_table_copy(&np->heap, &p->heap);
+	heap_table_copy(&np->custom_heap, &p->custom_heap);
+	for (size_t i = 0; i < p->npools; i++) {
+		struct vg_pool pl = p->pools[i];
+		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));
+		memcpy(pl.chunks, p->pools[i].chunks, pl.n * sizeof(*pl.chunks));
+		pl.cap = pl.n + 1;
+		np->pools = xgrow(np->pools, &np->pools_cap, np->npools + 1,
+				  sizeof(*np->pools));
+		np->pools[np->npools++] = pl;
+	}
 	np->bps = xmalloc(p->nbps * sizeof(*p->bps) + 1);
 	memcpy(np->bps, p->bps, p->nbps * sizeof(*p->bps));
 	np->nbps = np->bps_cap = p->nbps;
@@ -244,6 +262,7 @@ static void on_new_task(struct thread *t, int event)
 	np->r_debug = p->r_debug;
 	np->ldso_base = p->ldso_base;
 	memcpy(np->bound, p->bound, sizeof(np->bound));
+	np->decl_bound = p->decl_bound;
 	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
@@ -251,7 +270,8 @@ static void on_new_task(struct thread *t, int event)
 	np->no_fast = p->no_fast;
 	fast_fork(p, np, event == PTRACE_EVENT_VFORK);
 	if (np->flags & PROC_ATTACHED)
-		guard_start(np); /* after its bps and slots are copied */
+		if (guard_start(np) > 0) /* after its bps and slots are copied */
+			bp_guard_all(np);
 	{
 		struct thread *ct = adopt(nt, np);
 		/* the child is a copy of this thread: same pending returns */
@@ -262,7 +282,7 @@ static void on_new_task(struct thread *t, int event)
 		}
 		ct->stub = np->data ? t->stub : -1;
 		if (t->stub_busy && np->data)
-			busy_add_thread(ct); /* a call still on its way back */
+			stub_busy_add(ct->proc, ct); /* a call still on its way back */
 		else
 			for (size_t i = 0; i < ct->npend; i++)
 				ct->pend[i].via_stub = 0;
@@ -281,21 +301,21 @@ static void on_exec(struct thread *t)
 	for (struct thread *o = threads_of(p, NULL), *nx; o; o = nx) {
 		nx = threads_of(p, o);
 		if (o != t)
-			thread_free(o);
+			tracer_thread_free(o);
 	}
 	if (t->tid != p->pid) {
 		/* a non-leader exec'd: it now has the leader's tid */
 		struct thread *nt = thread_new(p, p->pid);
 		nt->state = TS_RUNNING;
-		thread_free(t);
+		tracer_thread_free(t);
 		t = nt;
 	}
 	if (!first && !opt.trace_children) {
 		/* not following exec: let the new program run untouched */
 		debug("pid %d exec'd; detaching", p->pid);
 		ptrace(PTRACE_DETACH, t->tid, 0, 0);
-		thread_free(t);
-		proc_free(p);
+		tracer_thread_free(t);
+		tracer_proc_free(p);
 		return;
 	}
 	p->flags |= PROC_TRACING;
@@ -306,7 +326,7 @@ static void on_exec(struct thread *t)
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
 		free(p->command);
-		p->command = read_file_text(path);
+		p->command = read_file_text(path, NULL);
 	}
 	ret = modules_start(p, t->tid);
 	if (ret)
@@ -315,7 +335,7 @@ static void on_exec(struct thread *t)
 			p->pid, strerror(-ret));
 	else if (p->flags & PROC_ATTACHED)
 		bp_install_handler(p, t->tid);
-	tracer_resume(t->tid, 0);
+	task_resume(t->tid, 0);
 }
 
 /*
@@ -334,7 +354,7 @@ static int exec_in_progress(struct proc *p, struct thread *t)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", p->pid,
 			 o->tid);
-		text = read_file_text(path);
+		text = read_file_text(path, NULL);
 		nr = text && sscanf(text, "%ld", &nr) == 1 ? nr : -1;
 		free(text);
 		if (nr == SYS_execve || nr == SYS_execveat)
@@ -352,7 +372,7 @@ static void on_exit_event(struct thread *t)
 
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
-	stubs_harvest(p);
+	hook_harvest(p);
 	fast_thread_gone(t);
 	stub_forget(t);
 	t->npend = 0;
@@ -370,7 +390,7 @@ static void on_exit_event(struct thread *t)
 		p->flags |= PROC_REPORTED;
 		proc_report(p, t, 0);
 	}
-	tracer_resume(t->tid, 0);
+	task_resume(t->tid, 0);
 }
 
 static void on_gone(pid_t tid, int status)
@@ -383,7 +403,7 @@ static void on_gone(pid_t tid, int status)
 	if (!t)
 		return;
 	p = t->proc;
-	thread_free(t);
+	tracer_thread_free(t);
 	if (tid == p->pid && (p->flags & PROC_TRACING) &&
 	    !(p->flags & PROC_REPORTED)) {
 		/* died without an exit stop: SIGKILL */
@@ -391,8 +411,10 @@ static void on_gone(pid_t tid, int status)
 		proc_report(p, NULL, 1);
 	}
 	if (p->nthreads == 0)
-		proc_free(p);
+		tracer_proc_free(p);
 }
+
+static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 
 static void on_trap(struct thread *t)
 {
@@ -404,12 +426,12 @@ static void on_trap(struct thread *t)
 	if (p->handler_installed)
 		bp_keep_handler(t); /* before anything can resume it */
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
-		tracer_resume(t->tid, 0);
+		task_resume(t->tid, 0);
 		return;
 	}
 	g_stats.traps++;
 	if (p->nbusy)
-		stubs_harvest(p); /* before this trap: they returned earlier */
+		hook_harvest(p); /* before this trap: they returned earlier */
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
 	if (p->fast || p->fast_owner) {
 		/* the records before this trap first (fast.c) */
@@ -422,14 +444,14 @@ static void on_trap(struct thread *t)
 		if (bp_ret_slot_target(p, pc, &ret)) {
 			/* it goes on to the jmp to RET: nothing to set */
 			hook_return(t, &r);
-			tracer_resume(t->tid, 0);
+			task_resume(t->tid, 0);
 			return;
 		}
 	}
 	if (p->page && pc == p->page + INJ_TRAMP) {
 		hook_return(t, &r);
 		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-		tracer_resume(t->tid, 0);
+		task_resume(t->tid, 0);
 		return;
 	}
 	b = bp_find(p, pc);
@@ -438,7 +460,7 @@ static void on_trap(struct thread *t)
 		debug("pid %d: SIGTRAP at %#llx is not ours", t->tid,
 		      (unsigned long long)ARCH_PC(&r));
 		g_stats.signals++;
-		tracer_resume(t->tid, SIGTRAP);
+		task_resume(t->tid, SIGTRAP);
 		return;
 	}
 	if (log_verbose >= 3)
@@ -447,13 +469,16 @@ static void on_trap(struct thread *t)
 		/* by value: a handler may insert breakpoints (dlopen) */
 		struct bp hit = *b;
 		pid_t tid = t->tid;
-		hook_entry(t, &hit, &r);
+		size_t npend = t->npend;
+		tracer_entry(t, &hit, &r);
 		if (thread_find(tid) != t)
 			return; /* it ran, and died (exitpath.c) */
+		if (t->npend > npend)
+			fast_mark_busy(t, &r);
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-	tracer_resume(t->tid, 0);
+	task_resume(t->tid, 0);
 }
 
 /* Handle one wait status of TID. */
@@ -476,7 +501,7 @@ void tracer_dispatch(pid_t tid, int status)
 			early[nearly].tid = tid;
 			early[nearly++].status = status;
 		} else {
-			tracer_resume(tid, 0);
+			task_resume(tid, 0);
 		}
 		return;
 	}
@@ -486,7 +511,7 @@ void tracer_dispatch(pid_t tid, int status)
 		/* the first stop of a new task */
 		t->state = TS_RUNNING;
 		if (event == PTRACE_EVENT_STOP || sig == SIGSTOP) {
-			tracer_resume(tid, 0);
+			task_resume(tid, 0);
 			return;
 		}
 	}
@@ -506,7 +531,7 @@ void tracer_dispatch(pid_t tid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 		on_new_task(t, event);
-		tracer_resume(tid, 0);
+		task_resume(tid, 0);
 		break;
 	case PTRACE_EVENT_EXEC:
 		on_exec(t);
@@ -521,13 +546,56 @@ void tracer_dispatch(pid_t tid, int status)
 			ptrace(PTRACE_LISTEN, tid, 0, 0);
 			jobctl_group_stop(t, sig);
 		} else {
-			tracer_resume(tid, 0);
+			task_resume(tid, 0);
 		}
 		break;
 	default:
-		tracer_resume(tid, 0);
+		task_resume(tid, 0);
 		break;
 	}
+}
+
+/* T is at breakpoint B's entry (bp_events.entry): the run's own hooks
+ * (the module list, the exit path) here, the allocator's in alloc/. */
+static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
+{
+	switch (b->kind) {
+	case HOOK_DL_DEBUG:
+	case HOOK_CLEAR_DEAD:
+	case HOOK_EXIT_FINAL:
+	case HOOK_CLIENT_REQUEST:
+		break;
+	default:
+		hook_entry(t, b, regs);
+		return;
+	}
+	g_alloc_stats.entry_traps++;
+	ARCH_PC(regs) = b->addr;
+	t->last_sp = ARCH_SP(regs);
+	if (b->kind == HOOK_DL_DEBUG)
+		modules_update(t->proc, t->tid);
+	else if (b->kind == HOOK_CLIENT_REQUEST)
+		hook_client_request(t, b, regs);
+	else if (b->kind == HOOK_CLEAR_DEAD)
+		exitpath_clear_dead_stack(t, regs);
+	else
+		exitpath_final(t, b, regs);
+}
+
+static const struct bp_events tracer_bp_events = {
+	.entry = tracer_entry,
+	.fast_call = hook_fast_call,
+	.fast_free = hook_fast_free,
+};
+
+/* The start of a run: the layers below are given the run loop's
+ * handlers, the depot is made, and our signal handlers go in. */
+void tracer_begin(int attached)
+{
+	task_set_dispatch(tracer_dispatch);
+	bp_set_events(&tracer_bp_events);
+	stack_depot_init(&g_depot);
+	tracer_signals(attached);
 }
 
 int tracer_launch(const char *path, char *const argv[], struct trace_result *res)
@@ -537,8 +605,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	struct proc *p;
 	struct sigaction sa;
 
-	stack_depot_init(&g_depot);
-	tracer_signals(0);
+	tracer_begin(0);
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		error("cannot create a pipe: %s", strerror(errno));
 		return LC_EXIT_INTERNAL;
@@ -566,7 +633,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   (void *)(long)(TRACE_OPTS | PTRACE_O_EXITKILL)) < 0) {
 		int e = errno;
-		explain_ptrace_error(e, path, pid);
+		tracer_explain_ptrace_error(e, path, pid);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return LC_EXIT_PTRACE;

@@ -29,6 +29,8 @@
 #include "leakcheck/options.h"
 #include "leakcheck/util.h"
 
+struct tracer_stats g_stats;
+
 uint64_t stats_now_ns(void)
 {
 	struct timespec ts;
@@ -132,61 +134,61 @@ void tracer_print_stats(void)
 		"%llu allocs, %llu frees, %llu unknown frees, %llu "
 		"nested, %llu signals, %zu stacks\n",
 		(unsigned long long)g_stats.traps,
-		(unsigned long long)g_stats.entry_traps,
-		(unsigned long long)g_stats.return_traps,
-		(unsigned long long)g_stats.allocs,
-		(unsigned long long)g_stats.frees,
-		(unsigned long long)g_stats.unknown_frees,
-		(unsigned long long)g_stats.nested,
+		(unsigned long long)g_alloc_stats.entry_traps,
+		(unsigned long long)g_alloc_stats.return_traps,
+		(unsigned long long)g_alloc_stats.allocs,
+		(unsigned long long)g_alloc_stats.frees,
+		(unsigned long long)g_alloc_stats.unknown_frees,
+		(unsigned long long)g_alloc_stats.nested,
 		(unsigned long long)g_stats.signals,
 		g_depot.nstacks - 1);
 	fprintf(stderr,
 		"leakcheck: stats: returns: %llu through stubs (no trap, %llu "
 		"reads of their cells), %llu trapped\n",
-		(unsigned long long)g_stats.stub_returns,
-		(unsigned long long)g_stats.harvests,
-		(unsigned long long)g_stats.return_traps);
+		(unsigned long long)g_alloc_stats.stub_returns,
+		(unsigned long long)g_alloc_stats.harvests,
+		(unsigned long long)g_alloc_stats.return_traps);
 	fprintf(stderr,
 		"leakcheck: stats: fast path: %llu calls recorded by the "
 		"program (no trap), %llu reads of its ring, %llu full-ring "
 		"traps, %llu slow-path traps, %llu stack copies too short%s\n",
-		(unsigned long long)g_stats.fast_records,
-		(unsigned long long)g_stats.fast_drains,
-		(unsigned long long)g_stats.fast_full,
-		(unsigned long long)g_stats.fast_slow,
-		(unsigned long long)g_stats.fast_short,
+		(unsigned long long)g_bp_stats.fast_records,
+		(unsigned long long)g_bp_stats.fast_drains,
+		(unsigned long long)g_bp_stats.fast_full,
+		(unsigned long long)g_bp_stats.fast_slow,
+		(unsigned long long)g_bp_stats.fast_short,
 		opt.no_fast_path ? " (--fast-path=no)" : "");
 	fprintf(stderr,
 		"leakcheck: stats: walk in the program: %llu stacks walked "
 		"there with unwind tables (%llu tables written, %llu walks "
 		"given up for a signal), the others copied%s\n",
-		(unsigned long long)g_stats.fast_walked,
-		(unsigned long long)g_stats.fast_tables,
-		(unsigned long long)g_stats.fast_walk_aborts,
+		(unsigned long long)g_bp_stats.fast_walked,
+		(unsigned long long)g_bp_stats.fast_tables,
+		(unsigned long long)g_bp_stats.fast_walk_aborts,
 		opt.unwind_in_program ? "" : " (--unwind-in-program=no)");
-	if (g_stats.fast_checked)
+	if (g_alloc_stats.fast_checked)
 		fprintf(stderr,
 			"leakcheck: stats: walk in the program: %llu compared "
 			"with libunwind on a copy, %llu differ\n",
-			(unsigned long long)g_stats.fast_checked,
-			(unsigned long long)g_stats.fast_check_differ);
-	if (g_stats.stale_pre_attach || g_stats.ret_slots_full)
+			(unsigned long long)g_alloc_stats.fast_checked,
+			(unsigned long long)g_alloc_stats.fast_check_differ);
+	if (g_alloc_stats.stale_pre_attach || g_bp_stats.ret_slots_full)
 		fprintf(stderr,
 			"leakcheck: stats: %llu blocks of the heap walk found "
 			"freed later, %llu returns through the shared "
 			"trampoline (return slots full)\n",
-			(unsigned long long)g_stats.stale_pre_attach,
-			(unsigned long long)g_stats.ret_slots_full);
+			(unsigned long long)g_alloc_stats.stale_pre_attach,
+			(unsigned long long)g_bp_stats.ret_slots_full);
 
 	for (int k = 0; k < HOOK_NKINDS; k++)
-		ncalls += names[k] ? g_stats.calls[k] : 0;
+		ncalls += names[k] ? g_alloc_stats.calls[k] : 0;
 	fprintf(stderr, "leakcheck: stats: allocator calls: %llu",
 		(unsigned long long)ncalls);
 	for (int k = 0; k < HOOK_NKINDS; k++) {
-		if (!names[k] || !g_stats.calls[k])
+		if (!names[k] || !g_alloc_stats.calls[k])
 			continue;
 		fprintf(stderr, "%s%s %llu", first ? " (" : ", ", names[k],
-			(unsigned long long)g_stats.calls[k]);
+			(unsigned long long)g_alloc_stats.calls[k]);
 		first = 0;
 	}
 	fprintf(stderr, "%s\n", first ? "" : ")");

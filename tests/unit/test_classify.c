@@ -180,7 +180,7 @@ ind_blocks(size_t i)
 }
 
 /* one root page at ROOT and a heap at HEAP */
-static const struct scan_range root_page = {ROOT, ROOT + 0x1000};
+static const struct scan_range root_page = {.start = ROOT, .end = ROOT + 0x1000};
 
 static void
 setup(void)
@@ -439,8 +439,8 @@ test_unreadable_root(void)
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 	/* [ROOT, ROOT + 0x3000): only the first page is mapped; and an
 	 * unaligned range: only whole aligned words count */
-	struct scan_range r[] = {{ROOT, ROOT + 0x3000},
-				 {0x900003, 0x900003 + 0x2000}};
+	struct scan_range r[] = {{.start = ROOT, .end = ROOT + 0x3000},
+				 {.start = 0x900003, .end = 0x900003 + 0x2000}};
 	struct scan_stats st;
 
 	for (int aon = 0; aon < 2; aon++) {
@@ -457,8 +457,8 @@ test_unreadable_root(void)
 	/* a read callback failing with -errno is skipped the same way */
 	setup();
 	poke(ROOT + 0x10, HEAP + 0x10);
-	struct scan_range r2[] = {{0x500000, 0x500000 + 0x1800},
-				  {ROOT, ROOT + 0x20}};
+	struct scan_range r2[] = {{.start = 0x500000, .end = 0x500000 + 0x1800},
+				  {.start = ROOT, .end = ROOT + 0x20}};
 	st = run(b, 2, r2, 2, NULL, 0, 0);
 	CHECK_EQ_U(b[0].kind, LEAK_REACHABLE);
 	CHECK_EQ_U(st.unreadable, 0x1800);
@@ -493,7 +493,7 @@ test_big(void)
 	const uint64_t big = 300 * 1024;
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
 				 blk(0x10000010, big)};
-	struct scan_range r = {0x20000000, 0x20000000 + 200 * 1024};
+	struct scan_range r = {.start = 0x20000000, .end = 0x20000000 + 200 * 1024};
 	struct scan_stats st;
 
 	setup();
@@ -985,9 +985,9 @@ test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 		uint64_t v = random_word(b, n, 600);
 		memcpy(data + 8 * below(0x4000 / 8), &v, 8);
 	}
-	roots[0] = (struct scan_range){0x600000, 0x604000};
-	roots[1] = (struct scan_range){0x5fe000 + 3, 0x600100};
-	roots[2] = (struct scan_range){base, base}; /* empty */
+	roots[0] = (struct scan_range){.start = 0x600000, .end = 0x604000};
+	roots[1] = (struct scan_range){.start = 0x5fe000 + 3, .end = 0x600100};
+	roots[2] = (struct scan_range){.start = base, .end = base}; /* empty */
 	for (size_t k = 0; k < ARRAY_SIZE(regs); k++)
 		regs[k] = random_word(b, n, 500);
 

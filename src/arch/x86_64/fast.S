@@ -1,6 +1,6 @@
 /*
  * fast.S: the fast path, code leakcheck copies into the traced program's
- * page (see src/tracer/fast.c for the protocol).  It is data here, in a
+ * page (see src/bp/fast.c for the protocol).  It is data here, in a
  * read-only section, never run in leakcheck itself; everything in it is
  * position-independent and reaches its variables rip-relative, so the
  * copy works wherever the page is.

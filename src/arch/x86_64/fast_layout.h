@@ -1,6 +1,6 @@
 /*
  * fast_layout.h: the memory layout the in-program fast path (fast.S) and
- * the tracer (src/tracer/fast.c) share.  Plain #defines: included by an
+ * the tracer (src/bp/fast.c) share.  Plain #defines: included by an
  * assembler file too.
  *
  * The data mapping, read-write in the program:

@@ -52,8 +52,16 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "internal.h"
+#include "bp/bp.h"
 #include "leakcheck/util.h"
+
+struct bp_stats g_bp_stats;
+struct bp_events bp_ev;
+
+void bp_set_events(const struct bp_events *ev)
+{
+	bp_ev = *ev;
+}
 
 /* The handler, at INJ_HANDLER (see the header comment):
  *	rip = uc->uc_mcontext.gregs[REG_RIP] - 1;
@@ -381,7 +389,7 @@ taddr_t bp_ret_slot(struct proc *p, taddr_t ret)
 			return p->page + INJ_RET +
 			       (p->ret_hash[h] - 1) * INJ_RET_SLOT;
 	if (p->nret_slots >= INJ_RET_MAX) {
-		g_stats.ret_slots_full++;
+		g_bp_stats.ret_slots_full++;
 		return p->page + INJ_TRAMP;
 	}
 	slot = p->page + INJ_RET + p->nret_slots * INJ_RET_SLOT;
@@ -434,7 +442,7 @@ static int sigtrap_disposition(pid_t pid)
 	unsigned long long cgt = 0, ign = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 'C';
 	if ((f = strstr(text, "\nSigIgn:")))
@@ -620,4 +628,16 @@ void bp_remove_handler(struct proc *p, pid_t tid)
 		inject_syscall(p, tid, SYS_rt_sigaction, a);
 	}
 	p->handler_installed = 0;
+}
+
+/* P's guard is new: tell it what P already has (a forked child's
+ * breakpoints and return slots), the fast path's recording off first. */
+void bp_guard_all(struct proc *p)
+{
+	fast_guard(p);
+	for (size_t i = 0; i < p->nbps; i++)
+		if (!p->bps[i].fast)
+			guard_note(p, p->bps[i].addr, p->bps[i].orig);
+	for (unsigned i = 0; i < p->nret_slots; i++)
+		guard_note(p, p->page + INJ_RET + i * INJ_RET_SLOT, 0x90);
 }

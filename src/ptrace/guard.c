@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ptrace/ptrace.h"
 #include "leakcheck/util.h"
 
 struct guard_rec {
@@ -116,9 +116,10 @@ static void __attribute__((noreturn)) guard_main(pid_t pid, int memfd, int sock)
 	_exit(0);
 }
 
-/* Start P's guard, and tell it about the breakpoints and return slots P
- * already has (a forked child's).  Without one (no fork, no mem file),
- * an attached program is as safe as the handler makes it. */
+/* Start P's guard.  Returns 1 if it started one now (the caller then
+ * tells it what P already has: bp_guard_all), 0 if P has one already or
+ * none is wanted, or -errno.  Without one (no fork, no mem file), an
+ * attached program is as safe as the handler makes it. */
 int guard_start(struct proc *p)
 {
 	int sv[2], memfd, status;
@@ -151,13 +152,7 @@ int guard_start(struct proc *p)
 	while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)
 		;
 	p->guard_fd = sv[0];
-	fast_guard(p); /* recording off first */
-	for (size_t i = 0; i < p->nbps; i++)
-		if (!p->bps[i].fast)
-			guard_note(p, p->bps[i].addr, p->bps[i].orig);
-	for (unsigned i = 0; i < p->nret_slots; i++)
-		guard_note(p, p->page + INJ_RET + i * INJ_RET_SLOT, 0x90);
-	return 0;
+	return 1;
 }
 
 static void guard_send(struct proc *p, const struct guard_rec *rec)

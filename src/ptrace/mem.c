@@ -9,7 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ptrace/ptrace.h"
 
 long mem_read(pid_t pid, taddr_t addr, void *buf, size_t len)
 {

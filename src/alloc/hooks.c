@@ -17,12 +17,13 @@
 #include <string.h>
 #include <sys/ptrace.h>
 
-#include "internal.h"
+#include "alloc/alloc.h"
 #include "leakcheck/options.h"
 #include "leakcheck/profile.h"
 #include "leakcheck/util.h"
 
-struct tracer_stats g_stats;
+struct alloc_stats g_alloc_stats;
+struct stack_depot g_depot;
 
 /*
  * --sample-rate: which allocations get a stack.  Decided at the entry
@@ -34,6 +35,17 @@ struct tracer_stats g_stats;
  * whatever came before it, so sharing it biases nothing.
  */
 static struct sampler sampler;
+
+/* The size a --malloc-like or --realloc-like call D asks for, from its
+ * first three arguments A. */
+static uint64_t decl_size(const struct decl_fn *d, const uint64_t a[3])
+{
+	uint64_t r = d->size ? a[d->size - 1] : 0;
+
+	if (d->size2 && __builtin_mul_overflow(r, a[d->size2 - 1], &r))
+		return UINT64_MAX;
+	return r;
+}
 
 static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
 			     uint64_t a2)
@@ -63,7 +75,7 @@ static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
  * not see (one that was under way when we attached).  Without this the
  * table would hold overlapping blocks.
  */
-void pre_blocks_index(struct proc *p)
+void hook_index_pre_blocks(struct proc *p)
 {
 	size_t nb, n = 0;
 	struct heap_block *b = heap_table_snapshot(&p->heap, &nb);
@@ -97,15 +109,18 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 		    heap_table_find(&p->heap, p->pre[lo].addr, &b) &&
 		    (b.flags & HB_PRE_ATTACH)) {
 			heap_table_remove(&p->heap, p->pre[lo].addr, NULL);
-			g_stats.stale_pre_attach++;
+			g_alloc_stats.stale_pre_attach++;
 		}
 	}
 }
 
-static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
-			 uint32_t stack_id)
+static void hook_record(struct proc *p, taddr_t addr, uint64_t size,
+			uint32_t stack_id, uint32_t flags)
 {
-	struct heap_block b = {.addr = addr, .size = size, .stack_id = stack_id};
+	struct heap_block b = {.addr = addr,
+			       .size = size,
+			       .stack_id = stack_id,
+			       .flags = flags};
 	if (!addr)
 		return;
 	if (p->npre)
@@ -125,17 +140,17 @@ static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 		p->alloc_tot[stack_id].bytes += w * (double)size;
 	}
 	heap_table_insert(&p->heap, &b);
-	g_stats.allocs++;
+	g_alloc_stats.allocs++;
 }
 
-static void record_free(struct proc *p, taddr_t addr)
+static void hook_record_free(struct proc *p, taddr_t addr)
 {
 	if (!addr)
 		return;
 	if (heap_table_remove(&p->heap, addr, NULL))
-		g_stats.frees++;
+		g_alloc_stats.frees++;
 	else
-		g_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
+		g_alloc_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
 }
 
 /*
@@ -151,33 +166,11 @@ static void record_free(struct proc *p, taddr_t addr)
  * through its first argument, which the program may change after the
  * return: it keeps the trapping return slot.
  */
-static void busy_add(struct proc *p, struct thread *t)
-{
-	t->stub_busy = 1;
-	p->busy = xgrow(p->busy, &p->busy_cap, p->nbusy + 1, sizeof(*p->busy));
-	p->busy[p->nbusy++] = t;
-}
-
-static void busy_remove(struct proc *p, struct thread *t)
-{
-	t->stub_busy = 0;
-	for (size_t i = 0; i < p->nbusy; i++)
-		if (p->busy[i] == t) {
-			p->busy[i] = p->busy[--p->nbusy];
-			return;
-		}
-}
-
-void busy_add_thread(struct thread *t)
-{
-	busy_add(t->proc, t);
-}
-
 /* Pop T's top pending call, unrecorded (skipped by longjmp, or gone). */
 static void pend_drop_top(struct thread *t)
 {
 	if (t->pend[--t->npend].via_stub)
-		busy_remove(t->proc, t);
+		stub_busy_remove(t->proc, t);
 }
 
 /* Drop T's pending calls that were left before they returned, by longjmp
@@ -202,36 +195,9 @@ static void pend_drop_left(struct thread *t, taddr_t sp)
 		fast_set_busy(t, 0);
 }
 
-/* Can this call of T return through T's stub?  Gives T one if need be. */
-static int stub_take(struct thread *t, uint8_t kind)
-{
-	struct proc *p = t->proc;
-
-	/* with the fast path, the slow path's calls return by a trap: in
-	 * order with the ring's records (see fast.c) */
-	if (!p->data || p->fast || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
-	    (p->flags & PROC_VFORK_CHILD))
-		return 0;
-	if (t->stub < 0) {
-		if (p->nstub_free)
-			t->stub = (int)p->stub_free[--p->nstub_free];
-		else if (p->nstubs < INJ_STUB_MAX)
-			t->stub = (int)p->nstubs++;
-		else
-			return 0;
-	}
-	return 1;
-}
-
-void stub_forget(struct thread *t)
-{
-	if (t->stub_busy)
-		busy_remove(t->proc, t);
-}
-
 static void complete(struct proc *p, const struct pending *pd, taddr_t res);
 
-void stubs_harvest(struct proc *p)
+void hook_harvest(struct proc *p)
 {
 	struct thread *stack_ts[64], **ts = stack_ts;
 	uint64_t cells[64][2];
@@ -257,7 +223,7 @@ void stubs_harvest(struct proc *p)
 		}
 		if (process_vm_readv(p->pid, l, n, r, n, 0) != (ssize_t)(n * 16))
 			break; /* gone: nothing more to learn */
-		g_stats.harvests++;
+		g_alloc_stats.harvests++;
 		for (size_t k = 0; k < n; k++) {
 			struct thread *t = ts[at + k];
 			struct pending pd;
@@ -265,7 +231,7 @@ void stubs_harvest(struct proc *p)
 
 			if (cells[k][0] == STUB_PENDING)
 				continue;
-			busy_remove(p, t);
+			stub_busy_remove(p, t);
 			/* its via_stub call: there is one on its stack */
 			for (j = t->npend; j > 0 && !t->pend[j - 1].via_stub; j--)
 				;
@@ -275,7 +241,7 @@ void stubs_harvest(struct proc *p)
 			memmove(&t->pend[j - 1], &t->pend[j],
 				(t->npend - j) * sizeof(*t->pend));
 			t->npend--;
-			g_stats.stub_returns++;
+			g_alloc_stats.stub_returns++;
 			complete(p, &pd, (taddr_t)cells[k][0]);
 		}
 	}
@@ -287,7 +253,7 @@ void stubs_harvest(struct proc *p)
  * thread stopped on its stub's first instruction has its result in the
  * return register, not yet in the cell; put it there (the mov will write
  * the same) so the block is in the report. */
-void stubs_harvest_stopped(struct proc *p)
+void hook_harvest_stopped(struct proc *p)
 {
 	for (size_t i = 0; i < p->nbusy; i++) {
 		struct thread *t = p->busy[i];
@@ -302,7 +268,7 @@ void stubs_harvest_stopped(struct proc *p)
 		}
 	}
 	fast_settle(p, 0); /* no thread half-way through a record */
-	stubs_harvest(p);
+	hook_harvest(p);
 }
 
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
@@ -312,27 +278,24 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	struct pending *pd;
 	int n, sampled, via_stub;
 
-	g_stats.entry_traps++;
+	g_alloc_stats.entry_traps++;
 	ARCH_PC(regs) = b->addr;
 	t->last_sp = ARCH_SP(regs);
 	switch (b->kind) {
-	case HOOK_DL_DEBUG:
-		modules_update(p, t->tid);
-		return;
-	case HOOK_CLEAR_DEAD:
-		clear_dead_stack(t, regs);
-		return;
-	case HOOK_EXIT_FINAL:
-		exit_final(t, b, regs);
-		return;
+	case HOOK_DECLARED:
+		if (opt.decl[b->decl].kind != DECL_FREE)
+			break;
+		/* fall through */
 	case HOOK_FREE:
 		pend_drop_left(t, ARCH_SP(regs));
 		if (t->npend) {
-			g_stats.nested++;
+			g_alloc_stats.nested++;
 			return;
 		}
-		g_stats.calls[HOOK_FREE]++;
-		record_free(p, arch_arg(regs, 0));
+		g_alloc_stats.calls[b->kind]++;
+		hook_record_free(p, arch_arg(regs, b->kind == HOOK_FREE
+							? 0
+							: opt.decl[b->decl].ptr - 1));
 		return;
 	default:
 		break;
@@ -340,16 +303,24 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	/* an allocating call */
 	pend_drop_left(t, ARCH_SP(regs));
 	if (t->npend) {
-		g_stats.nested++;
+		g_alloc_stats.nested++;
 		return;
 	}
-	g_stats.calls[b->kind]++;
+	g_alloc_stats.calls[b->kind]++;
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;
-	sampled = sampler_take(&sampler, opt.sample_rate,
-			       sampled_size(b->kind, arch_arg(regs, 0),
-					    arch_arg(regs, 1), arch_arg(regs, 2)));
+	if (b->kind == HOOK_DECLARED) {
+		uint64_t a[3] = {arch_arg(regs, 0), arch_arg(regs, 1),
+				 arch_arg(regs, 2)};
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       decl_size(&opt.decl[b->decl], a));
+	} else {
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       sampled_size(b->kind, arch_arg(regs, 0),
+						    arch_arg(regs, 1),
+						    arch_arg(regs, 2)));
+	}
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
 					     (int)opt.num_callers)
@@ -371,7 +342,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		if (process_vm_writev(p->pid, l, 2, r, 2, 0) !=
 		    (ssize_t)(sizeof(cell) + sizeof(stub)))
 			return;
-		busy_add(p, t);
+		stub_busy_add(p, t);
 	} else {
 		tramp = bp_ret_slot(p, ret_addr);
 		if (mem_write(p->pid, ARCH_SP(regs), &tramp, sizeof(tramp)))
@@ -387,6 +358,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->a1 = arch_arg(regs, 1);
 	pd->a2 = arch_arg(regs, 2);
 	pd->kind = b->kind;
+	pd->decl = b->decl;
 	pd->stack_id = sampled ? stack_depot_intern(&g_depot, pcs, (unsigned)n)
 			       : STACK_ID_UNSAMPLED;
 }
@@ -396,20 +368,20 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 {
 	switch (pd->kind) {
 	case HOOK_MALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
 	case HOOK_CALLOC:
-		record_alloc(p, res, pd->a0 * pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a0 * pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_REALLOC:
 	case HOOK_REALLOCARRAY: {
 		uint64_t size = pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
 		if (res) {
 			if (pd->a0)
-				record_free(p, pd->a0);
-			record_alloc(p, res, size, pd->stack_id);
+				hook_record_free(p, pd->a0);
+			hook_record(p, res, size, pd->stack_id, 0);
 		} else if (!size && pd->a0) {
-			record_free(p, pd->a0); /* realloc(p, 0) frees */
+			hook_record_free(p, pd->a0); /* realloc(p, 0) frees */
 		}
 		break;
 	}
@@ -418,18 +390,33 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 			taddr_t ptr;
 			if (mem_read(p->pid, pd->a0, &ptr, sizeof(ptr)) ==
 			    (long)sizeof(ptr))
-				record_alloc(p, ptr, pd->a2, pd->stack_id);
+				hook_record(p, ptr, pd->a2, pd->stack_id, 0);
 		}
 		break;
 	case HOOK_MEMALIGN:
-		record_alloc(p, res, pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_VALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
+	case HOOK_DECLARED: {
+		const struct decl_fn *d = &opt.decl[pd->decl];
+		uint64_t a[3] = {pd->a0, pd->a1, pd->a2}, size = decl_size(d, a);
+		taddr_t old = d->ptr ? a[d->ptr - 1] : 0;
+		if (d->kind == DECL_ALLOC) {
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (res) { /* realloc-like, as realloc */
+			if (old)
+				hook_record_free(p, old);
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (!size && old) {
+			hook_record_free(p, old);
+		}
+		break;
+	}
 	case HOOK_PVALLOC:
-		record_alloc(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
-			     pd->stack_id);
+		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
+			     pd->stack_id, 0);
 		break;
 	default:
 		break;
@@ -442,7 +429,7 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 	taddr_t slot = ARCH_SP(regs) - sizeof(taddr_t);
 	struct pending pd;
 
-	g_stats.return_traps++;
+	g_alloc_stats.return_traps++;
 	while (t->npend && t->pend[t->npend - 1].slot < slot)
 		pend_drop_top(t);
 	if (!t->npend || t->pend[t->npend - 1].slot != slot)
@@ -457,11 +444,14 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 
 void hook_fast_free(struct proc *p, taddr_t addr)
 {
-	g_stats.calls[HOOK_FREE]++;
-	record_free(p, addr);
+	g_alloc_stats.calls[HOOK_FREE]++;
+	hook_record_free(p, addr);
 }
 
 /* A call the fast path recorded (fast.c). */
+static int check_walk(struct proc *p, const struct fast_call *c,
+		      const taddr_t *pcs, int n, int max);
+
 int hook_fast_call(struct proc *p, const struct fast_call *c)
 {
 	taddr_t pcs[STACK_MAX_FRAMES];
@@ -471,7 +461,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			     .a2 = c->a[2]};
 	int n = 0, max = (int)opt.num_callers, ret = 0;
 
-	g_stats.calls[c->kind]++;
+	g_alloc_stats.calls[c->kind]++;
 	if (sampler_take(&sampler, opt.sample_rate,
 			 sampled_size(c->kind, c->a[0], c->a[1], c->a[2]))) {
 		pcs[0] = c->fn;
@@ -481,7 +471,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			for (unsigned i = 0; i < c->npcs && n < max; i++)
 				pcs[n++] = c->pcs[i];
 			if (c->len && p->unw)
-				ret = fast_check(p, c, pcs + 1, n - 1, max - 1);
+				ret = check_walk(p, c, pcs + 1, n - 1, max - 1);
 		} else if (p->unw && max > 1) {
 			n += unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack,
 						c->len, c->hi, pcs + 1, max - 1);
@@ -496,8 +486,8 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 		/* the old block left the table at the BEGIN */
 		if (c->res) {
 			if (c->moved)
-				g_stats.frees++;
-			record_alloc(p, c->res, size, pd.stack_id);
+				g_alloc_stats.frees++;
+			hook_record(p, c->res, size, pd.stack_id, 0);
 		}
 		else if (size && c->moved)
 			heap_table_insert(&p->heap, &c->old); /* failed: still there */
@@ -514,19 +504,19 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
  * out.  Counted, the first disagreements printed.  Returns 1 if the copy
  * was too short (its window grows, as on the copy path).
  */
-int fast_check(struct proc *p, const struct fast_call *c, const taddr_t *pcs,
-	       int n, int max)
+static int check_walk(struct proc *p, const struct fast_call *c,
+		      const taddr_t *pcs, int n, int max)
 {
 	taddr_t u[STACK_MAX_FRAMES];
 	int nu = unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack, c->len,
 				    c->hi, u, max);
 	int out = nu < max && unwind_ran_out(p->unw);
 
-	g_stats.fast_checked++;
+	g_alloc_stats.fast_checked++;
 	if (out ? nu <= n && !memcmp(u, pcs, (size_t)nu * sizeof(*u))
 		: nu == n && !memcmp(u, pcs, (size_t)n * sizeof(*u)))
 		return out;
-	if (g_stats.fast_check_differ++ < 20) {
+	if (g_alloc_stats.fast_check_differ++ < 20) {
 		char a[1024], b[1024];
 		size_t la = 0, lb = 0;
 		for (int i = 0; i < nu && la < sizeof(a) - 20; i++)
@@ -550,6 +540,3 @@ void hook_return(struct thread *t, arch_regs_t *regs)
 		      t->tid, (unsigned long long)ARCH_SP(regs));
 }
 
-void hooks_init(void)
-{
-}

@@ -38,41 +38,17 @@
  * request rounded up to the chunk (at most 24 bytes more).
  *
  * The heap must hold still: attach.c first lets every thread that was
- * inside the allocator finish its call (attach_drain_allocator).
+ * inside the allocator finish its call (drain_allocator).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "alloc/alloc.h"
+#include "alloc/glibc.h"
 #include "leakcheck/util.h"
 
-#define MS_FASTBINS 16 /* offsetof(struct malloc_state, fastbinsY) */
-#define MS_NFASTBINS 10
-#define MS_TOP 96
-#define MS_BINS 112
-#define MS_NBINS 128 /* bins 1..127, two words each */
-#define MS_NEXT 2160
-#define MS_SIZE 2200 /* sizeof(struct malloc_state) */
-#define HEAP_MAX (64ull << 20)
-#define HEAP_INFO_SIZE 48ull
-/* struct malloc_par (mp_) */
-#define MP_N_MMAPS 60
-#define MP_MAX_N_MMAPS 68
-#define MP_MMAPPED_MEM 80
-#define MP_MAX_MMAPPED_MEM 88
-#define MP_SBRK_BASE 96
-#define MP_TCACHE_BINS 104
-#define MP_SIZE 136
-#define PREV_INUSE 0x1ull
-#define IS_MMAPPED 0x2ull
-#define NON_MAIN_ARENA 0x4ull
-#define SIZE_BITS 0x7ull
-#define MINSIZE 32ull
-#define TCACHE_BINS 64
-#define TCACHE_CHUNK 0x290ull /* sizeof(tcache_perthread_struct) + header */
-#define MAX_ARENAS 1024
 
 struct range {
 	taddr_t start, end;
@@ -89,7 +65,7 @@ struct chunk {
 };
 
 struct walk {
-	struct proc *p;
+	const struct target *tg;
 	/* a read window over the target, so a chunk walk is not one
 	 * syscall per chunk */
 	uint8_t *win;
@@ -117,14 +93,14 @@ static int rd(struct walk *w, taddr_t addr, void *buf, size_t len)
 		return 0;
 	}
 	if (len > WIN_SIZE)
-		return mem_read(w->p->pid, addr, buf, len) == (long)len ? 0
+		return w->tg->read(w->tg->ctx, addr, buf, len) == (long)len ? 0
 									: -1;
 	{
-		long n = mem_read(w->p->pid, addr, w->win, WIN_SIZE);
+		long n = w->tg->read(w->tg->ctx, addr, w->win, WIN_SIZE);
 		if (n < (long)len) {
 			/* the window crossed into an unmapped page */
 			w->win_len = 0;
-			return mem_read(w->p->pid, addr, buf, len) == (long)len
+			return w->tg->read(w->tg->ctx, addr, buf, len) == (long)len
 				   ? 0
 				   : -1;
 		}
@@ -154,7 +130,7 @@ static __attribute__((format(printf, 2, 3))) void corrupt(struct walk *w,
 		va_start(ap, fmt);
 		vsnprintf(what, sizeof(what), fmt, ap);
 		va_end(ap);
-		debug("pid %d: heap walk: also: %s", w->p->pid, what);
+		debug("pid %d: heap walk: also: %s", w->tg->pid, what);
 		return;
 	}
 	va_start(ap, fmt);
@@ -162,7 +138,7 @@ static __attribute__((format(printf, 2, 3))) void corrupt(struct walk *w,
 	va_end(ap);
 	warning("pid %d: heap walk: glibc's heap is corrupt: %s; blocks "
 		"allocated before attach may be missing or wrong in the report",
-		w->p->pid, what);
+		w->tg->pid, what);
 }
 
 /* A free list (WHAT) goes from PREV (0: its head) to TO, which is not a
@@ -286,7 +262,7 @@ static taddr_t find_main_arena(struct walk *w, const char *maps,
 			continue;
 		n = (size_t)(e - s) / 8;
 		buf = xmalloc(n * 8 + 8);
-		if (mem_read(w->p->pid, s, buf, n * 8) != (long)(n * 8)) {
+		if (w->tg->read(w->tg->ctx, s, buf, n * 8) != (long)(n * 8)) {
 			free(buf);
 			continue;
 		}
@@ -334,7 +310,7 @@ static taddr_t find_mp(struct walk *w, struct range data, taddr_t sbrk_base,
 	if (!sbrk_base || n > (4u << 20))
 		return 0;
 	buf = xmalloc(n);
-	if (mem_read(w->p->pid, data.start, buf, n) != (long)n) {
+	if (w->tg->read(w->tg->ctx, data.start, buf, n) != (long)n) {
 		free(buf);
 		return 0;
 	}
@@ -660,7 +636,7 @@ static void walk_arenas(struct walk *w, taddr_t main_ms, struct range heap)
 			 * (non-contiguous) is not walked */
 			debug("pid %d: main arena top %#llx not in [heap]; not "
 			      "walked",
-			      w->p->pid, (unsigned long long)top);
+			      w->tg->pid, (unsigned long long)top);
 		}
 		next = st[MS_NEXT / 8];
 		if (next == main_ms)
@@ -711,33 +687,19 @@ static void check_lists(struct walk *w)
 	free(st);
 }
 
-void heap_walk(struct proc *p)
+int heap_walk_target(const struct target *tg, struct heap_table *out,
+		     size_t *nblocks, uint64_t *nbytes)
 {
-	struct walk w = {.p = p};
-	char path[64], *maps;
+	struct walk w = {.tg = tg};
+	const char *maps = tg->maps, *cur;
 	taddr_t main_ms, mp_at;
-	const char *other, *cur;
 	struct map_line m;
 	struct range heap = {0, 0}, data = {0, 0};
 	size_t kept = 0;
 	uint64_t bytes = 0;
 	uint8_t mp[MP_SIZE];
+	int ret = HEAP_WALK_OK;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
-	if (!maps)
-		return;
-	other = other_allocator(p, maps);
-	if (other) {
-		warning("pid %d: malloc comes from %.*s, not glibc: blocks "
-			"allocated before attach are not known, tracking "
-			"from now on; the heap is scanned as roots, so that "
-			"none is called lost for a pointer held in them",
-			p->pid, (int)strcspn(other, "\n"), other);
-		p->pre_unknown = 1;
-		free(maps);
-		return;
-	}
 	w.win = xmalloc(WIN_SIZE);
 	main_ms = find_main_arena(&w, maps, &data);
 	if (!main_ms && !strstr(maps, " [heap]\n")) {
@@ -745,7 +707,8 @@ void heap_walk(struct proc *p)
 		 * nothing was allocated before attach (its bins are not
 		 * initialised until the first call, hence not found) */
 		debug("pid %d: no [heap] and no main_arena: malloc not used yet",
-		      p->pid);
+		      tg->pid);
+		ret = HEAP_WALK_EMPTY;
 		goto out;
 	}
 	if (!main_ms) {
@@ -753,11 +716,11 @@ void heap_walk(struct proc *p)
 			"(not glibc 2.36's layout, or its bins are corrupt): "
 			"blocks allocated before attach are not known; the "
 			"heap is scanned as roots",
-			p->pid);
-		p->pre_unknown = 1;
+			tg->pid);
+		ret = HEAP_WALK_UNKNOWN;
 		goto out;
 	}
-	debug("pid %d: main_arena at %#llx", p->pid,
+	debug("pid %d: main_arena at %#llx", tg->pid,
 	      (unsigned long long)main_ms);
 	/* [heap] can be several adjacent mappings (after a fork the
 	 * kernel does not merge the parent's part with what brk added
@@ -800,7 +763,7 @@ void heap_walk(struct proc *p)
 		memcpy(&nm, mp + MP_N_MMAPS, 4);
 		memcpy(&mem, mp + MP_MMAPPED_MEM, 8);
 		debug("pid %d: mp_ at %#llx: %d mmapped chunks, %llu bytes",
-		      p->pid, (unsigned long long)mp_at, nm,
+		      tg->pid, (unsigned long long)mp_at, nm,
 		      (unsigned long long)mem);
 		if ((uint64_t)nm > w.mm_count)
 			corrupt(&w,
@@ -813,7 +776,7 @@ void heap_walk(struct proc *p)
 				(unsigned long long)w.mm_bytes);
 	} else {
 		debug("pid %d: mp_ not found; mmapped chunks not counted",
-		      p->pid);
+		      tg->pid);
 	}
 
 	/* in use, minus the tcache and fastbin chunks and the tcaches */
@@ -826,20 +789,54 @@ void heap_walk(struct proc *p)
 		};
 		if (k->drop || (i && w.used[i - 1].c == k->c))
 			continue;
-		heap_table_insert(&p->heap, &b);
+		heap_table_insert(out, &b);
 		bytes += b.size;
 		kept++;
 	}
-	/* the HEAP SUMMARY counts calls seen, not these */
-	p->heap.total_allocs -= kept;
-	p->heap.total_bytes -= bytes;
-	debug("pid %d: heap walk: %zu blocks, %llu bytes live before attach",
-	      p->pid, kept, (unsigned long long)bytes);
 out:
 	free(w.win);
 	free(w.used);
 	free(w.freec);
 	free(w.arenas);
 	free(w.heaps);
+	*nblocks = kept;
+	*nbytes = bytes;
+	return ret;
+}
+
+void heap_walk(struct proc *p)
+{
+	char path[64], *maps;
+	const char *other;
+	struct target tg;
+	size_t kept;
+	uint64_t bytes;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	maps = read_file_text(path, NULL);
+	if (!maps)
+		return;
+	other = other_allocator(p, maps);
+	if (other) {
+		warning("pid %d: malloc comes from %.*s, not glibc: blocks "
+			"allocated before attach are not known, tracking "
+			"from now on; the heap is scanned as roots, so that "
+			"none is called lost for a pointer held in them",
+			p->pid, (int)strcspn(other, "\n"), other);
+		p->pre_unknown = 1;
+		free(maps);
+		return;
+	}
+	target_live(p, maps, 0, &tg);
+	ret = heap_walk_target(&tg, &p->heap, &kept, &bytes);
+	if (ret == HEAP_WALK_UNKNOWN)
+		p->pre_unknown = 1;
+	/* the HEAP SUMMARY counts calls seen, not these */
+	p->heap.total_allocs -= kept;
+	p->heap.total_bytes -= bytes;
+	if (ret == HEAP_WALK_OK)
+		debug("pid %d: heap walk: %zu blocks, %llu bytes live before "
+		      "attach", p->pid, kept, (unsigned long long)bytes);
 	free(maps);
 }

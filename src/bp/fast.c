@@ -38,7 +38,7 @@
  * The slow path: a thread not in the table yet, or whose sp is off the
  * stack it was registered with (a coroutine, a signal stack), jumps to
  * its instance's int3, which leakcheck handles as the breakpoint it
- * replaces (hook_entry, return by a trapping return slot), registering
+ * replaces (bp_ev.entry, return by a trapping return slot), registering
  * the thread first if it can.  While such a call is in progress the
  * thread's entry is marked busy so that the calls nested in it are not
  * recorded twice.
@@ -46,7 +46,7 @@
  * The walk in the program (--unwind-in-program=yes; off by default while
  * it is new): at the
  * return, the recorder walks the caller's stack with compact unwind
- * tables (include/leakcheck/cfitab.h, src/arch/x86_64/fastwalk.c) that
+ * tables (include/leakcheck/cfitab.h, src/arch/x86_64/target/fastwalk.c) that
  * leakcheck builds from each module's .eh_frame and writes into the data
  * mapping (fast_tables: at start and at every change of the module
  * list), and records the return addresses; only where the tables cannot
@@ -76,7 +76,7 @@
 #include <unistd.h>
 
 #include "fast_layout.h"
-#include "internal.h"
+#include "bp/bp.h"
 #include "leakcheck/cfitab.h"
 #include "leakcheck/options.h"
 #include "leakcheck/util.h"
@@ -282,7 +282,7 @@ void fast_tables(struct proc *p)
 	    mem_write(p->pid, at + offsetof(struct cfitab_hdr, gen),
 		      &f->tab_gen, sizeof(f->tab_gen)))
 		return;
-	g_stats.fast_tables++;
+	g_bp_stats.fast_tables++;
 	debug("pid %d: unwind table for the walk in the program: %u modules, "
 	      "%zu bytes",
 	      p->pid, h.nmods, size);
@@ -416,7 +416,7 @@ static int thread_stack(struct thread *t, const arch_regs_t *r, taddr_t *lo,
 	int ok = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 0;
 	for (line = strtok_r(text, "\n", &save); line;
@@ -509,6 +509,48 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 		t->fast_busy = sp;
 }
 
+/*
+ * T (stopped, registers R read) is at a rep movsb of ours (the recorder's
+ * stack copy): make the whole copy at once and set T past it, instead of
+ * a single-step per byte (16 KiB are 16,384 steps).  Returns 1 if done,
+ * 0 if T is not at one (or the copy could not be made: step it then).
+ */
+int fast_copy_at_once(struct thread *t, arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+	uint8_t code[16];
+	unsigned long long dst, src, len;
+	arch_regs_t after = *r;
+	uint8_t *buf;
+	int ok;
+
+	if (mem_read(p->pid, ARCH_PC(r), code, sizeof(code)) !=
+		    (long)sizeof(code) ||
+	    !arch_rep_movsb(code, &after, &dst, &src, &len) || len > (1u << 20))
+		return 0;
+	buf = xmalloc(len + 1);
+	ok = mem_read(p->pid, src, buf, len) == (long)len &&
+	     !mem_write(p->pid, dst, buf, len) &&
+	     ptrace(PTRACE_SETREGS, t->tid, 0, &after) == 0;
+	free(buf);
+	if (ok)
+		*r = after;
+	return ok;
+}
+
+/* T's allocator call caught by an int3 (not by the fast path) is on its
+ * pending stack: the calls it makes (a declared allocator's malloc) are
+ * nested, and the recorder in the program is told so. */
+void fast_mark_busy(struct thread *t, const arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+
+	if (!p->fast || !t->npend)
+		return;
+	fast_register(t, r);
+	fast_set_busy(t, t->pend[t->npend - 1].slot);
+}
+
 /* ---- the ring ---- */
 
 static void grow_window(struct proc *p)
@@ -518,7 +560,7 @@ static void grow_window(struct proc *p)
 	if (f->win >= FAST_STACK_MAX)
 		return;
 	f->win = f->win * 2 > FAST_STACK_MAX ? FAST_STACK_MAX : f->win * 2;
-	g_stats.fast_win = f->win;
+	g_bp_stats.fast_win = f->win;
 	for (unsigned h = 0; h < FAST_THR_N; h++)
 		if (f->used[h] == 1)
 			mem_write(p->pid,
@@ -553,10 +595,10 @@ static void process(struct proc *p, const uint8_t *slot)
 	struct heap_block b;
 
 	memcpy(h, slot, sizeof(h));
-	g_stats.fast_records++;
+	g_bp_stats.fast_records++;
 	switch (h[S_KIND / 8]) {
 	case HOOK_FREE:
-		hook_fast_free(p, h[S_A0 / 8]);
+		bp_ev.fast_free(p, h[S_A0 / 8]);
 		return;
 	case FAST_REALLOC_BEGIN:
 		if (heap_table_remove(&p->heap, h[S_A0 / 8], &b))
@@ -593,7 +635,7 @@ static void process(struct proc *p, const uint8_t *slot)
 			c.stack = slot + S_STACK + FAST_WALK_MAX * 8;
 			if (c.len > FAST_CHECK_MAX)
 				c.len = 0;
-			g_stats.fast_walked++;
+			g_bp_stats.fast_walked++;
 		}
 		if ((c.kind == HOOK_REALLOC || c.kind == HOOK_REALLOCARRAY) &&
 		    c.a[0]) {
@@ -601,8 +643,8 @@ static void process(struct proc *p, const uint8_t *slot)
 			c.moved = moving_take(f, c.a[0], &c.old);
 			c.realloc_begun = 1;
 		}
-		if (hook_fast_call(p, &c) == 1 && c.len >= f->win / 2) {
-			g_stats.fast_short++;
+		if (bp_ev.fast_call(p, &c) == 1 && c.len >= f->win / 2) {
+			g_bp_stats.fast_short++;
 			grow_window(p);
 		}
 	}
@@ -623,7 +665,7 @@ void fast_drain(struct proc *p, pid_t resume)
 
 	if (!f || f->draining) {
 		if (resume > 0)
-			tracer_resume(resume, 0);
+			task_resume(resume, 0);
 		return;
 	}
 	f->draining = 1;
@@ -642,7 +684,7 @@ void fast_drain(struct proc *p, pid_t resume)
 		want[f->nholes + (i - f->scan)] = i;
 	f->scan = head;
 	f->nholes = 0;
-	g_stats.fast_drains++;
+	g_bp_stats.fast_drains++;
 
 	/* 1: which are written (their S_SEQ) */
 	r = xmalloc(nwant * sizeof(*r));
@@ -736,7 +778,7 @@ void fast_drain(struct proc *p, pid_t resume)
 		}
 	}
 	if (resume > 0) {
-		tracer_resume(resume, 0);
+		task_resume(resume, 0);
 		resume = 0;
 	}
 	for (size_t i = 0; i < ndone; i++)
@@ -747,7 +789,7 @@ out:
 	free(r);
 	f->draining = 0;
 	if (resume > 0)
-		tracer_resume(resume, 0);
+		task_resume(resume, 0);
 }
 
 /* Is PC (a trap's int3) ours?  Handles it and resumes T if so.  A vfork
@@ -763,7 +805,7 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 		return 0;
 	if (pc >= f->code && pc < f->code + BLOB_SIZE) {
 		/* the ring is full */
-		g_stats.fast_full++;
+		g_bp_stats.fast_full++;
 		fast_drain(o, t->tid);
 		return 1;
 	}
@@ -774,17 +816,17 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 		size_t npend = t->npend;
 		if (!b)
 			return 0;
-		g_stats.fast_slow++;
+		g_bp_stats.fast_slow++;
 		fast_drain(o, 0);
 		hit = *b;
 		if (o == p)
 			fast_register(t, regs);
-		hook_entry(t, &hit, regs);
+		bp_ev.entry(t, &hit, regs);
 		if (o == p && t->npend > npend)
 			fast_set_busy(t, t->pend[t->npend - 1].slot);
 		ARCH_PC(regs) = hit.resume;
 		ptrace(PTRACE_SETREGS, t->tid, 0, regs);
-		tracer_resume(t->tid, 0);
+		task_resume(t->tid, 0);
 		return 1;
 	}
 	return 0;
@@ -893,7 +935,7 @@ static int walk_abort(struct thread *t, struct fast *f, arch_regs_t *r)
 	ARCH_PC(r) = f->code + BLOB_OFF(lc_fast_walk_abort);
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0)
 		return 0;
-	g_stats.fast_walk_aborts++;
+	g_bp_stats.fast_walk_aborts++;
 	return 1;
 }
 
@@ -970,7 +1012,7 @@ void fast_settle(struct proc *p, int detaching)
 				if (pc < p->page + INJ_OOL || pc >= p->page + INJ_RET)
 					break;
 				if (!steps)
-					g_stats.fast_settled++;
+					g_bp_stats.fast_settled++;
 				if (pc >= f->inst &&
 				    pc < f->inst + f->ninst * FAST_INST_SIZE) {
 					/* in an instance nothing is done yet: back
@@ -1002,11 +1044,13 @@ void fast_settle(struct proc *p, int detaching)
 				if (walk_abort(t, f, &r))
 					continue;
 				stepped = 1;
+				if (fast_copy_at_once(t, &r))
+					continue; /* the stack copy, at once */
 				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
 				    wait_tid(t->tid, &status, __WALL) < 0)
 					break;
 				if (!WIFSTOPPED(status)) {
-					tracer_dispatch(t->tid, status);
+					task_dispatch(t->tid, status);
 					break;
 				}
 				if ((status >> 16) == PTRACE_EVENT_EXIT) {
@@ -1061,7 +1105,7 @@ void fast_detach(struct proc *p, pid_t tid)
 
 /*
  * P forked CHILD: the child has a copy of the ring and the table.  The
- * caller has drained P's ring (stubs_harvest) before it copied P's
+ * caller has drained P's ring (hook_harvest) before it copied P's
  * table; what the child's copy holds beyond that is drained into the
  * child here.  The child then starts with an empty ring (the slots its
  * copy holds unwritten have no writer in it) and an empty table.

@@ -6,10 +6,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ptrace/ptrace.h"
 #include "leakcheck/util.h"
 
 #define THREAD_HASH 1024
@@ -25,6 +26,7 @@ struct proc *proc_new(pid_t pid)
 	p->guard_fd = -1;
 	p->stat_fd = -1;
 	heap_table_init(&p->heap);
+	heap_table_init(&p->custom_heap);
 	p->next = procs;
 	procs = p;
 	return p;
@@ -39,8 +41,6 @@ void proc_free(struct proc *p)
 			break;
 		}
 	}
-	guard_done(p);
-	fast_forget(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
 	if (p->stat_fd >= 0)
@@ -50,8 +50,12 @@ void proc_free(struct proc *p)
 	free(p->busy);
 	free(p->stub_free);
 	free(p->alloc_tot);
+	for (size_t i = 0; i < p->npools; i++)
+		free(p->pools[i].chunks);
+	free(p->pools);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
+	heap_table_release(&p->custom_heap);
 	if (p->unw)
 		unwind_free(p->unw);
 	free(p->bps);
@@ -108,7 +112,6 @@ void thread_free(struct thread *t)
 		}
 	}
 	t->proc->nthreads--;
-	stub_forget(t);
 	if (t->stub >= 0) {
 		struct proc *p = t->proc;
 		p->stub_free = xgrow(p->stub_free, &p->stub_free_cap,
@@ -134,32 +137,32 @@ struct thread *threads_of(struct proc *p, struct thread *after)
 	}
 }
 
-char *read_file_text(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-		buf = xgrow(buf, &cap, len + 4097, 1);
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
-}
-
 pid_t wait_tid(pid_t tid, int *status, int flags)
 {
 	pid_t r;
 	while ((r = waitpid(tid, status, flags)) < 0 && errno == EINTR)
 		;
 	return r;
+}
+
+void task_resume(pid_t tid, int sig)
+{
+	if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)sig) < 0 &&
+	    errno != ESRCH)
+		debug("PTRACE_CONT %d: %s", tid, strerror(errno));
+}
+
+/* The run loop's handler for stops that come while a layer below it
+ * waits for another (task_set_dispatch). */
+static void (*dispatch_fn)(pid_t tid, int status);
+
+void task_set_dispatch(void (*fn)(pid_t tid, int status))
+{
+	dispatch_fn = fn;
+}
+
+void task_dispatch(pid_t tid, int status)
+{
+	if (dispatch_fn)
+		dispatch_fn(tid, status);
 }

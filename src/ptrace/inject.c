@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ptrace/ptrace.h"
 #include "leakcheck/util.h"
 
 /*

@@ -1,0 +1,98 @@
+/*
+ * The allocator layer (src/alloc/): what an allocator call means
+ * (recorded into each process's heap table and the stack depot, which it
+ * owns) and what glibc's heap looks like (the heap walk at attach, and
+ * letting threads inside the allocator finish first).  Calls only down,
+ * into src/bp/ and src/ptrace/.
+ */
+#ifndef LEAKCHECK_ALLOC_H
+#define LEAKCHECK_ALLOC_H
+
+#include "bp/bp.h"
+#include "leakcheck/scan.h"
+#include "leakcheck/target.h"
+
+/* Global tracer state. */
+extern struct stack_depot g_depot; /* defined and written in hooks.c;
+				    * made and freed by the run (tracer/) */
+
+/* alloc/'s counters, for --stats; written by hooks.c (entry_traps also
+ * by the run's own entry hooks: tracer_entry in launch.c). */
+struct alloc_stats {
+	uint64_t entry_traps, return_traps, allocs, frees, unknown_frees,
+		nested;
+	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
+	uint64_t stub_returns;       /* calls that returned through a stub */
+	uint64_t harvests;           /* reads of stub cells */
+	uint64_t stale_pre_attach;   /* walk blocks found freed by an overlap */
+	uint64_t fast_checked;       /* program's walks compared with libunwind
+				      * (LEAKCHECK_TEST_CFIWALK) */
+	uint64_t fast_check_differ;  /* ... that differed */
+};
+extern struct alloc_stats g_alloc_stats;
+/* hooks.c */
+/* T is at allocator entry point B (a kind below HOOK_CLEAR_DEAD): record
+ * the call, or note it to be completed at its return.  REGS's pc is set
+ * to B's address. */
+void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
+void hook_return(struct thread *t, arch_regs_t *regs);
+/* clientreq.c: T is at the client request B of valgrind.h (see there);
+ * REGS's pc is set to B's address. */
+void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs);
+/* The same, quietly: returns 0, or -ENOENT if no call of T was pending
+ * at that return (REGS untouched then). */
+int hook_return_ok(struct thread *t, arch_regs_t *regs);
+/* Record the calls of P that returned through stubs since the last time
+ * (every trap, report and exit of P does this first). */
+void hook_harvest(struct proc *p);
+void hook_harvest_stopped(struct proc *p);
+
+/* heapwalk.c: enter the blocks glibc's malloc has live into P's table
+ * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
+void heap_walk(struct proc *p);
+/* The same on any target: the blocks in use, into OUT (HB_PRE_ATTACH, no
+ * stack), their number and bytes in *NBLOCKS and *NBYTES.  Returns
+ * HEAP_WALK_OK; HEAP_WALK_EMPTY if malloc has not been used; or
+ * HEAP_WALK_UNKNOWN if glibc's main_arena is not found (its heap is then
+ * to be scanned as roots).  Damage found is said in one warning line. */
+enum { HEAP_WALK_OK, HEAP_WALK_EMPTY, HEAP_WALK_UNKNOWN };
+int heap_walk_target(const struct target *tg, struct heap_table *out,
+		     size_t *nblocks, uint64_t *nbytes);
+/* hooks.c: remember the walk's blocks; drop those a new block overlaps */
+void hook_index_pre_blocks(struct proc *p);
+
+/* drain.c: let every thread of P stopped inside the allocator finish its
+ * call (every thread stopped, no breakpoint in yet); returns how many
+ * were inside.  Never fails: a thread that does not come out is stopped
+ * where it got to. */
+int drain_allocator(struct proc *p);
+/* Returns 1 if it unwound and the stack ended before opt.num_callers. */
+int hook_fast_call(struct proc *p, const struct fast_call *c);
+void hook_fast_free(struct proc *p, taddr_t addr);
+
+/* roots.c: the root set of a scan (see there), as data: ranges and words,
+ * each saying what it is. */
+struct roots_opts {
+	int heap_unknown; /* the heap cannot be walked: it is a root (less
+			   * the tracked blocks) */
+	const struct scan_range *exclude; /* not the program's memory */
+	size_t nexclude;
+};
+struct root_set {
+	struct scan_range *ranges; /* in the order of the maps */
+	size_t nranges, ranges_cap;
+	taddr_t *words;             /* root words ... */
+	struct scan_root_word *word_info; /* ... and what each is */
+	size_t nwords, words_cap;
+	char *text;                 /* the maps copy the names point into */
+};
+/* Gather the roots of target TG with threads TH (NTH) and the tracked
+ * blocks BLOCKS (NB, sorted by address) into *OUT.  Never fails (memory
+ * that cannot be read gives no roots).  Release *OUT with
+ * root_set_release(). */
+void roots_gather(const struct target *tg, const struct target_thread *th,
+		  size_t nth, const struct scan_block *blocks, size_t nb,
+		  const struct roots_opts *o, struct root_set *out);
+void root_set_release(struct root_set *r);
+
+#endif
