@@ -659,7 +659,7 @@ void fast_drain(struct proc *p, pid_t resume)
 {
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
-	size_t nwant = 0, ndone = 0;
+	size_t nwant = 0, ndone = 0, hdr;
 	struct iovec l, *r = NULL;
 	ssize_t got;
 
@@ -714,24 +714,27 @@ void fast_drain(struct proc *p, pid_t resume)
 	if (!ndone)
 		goto out;
 	/* 2: their headers (all of the record visible now that its S_SEQ
-	 * was), 3: their stacks; into the buffer, a slot each */
+	 * was), with room for the walk's return addresses (one read for a
+	 * walked record, not two), 3: their stacks and the rest; into the
+	 * buffer, a slot each */
+	hdr = S_STACK + f->maxpcs * 8;
 	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
 	for (size_t i = 0; i < ndone; i++)
 		r[i] = (struct iovec){
 			(void *)(uintptr_t)(f->data + D_RING +
 					    ((done[i] & (FAST_NSLOTS - 1))
 					     << FAST_SLOT_SHIFT)),
-			S_STACK};
+			hdr};
 	{
 		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
 		size_t n2 = 0;
 		for (size_t i = 0; i < ndone; i++)
 			ls[i] = (struct iovec){f->buf + (i << FAST_SLOT_SHIFT),
-					       S_STACK};
+					       hdr};
 		for (size_t at = 0; at < ndone; at += 1024) {
 			size_t k = ndone - at < 1024 ? ndone - at : 1024;
 			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
-			    (ssize_t)(k * S_STACK)) {
+			    (ssize_t)(k * hdr)) {
 				free(ls);
 				goto out;
 			}
@@ -740,6 +743,8 @@ void fast_drain(struct proc *p, pid_t resume)
 			uint64_t len, npcs;
 			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN, 8);
 			memcpy(&npcs, f->buf + (i << FAST_SLOT_SHIFT) + S_NPCS, 8);
+			if (npcs && !len && npcs <= f->maxpcs)
+				continue; /* read with its header */
 			if (npcs && npcs <= FAST_WALK_MAX)
 				/* the walk's return addresses (check mode: the
 				 * copy after them) */
