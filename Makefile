@@ -39,6 +39,7 @@ CFLAGS_ALL = $(WARN) $(OPT) -MMD -MP $(CFLAGS)
 # libstdc++ only for __cxa_demangle (C++ names in reports)
 LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread -Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state $(LDLIBS)
 
+# (src/arch/$(ARCH)/target/: code for the traced program, see fastwalk.s)
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 # code copied into the traced program (data to leakcheck itself)
 ASM_SRCS := $(wildcard src/arch/$(ARCH)/*.S)
@@ -97,6 +98,36 @@ $(BUILD)/%.o: %.c | deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+# src/unwind/walk.c is freestanding, to run inside the traced program:
+# no libc, no stack protector (tests/cfiwalk.sh checks it needs no symbol)
+$(BUILD)/src/unwind/walk.o: CFLAGS_ALL += -ffreestanding -fno-stack-protector
+
+# The walk the fast path makes in the traced program (target/fastwalk.c, with
+# src/unwind/walk.c): compiled to position-independent freestanding
+# assembly that fast.S includes in the code it places in the program,
+# its section and alignment directives taken out (its section is data to
+# the assembler: padding would be zeros, not no-ops, where code falls
+# through to an aligned label); it must reach nothing outside itself (no
+# PLT, GOT, data or constants of its own: checked here).
+FASTWALK_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-jump-tables -fcf-protection=none -fvisibility=hidden \
+	-fno-semantic-interposition -mgeneral-regs-only
+FASTWALK_S := $(BUILD)/src/arch/$(ARCH)/fastwalk.s
+
+$(FASTWALK_S): src/arch/$(ARCH)/target/fastwalk.c | deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  CC -S $@"
+	$(Q)$(CC) -S $(WARN) -MMD -MP -MT $@ -MF $(@:.s=.d) -Iinclude -Isrc/arch/$(ARCH) -Isrc/unwind \
+		$(FASTWALK_CFLAGS) -o $@.tmp $<
+	$(Q)sed -E '/^[[:space:]]*\.(file|text|ident|section|previous|globl|p2align|align|balign)([[:space:]]|$$)/d' $@.tmp >$@.tmp2
+	$(Q)if grep -nE '@PLT|@GOT|\.(data|bss|comm|rodata|local)' $@.tmp2; then \
+		echo "$@: the walk reaches outside itself" >&2; rm -f $@.tmp $@.tmp2; exit 1; fi
+	$(Q)mv -f $@.tmp2 $@ && rm -f $@.tmp
+
+$(BUILD)/src/arch/$(ARCH)/fast.o: $(FASTWALK_S)
+$(BUILD)/src/arch/$(ARCH)/fast.o: CPPFLAGS_ALL += -I$(BUILD)/src/arch/$(ARCH)
 
 $(BUILD)/%.o: %.S | deps-ok
 	@mkdir -p $(dir $@)
@@ -215,7 +246,7 @@ check-core: leakcheck testprogs
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
-CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/attach.sh tests/jobctl.sh \
+CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
 	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh tests/core.sh
 
@@ -278,4 +309,4 @@ tidy:
 clean:
 	rm -rf build leakcheck
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FASTWALK_S:.s=.d)

@@ -30,6 +30,15 @@ struct unwind_stats {
 				* in libunwind's register-state cache */
 	uint64_t find_neg;     /* ... answered by the no-unwind-info cache */
 	uint64_t vm_reads;     /* process_vm_readv calls */
+	/* LEAKCHECK_TEST_CFIWALK set: each unwind also walked with the
+	 * compact tables (cfitab.h) and compared */
+	uint64_t cfi_walks;    /* walks compared */
+	uint64_t cfi_full;     /* ... that gave the whole stack */
+	uint64_t cfi_fallback; /* ... that met a frame they cannot describe */
+	uint64_t cfi_differ;   /* ... that disagreed with libunwind */
+	uint64_t cfi_nocfi;    /* ... where libunwind had no CFI for a frame
+				* the tables describe (compared up to it) */
+	uint64_t cfi_frames;   /* frames the walks gave */
 };
 
 /* DST += SRC, field by field. */
@@ -47,6 +56,12 @@ static inline void unwind_stats_add(struct unwind_stats *dst,
 	dst->find_calls += src->find_calls;
 	dst->find_neg += src->find_neg;
 	dst->vm_reads += src->vm_reads;
+	dst->cfi_walks += src->cfi_walks;
+	dst->cfi_full += src->cfi_full;
+	dst->cfi_fallback += src->cfi_fallback;
+	dst->cfi_differ += src->cfi_differ;
+	dst->cfi_nocfi += src->cfi_nocfi;
+	dst->cfi_frames += src->cfi_frames;
 }
 
 /* Returns NULL and sets errno on failure. */

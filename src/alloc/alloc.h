@@ -25,6 +25,9 @@ struct alloc_stats {
 	uint64_t stub_returns;       /* calls that returned through a stub */
 	uint64_t harvests;           /* reads of stub cells */
 	uint64_t stale_pre_attach;   /* walk blocks found freed by an overlap */
+	uint64_t fast_checked;       /* program's walks compared with libunwind
+				      * (LEAKCHECK_TEST_CFIWALK) */
+	uint64_t fast_check_differ;  /* ... that differed */
 };
 extern struct alloc_stats g_alloc_stats;
 /* hooks.c */

@@ -11,6 +11,7 @@
  * an unwinding exception and are dropped.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/uio.h>
 #include <string.h>
@@ -448,6 +449,9 @@ void hook_fast_free(struct proc *p, taddr_t addr)
 }
 
 /* A call the fast path recorded (fast.c). */
+static int check_walk(struct proc *p, const struct fast_call *c,
+		      const taddr_t *pcs, int n, int max);
+
 int hook_fast_call(struct proc *p, const struct fast_call *c)
 {
 	taddr_t pcs[STACK_MAX_FRAMES];
@@ -462,7 +466,13 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			 sampled_size(c->kind, c->a[0], c->a[1], c->a[2]))) {
 		pcs[0] = c->fn;
 		n = 1;
-		if (p->unw && max > 1) {
+		if (c->npcs) {
+			/* walked in the program: nothing to unwind */
+			for (unsigned i = 0; i < c->npcs && n < max; i++)
+				pcs[n++] = c->pcs[i];
+			if (c->len && p->unw)
+				ret = check_walk(p, c, pcs + 1, n - 1, max - 1);
+		} else if (p->unw && max > 1) {
 			n += unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack,
 						c->len, c->hi, pcs + 1, max - 1);
 			ret = n < max && unwind_ran_out(p->unw);
@@ -485,6 +495,41 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 	}
 	complete(p, &pd, c->res);
 	return ret;
+}
+
+/*
+ * LEAKCHECK_TEST_CFIWALK (tests/cfiwalk.sh): the program walked its
+ * stack, PCS[0..N), and copied it too (C's stack): libunwind's stack
+ * from the copy must be the same, or a prefix of it where the copy ran
+ * out.  Counted, the first disagreements printed.  Returns 1 if the copy
+ * was too short (its window grows, as on the copy path).
+ */
+static int check_walk(struct proc *p, const struct fast_call *c,
+		      const taddr_t *pcs, int n, int max)
+{
+	taddr_t u[STACK_MAX_FRAMES];
+	int nu = unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack, c->len,
+				    c->hi, u, max);
+	int out = nu < max && unwind_ran_out(p->unw);
+
+	g_alloc_stats.fast_checked++;
+	if (out ? nu <= n && !memcmp(u, pcs, (size_t)nu * sizeof(*u))
+		: nu == n && !memcmp(u, pcs, (size_t)n * sizeof(*u)))
+		return out;
+	if (g_alloc_stats.fast_check_differ++ < 20) {
+		char a[1024], b[1024];
+		size_t la = 0, lb = 0;
+		for (int i = 0; i < nu && la < sizeof(a) - 20; i++)
+			la += (size_t)snprintf(a + la, sizeof(a) - la, " %llx",
+					       (unsigned long long)u[i]);
+		for (int i = 0; i < n && lb < sizeof(b) - 20; i++)
+			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
+					       (unsigned long long)pcs[i]);
+		a[la] = b[lb] = 0;
+		warning("cfiwalk: pid %d: libunwind [%s ] the program's walk [%s ]",
+			p->pid, a, b);
+	}
+	return out;
 }
 
 void hook_return(struct thread *t, arch_regs_t *regs)

@@ -91,7 +91,8 @@ static const uint8_t handler_code[] = {
 	0x48, 0x8b, 0x41, 0x10,                   /* found: mov 0x10(%rcx),%rax */
 	0x48, 0x89, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov %rax,0xa8(%rdx) */
 	0xc3,                                     /* done: ret */
-	0x48, 0x8b, 0x05, 0xac, 0x2f, 0x00, 0x00, /* notfound: mov fast(%rip),%rax */
+	0x48, 0x8b, 0x05, (INJ_FAST - 0x54) & 0xff, /* notfound: mov fast(%rip),%rax */
+	(INJ_FAST - 0x54) >> 8, 0x00, 0x00,       /*   (it ends at INJ_HANDLER + 0x44) */
 	0x48, 0x85, 0xc0,                         /* test %rax,%rax */
 	0x74, 0xf3,                               /* je done */
 	0xc6, 0x80, 0x80, 0x00, 0x00, 0x00, 0x01, /* movb $1,D_DISABLED(%rax) */
@@ -122,7 +123,7 @@ static int page_init(struct proc *p)
 	};
 
 	_Static_assert(INJ_HANDLER == 0x10 && INJ_BPTAB == 0x100 &&
-			       INJ_BPTAB_MAX == 255 && INJ_FAST == 0x3000 &&
+			       INJ_BPTAB_MAX == 255 && INJ_FAST == 0x2800 &&
 			       D_DISABLED == 0x80,
 		       "handler_code is assembled for this layout");
 	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
@@ -269,7 +270,7 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 		return 0;
 	if (!p->page)
 		return -EINVAL;
-	if ((INJ_OOL + (p->nslots + 1) * ARCH_OOL_SLOT_SIZE) > INJ_RET)
+	if ((INJ_OOL + (p->nslots + 1) * ARCH_OOL_SLOT_SIZE) > INJ_FAST)
 		return -ENOSPC;
 	if (mem_read_force(p, addr, code, sizeof(code)) != (long)sizeof(code))
 		return -EFAULT;

@@ -91,6 +91,9 @@ struct bp_stats {
 	uint64_t fast_short;     /* stack copies too short: window doubled */
 	uint64_t fast_settled;   /* threads run out of our code (reports) */
 	uint64_t fast_win;       /* the window now, if it grew */
+	uint64_t fast_walked;    /* records with the program's own walk */
+	uint64_t fast_walk_aborts; /* walks given up for a signal or a stop */
+	uint64_t fast_tables;    /* unwind tables written into programs */
 };
 extern struct bp_stats g_bp_stats;
 /* After guard_start() returned 1: note every int3 and return slot P has. */
@@ -111,7 +114,7 @@ void bp_guard_all(struct proc *p);
 #define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
 #define INJ_BPTAB_MAX 255
 #define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
-#define INJ_FAST 0x3000       /* the fast path's code (fast.S) */
+#define INJ_FAST 0x2800       /* the fast path's code (fast.S, with its walk) */
 #define INJ_FAST_INST 0x3400  /* its instances, one per entry point */
 #define FAST_INST_MAX 48
 #define INJ_RET 0x4000        /* return slots, one per call site: */
@@ -145,6 +148,9 @@ void bp_remove_handler(struct proc *p, pid_t tid);
 /* fast.c: allocator calls recorded by the program, with no trap */
 void fast_init(struct proc *p, pid_t tid);
 void fast_guard(struct proc *p);
+/* P's module list changed: its unwind table for the walk in the program
+ * is written again (fast.c). */
+void fast_tables(struct proc *p);
 void fast_forget(struct proc *p);
 int fast_data_range(const struct proc *p, taddr_t *start, taddr_t *end);
 int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
@@ -177,6 +183,8 @@ struct fast_call {
 	arch_regs_t regs;      /* at the return: rip, rsp, callee-saved */
 	const uint8_t *stack;  /* the copy of [rsp, rsp + len) */
 	uint64_t len;
+	const uint64_t *pcs;   /* or the program's walk: return addresses */
+	unsigned npcs;         /*   from regs.rip on (no copy then) */
 	taddr_t hi;            /* the end of that stack */
 	int realloc_begun;     /* realloc(p != 0): its BEGIN was recorded, */
 	int moved;             /*   and took this block out of the table: */

@@ -43,9 +43,18 @@
  * thread's entry is marked busy so that the calls nested in it are not
  * recorded twice.
  *
- * Nothing is symbolized or unwound in the program; a thread's copy of its
- * stack is at most its window (fast->win), doubled when a copy proves too
- * short for the frames asked for.
+ * The walk in the program (--unwind-in-program=yes; off by default while
+ * it is new): at the
+ * return, the recorder walks the caller's stack with compact unwind
+ * tables (include/leakcheck/cfitab.h, src/arch/x86_64/target/fastwalk.c) that
+ * leakcheck builds from each module's .eh_frame and writes into the data
+ * mapping (fast_tables: at start and at every change of the module
+ * list), and records the return addresses; only where the tables cannot
+ * describe a frame (a signal frame, code without CFI, a Go frame) does
+ * it copy the stack, which leakcheck unwinds with libunwind as before.
+ * Nothing is symbolized in the program; a thread's copy of its stack is
+ * at most its window (fast->win), doubled when a copy proves too short
+ * for the frames asked for.
  *
  * Invariants: a thread's table entry is only replaced by a tombstone at
  * its exit, or cleared in a forked child, so a return always finds its
@@ -54,6 +63,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stddef.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +77,13 @@
 
 #include "fast_layout.h"
 #include "bp/bp.h"
+#include "leakcheck/cfitab.h"
 #include "leakcheck/options.h"
 #include "leakcheck/util.h"
 
 extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_vars[],
-	lc_fast_entry_alloc[], lc_fast_entry_free[], lc_fast_return[];
+	lc_fast_entry_alloc[], lc_fast_entry_free[], lc_fast_return[],
+	lc_fast_walk_abort[], lc_fast_walk_begin[], lc_fast_walk_end[];
 
 #define BLOB_SIZE ((size_t)(lc_fast_blob_end - lc_fast_blob))
 #define BLOB_OFF(sym) ((taddr_t)((sym) - lc_fast_blob))
@@ -100,6 +112,9 @@ struct fast {
 	size_t nmov, mov_cap;
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
+	uint64_t maxpcs;           /* D_MAXPCS: 0, no walk in the program */
+	struct cfitab_proc *tabs;  /* the unwind table's source */
+	uint64_t tab_gen;          /* the (even) gen written last */
 };
 
 static int fast_kind_ok(enum hook_kind kind)
@@ -198,6 +213,20 @@ void fast_init(struct proc *p, pid_t tid)
 	}
 	free(code);
 	p->fast = f;
+	/* the walk in the program: not with --sample-rate, where most
+	 * calls want no stack (the stack copy then, as before) */
+	if (opt.unwind_in_program && !opt.sample_rate && opt.num_callers > 1) {
+		uint64_t max = opt.num_callers - 1;
+		if (max > FAST_WALK_MAX)
+			max = FAST_WALK_MAX;
+		if (!mem_write(p->pid, f->data + D_MAXPCS, &max, sizeof(max)))
+			f->maxpcs = max;
+		if (f->maxpcs && getenv("LEAKCHECK_TEST_CFIWALK")) {
+			uint8_t one = 1; /* tests/cfiwalk.sh */
+			mem_write(p->pid, f->data + D_CHECK, &one, 1);
+		}
+	}
+	fast_tables(p);
 	fast_guard(p);
 	debug("pid %d: fast path, data at %#llx", p->pid,
 	      (unsigned long long)f->data);
@@ -211,10 +240,59 @@ void fast_guard(struct proc *p)
 		guard_note(p, p->fast->data + D_DISABLED, 1);
 }
 
+/*
+ * The module list of P changed (or the fast path began): write the
+ * unwind table of its modules into the data mapping, as a seqlock (see
+ * fastwalk.c): the header's gen odd, the modules and rows, the header,
+ * its gen even; each its own write, so that each is seen after the one
+ * before.  A table too big for its room stays odd: every walk falls back
+ * to the stack copy.
+ */
+void fast_tables(struct proc *p)
+{
+	struct fast *f = p->fast;
+	struct cfitab_hdr h;
+	const unsigned char *blob;
+	size_t size;
+	uint64_t odd;
+	taddr_t at;
+
+	if (!f || !f->maxpcs)
+		return;
+	at = f->data + D_TABLE;
+	if (!f->tabs)
+		f->tabs = cfitab_proc_new(p->pid);
+	cfitab_proc_flush(f->tabs);
+	blob = cfitab_proc_blob(f->tabs, &size);
+	odd = f->tab_gen + 1;
+	if (mem_write(p->pid, at + offsetof(struct cfitab_hdr, gen), &odd,
+		      sizeof(odd)))
+		return;
+	f->tab_gen += 2;
+	if (size > FAST_TABLE_MAX) {
+		debug("pid %d: unwind table of %zu bytes: too big, no walk in "
+		      "the program",
+		      p->pid, size);
+		return;
+	}
+	memcpy(&h, blob, sizeof(h));
+	if (mem_write(p->pid, at + sizeof(h), blob + sizeof(h),
+		      size - sizeof(h)) ||
+	    mem_write(p->pid, at, &h, offsetof(struct cfitab_hdr, gen)) ||
+	    mem_write(p->pid, at + offsetof(struct cfitab_hdr, gen),
+		      &f->tab_gen, sizeof(f->tab_gen)))
+		return;
+	g_bp_stats.fast_tables++;
+	debug("pid %d: unwind table for the walk in the program: %u modules, "
+	      "%zu bytes",
+	      p->pid, h.nmods, size);
+}
+
 static void fast_unref(struct fast *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	cfitab_proc_free(f->tabs);
 	free(f->holes);
 	free(f->buf);
 	free(f->mov);
@@ -549,6 +627,16 @@ static void process(struct proc *p, const uint8_t *slot)
 		c.regs.r13 = h[S_R13 / 8];
 		c.regs.r14 = h[S_R14 / 8];
 		c.regs.r15 = h[S_R15 / 8];
+		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= FAST_WALK_MAX) {
+			/* the walk in the program: its return addresses (and
+			 * in check mode, D_CHECK, the copy after them) */
+			c.pcs = (const uint64_t *)(slot + S_STACK);
+			c.npcs = (unsigned)h[S_NPCS / 8];
+			c.stack = slot + S_STACK + FAST_WALK_MAX * 8;
+			if (c.len > FAST_CHECK_MAX)
+				c.len = 0;
+			g_bp_stats.fast_walked++;
+		}
 		if ((c.kind == HOOK_REALLOC || c.kind == HOOK_REALLOCARRAY) &&
 		    c.a[0]) {
 			/* its BEGIN took the old block out */
@@ -571,7 +659,7 @@ void fast_drain(struct proc *p, pid_t resume)
 {
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
-	size_t nwant = 0, ndone = 0;
+	size_t nwant = 0, ndone = 0, hdr;
 	struct iovec l, *r = NULL;
 	ssize_t got;
 
@@ -626,31 +714,41 @@ void fast_drain(struct proc *p, pid_t resume)
 	if (!ndone)
 		goto out;
 	/* 2: their headers (all of the record visible now that its S_SEQ
-	 * was), 3: their stacks; into the buffer, a slot each */
+	 * was), with room for the walk's return addresses (one read for a
+	 * walked record, not two), 3: their stacks and the rest; into the
+	 * buffer, a slot each */
+	hdr = S_STACK + f->maxpcs * 8;
 	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
 	for (size_t i = 0; i < ndone; i++)
 		r[i] = (struct iovec){
 			(void *)(uintptr_t)(f->data + D_RING +
 					    ((done[i] & (FAST_NSLOTS - 1))
 					     << FAST_SLOT_SHIFT)),
-			S_STACK};
+			hdr};
 	{
 		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
 		size_t n2 = 0;
 		for (size_t i = 0; i < ndone; i++)
 			ls[i] = (struct iovec){f->buf + (i << FAST_SLOT_SHIFT),
-					       S_STACK};
+					       hdr};
 		for (size_t at = 0; at < ndone; at += 1024) {
 			size_t k = ndone - at < 1024 ? ndone - at : 1024;
 			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
-			    (ssize_t)(k * S_STACK)) {
+			    (ssize_t)(k * hdr)) {
 				free(ls);
 				goto out;
 			}
 		}
 		for (size_t i = 0; i < ndone; i++) {
-			uint64_t len;
+			uint64_t len, npcs;
 			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN, 8);
+			memcpy(&npcs, f->buf + (i << FAST_SLOT_SHIFT) + S_NPCS, 8);
+			if (npcs && !len && npcs <= f->maxpcs)
+				continue; /* read with its header */
+			if (npcs && npcs <= FAST_WALK_MAX)
+				/* the walk's return addresses (check mode: the
+				 * copy after them) */
+				len = len ? FAST_WALK_MAX * 8 + len : npcs * 8;
 			if (len > FAST_STACK_MAX)
 				len = 0;
 			if (!len)
@@ -815,9 +913,37 @@ taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep)
  * and is back at the function's entry; FAST_ON, at a full ring's int3
  * and the ring has room now: it is past the int3; FAST_STUCK, at a full
  * ring's int3 that a drain did not free (the slot at the tail is another
- * thread's, stopped before it wrote it); FAST_NOT, none of these.  R and
- * the thread's registers agree on return.
+ * thread's, stopped before it wrote it), or in the walk, which it gave
+ * up (walk_abort): it is on its way to the stack copy; FAST_NOT, none of
+ * these.  R and the thread's registers agree on return.
  */
+/*
+ * T, stopped with registers R, is inside the walk in the program
+ * (fastwalk.c): put it where the walk is given up, sp at the frame the
+ * walk was called from (its thread entry's T_WALK), so that it records
+ * the stack copy instead.  Returns 1 if so (R and the thread's registers
+ * agree), 0 if it is not in the walk.
+ */
+static int walk_abort(struct thread *t, struct fast *f, arch_regs_t *r)
+{
+	taddr_t pc = ARCH_PC(r), frame;
+
+	if (pc < f->code + BLOB_OFF(lc_fast_walk_begin) ||
+	    pc >= f->code + BLOB_OFF(lc_fast_walk_end) || t->fast_idx < 0 ||
+	    mem_read(t->proc->pid,
+		     f->data + D_THREADS +
+			     ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_WALK,
+		     &frame, sizeof(frame)) != (long)sizeof(frame) ||
+	    frame < ARCH_SP(r) || frame - ARCH_SP(r) > 65536)
+		return 0;
+	ARCH_SP(r) = frame;
+	ARCH_PC(r) = f->code + BLOB_OFF(lc_fast_walk_abort);
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0)
+		return 0;
+	g_bp_stats.fast_walk_aborts++;
+	return 1;
+}
+
 int fast_leave(struct thread *t, arch_regs_t *r)
 {
 	struct proc *p = t->proc, *o = p;
@@ -829,6 +955,8 @@ int fast_leave(struct thread *t, arch_regs_t *r)
 		o = proc_find(p->fast_owner);
 	if (!o || !(f = o->fast))
 		return FAST_NOT;
+	if (o == p && walk_abort(t, f, r))
+		return FAST_ON;
 	if (pc >= f->inst && pc < f->inst + f->ninst * FAST_INST_SIZE) {
 		if ((pc - f->inst) % FAST_INST_SIZE > FAST_INST_SLOW)
 			return FAST_NOT;
@@ -918,6 +1046,8 @@ void fast_settle(struct proc *p, int detaching)
 					ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 					continue;
 				}
+				if (walk_abort(t, f, &r))
+					continue;
 				stepped = 1;
 				if (fast_copy_at_once(t, &r))
 					continue; /* the stack copy, at once */
@@ -1007,6 +1137,8 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	cf->ninst = f->ninst;
 	memcpy(cf->inst_bp, f->inst_bp, sizeof(cf->inst_bp));
 	cf->win = f->win;
+	cf->maxpcs = f->maxpcs;
+	cf->tab_gen = f->tab_gen; /* its copy of the table is the parent's */
 	child->fast = cf;
 	/* what the parent had not drained: the child's too */
 	cf->tail = f->tail;

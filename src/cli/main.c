@@ -293,6 +293,10 @@ static void parse_options(int argc, char **argv)
 		case O_FAST_PATH:
 			opt.no_fast_path = !parse_yesno("fast-path", optarg);
 			break;
+		case O_UNWIND_IN_PROGRAM:
+			opt.unwind_in_program =
+				parse_yesno("unwind-in-program", optarg);
+			break;
 		case O_RUN_LIBC_FREERES:
 			opt.no_libc_freeres =
 				!parse_yesno("run-libc-freeres", optarg);

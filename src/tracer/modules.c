@@ -685,6 +685,7 @@ int modules_update(struct proc *p, pid_t tid)
 	}
 	if (p->unw)
 		unwind_flush(p->unw);
+	fast_tables(p);
 	capture_maps(p);
 	(void)tid;
 	return 0;

@@ -158,6 +158,20 @@ void tracer_print_stats(void)
 		(unsigned long long)g_bp_stats.fast_slow,
 		(unsigned long long)g_bp_stats.fast_short,
 		opt.no_fast_path ? " (--fast-path=no)" : "");
+	fprintf(stderr,
+		"leakcheck: stats: walk in the program: %llu stacks walked "
+		"there with unwind tables (%llu tables written, %llu walks "
+		"given up for a signal), the others copied%s\n",
+		(unsigned long long)g_bp_stats.fast_walked,
+		(unsigned long long)g_bp_stats.fast_tables,
+		(unsigned long long)g_bp_stats.fast_walk_aborts,
+		opt.unwind_in_program ? "" : " (--unwind-in-program=no)");
+	if (g_alloc_stats.fast_checked)
+		fprintf(stderr,
+			"leakcheck: stats: walk in the program: %llu compared "
+			"with libunwind on a copy, %llu differ\n",
+			(unsigned long long)g_alloc_stats.fast_checked,
+			(unsigned long long)g_alloc_stats.fast_check_differ);
 	if (g_alloc_stats.stale_pre_attach || g_bp_stats.ret_slots_full)
 		fprintf(stderr,
 			"leakcheck: stats: %llu blocks of the heap walk found "
@@ -186,6 +200,19 @@ void tracer_print_stats(void)
 		u.unwinds ? (double)u.frames / (double)u.unwinds : 0.0,
 		secs(u.ns),
 		u.unwinds ? (double)u.ns / 1e3 / (double)u.unwinds : 0.0);
+
+	if (u.cfi_walks)
+		fprintf(stderr,
+			"leakcheck: stats: cfiwalk: %llu walks compared with "
+			"libunwind, %llu whole, %llu to a fallback frame, %llu "
+			"where libunwind had no CFI, %llu differ; %llu "
+			"frames\n",
+			(unsigned long long)u.cfi_walks,
+			(unsigned long long)u.cfi_full,
+			(unsigned long long)u.cfi_fallback,
+			(unsigned long long)u.cfi_nocfi,
+			(unsigned long long)u.cfi_differ,
+			(unsigned long long)u.cfi_frames);
 
 	fprintf(stderr,
 		"leakcheck: stats: caches: stack snapshot %s, unwind page "

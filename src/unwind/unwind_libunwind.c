@@ -83,6 +83,7 @@
 #include <libunwind.h>
 #include <libunwind-ptrace.h>
 
+#include "leakcheck/cfitab.h"
 #include "leakcheck/unwind.h"
 #include "leakcheck/util.h"
 
@@ -170,6 +171,11 @@ struct unwinder {
 	taddr_t neg_ip[UNWIND_NNEG];
 
 	struct unwind_stats stats;
+	/* LEAKCHECK_TEST_CFIWALK: compare each unwind with cfiwalk's */
+	bool cfi_check;
+	struct cfitab_proc *cfi;
+	int guessed; /* the first frame libunwind stepped from without CFI
+		      * (unw_step failed or found none), or -1 */
 	/* Diagnostics, printed by unwind_free at log level 2. */
 	uint64_t n_upt;        /* _UPT contexts created */
 	uint64_t n_maps_reads; /* our own /proc/PID/maps reads */
@@ -734,6 +740,7 @@ struct unwinder *unwind_new(pid_t pid)
 	u->snap_buf = xmalloc(UNWIND_SNAP_MAX);
 	u->snap = u->snap_buf;
 	u->pages = xcalloc(UNWIND_NPAGES, sizeof(*u->pages));
+	u->cfi_check = getenv("LEAKCHECK_TEST_CFIWALK") != NULL;
 	return u;
 }
 
@@ -758,6 +765,7 @@ void unwind_free(struct unwinder *u)
 	      (unsigned long long)u->n_fp_frames,
 	      (unsigned long long)u->n_switches);
 	unwind_stats_add(&freed_stats, &u->stats);
+	cfitab_proc_free(u->cfi);
 	maps_clear(u);
 	unw_destroy_addr_space(u->as);
 	_UPT_destroy(u->upt);
@@ -771,6 +779,8 @@ void unwind_free(struct unwinder *u)
 void unwind_flush(struct unwinder *u)
 {
 	unw_flush_cache(u->as, 0, 0);
+	if (u->cfi)
+		cfitab_proc_flush(u->cfi);
 	maps_clear(u);
 	memset(u->neg_ip, 0, sizeof(u->neg_ip));
 	for (size_t i = 0; i < UNWIND_NPAGES; i++)
@@ -864,6 +874,79 @@ struct unwind_src {
 	taddr_t hi;
 };
 
+/*
+ * LEAKCHECK_TEST_CFIWALK (tests/cfiwalk.sh): the stack libunwind gave,
+ * PCS[0..N), against cfiwalk's on the same bytes: the same stack where
+ * the walk describes it all, a prefix ending at the frame it cannot
+ * describe otherwise.  Disagreements are counted and the first ones
+ * printed.
+ */
+static void cfi_compare(struct unwinder *u, const struct user_regs_struct *regs,
+			const struct unwind_src *src, const taddr_t *pcs, int n,
+			int max)
+{
+	struct cfiwalk_stack st;
+	unsigned char *buf = NULL;
+	const void *tab;
+	taddr_t w[256];
+	size_t size;
+	int nw, why;
+	bool ok;
+
+	if (!u->cfi)
+		u->cfi = cfitab_proc_new(u->pid);
+	tab = cfitab_proc_blob(u->cfi, &size);
+	if (max > (int)ARRAY_SIZE(w))
+		max = (int)ARRAY_SIZE(w);
+	if (src->stack) {
+		st.mem = src->stack;
+		st.lo = regs->rsp;
+		st.hi = regs->rsp + src->len;
+	} else {
+		buf = xmalloc(UNWIND_SNAP_MAX);
+		st.mem = buf;
+		st.lo = regs->rsp;
+		st.hi = regs->rsp + vm_read(u, regs->rsp, buf, UNWIND_SNAP_MAX);
+	}
+	nw = cfiwalk(tab, size, &st, regs->rip, regs->rsp, regs->rbp, w, max, &why);
+	u->stats.cfi_walks++;
+	u->stats.cfi_frames += (uint64_t)nw;
+	if (why == CFIWALK_FALLBACK)
+		debug("cfiwalk: pid %d: fallback at frame %d, pc %#llx", (int)u->pid,
+		      nw - 1, (unsigned long long)w[nw - 1]);
+	if (u->guessed >= 0 && u->guessed < nw - 1) {
+		/*
+		 * libunwind found no CFI for frame GUESSED and went on by
+		 * the frame pointer, where the tables had a row (a static
+		 * executable: no .eh_frame_hdr, which libunwind needs):
+		 * the frames up to it must agree.
+		 */
+		u->stats.cfi_nocfi++;
+		nw = u->guessed + 1;
+		ok = nw <= n && !memcmp(w, pcs, (size_t)nw * sizeof(*w));
+	} else if (why == CFIWALK_FALLBACK || why == CFIWALK_OUT) {
+		u->stats.cfi_fallback++;
+		ok = nw <= n && !memcmp(w, pcs, (size_t)nw * sizeof(*w));
+	} else {
+		u->stats.cfi_full++;
+		ok = nw == n && !memcmp(w, pcs, (size_t)nw * sizeof(*w));
+	}
+	if (!ok && u->stats.cfi_differ++ < 20) {
+		char a[1024], b[1024];
+		size_t la = 0, lb = 0;
+		for (int i = 0; i < n && la < sizeof(a) - 20; i++)
+			la += (size_t)snprintf(a + la, sizeof(a) - la, " %llx",
+					       (unsigned long long)pcs[i]);
+		for (int i = 0; i < nw && lb < sizeof(b) - 20; i++)
+			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
+					       (unsigned long long)w[i]);
+		a[la] = b[lb] = 0;
+		warning("cfiwalk: pid %d: libunwind [%s ] cfiwalk [%s ] (end %d)",
+			(int)u->pid, a, b, why);
+	}
+	free(buf);
+}
+
 /* unwind_stack and unwind_stack_saved. */
 static int unwind_run(struct unwinder *u, pid_t tid,
 		      const struct user_regs_struct *regs,
@@ -900,6 +983,7 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 	}
 
 	unwind_nomask = true;
+	u->guessed = -1;
 	if (unw_init_remote(&c, u->as, u) < 0)
 		goto out;
 	prev_ip = regs->rip;
@@ -909,6 +993,8 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 		u->step_noinfo = false;
 		u->stats.steps++;
 		ret = unw_step(&c);
+		if ((ret < 0 || u->step_noinfo) && u->guessed < 0)
+			u->guessed = n - 1; /* (cfi_compare) */
 		if (ret > 0) {
 			if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip ||
 			    unw_get_reg(&c, UNW_REG_SP, &sp) < 0)
@@ -945,6 +1031,8 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 		prev_sp = sp;
 	}
 out:
+	if (u->cfi_check)
+		cfi_compare(u, regs, src, pcs, n, max);
 	unwind_nomask = false;
 	unwind_cur = NULL;
 	u->saved = NULL;

@@ -17,6 +17,7 @@
 	.section .rodata.leakcheck_fast, "a"
 	.globl lc_fast_blob, lc_fast_blob_end, lc_fast_vars
 	.globl lc_fast_entry_alloc, lc_fast_entry_free, lc_fast_return
+	.globl lc_fast_walk_abort, lc_fast_walk_begin, lc_fast_walk_end
 	.p2align 6
 lc_fast_blob:
 lc_fast_vars:
@@ -162,11 +163,19 @@ lc_fast_entry_free:
 .endm
 
 /* The return of a recorded call: one record with the result, the
- * registers the unwinder starts from and the top of the stack, then back
- * to the caller.  The red zone holds the result (-16, cleared at the end:
- * a copy left there would be a stale root for the leak scan), the copy's
- * length (-24) and the return address (-32); -8, the slot at T_BUSY,
- * keeps .Lret until the call is over (see ENTER). */
+ * registers the unwinder starts from, and the caller's return addresses
+ * from the walk (lc_fast_walk, fastwalk.c) or, where the walk cannot
+ * describe a frame, the top of the stack; then back to the caller.  The
+ * red zone holds the result (-16, cleared at the end: a copy left there
+ * would be a stale root for the leak scan), the copy's length (-24) and
+ * the return address (-32); -8, the slot at T_BUSY, keeps .Lret until
+ * the call is over (see ENTER).  The walk is a C call on the stack below
+ * all that (the caller's red zone is dead: it made a call), from a frame
+ * that keeps our %r8-%r11 and the caller's callee-saved registers: a
+ * signal that comes during the walk makes leakcheck abort it (rather than
+ * single-step hundreds of instructions) by putting the thread at
+ * lc_fast_walk_abort with sp at that frame (T_WALK), which records the
+ * stack copy instead. */
 	.p2align 4
 lc_fast_return:
 .Lret:
@@ -202,11 +211,69 @@ lc_fast_return:
 	mov	%r13, S_R13(%r9)
 	mov	%r14, S_R14(%r9)
 	mov	%r15, S_R15(%r9)
+	cmpq	$0, D_MAXPCS(%r10)
+	je	.Lr_copy
+	mov	%rsp, %rax
+	sub	$128, %rsp
+	and	$-16, %rsp
+	mov	%r8, 0(%rsp)
+	mov	%r9, 8(%rsp)
+	mov	%r10, 16(%rsp)
+	mov	%r11, 24(%rsp)
+	mov	%rax, 32(%rsp)
+	mov	%rbx, 40(%rsp)
+	mov	%rbp, 48(%rsp)
+	mov	%r12, 56(%rsp)
+	mov	%r13, 64(%rsp)
+	mov	%r14, 72(%rsp)
+	mov	%r15, 80(%rsp)
+	mov	%rsp, T_WALK(%r8)
+	mov	%r10, %rdi		/* data */
+	mov	%r8, %rsi		/* the thread's entry */
+	mov	%r9, %rdx		/* the slot */
+	mov	%rax, %rcx		/* sp */
+	mov	%rbp, %r8		/* rbp */
+	mov	-32(%rax), %r9		/* pc: the return address */
+	call	lc_fast_walk
+	mov	0(%rsp), %r8
+	mov	8(%rsp), %r9
+	mov	16(%rsp), %r10
+	mov	24(%rsp), %r11
+	mov	32(%rsp), %rsp
+	test	%rax, %rax
+	jz	.Lr_copy
+	cmpb	$0, D_CHECK(%r10)
+	je	.Lr_done
+	/* check mode: the copy too, after the return addresses */
+	mov	-24(%rsp), %rcx
+	cmp	$FAST_CHECK_MAX, %rcx
+	jbe	3f
+	mov	$FAST_CHECK_MAX, %rcx
+3:	mov	%rcx, S_LEN(%r9)
+	mov	%rsp, %rsi
+	lea	(S_STACK + FAST_WALK_MAX * 8)(%r9), %rdi
+	rep movsb
+	jmp	.Lr_done
+lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
+	mov	40(%rsp), %rbx
+	mov	48(%rsp), %rbp
+	mov	56(%rsp), %r12
+	mov	64(%rsp), %r13
+	mov	72(%rsp), %r14
+	mov	80(%rsp), %r15
+	mov	0(%rsp), %r8
+	mov	8(%rsp), %r9
+	mov	16(%rsp), %r10
+	mov	24(%rsp), %r11
+	mov	32(%rsp), %rsp
+.Lr_copy:
+	movq	$0, S_NPCS(%r9)
 	mov	-24(%rsp), %rcx
 	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
 	lea	S_STACK(%r9), %rdi
 	rep movsb
+.Lr_done:
 	mov	%r11, S_SEQ(%r9)
 .Lr_out:
 	movq	$0, T_BUSY(%r8)
@@ -215,6 +282,17 @@ lc_fast_return:
 	jmp	*-32(%rsp)
 .Lr_lost:
 	ud2	/* our thread entry is gone: cannot happen (see fast.c) */
+
+/* The walk, compiled from fastwalk.c (and walk.c) to position-independent
+ * freestanding assembly by the Makefile, its section directives taken
+ * out: it lies here, in the blob. */
+	.p2align 4
+lc_fast_walk_begin:
+#include "fastwalk.s"
+lc_fast_walk_end:
+/* (where it lies in the blob, for tests/unit/test_cfitab.c) */
+	.globl	lc_fast_walk_at
+	.set	lc_fast_walk_at, lc_fast_walk
 
 	.p2align 4
 lc_fast_blob_end:

@@ -11,6 +11,11 @@
 #define D_HEAD 0x00     /* u64: slots reserved so far (the program's) */
 #define D_TAIL 0x40     /* u64: slots consumed so far (the tracer's) */
 #define D_DISABLED 0x80 /* byte: record nothing (set by the guard) */
+#define D_MAXPCS 0xc0   /* u64: return addresses a walk in the program
+			 * writes at most; 0: no walk, copy the stack */
+#define D_CHECK 0xc8    /* byte: copy the stack after a walk too, at
+			 * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK:
+			 * leakcheck compares the two) */
 #define D_THREADS 0x1000 /* the thread table, FAST_THR_N entries */
 #define FAST_THR_N 4096
 #define FAST_THR_SHIFT 7 /* 128-byte entries */
@@ -18,12 +23,18 @@
 #define D_RING (D_THREADS + (FAST_THR_N << FAST_THR_SHIFT))
 #define FAST_NSLOTS 512
 #define FAST_SLOT_SHIFT 14 /* 16 KiB slots */
-#define FAST_DATA_SIZE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
+/* The unwind table (include/leakcheck/cfitab.h) the walk in the program
+ * reads (fastwalk.c), written by leakcheck as a seqlock (its gen odd
+ * while it is rewritten); untouched pages of its room cost nothing. */
+#define D_TABLE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
+#define FAST_TABLE_MAX (32 << 20)
+#define FAST_DATA_SIZE (D_TABLE + FAST_TABLE_MAX)
+#define FAST_WALK_MAX 256 /* D_MAXPCS at most */
 
 /* The injected page (src/tracer/internal.h): its size, and where the
  * fast path's code lies in it. */
 #define FAST_PAGE_SIZE 0x10000 /* PAGE_SIZE_INJ */
-#define FAST_PAGE_OFF 0x3000   /* INJ_FAST */
+#define FAST_PAGE_OFF 0x2800   /* INJ_FAST */
 
 /* A thread-table entry; the key is the thread pointer (%fs:0). */
 #define T_KEY 0   /* 0: empty; 1: a thread that is gone */
@@ -39,8 +50,13 @@
 #define T_A1 64
 #define T_A2 72
 #define T_FN 80
+#define T_WALK 88 /* during the walk (fast.S): sp of the frame it was called
+		   * from, where leakcheck can abort it (fast_leave) */
 
-/* A ring slot: a header, then the stack bytes. */
+/* A ring slot: a header, then the stack bytes (S_LEN of them), or the
+ * return addresses the walk in the program found (S_NPCS of them; with
+ * D_CHECK, followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN stack
+ * bytes, at most FAST_CHECK_MAX). */
 #define S_SEQ 0 /* its index + 1 once written in full; anything else before */
 #define S_KIND 8
 #define S_A0 16
@@ -58,8 +74,10 @@
 #define S_LEN 112 /* stack bytes that follow */
 #define S_FN 120  /* the entry point called */
 #define S_HI 128  /* the end of the thread's stack */
-#define S_STACK 136
+#define S_NPCS 136 /* return addresses that follow (S_LEN is 0 then) */
+#define S_STACK 144
 #define FAST_STACK_MAX ((1 << FAST_SLOT_SHIFT) - S_STACK)
+#define FAST_CHECK_MAX (FAST_STACK_MAX - FAST_WALK_MAX * 8)
 
 /* Record kinds besides the hook kinds (enum hook_kind, < 64). */
 #define FAST_REALLOC_BEGIN 64 /* realloc(p, ...) entered: p is moving */

@@ -1,0 +1,69 @@
+/*
+ * fastwalk: the stack walk the fast path's recorder (fast.S) makes in the
+ * traced program, at the return of a recorded allocator call: the return
+ * addresses go into the ring slot instead of a copy of the stack.
+ *
+ * Not linked into leakcheck: the Makefile compiles this file, with the
+ * walker itself (src/unwind/walk.c, included below: one translation
+ * unit, so that the assembler labels of the two do not collide), to
+ * assembly, position-independent and freestanding, and fast.S includes
+ * that in the code it copies into the program.  So: no libc, no data of
+ * its own (no globals, no constants outside the code), no lock; it reads
+ * only the fast path's data mapping and the thread's stack between sp
+ * and the end leakcheck registered for it.
+ *
+ * The table lies in the data mapping at D_TABLE, rewritten by leakcheck
+ * when modules come and go, as a seqlock: leakcheck first makes the
+ * header's gen odd, then writes the rows and modules, then the header
+ * with an even gen.  A walk that saw an odd gen, or another gen at its
+ * end than at its start, is not trusted: the recorder falls back to the
+ * stack copy.  Every value the walker reads from the table is
+ * bounds-checked against the table's room in the mapping
+ * (FAST_TABLE_MAX), so a walk that races a rewrite reads garbage at
+ * worst, never outside the mapping.
+ */
+#include "fast_layout.h"
+
+#define cfiwalk lc_fast_cfiwalk
+#include "walk.c"
+
+long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
+		  uint64_t rbp, uint64_t pc);
+
+/*
+ * Walks the stack of the thread whose table entry is at ENTRY, from the
+ * frame with PC, SP and RBP (just after the allocator's return), into
+ * the ring slot SLOT: S_NPCS return addresses at S_STACK, S_LEN 0.
+ * Returns how many, or 0 where the walk cannot be trusted (the tables
+ * do not describe a frame, a read would leave the stack, the table was
+ * being rewritten): the caller copies the stack instead.
+ */
+long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
+		  uint64_t rbp, uint64_t pc)
+{
+	const volatile struct cfitab_hdr *h =
+		(const volatile struct cfitab_hdr *)(data + D_TABLE);
+	uint64_t max = *(const volatile uint64_t *)(data + D_MAXPCS);
+	uint64_t gen;
+	struct cfiwalk_stack st;
+	int n, why;
+
+	if (!max || max > FAST_WALK_MAX)
+		return 0;
+	gen = h->gen;
+	if (gen & 1)
+		return 0;
+	__asm__ volatile("" ::: "memory");
+	st.mem = (const unsigned char *)sp;
+	st.lo = sp;
+	st.hi = *(const volatile uint64_t *)(entry + T_HI);
+	n = cfiwalk((const void *)h, FAST_TABLE_MAX, &st, pc, sp, rbp,
+		    (uint64_t *)(slot + S_STACK), (int)max, &why);
+	__asm__ volatile("" ::: "memory");
+	if (h->gen != gen || why == CFIWALK_FALLBACK || why == CFIWALK_OUT ||
+	    n < 1)
+		return 0;
+	*(volatile uint64_t *)(slot + S_LEN) = 0;
+	*(volatile uint64_t *)(slot + S_NPCS) = (uint64_t)n;
+	return n;
+}
