@@ -6,15 +6,22 @@
  * and retained sizes; random graphs check the dominators against a
  * brute-force reference (take a node away, see what S no longer reaches)
  * and every link against memory (the word at the holder's offset points
- * where the link says).
+ * where the link says).  Then the text and JSON reports of one graph,
+ * with a fake symbolizer: the "held by" lines and the top holders.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "leakcheck/depot.h"
+#include "leakcheck/report.h"
 #include "leakcheck/scan.h"
+#include "leakcheck/sym.h"
+#include "leakcheck/target.h"
 #include "leakcheck/util.h"
 
 #define HEAP 0x100000ull
@@ -517,6 +524,234 @@ test_random(size_t n, unsigned long long seed)
 	free(b);
 }
 
+/* ---- the reports ---- */
+
+enum {
+	PC_MALLOC = 0x1000,
+	PC_PUSH = 0x2000,
+	PC_GROW = 0x2100,
+	PC_REG = 0x2200,
+	PC_LOST = 0x2300,
+	PC_MAIN = 0x3000
+};
+
+static int
+fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+{
+	static const struct {
+		taddr_t pc;
+		const char *func;
+		int line;
+	} t[] = {{PC_MALLOC, "malloc", 0}, {PC_PUSH, "push", 20},
+		 {PC_GROW, "grow", 25},	   {PC_REG, "keep", 40},
+		 {PC_LOST, "lose", 50},	   {PC_MAIN, "main", 60}};
+
+	memset(out, 0, sizeof(*out));
+	out->pc = pc;
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i].pc == pc) {
+			out->func = t[i].func;
+			out->file = t[i].line ? "/src/prog.c" : NULL;
+			out->line = t[i].line;
+			out->module = "/bin/prog";
+			return 1;
+		}
+	return 1;
+}
+
+/* the global 'cache' at ROOT, 0x100 bytes */
+static int
+fake_data(void *ctx, taddr_t a, struct sym_data *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (a < ROOT || a >= ROOT + 0x1000)
+		return 0;
+	d->module = "/bin/prog";
+	d->module_base = ROOT;
+	if (a < ROOT + 0x100) {
+		d->name = "cache";
+		d->off = a - ROOT;
+		d->file = "/src/prog.c";
+		d->line = 12;
+	}
+	return 1;
+}
+
+static char *
+capture_text(struct report_ctx *rc, const struct loss_record *recs, size_t nrec,
+	     const struct leak_summary *sum)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	rc->out = f;
+	report_text(rc, recs, nrec, sum);
+	fclose(f);
+	return buf;
+}
+
+#define CHECK_HAS(text, s)                                                     \
+	do {                                                                   \
+		bool has_ = strstr(text, s) != NULL;                           \
+		CHECK(has_);                                                   \
+		if (!has_)                                                     \
+			fprintf(stderr, "  missing: %s\n", s);                 \
+	} while (0)
+
+/*
+ * global 'cache' +16 -> A (64, push) +16 -> B (32, grow) +8 -> C + 8 (16,
+ * grow: possibly lost); rbx of thread 7 -> D (24, keep); a lost L (16,
+ * lose) -> I (16, lose).
+ */
+static void
+test_report(void)
+{
+	struct scan_block b[] = {blk(HEAP + 0x100, 64), blk(HEAP + 0x200, 32),
+				 blk(HEAP + 0x300, 16), blk(HEAP + 0x400, 24),
+				 blk(HEAP + 0x500, 16), blk(HEAP + 0x600, 16)};
+	taddr_t st_push[] = {PC_MALLOC, PC_PUSH, PC_MAIN};
+	taddr_t st_grow[] = {PC_MALLOC, PC_GROW, PC_MAIN};
+	taddr_t st_reg[] = {PC_MALLOC, PC_REG, PC_MAIN};
+	taddr_t st_lost[] = {PC_MALLOC, PC_LOST, PC_MAIN};
+	taddr_t words[] = {0, HEAP + 0x400};
+	struct scan_root_word info[] = {{ROOT_REGISTER, 7, 0},
+					{ROOT_REGISTER, 7, 1}};
+	struct target_thread th = {.tid = 7, .sp = STACK, .tp = 0};
+	struct stack_depot depot;
+	struct report_holders rh;
+	struct report_ctx rc;
+	struct leak_summary sum;
+	struct loss_record *recs;
+	size_t nrec;
+	char *text, *json = NULL, path[] = "/tmp/test_holders.XXXXXX";
+	int fd;
+
+	setup();
+	stack_depot_init(&depot);
+	b[0].stack_id = stack_depot_intern(&depot, st_push, 3);
+	b[1].stack_id = b[2].stack_id = stack_depot_intern(&depot, st_grow, 3);
+	b[3].stack_id = stack_depot_intern(&depot, st_reg, 3);
+	b[4].stack_id = b[5].stack_id = stack_depot_intern(&depot, st_lost, 3);
+	poke(ROOT + 0x10, HEAP + 0x100);
+	poke(HEAP + 0x110, HEAP + 0x200);
+	poke(HEAP + 0x208, HEAP + 0x308);
+	poke(HEAP + 0x500, HEAP + 0x600);
+	run(b, 6, &data_root, 1, words, 2, 0);
+	CHECK_EQ_U(b[2].kind, LEAK_POSSIBLE);
+	CHECK_EQ_U(b[5].kind, LEAK_INDIRECT);
+
+	recs = loss_records_build(b, 6, NULL, 0, &nrec, &sum);
+	rh = (struct report_holders){
+	    .blocks = b,
+	    .h = &H,
+	    .roots = &data_root,
+	    .nroots = 1,
+	    .words = info,
+	    .nwords = 2,
+	    .threads = &th,
+	    .nthreads = 1,
+	    .read = mem_read,
+	    .data = fake_data,
+	    .kinds = (1u << LEAK_NKINDS) - 1,
+	    .top = 2,
+	};
+	report_holders_prepare(&rh, recs, nrec);
+	memset(&rc, 0, sizeof(rc));
+	rc.pid = 77;
+	rc.mode = LEAK_CHECK_FULL;
+	rc.show_kinds = (1u << LEAK_NKINDS) - 1;
+	rc.num_callers = 12;
+	rc.depot = &depot;
+	rc.sym = fake_sym;
+	rc.holders = &rh;
+	text = capture_text(&rc, recs, nrec, &sum);
+
+	CHECK_HAS(text,
+		  "==77==  held by: global 'cache' (prog.c:12, in "
+		  "/bin/prog) +16\n"
+		  "==77==        -> 0x100100 (64 bytes, allocated at push "
+		  "(prog.c:20)) +16\n"
+		  "==77==        -> 0x100200 (32 bytes, allocated at grow "
+		  "(prog.c:25)) +8\n"
+		  "==77==        -> this block (0x100300, pointed into at "
+		  "+8), which retains 16 bytes in 1 blocks\n");
+	CHECK_HAS(text, "==77==  held by: register rbx of thread 7\n"
+			"==77==        -> this block (0x100400), which retains "
+			"24 bytes in 1 blocks\n");
+	CHECK_HAS(text, "==77==  held by: definitely lost block 0x100500 (16 "
+			"bytes, allocated at lose (prog.c:50)) +0\n"
+			"==77==        -> this block (0x100600), which retains "
+			"16 bytes in 1 blocks\n");
+	CHECK_HAS(text, "==77==  held by: nothing (no pointer from a root or a "
+			"reachable block); it retains 32 bytes in 2 blocks\n");
+	CHECK_HAS(text,
+		  "==77== TOP HOLDERS, by the bytes each keeps alive "
+		  "alone:\n"
+		  "==77== 1: global 'cache' (prog.c:12, in /bin/prog) "
+		  "retains 112 bytes in 3 blocks\n"
+		  "==77== 2: 1 blocks allocated here retain 112 bytes in 3 "
+		  "blocks\n"
+		  "==77==    at 0x1000: malloc (in /bin/prog)\n"
+		  "==77==    by 0x2000: push (prog.c:20)\n"
+		  "==77==    by 0x3000: main (prog.c:60)\n"
+		  "==77==  held by: global 'cache' (prog.c:12, in "
+		  "/bin/prog) +16\n"
+		  "==77==        -> this block (0x100100), which retains "
+		  "112 bytes in 3 blocks\n"
+		  "==77== \n"
+		  "==77== LEAK SUMMARY:\n");
+	free(text);
+
+	/* without holders: not a word of them */
+	rc.holders = NULL;
+	text = capture_text(&rc, recs, nrec, &sum);
+	CHECK(!strstr(text, "held by") && !strstr(text, "TOP HOLDERS"));
+	free(text);
+	rc.holders = &rh;
+
+	fd = mkstemp(path);
+	BUG_ON(fd < 0);
+	close(fd);
+	CHECK_EQ_U(report_json(&rc, path, "prog", recs, nrec, &sum), 0);
+	{
+		FILE *jf = fopen(path, "r");
+		size_t jcap = 0, jlen = 0, r;
+		while (jf && (json = xgrow(json, &jcap, jlen + 4097, 1)) &&
+		       (r = fread(json + jlen, 1, 4096, jf)) > 0)
+			jlen += r;
+		if (json)
+			json[jlen] = 0;
+		if (jf)
+			fclose(jf);
+	}
+	unlink(path);
+	CHECK(json != NULL);
+	if (json) {
+		CHECK_HAS(json, "\"held_by\": {\"block\": \"0x100300\", "
+				"\"target_offset\": 8, \"retained_bytes\": 16, "
+				"\"retained_blocks\": 1, \"length\": 4, "
+				"\"truncated\": false,\n        \"root\": "
+				"{\"kind\": \"global\", \"name\": \"cache\", "
+				"\"file\": \"/src/prog.c\", \"line\": 12, "
+				"\"module\": \"/bin/prog\", \"thread\": null, "
+				"\"address\": \"0x800010\", \"offset\": 16");
+		CHECK_HAS(json,
+			  "{\"address\": \"0x100200\", \"size\": 32, "
+			  "\"kind\": \"reachable\", \"target_offset\": 0, "
+			  "\"pointer_offset\": 8, \"text\": \"0x100200 (32 "
+			  "bytes, allocated at grow (prog.c:25))\"}");
+		CHECK_HAS(json, "\"top_holders\": [\n    {\"retained_bytes\": "
+				"112, \"retained_blocks\": 3, \"members\": 1, "
+				"\"root\": \"global 'cache' (prog.c:12, in "
+				"/bin/prog)\"}");
+	}
+	free(json);
+	report_holders_release(&rh);
+	free(recs);
+	stack_depot_release(&depot);
+}
+
 int
 main(void)
 {
@@ -527,6 +762,7 @@ main(void)
 	test_interior();
 	test_register_and_stack();
 	test_lost();
+	test_report();
 	for (unsigned long long s = 1; s <= 20; s++)
 		test_random(50 + (size_t)(s * 37 % 300),
 			    s * 0x9e3779b97f4a7c15ull);
