@@ -742,6 +742,8 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 		    .hits = c.hits,
 		    .nhits = c.nhits,
 		    .hit_class = c.hit_class,
+		    .roots = in->roots,
+		    .nroots = in->nroots,
 		};
 		c.hits = NULL; /* holders_compute takes them */
 		holders_compute(&g, in->holders);

@@ -17,7 +17,8 @@
  * linked once, by the first pointer that reaches it:
  *   1. from the hits that are start-pointers, through start-pointers
  *      only: a still reachable block gets a shortest chain of the kind
- *      that made it reachable;
+ *      that made it reachable (hits in root order, a stack's from the
+ *      top: the outermost frame that holds a block is its holder);
  *   2. from every hit, through every pointer (the blocks of round 1
  *      first, in their order): possibly lost blocks, and blocks reached
  *      through an interior pointer a heuristic accepted;
@@ -84,20 +85,48 @@ walk(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
 	}
 }
 
+static inline bool
+is_stack(const struct scan_graph *g, uint32_t root)
+{
+	return root < g->nroots && (g->roots[root].kind == ROOT_STACK ||
+				    g->roots[root].kind == ROOT_BLOCK_STACK);
+}
+
+/* Link the block of hit K to it, if ANY or it is a start-pointer. */
+static void
+hit_seed(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
+	 uint32_t *q, size_t *tail, bool any, size_t k)
+{
+	const struct scan_root_hit *hit = &g->hits[k];
+
+	if (seen[hit->block] || (!any && g->hit_class[k] != E_START))
+		return;
+	seen[hit->block] = 1;
+	l[hit->block] =
+	    (struct scan_link){.from = SCAN_HOLDER_HIT | (uint32_t)k,
+			       .from_off = hit->off,
+			       .to_off = hit->to_off};
+	q[(*tail)++] = hit->block;
+}
+
+/*
+ * The hits in root order, but a stack's from its top down, so that a
+ * block gets the outermost frame that holds it (the caller's variable,
+ * not a callee's saved copy of the register that held it, nor a dead
+ * word below sp).
+ */
 static void
 hit_seeds(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
 	  uint32_t *q, size_t *tail, bool any)
 {
-	for (size_t k = 0; k < g->nhits; k++) {
-		const struct scan_root_hit *hit = &g->hits[k];
-		if (seen[hit->block] || (!any && g->hit_class[k] != E_START))
-			continue;
-		seen[hit->block] = 1;
-		l[hit->block] =
-		    (struct scan_link){.from = SCAN_HOLDER_HIT | (uint32_t)k,
-				       .from_off = hit->off,
-				       .to_off = hit->to_off};
-		q[(*tail)++] = hit->block;
+	for (size_t lo = 0, hi; lo < g->nhits; lo = hi + 1) {
+		uint32_t r = g->hits[lo].root;
+		bool down = is_stack(g, r);
+		for (hi = lo; hi + 1 < g->nhits && g->hits[hi + 1].root == r;)
+			hi++;
+		for (size_t j = lo; j <= hi; j++)
+			hit_seed(g, l, seen, q, tail, any,
+				 down ? lo + hi - j : j);
 	}
 }
 

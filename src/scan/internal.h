@@ -35,6 +35,8 @@ struct scan_graph {
 	struct scan_root_hit *hits; /* handed over to scan_holders */
 	size_t nhits;
 	const uint8_t *hit_class; /* enum edge_class of each hit */
+	const struct scan_range *roots; /* the ranges the hits index */
+	size_t nroots;
 };
 
 /* Fill H from G (whose blocks are classified); H takes over G->hits. */

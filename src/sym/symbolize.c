@@ -696,7 +696,7 @@ cmp_var(const void *a, const void *b)
  * live at a fixed address, into M; DEPTH bounds the nesting. */
 static void
 collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
-	     size_t *cap, int depth)
+	     Dwarf_Die *cu, size_t *cap, int depth)
 {
 	Dwarf_Die child;
 
@@ -704,7 +704,10 @@ collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
 		return;
 	do {
 		int tag = dwarf_tag(&child);
-		Dwarf_Attribute at;
+		Dwarf_Attribute at, ax;
+		Dwarf_Addr addr;
+		Dwarf_Word fileno;
+		const char *file;
 		Dwarf_Op *ops;
 		size_t nops;
 		int line = 0;
@@ -713,14 +716,31 @@ collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
 		case DW_TAG_variable:
 			if (!dwarf_attr(&child, DW_AT_location, &at) ||
 			    dwarf_getlocation(&at, &ops, &nops) != 0 ||
-			    nops != 1 || ops[0].atom != DW_OP_addr)
+			    nops != 1)
+				break;
+			if (ops[0].atom == DW_OP_addr)
+				addr = ops[0].number;
+			else if ((ops[0].atom == DW_OP_addrx ||
+				  ops[0].atom == DW_OP_GNU_addr_index) &&
+				 dwarf_getlocation_attr(&at, ops, &ax) == 0 &&
+				 dwarf_formaddr(&ax, &addr) == 0)
+				; /* DWARF 5's .debug_addr (clang) */
+			else
 				break;
 			m->v = xgrow(m->v, cap, m->nv + 1, sizeof(*m->v));
 			dwarf_decl_line(&child, &line);
+			file = dwarf_decl_file(&child);
+			/* DWARF 5's file 0 is the CU's own (clang), which
+			 * libdw 0.188 does not give */
+			if (!file &&
+			    dwarf_attr_integrate(&child, DW_AT_decl_file,
+						 &ax) &&
+			    dwarf_formudata(&ax, &fileno) == 0 && fileno == 0)
+				file = dwarf_diename(cu);
 			m->v[m->nv++] = (struct var_ent){
-			    .addr = ops[0].number,
+			    .addr = addr,
 			    .name = intern(s, dwarf_diename(&child)),
-			    .file = intern(s, dwarf_decl_file(&child)),
+			    .file = intern(s, file),
 			    .line = line,
 			};
 			break;
@@ -728,7 +748,7 @@ collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
 		case DW_TAG_lexical_block:
 		case DW_TAG_namespace:
 		case DW_TAG_inlined_subroutine:
-			collect_vars(s, m, &child, cap, depth + 1);
+			collect_vars(s, m, &child, cu, cap, depth + 1);
 			break;
 		default:
 			break;
@@ -749,7 +769,7 @@ find_var(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr start)
 		size_t cap = 0;
 		m->vars_done = 1;
 		while ((cu = dwfl_module_nextcu(mod, cu, &bias)))
-			collect_vars(s, m, cu, &cap, 0);
+			collect_vars(s, m, cu, cu, &cap, 0);
 		if (m->nv)
 			qsort(m->v, m->nv, sizeof(*m->v), cmp_var);
 	}

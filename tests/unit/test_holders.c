@@ -308,6 +308,15 @@ test_register_and_stack(void)
 	CHECK_STR(chain_str(2), "h0 2");
 	CHECK_EQ_U(H.hits[1].retained_bytes, 32);
 	CHECK_EQ_U(H.hits[0].retained_bytes, 48);
+
+	/* two words of one stack hold C: the outermost frame's (the
+	 * highest address) is its holder, not a callee's copy below */
+	poke(STACK + 0x100, HEAP + 0x300);
+	run(b, 3, roots, 2, words, 2, 0);
+	CHECK_EQ_U(H.nhits, 3);
+	CHECK_EQ_U(H.hits[0].off, 0x100);
+	CHECK_STR(chain_str(2), "h1 2");
+	CHECK_EQ_U(H.link[2].from_off, 0x7f8);
 }
 
 /*
