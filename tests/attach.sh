@@ -386,5 +386,60 @@ else
 	ko jemalloc-attach-unknown "not built"
 fi
 
+# A pre-fork server's tree, with one command: --pid-tree attaches to the
+# master and its three workers (the master's pid given), each gets its own
+# report (--once), and all four run on after the detach: at SIGTERM each
+# worker finds its blocks intact.  Two processes given, one --pid each,
+# are attached to as well.
+rm -f "$OUT/tree.ready"
+build/testprogs/prefork-tree "$OUT/tree.ready" >"$OUT/tree.prog" 2>&1 &
+TPID=$!
+for _ in $(seq 100); do [ -s "$OUT/tree.ready" ] && break; sleep 0.1; done
+timeout 120 "$LC" --pid-tree="$TPID" --once --leak-check=full \
+	>"$OUT/tree.out" 2>"$OUT/tree.log"
+rc=$?
+kill -TERM "$TPID" 2>/dev/null
+wait "$TPID"
+trc=$?
+why=$(awk -v rc="$rc" -v trc="$trc" -v master="$TPID" '
+	function num(s) { gsub(",", "", s); return s + 0 }
+	/^leakcheck: attached to pid / { att++ }
+	/^leakcheck: detached from pid / { det++ }
+	/^==[0-9]+== +in use: / {
+		pid = $1; gsub("=", "", pid)
+		use[pid] = num($4) "/" num($7) }
+	/^==[0-9]+== +definitely lost: [0-9,]+ bytes in/ {
+		pid = $1; gsub("=", "", pid); lost[pid] = num($4) "/" num($7) }
+	/1,000 bytes in 1 blocks are definitely lost/ { rec++ }
+	END {
+		if (rc != 0 || trc != 0) { print "leakcheck " rc ", tree " trc; exit }
+		if (att != 4 || det != 4) { print att " attached, " det " detached"; exit }
+		if (use[master] != "20000/100" || lost[master] != "0/0") {
+			print "master: in use " use[master] ", lost " lost[master]; exit }
+		for (p in use) {
+			if (p == master) continue
+			w++
+			if (use[p] != "171000/151" || lost[p] != "1000/1") {
+				print "worker " p ": in use " use[p] ", lost " lost[p]; exit }
+		}
+		if (w != 3 || rec != 3) print w " workers reported, " rec " loss records"
+	}' "$OUT/tree.log")
+grep -q "prefork-tree: ok" "$OUT/tree.prog" || why="${why:-the tree did not run on intact: $(cat "$OUT/tree.prog")}"
+if [ -n "$why" ]; then ko pid-tree-prefork "$why"; else ok pid-tree-prefork; fi
+
+# two --pid options: both attached to, each reported on
+start_server 60
+P1=$SPID
+sleep 30 &
+P2=$!
+timeout 60 "$LC" --pid "$P1" --pid "$P2" --once >/dev/null 2>"$OUT/two.log"
+rc=$?
+n=$(grep -c "^leakcheck: detached from pid \($P1\|$P2\);" "$OUT/two.log")
+kill "$P2" 2>/dev/null
+wait "$P2" 2>/dev/null
+[ $rc = 0 ] && [ "$n" = 2 ] && ok pid-twice-attached ||
+	ko pid-twice-attached "status $rc, $n detached: $(head -c 600 "$OUT/two.log")"
+stop_server pid-twice-server-intact
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,7 +1,8 @@
 #!/bin/sh
 # layers.sh: the layers of src/ call down only (README "Hacking").
 #
-#   cli -> tracer -> alloc -> bp -> ptrace, and all of them may use the
+#   cli -> tracer (and core, at its level) -> alloc -> bp -> ptrace, and
+#   all of them may use the
 #   libraries (heap, stack, unwind, sym, scan, report, util, arch), which
 #   call none of those five.
 #
@@ -21,7 +22,7 @@ command -v nm >/dev/null || { echo "layers.sh: no nm" >&2; exit 99; }
 
 rank() {
 	case $1 in
-	ptrace) echo 1 ;; bp) echo 2 ;; alloc) echo 3 ;; tracer) echo 4 ;;
+	ptrace) echo 1 ;; bp) echo 2 ;; alloc) echo 3 ;; tracer | core) echo 4 ;;
 	cli) echo 5 ;; *) echo 0 ;;
 	esac
 }

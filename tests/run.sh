@@ -469,7 +469,9 @@ cli supp-malformed 64 "bad.supp:4: frame line 'fun malloc'" --suppressions="$OUT
 cli supp-malformed-lsan 64 "bad-lsan.supp:3: expected 'leak:PATTERN'" --suppressions="$OUT/bad-lsan.supp" /bin/true
 cli supp-missing 74 "cannot read suppressions file '$OUT/no-such.supp': No such file" --suppressions="$OUT/no-such.supp" /bin/true
 cli supp-directory 74 "Is a directory" --suppressions=/tmp /bin/true
-cli pid-twice 64 "--pid given twice" --pid 1 --pid 2
+cli decl-bad-arg 64 "invalid 'size=4' in --malloc-like=my_alloc" --malloc-like=my_alloc:size=4 /bin/true
+cli decl-no-name 64 "invalid value for --free-like" --free-like=:ptr=1 /bin/true
+cli pid-twice 64 "pid 1 given twice" --pid 1 --pid-tree 1
 cli gen-supp-bad 64 "invalid value 'some' for --gen-suppressions" --gen-suppressions=some /bin/true
 cli 32-bit 66 "32-bit" "$OUT/elf1-3"
 cli aarch64 66 "not an x86-64" "$OUT/elf2-183"

@@ -12,6 +12,13 @@
 
 enum heap_block_flags {
 	HB_PRE_ATTACH = 1 << 0, /* found by the heap walk at attach: no stack */
+	HB_CUSTOM = 1 << 1,     /* declared by the program (valgrind.h's
+				 * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC): a malloc'd
+				 * block that holds one is its pool's memory,
+				 * not a block of its own (memcheck's rule) */
+	HB_POOL = 1 << 2,       /* a mempool's chunk (with HB_CUSTOM): as in
+				 * memcheck, counted in allocs, but not in use
+				 * at exit, and its free is not a free */
 };
 
 /* A live block, as the table's callers see it. */

@@ -5,6 +5,8 @@
 #ifndef LEAKCHECK_OPTIONS_H
 #define LEAKCHECK_OPTIONS_H
 
+#include <stdint.h>
+
 #include "leakcheck/report.h"
 
 struct supp_set;
@@ -22,6 +24,12 @@ enum lc_exit {
 	LC_EXIT_PRIVILEGED = 77, /* PROGRAM is setuid/setgid/has capabilities */
 	LC_EXIT_NOEXEC = 126,   /* PROGRAM found but not executable */
 	LC_EXIT_NOTFOUND = 127, /* PROGRAM not found */
+};
+
+enum decl_kind {
+	DECL_ALLOC,   /* returns a block of SIZE bytes, like malloc */
+	DECL_FREE,    /* frees the block in PTR, like free */
+	DECL_REALLOC, /* resizes PTR to SIZE, like realloc */
 };
 
 struct options {
@@ -45,7 +53,21 @@ struct options {
 	int no_fast_path;     /* --fast-path=no */
 	int no_libc_freeres;  /* --run-libc-freeres=no */
 	int no_cxx_freeres;   /* --run-cxx-freeres=no */
-	int pid;              /* --pid: attach instead of launching */
+	/* --malloc-like, --free-like, --realloc-like: the program's own
+	 * allocator functions, by name */
+	struct decl_fn {
+		const char *name;
+		uint8_t kind;  /* enum decl_kind */
+		uint8_t ptr;   /* argument (1..3) holding the block, 0: none */
+		uint8_t size;  /* argument (1..3) holding the size ... */
+		uint8_t size2; /*   ... times this one (calloc-like), 0: none */
+	} decl[32];
+	unsigned ndecl;
+	int pid;              /* --pid: attach instead of launching (the
+			       * first of pids[]) */
+	int pids[64];         /* every --pid and --pid-tree, in order */
+	int pid_tree[64];     /*   1: with its descendants (--pid-tree) */
+	unsigned npids;
 	unsigned interval;    /* seconds between reports, 0: none */
 	int report_new;       /* --report=new */
 	unsigned duration;    /* --pid: seconds before detaching, 0: none */

@@ -19,12 +19,16 @@ struct trace_result {
 int tracer_launch(const char *path, char *const argv[], struct trace_result *res);
 
 /*
- * Attach to the running process PID (every thread), track its allocator
- * calls, report on demand (SIGUSR1, --interval) and at its exit, and
- * detach on SIGINT/SIGTERM/SIGHUP, --duration or --once, leaving it
- * running with no trace of us.  Returns 0 and fills *RES (status 0), or an
- * LC_EXIT_* code after printing one line.
+ * Attach to the running processes PIDS (N of them; every thread; with
+ * TREE[i] set, every process descended from PIDS[i] too), track their
+ * allocator calls, report on each on demand (SIGUSR1, --interval) and at
+ * its exit, and detach on SIGINT/SIGTERM/SIGHUP, --duration or --once,
+ * leaving them running with no trace of us.  Every process is checked
+ * before any is attached to.  Returns 0 and fills *RES (status 0), or an
+ * LC_EXIT_* code after printing one line (having detached from any
+ * process it had attached to).
  */
-int tracer_attach(pid_t pid, struct trace_result *res);
+int tracer_attach(const int *pids, const int *tree, size_t n,
+		  struct trace_result *res);
 
 #endif

@@ -94,6 +94,10 @@ unsigned outfile_failures(void);
  * no writer and nothing in it, -EISDIR a directory.
  */
 int infile_read(const char *path, size_t max, char **out, size_t *len);
+/* The whole of a kernel file (/proc/...), read to its end and
+ * NUL-terminated; its length (it may hold NULs) in *LEN if LEN is not
+ * NULL.  NULL if it cannot be opened; out of memory kills us. */
+char *read_file_text(const char *path, size_t *len);
 /* What infile_read()'s ERR means, for a message (MAX as passed to it). */
 const char *infile_strerror(int err, size_t max);
 

@@ -33,13 +33,16 @@ extern struct alloc_stats g_alloc_stats;
  * to B's address. */
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs);
 void hook_return(struct thread *t, arch_regs_t *regs);
+/* clientreq.c: T is at the client request B of valgrind.h (see there);
+ * REGS's pc is set to B's address. */
+void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs);
 /* The same, quietly: returns 0, or -ENOENT if no call of T was pending
  * at that return (REGS untouched then). */
 int hook_return_ok(struct thread *t, arch_regs_t *regs);
 /* Record the calls of P that returned through stubs since the last time
  * (every trap, report and exit of P does this first). */
-void stubs_harvest(struct proc *p);
-void stubs_harvest_stopped(struct proc *p);
+void hook_harvest(struct proc *p);
+void hook_harvest_stopped(struct proc *p);
 
 /* heapwalk.c: enter the blocks glibc's malloc has live into P's table
  * (HB_PRE_ATTACH, no stack), every thread of P stopped. */
@@ -53,13 +56,13 @@ enum { HEAP_WALK_OK, HEAP_WALK_EMPTY, HEAP_WALK_UNKNOWN };
 int heap_walk_target(const struct target *tg, struct heap_table *out,
 		     size_t *nblocks, uint64_t *nbytes);
 /* hooks.c: remember the walk's blocks; drop those a new block overlaps */
-void pre_blocks_index(struct proc *p);
+void hook_index_pre_blocks(struct proc *p);
 
 /* drain.c: let every thread of P stopped inside the allocator finish its
  * call (every thread stopped, no breakpoint in yet); returns how many
  * were inside.  Never fails: a thread that does not come out is stopped
  * where it got to. */
-int attach_drain_allocator(struct proc *p);
+int drain_allocator(struct proc *p);
 /* Returns 1 if it unwound and the stack ended before opt.num_callers. */
 int hook_fast_call(struct proc *p, const struct fast_call *c);
 void hook_fast_free(struct proc *p, taddr_t addr);

@@ -127,7 +127,7 @@ static void alloc_ranges(struct proc *p, struct ranges *r)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	for (line = maps; line && *line;) {
 		char *nl = strchr(line, '\n');
 		unsigned long long s, e, off;
@@ -256,7 +256,7 @@ static int drain_stop(struct thread *t, int st, const struct trap *traps,
 	return 0;
 }
 
-int attach_drain_allocator(struct proc *p)
+int drain_allocator(struct proc *p)
 {
 	struct ranges r = {0};
 	struct trap *traps = NULL;

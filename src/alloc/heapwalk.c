@@ -38,7 +38,7 @@
  * request rounded up to the chunk (at most 24 bytes more).
  *
  * The heap must hold still: attach.c first lets every thread that was
- * inside the allocator finish its call (attach_drain_allocator).
+ * inside the allocator finish its call (drain_allocator).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -814,7 +814,7 @@ void heap_walk(struct proc *p)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	if (!maps)
 		return;
 	other = other_allocator(p, maps);

@@ -35,6 +35,17 @@ struct stack_depot g_depot;
  */
 static struct sampler sampler;
 
+/* The size a --malloc-like or --realloc-like call D asks for, from its
+ * first three arguments A. */
+static uint64_t decl_size(const struct decl_fn *d, const uint64_t a[3])
+{
+	uint64_t r = d->size ? a[d->size - 1] : 0;
+
+	if (d->size2 && __builtin_mul_overflow(r, a[d->size2 - 1], &r))
+		return UINT64_MAX;
+	return r;
+}
+
 static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
 			     uint64_t a2)
 {
@@ -63,7 +74,7 @@ static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
  * not see (one that was under way when we attached).  Without this the
  * table would hold overlapping blocks.
  */
-void pre_blocks_index(struct proc *p)
+void hook_index_pre_blocks(struct proc *p)
 {
 	size_t nb, n = 0;
 	struct heap_block *b = heap_table_snapshot(&p->heap, &nb);
@@ -102,10 +113,13 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 	}
 }
 
-static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
-			 uint32_t stack_id)
+static void hook_record(struct proc *p, taddr_t addr, uint64_t size,
+			uint32_t stack_id, uint32_t flags)
 {
-	struct heap_block b = {.addr = addr, .size = size, .stack_id = stack_id};
+	struct heap_block b = {.addr = addr,
+			       .size = size,
+			       .stack_id = stack_id,
+			       .flags = flags};
 	if (!addr)
 		return;
 	if (p->npre)
@@ -128,7 +142,7 @@ static void record_alloc(struct proc *p, taddr_t addr, uint64_t size,
 	g_alloc_stats.allocs++;
 }
 
-static void record_free(struct proc *p, taddr_t addr)
+static void hook_record_free(struct proc *p, taddr_t addr)
 {
 	if (!addr)
 		return;
@@ -182,7 +196,7 @@ static void pend_drop_left(struct thread *t, taddr_t sp)
 
 static void complete(struct proc *p, const struct pending *pd, taddr_t res);
 
-void stubs_harvest(struct proc *p)
+void hook_harvest(struct proc *p)
 {
 	struct thread *stack_ts[64], **ts = stack_ts;
 	uint64_t cells[64][2];
@@ -238,7 +252,7 @@ void stubs_harvest(struct proc *p)
  * thread stopped on its stub's first instruction has its result in the
  * return register, not yet in the cell; put it there (the mov will write
  * the same) so the block is in the report. */
-void stubs_harvest_stopped(struct proc *p)
+void hook_harvest_stopped(struct proc *p)
 {
 	for (size_t i = 0; i < p->nbusy; i++) {
 		struct thread *t = p->busy[i];
@@ -253,7 +267,7 @@ void stubs_harvest_stopped(struct proc *p)
 		}
 	}
 	fast_settle(p, 0); /* no thread half-way through a record */
-	stubs_harvest(p);
+	hook_harvest(p);
 }
 
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
@@ -267,14 +281,20 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	ARCH_PC(regs) = b->addr;
 	t->last_sp = ARCH_SP(regs);
 	switch (b->kind) {
+	case HOOK_DECLARED:
+		if (opt.decl[b->decl].kind != DECL_FREE)
+			break;
+		/* fall through */
 	case HOOK_FREE:
 		pend_drop_left(t, ARCH_SP(regs));
 		if (t->npend) {
 			g_alloc_stats.nested++;
 			return;
 		}
-		g_alloc_stats.calls[HOOK_FREE]++;
-		record_free(p, arch_arg(regs, 0));
+		g_alloc_stats.calls[b->kind]++;
+		hook_record_free(p, arch_arg(regs, b->kind == HOOK_FREE
+							? 0
+							: opt.decl[b->decl].ptr - 1));
 		return;
 	default:
 		break;
@@ -289,9 +309,17 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	if (mem_read(p->pid, ARCH_SP(regs), &ret_addr, sizeof(ret_addr)) !=
 	    (long)sizeof(ret_addr))
 		return;
-	sampled = sampler_take(&sampler, opt.sample_rate,
-			       sampled_size(b->kind, arch_arg(regs, 0),
-					    arch_arg(regs, 1), arch_arg(regs, 2)));
+	if (b->kind == HOOK_DECLARED) {
+		uint64_t a[3] = {arch_arg(regs, 0), arch_arg(regs, 1),
+				 arch_arg(regs, 2)};
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       decl_size(&opt.decl[b->decl], a));
+	} else {
+		sampled = sampler_take(&sampler, opt.sample_rate,
+				       sampled_size(b->kind, arch_arg(regs, 0),
+						    arch_arg(regs, 1),
+						    arch_arg(regs, 2)));
+	}
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
 					     (int)opt.num_callers)
@@ -329,6 +357,7 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->a1 = arch_arg(regs, 1);
 	pd->a2 = arch_arg(regs, 2);
 	pd->kind = b->kind;
+	pd->decl = b->decl;
 	pd->stack_id = sampled ? stack_depot_intern(&g_depot, pcs, (unsigned)n)
 			       : STACK_ID_UNSAMPLED;
 }
@@ -338,20 +367,20 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 {
 	switch (pd->kind) {
 	case HOOK_MALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
 	case HOOK_CALLOC:
-		record_alloc(p, res, pd->a0 * pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a0 * pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_REALLOC:
 	case HOOK_REALLOCARRAY: {
 		uint64_t size = pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
 		if (res) {
 			if (pd->a0)
-				record_free(p, pd->a0);
-			record_alloc(p, res, size, pd->stack_id);
+				hook_record_free(p, pd->a0);
+			hook_record(p, res, size, pd->stack_id, 0);
 		} else if (!size && pd->a0) {
-			record_free(p, pd->a0); /* realloc(p, 0) frees */
+			hook_record_free(p, pd->a0); /* realloc(p, 0) frees */
 		}
 		break;
 	}
@@ -360,18 +389,33 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 			taddr_t ptr;
 			if (mem_read(p->pid, pd->a0, &ptr, sizeof(ptr)) ==
 			    (long)sizeof(ptr))
-				record_alloc(p, ptr, pd->a2, pd->stack_id);
+				hook_record(p, ptr, pd->a2, pd->stack_id, 0);
 		}
 		break;
 	case HOOK_MEMALIGN:
-		record_alloc(p, res, pd->a1, pd->stack_id);
+		hook_record(p, res, pd->a1, pd->stack_id, 0);
 		break;
 	case HOOK_VALLOC:
-		record_alloc(p, res, pd->a0, pd->stack_id);
+		hook_record(p, res, pd->a0, pd->stack_id, 0);
 		break;
+	case HOOK_DECLARED: {
+		const struct decl_fn *d = &opt.decl[pd->decl];
+		uint64_t a[3] = {pd->a0, pd->a1, pd->a2}, size = decl_size(d, a);
+		taddr_t old = d->ptr ? a[d->ptr - 1] : 0;
+		if (d->kind == DECL_ALLOC) {
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (res) { /* realloc-like, as realloc */
+			if (old)
+				hook_record_free(p, old);
+			hook_record(p, res, size, pd->stack_id, 0);
+		} else if (!size && old) {
+			hook_record_free(p, old);
+		}
+		break;
+	}
 	case HOOK_PVALLOC:
-		record_alloc(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
-			     pd->stack_id);
+		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
+			     pd->stack_id, 0);
 		break;
 	default:
 		break;
@@ -400,7 +444,7 @@ int hook_return_ok(struct thread *t, arch_regs_t *regs)
 void hook_fast_free(struct proc *p, taddr_t addr)
 {
 	g_alloc_stats.calls[HOOK_FREE]++;
-	record_free(p, addr);
+	hook_record_free(p, addr);
 }
 
 /* A call the fast path recorded (fast.c). */
@@ -433,7 +477,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 		if (c->res) {
 			if (c->moved)
 				g_alloc_stats.frees++;
-			record_alloc(p, c->res, size, pd.stack_id);
+			hook_record(p, c->res, size, pd.stack_id, 0);
 		}
 		else if (size && c->moved)
 			heap_table_insert(&p->heap, &c->old); /* failed: still there */

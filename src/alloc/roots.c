@@ -217,8 +217,17 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 		if (inside)
 			continue;
 		if (chunk_extent(g, &b[i], s, e, &hs, &he) < 0) {
-			free(cut); /* not glibc's: all of it is heap */
-			return;
+			if (g->as.kind != ROOT_DATA) {
+				/* not glibc's: an allocator's region, all
+				 * of it heap */
+				free(cut);
+				return;
+			}
+			/* a module's data holding blocks (a static pool
+			 * of the program's own allocator): its globals
+			 * are roots, the blocks are not */
+			hs = b[i].addr;
+			he = b[i].addr + (b[i].size ? b[i].size : 1);
 		}
 		add_range_to(&cut, &ncut, &cut_cap, &none, hs, he);
 	}

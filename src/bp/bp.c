@@ -441,7 +441,7 @@ static int sigtrap_disposition(pid_t pid)
 	unsigned long long cgt = 0, ign = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 'C';
 	if ((f = strstr(text, "\nSigIgn:")))

@@ -25,6 +25,9 @@ enum hook_kind {
 			      * below sp is cleared (exitpath.c) */
 	HOOK_EXIT_FINAL,     /* _exit(): run the freeres functions (exitpath.c) */
 	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
+	HOOK_CLIENT_REQUEST, /* valgrind.h's client request, at its
+			      * xchg %rbx,%rbx (alloc/clientreq.c) */
+	HOOK_DECLARED,       /* --malloc-like and co: opt.decl[bp.decl] */
 	HOOK_NKINDS
 };
 
@@ -41,6 +44,7 @@ struct bp {
 	uint8_t fast;       /* a jmp to the fast path, not an int3 (fast.c): */
 	uint8_t orig5[5];   /*   the bytes it replaced */
 	taddr_t trap;       /*   its slow path's int3 */
+	uint8_t decl;       /* HOOK_DECLARED: its index in opt.decl */
 };
 
 /* bp.c */
@@ -148,6 +152,7 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 void fast_jmp(const struct bp *b, uint8_t jmp[5]);
 void fast_thread_gone(struct thread *t);
 void fast_set_busy(struct thread *t, taddr_t sp);
+void fast_mark_busy(struct thread *t, const arch_regs_t *r);
 void fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);

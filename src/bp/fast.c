@@ -338,7 +338,7 @@ static int thread_stack(struct thread *t, const arch_regs_t *r, taddr_t *lo,
 	int ok = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 0;
 	for (line = strtok_r(text, "\n", &save); line;
@@ -429,6 +429,19 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 				  ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_BUSY,
 			  &sp, sizeof(sp)))
 		t->fast_busy = sp;
+}
+
+/* T's allocator call caught by an int3 (not by the fast path) is on its
+ * pending stack: the calls it makes (a declared allocator's malloc) are
+ * nested, and the recorder in the program is told so. */
+void fast_mark_busy(struct thread *t, const arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+
+	if (!p->fast || !t->npend)
+		return;
+	fast_register(t, r);
+	fast_set_busy(t, t->pend[t->npend - 1].slot);
 }
 
 /* ---- the ring ---- */
@@ -936,7 +949,7 @@ void fast_detach(struct proc *p, pid_t tid)
 
 /*
  * P forked CHILD: the child has a copy of the ring and the table.  The
- * caller has drained P's ring (stubs_harvest) before it copied P's
+ * caller has drained P's ring (hook_harvest) before it copied P's
  * table; what the child's copy holds beyond that is drained into the
  * child here.  The child then starts with an empty ring (the slots its
  * copy holds unwritten have no writer in it) and an empty table.

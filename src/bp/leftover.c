@@ -72,7 +72,7 @@ static int guard_at_work(pid_t pid)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		comm = read_file_text(path);
+		comm = read_file_text(path, NULL);
 		if (!comm || strncmp(comm, "leakcheck-guard", 15)) {
 			free(comm);
 			continue;
@@ -104,7 +104,7 @@ static int traced(pid_t pid)
 	long tracer = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (text && (f = strstr(text, "\nTracerPid:")))
 		tracer = atol(f + 11);
 	free(text);
@@ -212,7 +212,7 @@ void leftover_take(struct proc *p, pid_t tid)
 	int taken = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	if (!maps)
 		return;
 	for (line = strtok_r(maps, "\n", &save); line;

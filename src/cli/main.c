@@ -49,7 +49,7 @@ static const struct option long_options[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
-		   "       leakcheck [OPTIONS] --pid PID\n"
+		   "       leakcheck [OPTIONS] --pid PID... | --pid-tree PID...\n"
 		   "       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
 		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
 		   "options:\n");
@@ -74,6 +74,62 @@ static void usage(FILE *f)
 		   "capabilities\n  and leakcheck is not root, 126 not "
 		   "executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
+}
+
+/*
+ * --malloc-like=NAME[:size=A[*B]], --free-like=NAME[:ptr=A],
+ * --realloc-like=NAME[:ptr=A,size=B]: a function of the program's own
+ * allocator and where its arguments are (1-based, the first three, as
+ * the registers that carry them).  Exits with one line if VAL is not
+ * one of those.
+ */
+static void parse_decl(const char *optname, enum decl_kind kind, char *val)
+{
+	struct decl_fn d = {.kind = (uint8_t)kind};
+	char *colon = strchr(val, ':'), *item, *save = NULL;
+
+	if (opt.ndecl == ARRAY_SIZE(opt.decl))
+		die(LC_EXIT_USAGE, "more than %zu --malloc-like, --free-like and "
+				   "--realloc-like functions",
+		    ARRAY_SIZE(opt.decl));
+	if (colon)
+		*colon = 0;
+	if (!*val)
+		die(LC_EXIT_USAGE,
+		    "invalid value for --%s: expected NAME[:ARG=N,...]", optname);
+	d.name = val;
+	/* the defaults: malloc's, free's and realloc's arguments */
+	if (kind == DECL_ALLOC)
+		d.size = 1;
+	else if (kind == DECL_FREE)
+		d.ptr = 1;
+	else
+		d.ptr = 1, d.size = 2;
+	for (item = colon ? strtok_r(colon + 1, ",", &save) : NULL; item;
+	     item = strtok_r(NULL, ",", &save)) {
+		unsigned a = 0, b = 0;
+		char extra;
+		if (kind != DECL_FREE &&
+		    (sscanf(item, "size=%u*%u%c", &a, &b, &extra) == 2 ||
+		     (b = 0, sscanf(item, "size=%u%c", &a, &extra) == 1)) &&
+		    a >= 1 && a <= 3 && b <= 3) {
+			d.size = (uint8_t)a;
+			d.size2 = (uint8_t)b;
+		} else if (kind != DECL_ALLOC &&
+			   sscanf(item, "ptr=%u%c", &a, &extra) == 1 && a >= 1 &&
+			   a <= 3) {
+			d.ptr = (uint8_t)a;
+		} else {
+			die(LC_EXIT_USAGE,
+			    "invalid '%s' in --%s=%s: expected %s, each "
+			    "argument 1, 2 or 3",
+			    item, optname, val,
+			    kind == DECL_ALLOC  ? "size=N or size=N*M"
+			    : kind == DECL_FREE ? "ptr=N"
+						: "ptr=N or size=N");
+		}
+	}
+	opt.decl[opt.ndecl++] = d;
 }
 
 static unsigned long parse_num(const char *optname, const char *s,
@@ -256,19 +312,40 @@ static void parse_options(int argc, char **argv)
 		case O_SAME_CPU:
 			opt.no_same_cpu = !parse_yesno("same-cpu", optarg);
 			break;
+		case O_MALLOC_LIKE:
+			parse_decl("malloc-like", DECL_ALLOC, optarg);
+			break;
+		case O_FREE_LIKE:
+			parse_decl("free-like", DECL_FREE, optarg);
+			break;
+		case O_REALLOC_LIKE:
+			parse_decl("realloc-like", DECL_REALLOC, optarg);
+			break;
 		case O_TRACE_CHILDREN:
 			opt.trace_children =
 				parse_yesno("trace-children", optarg);
 			break;
 		case 'p':
 		case O_PID:
-			if (opt.pid)
+		case O_PID_TREE: {
+			int pid = (int)parse_num(c == O_PID_TREE ? "pid-tree"
+								 : "pid",
+						 optarg, 1, 0x3fffffff);
+			for (unsigned i = 0; i < opt.npids; i++)
+				if (opt.pids[i] == pid)
+					die(LC_EXIT_USAGE,
+					    "pid %d given twice: each process is "
+					    "attached to once",
+					    pid);
+			if (opt.npids == ARRAY_SIZE(opt.pids))
 				die(LC_EXIT_USAGE,
-				    "--pid given twice: leakcheck attaches to one "
-				    "process (its threads and the children it "
-				    "forks after the attach are followed)");
-			opt.pid = (int)parse_num("pid", optarg, 1, 0x3fffffff);
+				    "more than %zu --pid and --pid-tree options",
+				    ARRAY_SIZE(opt.pids));
+			opt.pid_tree[opt.npids] = c == O_PID_TREE;
+			opt.pids[opt.npids++] = pid;
+			opt.pid = opt.pids[0];
 			break;
+		}
 		case O_INTERVAL:
 			opt.interval = (unsigned)parse_num("interval", optarg, 1,
 							   86400 * 365);
@@ -579,8 +656,9 @@ int main(int argc, char **argv)
 		if (optind < argc)
 			die(LC_EXIT_USAGE,
 			    "give either --pid or a program to run, not both");
-		check_not_kernel_thread(opt.pid);
-		ret = tracer_attach(opt.pid, &res);
+		for (unsigned i = 0; i < opt.npids; i++)
+			check_not_kernel_thread(opt.pids[i]);
+		ret = tracer_attach(opt.pids, opt.pid_tree, opt.npids, &res);
 		if (ret)
 			exit(ret);
 		if (outfile_failures())

@@ -23,6 +23,13 @@
 /* Bits for the entry point names modules.c knows, with each prefix. */
 #define HOOK_SLOTS 512
 
+/* A valgrind.h mempool: its chunks' addresses (alloc/clientreq.c). */
+struct vg_pool {
+	taddr_t id;
+	taddr_t *chunks;
+	size_t n, cap;
+};
+
 /* A block the heap walk found at attach: [addr, end). */
 struct pre_block {
 	taddr_t addr, end;
@@ -37,6 +44,7 @@ struct pending {
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;
+	uint8_t decl;     /* HOOK_DECLARED: its index in opt.decl */
 	uint8_t via_stub; /* returns through the thread's stub: no trap */
 };
 
@@ -109,6 +117,12 @@ struct proc {
 	int no_fast;              /* a Go program: no fast path */
 	pid_t fast_owner;         /* a vfork child: the parent, whose ring it
 				   * writes to */
+	struct vg_pool *pools;    /* valgrind.h's mempools (alloc/clientreq.c) */
+	size_t npools, pools_cap;
+	struct heap_table custom_heap; /* the blocks and chunks the program
+				   * declares (alloc/clientreq.c), apart
+				   * from HEAP: one may start where the
+				   * malloc'd block it is carved from does */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
 	struct pre_block *pre;    /* the heap walk's blocks, by address */
@@ -118,6 +132,7 @@ struct proc {
 				   * the heap is scanned as roots */
 	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
+	uint32_t decl_bound;      /* opt.decl entries bound: modules.c */
 	uint64_t bound[HOOK_SLOTS / 64]; /* entry point names (and their
 				   * prefixed forms) bound: modules.c */
 	taddr_t freeres_fn[2];    /* enum freeres_fn: 0 if not defined */
@@ -151,7 +166,6 @@ struct thread *thread_find(pid_t tid);
 void thread_free(struct thread *t);
 struct proc *proc_list(void);
 struct thread *threads_of(struct proc *p, struct thread *after);
-char *read_file_text(const char *path);
 /* waitpid(TID, ...) that goes on through EINTR (our ticker and request
  * signals); only the event loop wants to see those. */
 pid_t wait_tid(pid_t tid, int *status, int flags);
@@ -166,6 +180,14 @@ void target_live(struct proc *p, const char *maps, int force,
  * resume them after.  Neither fails: a thread that is gone is marked
  * TS_EXITING. */
 void proc_stop_all(struct proc *p, struct thread *except);
+/* Wait until T is in a PTRACE_EVENT_STOP or its exit event, and mark it
+ * so (stopped_for_scan; listening for a job-control stop; pend_exit and
+ * pend_status).  Stops of other kinds that come first go to the run loop
+ * (task_dispatch), then, with REINTERRUPT, T is interrupted again (the
+ * dispatch resumed it).  Returns 1 at such a stop; 0 if T ended (*STATUS
+ * its wait status, not dispatched); -1 if waiting failed or T is gone
+ * from the thread table. */
+int task_wait_stopped(struct thread *t, int *status, int reinterrupt);
 void proc_resume_all(struct proc *p);
 /* PTRACE_CONT TID with SIG; a thread that is gone is not an error. */
 void task_resume(pid_t tid, int sig);

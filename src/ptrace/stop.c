@@ -15,6 +15,36 @@
 /* Stop every thread of P but EXCEPT (and those at their exit, or stopped
  * already), each in a PTRACE_EVENT_STOP or its exit event, with
  * t->stopped_for_scan set; other stops that come first are dispatched. */
+int task_wait_stopped(struct thread *t, int *status, int reinterrupt)
+{
+	pid_t tid = t->tid;
+
+	for (;;) {
+		if (wait_tid(tid, status, __WALL) < 0)
+			return -1;
+		if (!WIFSTOPPED(*status))
+			return 0;
+		if ((*status >> 16) == PTRACE_EVENT_STOP ||
+		    (*status >> 16) == PTRACE_EVENT_EXIT) {
+			t->stopped_for_scan = 1;
+			/* a job-control stop that came first: it is to stay
+			 * stopped after the scan */
+			if ((*status >> 16) == PTRACE_EVENT_STOP &&
+			    is_group_stop_sig(WSTOPSIG(*status)))
+				t->listening = 1;
+			t->pend_exit = (*status >> 16) == PTRACE_EVENT_EXIT;
+			t->pend_status = *status;
+			return 1;
+		}
+		/* another event first: deal with it, then wait on */
+		task_dispatch(tid, *status);
+		if (thread_find(tid) != t)
+			return -1;
+		if (reinterrupt)
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	}
+}
+
 void proc_stop_all(struct proc *p, struct thread *except)
 {
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
@@ -23,32 +53,10 @@ void proc_stop_all(struct proc *p, struct thread *except)
 			continue;
 		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
-		for (;;) {
-			pid_t r = wait_tid(t->tid, &status, __WALL);
-			if (r < 0)
-				break;
-			if (!WIFSTOPPED(status)) {
-				/* gone; keep its struct for its last sp */
-				t->state = TS_EXITING;
-				t->stopped_for_scan = 0;
-				break;
-			}
-			if ((status >> 16) == PTRACE_EVENT_STOP ||
-			    (status >> 16) == PTRACE_EVENT_EXIT) {
-				t->stopped_for_scan = 1;
-				/* a job-control stop that came first: it is
-				 * to stay stopped after the scan */
-				if ((status >> 16) == PTRACE_EVENT_STOP &&
-				    is_group_stop_sig(WSTOPSIG(status)))
-					t->listening = 1;
-				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
-				t->pend_status = status;
-				break;
-			}
-			/* another event first: deal with it, then wait on */
-			task_dispatch(t->tid, status);
-			if (!thread_find(t->tid))
-				break;
+		if (task_wait_stopped(t, &status, 0) == 0) {
+			/* gone; keep its struct for its last sp */
+			t->state = TS_EXITING;
+			t->stopped_for_scan = 0;
 		}
 	}
 }

@@ -26,6 +26,7 @@ struct proc *proc_new(pid_t pid)
 	p->guard_fd = -1;
 	p->stat_fd = -1;
 	heap_table_init(&p->heap);
+	heap_table_init(&p->custom_heap);
 	p->next = procs;
 	procs = p;
 	return p;
@@ -49,8 +50,12 @@ void proc_free(struct proc *p)
 	free(p->busy);
 	free(p->stub_free);
 	free(p->alloc_tot);
+	for (size_t i = 0; i < p->npools; i++)
+		free(p->pools[i].chunks);
+	free(p->pools);
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
+	heap_table_release(&p->custom_heap);
 	if (p->unw)
 		unwind_free(p->unw);
 	free(p->bps);
@@ -130,28 +135,6 @@ struct thread *threads_of(struct proc *p, struct thread *after)
 			return NULL;
 		t = thread_hash[h];
 	}
-}
-
-char *read_file_text(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-		buf = xgrow(buf, &cap, len + 4097, 1);
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
 }
 
 pid_t wait_tid(pid_t tid, int *status, int flags)

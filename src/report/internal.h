@@ -37,6 +37,20 @@ int report_put_file(const char *path, report_put_fn put,
 		    const struct report_ctx *rc,
 		    const struct report_result *res);
 
+/* junit.c: the test cases of the CI formats (JUnit, SARIF): records
+ * RECS[IDX[0..N)] with their names, and the file and line of their first
+ * frame in the program's own code (junit_case_names).  IDX is malloc'd
+ * and C owns it from then on; report_cases_release frees it all. */
+struct report_cases {
+	size_t *idx, n;
+	char **names;
+	const char **files;
+	int *lines;
+};
+void report_cases_name(struct report_cases *c, const struct report_ctx *rc,
+		       const struct loss_record *recs, size_t *idx, size_t n);
+void report_cases_release(struct report_cases *c);
+
 /* frames.c: R's stack from the depot cut to --num-callers: its PCs, *N of
  * them; NULL and 0 if it has none. */
 const taddr_t *report_stack(const struct report_ctx *rc,

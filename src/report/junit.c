@@ -287,6 +287,7 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	unsigned kinds = rc->show_kinds | rc->error_kinds;
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
 	size_t failures = 0, errors = 0, tests;
+	struct report_cases cs;
 	char **names, host[256] = "localhost", stamp[32] = "1970-01-01T00:00:00";
 	const char **files;
 	int *lines;
@@ -307,10 +308,10 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 		errors = 1;
 	}
 	tests = n + errors + (!errors && !failures);
-	names = xcalloc(n + 1, sizeof(*names));
-	files = xcalloc(n + 1, sizeof(*files));
-	lines = xcalloc(n + 1, sizeof(*lines));
-	junit_case_names(rc, recs, idx, n, names, files, lines);
+	report_cases_name(&cs, rc, recs, idx, n);
+	names = cs.names;
+	files = cs.files;
+	lines = cs.lines;
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		strcpy(host, "localhost");
@@ -407,15 +408,34 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	}
 	fputs("  </testsuite>\n</testsuites>\n", f);
 
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(files);
-	free(lines);
-	free(idx);
+	report_cases_release(&cs);
 	free(cmd);
 	free(classname);
 	free(cwd);
+}
+
+void
+report_cases_name(struct report_cases *c, const struct report_ctx *rc,
+		  const struct loss_record *recs, size_t *idx, size_t n)
+{
+	c->idx = idx;
+	c->n = n;
+	c->names = xcalloc(c->n + 1, sizeof(*c->names));
+	c->files = xcalloc(c->n + 1, sizeof(*c->files));
+	c->lines = xcalloc(c->n + 1, sizeof(*c->lines));
+	junit_case_names(rc, recs, c->idx, c->n, c->names, c->files, c->lines);
+}
+
+void
+report_cases_release(struct report_cases *c)
+{
+	for (size_t i = 0; c->names && i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->files);
+	free(c->lines);
+	free(c->idx);
+	memset(c, 0, sizeof(*c));
 }
 
 int

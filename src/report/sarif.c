@@ -140,6 +140,7 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	const struct loss_record *recs = res->recs;
 	size_t nrec = res->nrec;
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
+	struct report_cases cs;
 	char **names, *cwd = getcwd(NULL, 0), *cmd;
 	const char **files;
 	int *lines;
@@ -148,10 +149,10 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 		if (!recs[i].suppressed && recs[i].blocks > 0 &&
 		    (rc->error_kinds & (1u << recs[i].kind)))
 			idx[n++] = i;
-	names = xcalloc(n + 1, sizeof(*names));
-	files = xcalloc(n + 1, sizeof(*files));
-	lines = xcalloc(n + 1, sizeof(*lines));
-	junit_case_names(rc, recs, idx, n, names, files, lines);
+	report_cases_name(&cs, rc, recs, idx, n);
+	names = cs.names;
+	files = cs.files;
+	lines = cs.lines;
 
 	fputs("{\n  \"version\": \"2.1.0\",\n  \"$schema\": "
 	      "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -217,12 +218,7 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 		free(msg);
 	}
 	fputs(n ? "\n  ]\n  }]\n}\n" : "]\n  }]\n}\n", f);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(files);
-	free(lines);
-	free(idx);
+	report_cases_release(&cs);
 	free(cmd);
 	free(cwd);
 }

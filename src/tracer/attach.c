@@ -47,7 +47,7 @@ static char *status_field(pid_t pid, const char *name)
 	char path[64], *text, *line, *val = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return NULL;
 	for (line = text; line && *line; line = strchr(line, '\n')) {
@@ -195,32 +195,46 @@ static char *read_cmdline(pid_t pid)
 	return text;
 }
 
-int tracer_attach(pid_t pid, struct trace_result *res)
+/*
+ * Attach to PID, set up (guard, drain, leftovers, breakpoints, the heap
+ * walk) and resume it.  Returns 0, or an LC_EXIT_* code after one line
+ * (P's threads let go); with GONE_OK a process that is gone meanwhile
+ * (a descendant that exited) is 0, quietly.
+ */
+static int attach_one(pid_t pid, int gone_ok)
 {
 	struct proc *p;
 	struct thread *t0;
 	char what[64];
 	int n, ret, rounds = 0;
 
-	check_target(pid);
 	leftover_wait(pid);
-	tracer_begin(1);
 	p = proc_new(pid);
 	p->flags = PROC_ATTACHED;
 	snprintf(what, sizeof(what), "pid %d", pid);
 	do {
 		n = seize_threads(p);
 		if (n < 0) {
-			explain_ptrace_error(-n, what, pid);
 			/* let go of the threads seized so far */
 			for (struct thread *t = threads_of(p, NULL); t;
 			     t = threads_of(p, t))
 				ptrace(PTRACE_DETACH, t->tid, 0, 0);
+			while (threads_of(p, NULL))
+				thread_free(threads_of(p, NULL));
+			proc_free(p);
+			if (-n == ESRCH && gone_ok)
+				return 0;
+			tracer_explain_ptrace_error(-n, what, pid);
 			return -n == ESRCH ? LC_EXIT_NOPID : LC_EXIT_PTRACE;
 		}
 	} while (n > 0 && ++rounds < 100);
-	if (!p->nthreads)
-		die(LC_EXIT_NOPID, "no process with pid %d", pid);
+	if (!p->nthreads) {
+		proc_free(p);
+		if (gone_ok)
+			return 0;
+		error("no process with pid %d", pid);
+		return LC_EXIT_NOPID;
+	}
 	interrupt_all(p);
 	/* threads created before we had them all stopped */
 	while (seize_threads(p) > 0 && ++rounds < 200)
@@ -240,7 +254,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			"allocation",
 			pid, strerror(-ret));
 	/* no thread in the middle of malloc while the heap is walked */
-	attach_drain_allocator(p);
+	drain_allocator(p);
 	/* what a leakcheck killed before us left, out (or kept in use) */
 	leftover_take(p, t0->tid);
 	p->all_stopped = 1; /* entry points may take a 5-byte jmp */
@@ -257,7 +271,6 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			error("cannot set breakpoints in pid %d: %s; detaching",
 			      pid, strerror(-ret));
 		p->flags |= PROC_TRACING | PROC_REPORTED;
-		tracer_detach_all(NULL);
 		return LC_EXIT_INTERNAL;
 	}
 	p->flags |= PROC_TRACING;
@@ -265,7 +278,7 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 	if ((ret = bp_install_handler(p, t0->tid)) && ret != -EBUSY)
 		debug("pid %d: no SIGTRAP handler: %s", pid, strerror(-ret));
 	heap_walk(p);
-	pre_blocks_index(p);
+	hook_index_pre_blocks(p);
 	if (!opt.quiet)
 		fprintf(stderr,
 			"leakcheck: attached to pid %d (%s), %d threads, %zu "
@@ -274,6 +287,111 @@ int tracer_attach(pid_t pid, struct trace_result *res)
 			pid, p->command ? p->command : "?", p->nthreads,
 			p->heap.count, (int)getpid());
 	proc_resume_all(p);
+	return 0;
+}
+
+/* The parent pid of PID from /proc/PID/stat, or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], *text, *close_paren;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	text = read_file_text(path, NULL);
+	if (!text)
+		return -1;
+	/* "pid (comm) state ppid ...": comm may hold ')' */
+	close_paren = strrchr(text, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+		ppid = -1;
+	free(text);
+	return ppid;
+}
+
+/* Append to *V (*N, capacity *CAP) every process descended from ROOT
+ * that is not in it yet, a parent before its children; zombies have
+ * nothing to check and are left out. */
+static void add_descendants(pid_t root, int **v, size_t *n, size_t *cap)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t *all = NULL, *par = NULL, *queue;
+	size_t nall = 0, acap = 0, pcap = 0, nq = 1;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		pid_t pp;
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		pp = parent_of((pid_t)pid);
+		if (pp <= 0)
+			continue;
+		all = xgrow(all, &acap, nall + 1, sizeof(*all));
+		par = xgrow(par, &pcap, nall + 1, sizeof(*par));
+		all[nall] = (pid_t)pid;
+		par[nall++] = pp;
+	}
+	closedir(d);
+	/* breadth first from ROOT; each process is one of ALL at most once,
+	 * so the queue holds at most NALL + 1 */
+	queue = xmalloc((nall + 1) * sizeof(*queue));
+	queue[0] = root;
+	for (size_t at = 0; at < nq; at++) {
+		for (size_t i = 0; i < nall; i++) {
+			char *state;
+			size_t k;
+			if (par[i] != queue[at])
+				continue;
+			queue[nq++] = all[i];
+			for (k = 0; k < *n && (*v)[k] != all[i]; k++)
+				;
+			if (k < *n)
+				continue; /* given with --pid too */
+			state = status_field(all[i], "State:");
+			if (state && state[0] != 'Z' && state[0] != 'X') {
+				*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+				(*v)[(*n)++] = all[i];
+			}
+			free(state);
+		}
+	}
+	free(queue);
+	free(all);
+	free(par);
+}
+
+int tracer_attach(const int *pids, const int *tree, size_t n,
+		  struct trace_result *res)
+{
+	int *v = NULL;
+	size_t nv = 0, cap = 0;
+
+	/* the processes, every one checked before any is attached to */
+	for (size_t i = 0; i < n; i++) {
+		v = xgrow(v, &cap, nv + 1, sizeof(*v));
+		v[nv++] = pids[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (tree[i])
+			add_descendants(pids[i], &v, &nv, &cap);
+	for (size_t i = 0; i < nv; i++)
+		check_target(v[i]);
+	tracer_begin(1);
+	for (size_t i = 0; i < nv; i++) {
+		int explicit = 0, ret;
+		for (size_t k = 0; k < n; k++)
+			explicit |= pids[k] == v[i];
+		ret = attach_one(v[i], !explicit);
+		if (ret) {
+			free(v);
+			tracer_detach_all(NULL);
+			return ret;
+		}
+	}
+	free(v);
 	tracer_loop(1);
 	res->status = 0;
 	res->errors = tracer_total_errors();
@@ -346,7 +464,7 @@ static int sigtrap_pending(pid_t pid, pid_t tid)
 	unsigned long long mask = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return 0;
 	f = strstr(text, "\nSigPnd:");
@@ -367,25 +485,16 @@ static void settle(struct thread *t)
 	       sigtrap_pending(t->proc->pid, tid) && rounds++ < 100) {
 		t->stopped_for_scan = 0;
 		ptrace(PTRACE_CONT, tid, 0, 0);
-		for (;;) {
-			if (wait_tid(tid, &status, __WALL) < 0 ||
-			    !WIFSTOPPED(status)) {
-				if (thread_find(tid) == t)
-					tracer_dispatch(tid, status);
-				return;
-			}
-			if ((status >> 16) == PTRACE_EVENT_STOP ||
-			    (status >> 16) == PTRACE_EVENT_EXIT) {
-				t->stopped_for_scan = 1;
-				t->pend_exit = (status >> 16) == PTRACE_EVENT_EXIT;
-				t->pend_status = status;
-				break;
-			}
-			/* the trap (handled and resumed), then stop again */
-			tracer_dispatch(tid, status);
-			if (thread_find(tid) != t)
-				return;
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		/* the trap (handled and resumed), then stop again */
+		switch (task_wait_stopped(t, &status, 1)) {
+		case 1:
+			break;
+		case 0:
+			if (thread_find(tid) == t)
+				tracer_dispatch(tid, status);
+			return;
+		default:
+			return;
 		}
 	}
 }
@@ -400,7 +509,7 @@ static void detach_proc(struct proc *p)
 		settle(t);
 	}
 	fast_settle(p, 1);
-	stubs_harvest_stopped(p);
+	hook_harvest_stopped(p);
 	for (t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		if (!t->stopped_for_scan)
 			continue;

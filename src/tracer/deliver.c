@@ -65,7 +65,7 @@ static enum leave our_int3(struct thread *t, arch_regs_t *r, taddr_t pc)
 
 	if (!slot && pc != p->page + INJ_TRAMP)
 		return LEAVE_STUCK;
-	stubs_harvest(p); /* what returned before, first (on_trap) */
+	hook_harvest(p); /* what returned before, first (on_trap) */
 	ARCH_PC(r) = pc + ARCH_BP_LEN;
 	if (hook_return_ok(t, r) && !slot)
 		return LEAVE_STUCK; /* the trampoline, with nothing pending */

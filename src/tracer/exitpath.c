@@ -77,7 +77,7 @@ enum freeres_state {
  * frames (about 1 KiB on glibc 2.36), which alone are live at exit_group */
 #define DEAD_CLEAR 16384
 
-void clear_dead_stack(struct thread *t, const arch_regs_t *regs)
+void exitpath_clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 {
 	static const uint8_t zero[DEAD_CLEAR];
 	taddr_t sp = ARCH_SP(regs), lo = sp - DEAD_CLEAR;
@@ -87,7 +87,7 @@ void clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 	if (!(p->flags & PROC_TRACING) || (p->flags & PROC_VFORK_CHILD))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	for (line = maps; line && *line;) {
 		unsigned long long s, e;
 		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && sp > s && sp <= e) {
@@ -225,7 +225,7 @@ static int freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 	return 0;
 }
 
-void exit_final(struct thread *t, const struct bp *b, arch_regs_t *regs)
+void exitpath_final(struct thread *t, const struct bp *b, arch_regs_t *regs)
 {
 	struct proc *p = t->proc;
 	int errors;

@@ -71,7 +71,7 @@ int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 	} else {
 		n = sym_lookup(c->sym, pc, is_return, out, max);
 	}
-	if (b && n >= 1) {
+	if (b && b->kind != HOOK_CLIENT_REQUEST && n >= 1) {
 		/* frame 0 is the entry point we broke on: call it by the name
 		 * the program called (malloc, not __libc_malloc), as valgrind
 		 * does, and leave out the allocator's own source line */
@@ -97,6 +97,37 @@ static char *expand_pid(const char *pat, pid_t pid)
 		}
 		free(out);
 		out = n;
+	}
+	return out;
+}
+
+/*
+ * memcheck's rule for a program's own allocator (find_active_chunks): a
+ * malloc'd block that holds a block the program declared (HB_CUSTOM:
+ * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC) is that allocator's memory, not a
+ * block of its own: it leaves the leak check, and the blocks in it are
+ * checked instead.  B (NB, sorted) is compacted in place; returns the
+ * number left.
+ */
+static size_t drop_pool_memory(struct scan_block *b, size_t nb)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		int holds = 0;
+		if (!(b[i].flags & HB_CUSTOM)) {
+			for (size_t k = i + 1;
+			     k < nb && b[k].addr < b[i].addr + b[i].size && !holds;
+			     k++)
+				holds = (b[k].flags & HB_CUSTOM) != 0;
+			/* a chunk at the superblock's start may sort first */
+			for (size_t k = i; k > 0 && b[k - 1].addr == b[i].addr &&
+					   !holds;
+			     k--)
+				holds = (b[k - 1].flags & HB_CUSTOM) != 0;
+		}
+		if (!holds)
+			b[out++] = b[i];
 	}
 	return out;
 }
@@ -248,6 +279,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct scan_clique *cliques = NULL;
 	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
 	struct root_set roots = {0};
+	uint64_t in_use_bytes = 0, in_use_blocks = 0;
 	struct target tg;
 	taddr_t *words = NULL;
 	struct target_thread *trs = NULL;
@@ -282,12 +314,22 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (!killed && !exiting) {
 		/* calls that returned through stubs, up to the stop */
 		proc_stop_all(p, NULL);
-		stubs_harvest_stopped(p);
+		hook_harvest_stopped(p);
 	} else if (exiting) {
-		stubs_harvest(p);
+		hook_harvest(p);
 	}
 	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
 			       : heap_table_snapshot(&p->heap, &nb);
+	if (p->custom_heap.count) {
+		/* valgrind.h mempools' chunks, kept apart (clientreq.c) */
+		size_t np;
+		struct heap_block *pb = heap_table_snapshot(&p->custom_heap, &np);
+		hb = xrealloc(hb, (nb + np + 1) * sizeof(*hb));
+		memcpy(hb + nb, pb, np * sizeof(*pb));
+		nb += np;
+		free(pb);
+		heap_blocks_sort(hb, nb);
+	}
 	for (size_t i = 0; i < nb; i++) {
 		struct heap_block h = hb[i];
 		struct scan_block sb = {
@@ -300,6 +342,13 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		memcpy(&hb[i], &sb, sizeof(sb));
 	}
 	blocks = (struct scan_block *)(void *)hb;
+	/* in use: what memcheck counts, before a pool's memory leaves */
+	for (size_t i = 0; i < nb; i++)
+		if (!(blocks[i].flags & HB_POOL)) {
+			in_use_bytes += blocks[i].size;
+			in_use_blocks++;
+		}
+	nb = drop_pool_memory(blocks, nb);
 	mem_phase(RP_BLOCKS);
 
 	if (!killed) {
@@ -325,7 +374,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			trs[ntrs++] = tr;
 		}
 		snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-		maps = read_file_text(path);
+		maps = read_file_text(path, NULL);
 	}
 	target_live(p, maps, 1, &tg);
 	if (maps) {
@@ -394,10 +443,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	sctx.proc = p;
 	rc.sym = proc_sym_cb;
 	rc.sym_ctx = &sctx;
-	for (size_t i = 0; i < nb; i++) {
-		rc.in_use_bytes += blocks[i].size;
-		rc.in_use_blocks++;
-	}
+	rc.in_use_bytes = in_use_bytes;
+	rc.in_use_blocks = in_use_blocks;
 	rc.on_demand = !exiting && !killed;
 	if (opt.report_new && rc.on_demand && p->prev_sum) {
 		loss_records_diff(recs, nrec, p->prev, p->nprev);

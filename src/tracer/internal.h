@@ -60,8 +60,9 @@ struct scan_block;
 int proc_write_profiles(struct proc *p, const struct scan_block *blocks,
 			size_t nb, int classified, struct sym_ctx *sctx,
 			const char *maps, int64_t time_nanos, unsigned seq);
-/* exitscan.c: the number for the profiles of the on-demand reports being
- * made now; 0 (FILE itself) otherwise: at exit and at detach. */
+/* exitscan.c, set by launch.c's report_all: the number for the profiles
+ * of the on-demand reports being made now; 0 (FILE itself) otherwise: at
+ * exit and at detach. */
 extern unsigned g_report_seq;
 
 /* launch.c */
@@ -77,7 +78,7 @@ void tracer_signals(int attached);
  * signal is delivered where the program is and never in code of ours
  * (see there).  Never fails; T may be gone on return. */
 void tracer_deliver(struct thread *t, int sig);
-void explain_ptrace_error(int err, const char *what, pid_t pid);
+void tracer_explain_ptrace_error(int err, const char *what, pid_t pid);
 
 /* jobctl.c: job control (see there).  jobctl_signals: our handlers for
  * the stop signals and SIGCONT.  The event loop tells it of every
@@ -103,11 +104,11 @@ void tracer_detach_all(const char *why);
  * process's leak report, and leave REGS as they were for the caller to
  * resume _exit -- but for its status, --error-exitcode when the report
  * found errors (a launched program's, as valgrind does). */
-void exit_final(struct thread *t, const struct bp *b, arch_regs_t *regs);
+void exitpath_final(struct thread *t, const struct bp *b, arch_regs_t *regs);
 /* exitpath.c: at the entry of exit() or _dl_audit_preinit(), with T's
  * registers REGS: clear T's dead stack below sp, where frames that stay
  * live to the exit scan are about to be made (see there). */
-void clear_dead_stack(struct thread *t, const arch_regs_t *regs);
+void exitpath_clear_dead_stack(struct thread *t, const arch_regs_t *regs);
 
 /* stats.c: --stats (the counters are kept whether or not it is given) */
 void tracer_print_stats(void);

@@ -156,16 +156,16 @@ static void same_cpu_end(struct proc *p, pid_t new)
 	debug("pid %d has threads: back on its own CPUs", p->pid);
 }
 
-void explain_ptrace_error(int err, const char *what, pid_t pid)
+void tracer_explain_ptrace_error(int err, const char *what, pid_t pid)
 {
-	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope");
-	char *status = read_file_text("/proc/self/status");
+	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
+	char *status = read_file_text("/proc/self/status", NULL);
 	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
 	char path[64], *tstatus, *tracer;
 	long tracer_pid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	tstatus = read_file_text(path);
+	tstatus = read_file_text(path, NULL);
 	tracer = tstatus ? strstr(tstatus, "\nTracerPid:") : NULL;
 	if (tracer)
 		tracer_pid = atol(tracer + 11);
@@ -174,7 +174,7 @@ void explain_ptrace_error(int err, const char *what, pid_t pid)
 		char comm[64] = "?";
 		char *c;
 		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer_pid);
-		c = read_file_text(path);
+		c = read_file_text(path, NULL);
 		if (c) {
 			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
 			free(c);
@@ -230,13 +230,23 @@ static void on_new_task(struct thread *t, int event)
 		return;
 	}
 	/* fork or vfork: a new process, a copy of this one */
-	stubs_harvest(p); /* the child starts from what returned before */
+	hook_harvest(p); /* the child starts from what returned before */
 	np = proc_new(nt);
 	same_cpu_end(p, nt); /* two processes now: let them spread */
 	np->flags = p->flags & PROC_TRACING;
 	if (event == PTRACE_EVENT_VFORK)
 		np->flags |= PROC_VFORK_CHILD;
 	heap_table_copy(&np->heap, &p->heap);
+	heap_table_copy(&np->custom_heap, &p->custom_heap);
+	for (size_t i = 0; i < p->npools; i++) {
+		struct vg_pool pl = p->pools[i];
+		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));
+		memcpy(pl.chunks, p->pools[i].chunks, pl.n * sizeof(*pl.chunks));
+		pl.cap = pl.n + 1;
+		np->pools = xgrow(np->pools, &np->pools_cap, np->npools + 1,
+				  sizeof(*np->pools));
+		np->pools[np->npools++] = pl;
+	}
 	np->bps = xmalloc(p->nbps * sizeof(*p->bps) + 1);
 	memcpy(np->bps, p->bps, p->nbps * sizeof(*p->bps));
 	np->nbps = np->bps_cap = p->nbps;
@@ -252,6 +262,7 @@ static void on_new_task(struct thread *t, int event)
 	np->r_debug = p->r_debug;
 	np->ldso_base = p->ldso_base;
 	memcpy(np->bound, p->bound, sizeof(np->bound));
+	np->decl_bound = p->decl_bound;
 	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
@@ -315,7 +326,7 @@ static void on_exec(struct thread *t)
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
 		free(p->command);
-		p->command = read_file_text(path);
+		p->command = read_file_text(path, NULL);
 	}
 	ret = modules_start(p, t->tid);
 	if (ret)
@@ -343,7 +354,7 @@ static int exec_in_progress(struct proc *p, struct thread *t)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", p->pid,
 			 o->tid);
-		text = read_file_text(path);
+		text = read_file_text(path, NULL);
 		nr = text && sscanf(text, "%ld", &nr) == 1 ? nr : -1;
 		free(text);
 		if (nr == SYS_execve || nr == SYS_execveat)
@@ -361,7 +372,7 @@ static void on_exit_event(struct thread *t)
 
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	t->state = TS_EXITING;
-	stubs_harvest(p);
+	hook_harvest(p);
 	fast_thread_gone(t);
 	stub_forget(t);
 	t->npend = 0;
@@ -420,7 +431,7 @@ static void on_trap(struct thread *t)
 	}
 	g_stats.traps++;
 	if (p->nbusy)
-		stubs_harvest(p); /* before this trap: they returned earlier */
+		hook_harvest(p); /* before this trap: they returned earlier */
 	pc = ARCH_PC(&r) - ARCH_BP_LEN;
 	if (p->fast || p->fast_owner) {
 		/* the records before this trap first (fast.c) */
@@ -458,9 +469,12 @@ static void on_trap(struct thread *t)
 		/* by value: a handler may insert breakpoints (dlopen) */
 		struct bp hit = *b;
 		pid_t tid = t->tid;
+		size_t npend = t->npend;
 		tracer_entry(t, &hit, &r);
 		if (thread_find(tid) != t)
 			return; /* it ran, and died (exitpath.c) */
+		if (t->npend > npend)
+			fast_mark_busy(t, &r);
 		ARCH_PC(&r) = hit.resume;
 	}
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
@@ -549,6 +563,7 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	case HOOK_DL_DEBUG:
 	case HOOK_CLEAR_DEAD:
 	case HOOK_EXIT_FINAL:
+	case HOOK_CLIENT_REQUEST:
 		break;
 	default:
 		hook_entry(t, b, regs);
@@ -559,10 +574,12 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	t->last_sp = ARCH_SP(regs);
 	if (b->kind == HOOK_DL_DEBUG)
 		modules_update(t->proc, t->tid);
+	else if (b->kind == HOOK_CLIENT_REQUEST)
+		hook_client_request(t, b, regs);
 	else if (b->kind == HOOK_CLEAR_DEAD)
-		clear_dead_stack(t, regs);
+		exitpath_clear_dead_stack(t, regs);
 	else
-		exit_final(t, b, regs);
+		exitpath_final(t, b, regs);
 }
 
 static const struct bp_events tracer_bp_events = {
@@ -616,7 +633,7 @@ int tracer_launch(const char *path, char *const argv[], struct trace_result *res
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   (void *)(long)(TRACE_OPTS | PTRACE_O_EXITKILL)) < 0) {
 		int e = errno;
-		explain_ptrace_error(e, path, pid);
+		tracer_explain_ptrace_error(e, path, pid);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return LC_EXIT_PTRACE;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "leakcheck/options.h"
 #include "leakcheck/util.h"
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
@@ -262,6 +263,8 @@ struct bind_ctx {
 	taddr_t found[ARRAY_SIZE(hook_names)][NPREFIXES];
 	taddr_t calls[FREERES_N];
 	taddr_t dl_debug_state, r_debug;
+	taddr_t decl[32]; /* --malloc-like and co: by opt.decl index */
+	_Static_assert(ARRAY_SIZE(opt.decl) == 32, "decl_bound's bits");
 };
 
 static void bind_cb(void *vctx, const char *name, taddr_t value)
@@ -291,6 +294,68 @@ static void bind_cb(void *vctx, const char *name, taddr_t value)
 		    !strncmp(name, call_names[i].name, len))
 			c->calls[call_names[i].idx] = c->bias + value;
 	}
+	for (unsigned i = 0; i < opt.ndecl; i++)
+		if (strlen(opt.decl[i].name) == len &&
+		    !strncmp(name, opt.decl[i].name, len))
+			c->decl[i] = c->bias + value;
+}
+
+/*
+ * valgrind.h's client requests in module PATH (loaded at BIAS): each is
+ * the preamble below followed by xchgq %rbx,%rbx, which gets a breakpoint
+ * (alloc/clientreq.c acts on it).  Found in the executable segments of
+ * the file, so a stripped module's are found too.
+ */
+static void client_requests_module(struct proc *p, const char *path,
+				   taddr_t bias)
+{
+	static const uint8_t seq[] = {
+	    0x48, 0xc1, 0xc7, 0x03, 0x48, 0xc1, 0xc7, 0x0d, /* rolq $3, $13 */
+	    0x48, 0xc1, 0xc7, 0x3d, 0x48, 0xc1, 0xc7, 0x33, /* rolq $61, $51 */
+	    0x48, 0x87, 0xdb};                              /* xchgq %rbx,%rbx */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t nph = 0, flen = 0, found = 0;
+	const uint8_t *file;
+	Elf *e;
+
+	if (fd < 0)
+		return;
+	elf_init_once();
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	file = e ? (const uint8_t *)elf_rawfile(e, &flen) : NULL;
+	if (file && !elf_getphdrnum(e, &nph)) {
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+			const uint8_t *at, *end;
+			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
+			    !(ph.p_flags & PF_X) || ph.p_offset > flen ||
+			    ph.p_filesz > flen - ph.p_offset)
+				continue;
+			at = file + ph.p_offset;
+			end = at + ph.p_filesz;
+			while ((at = memmem(at, (size_t)(end - at), seq,
+					    sizeof(seq)))) {
+				taddr_t xchg = bias + ph.p_vaddr +
+					       (taddr_t)(at - file - ph.p_offset) + 16;
+				int ret = bp_insert(p, xchg, HOOK_CLIENT_REQUEST,
+						    "valgrind client request");
+				if (ret)
+					warning("cannot break on a valgrind client "
+						"request in '%s' at %#llx: %s",
+						path, (unsigned long long)xchg,
+						strerror(-ret));
+				else
+					found++;
+				at += sizeof(seq);
+			}
+		}
+	}
+	if (found)
+		debug("pid %d: %zu valgrind client requests in %s", p->pid,
+		      found, path);
+	if (e)
+		elf_end(e);
+	close(fd);
 }
 
 /* Bind every entry point not bound yet that module PATH defines. */
@@ -328,6 +393,24 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 	for (int i = 0; i < FREERES_N; i++)
 		if (c.calls[i] && !p->freeres_fn[i])
 			p->freeres_fn[i] = c.calls[i];
+	/* the program's own allocator, as the user declared it: the first
+	 * definer in the search order, as the linker binds it */
+	for (unsigned i = 0; i < opt.ndecl; i++) {
+		int ret;
+		if (!c.decl[i] || (p->decl_bound >> i) & 1)
+			continue;
+		p->decl_bound |= 1u << i;
+		ret = bp_insert(p, c.decl[i], HOOK_DECLARED, opt.decl[i].name);
+		if (ret) {
+			warning("cannot break on %s in '%s': %s", opt.decl[i].name,
+				path, strerror(-ret));
+			continue;
+		}
+		bp_find(p, c.decl[i])->decl = (uint8_t)i;
+		debug("pid %d: %s (declared) bound in %s", p->pid,
+		      opt.decl[i].name, path);
+	}
+	client_requests_module(p, path, bias);
 }
 
 static int read_auxv(pid_t pid, taddr_t *base, taddr_t *entry)
@@ -356,7 +439,7 @@ static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
 {
 	char path[64], *text, *line, *res = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	text = read_file_text(path);
+	text = read_file_text(path, NULL);
 	if (!text)
 		return NULL;
 	for (line = text; *line;) {
@@ -379,7 +462,7 @@ static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
 	if (res && lowest) {
 		*lowest = (taddr_t)-1;
 		free(text);
-		text = read_file_text(path);
+		text = read_file_text(path, NULL);
 		for (line = text; text && *line;) {
 			char *nl = strchr(line, '\n');
 			unsigned long long s, e;
@@ -404,7 +487,7 @@ static void capture_maps(struct proc *p)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	free(p->maps_text);
-	p->maps_text = read_file_text(path);
+	p->maps_text = read_file_text(path, NULL);
 }
 
 void proc_forget_image(struct proc *p)
@@ -431,12 +514,18 @@ void proc_forget_image(struct proc *p)
 	p->r_debug = 0;
 	p->ldso_base = 0;
 	memset(p->bound, 0, sizeof(p->bound));
+	p->decl_bound = 0;
 	memset(p->freeres_fn, 0, sizeof(p->freeres_fn));
 	p->freeres_state = 0;
 	free(p->seen_modules);
 	p->seen_modules = NULL;
 	heap_table_release(&p->heap);
 	heap_table_init(&p->heap);
+	heap_table_release(&p->custom_heap);
+	heap_table_init(&p->custom_heap);
+	for (size_t i = 0; i < p->npools; i++)
+		free(p->pools[i].chunks);
+	p->npools = 0;
 	if (p->unw)
 		unwind_free(p->unw);
 	p->unw = unwind_new(p->pid);

@@ -18,26 +18,16 @@
 /* /proc/PID/cmdline (PID 0: self) as a NULL-ended argv, or NULL. */
 static char **read_argv(pid_t pid)
 {
-	char path[64], *buf = NULL, **argv;
-	size_t len = 0, cap = 0, n = 0;
-	int fd;
+	char path[64], *buf, **argv;
+	size_t len = 0, n = 0;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/cmdline");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	buf = read_file_text(path, &len);
+	if (!buf)
 		return NULL;
-	for (;;) {
-		ssize_t r;
-		buf = xgrow(buf, &cap, len + 4097, 1);
-		r = read(fd, buf + len, cap - len - 1);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
 	if (len == 0) {
 		free(buf);
 		return NULL;
@@ -80,8 +70,8 @@ void runinfo_fill(struct report_run *run, struct proc *p)
 		run->argv = one_argv(p->command);
 	run->tool_argv = read_argv(0);
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
-	stat = read_file_text(path);
-	uptime = read_file_text("/proc/uptime");
+	stat = read_file_text(path, NULL);
+	uptime = read_file_text("/proc/uptime", NULL);
 	if (stat && uptime) {
 		/* fields after the ")" that ends comm: state(3) ppid(4) ...
 		 * starttime(22), in clock ticks since boot */

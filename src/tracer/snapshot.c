@@ -54,11 +54,11 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 
 	t0 = now_seconds();
 	proc_stop_all(p, NULL);
-	stubs_harvest_stopped(p);
+	hook_harvest_stopped(p);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	hb = heap_table_snapshot(&p->heap, &nb);
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	maps = read_file_text(path);
+	maps = read_file_text(path, NULL);
 	proc_resume_all(p);
 	t1 = now_seconds();
 

@@ -132,3 +132,34 @@ infile_strerror(int err, size_t max)
 		return strerror(-err);
 	}
 }
+
+/*
+ * The whole of PATH, a file of the kernel's (/proc/PID/maps, /cmdline,
+ * /stat) whose size is not known before it is read and which is read
+ * to its end, NUL-terminated (it may hold NULs: its length in *LEN if
+ * LEN).  NULL if it cannot be opened.  Out of memory kills us.
+ */
+char *read_file_text(const char *path, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+		buf = xgrow(buf, &cap, len + 4097, 1);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
+	return buf;
+}

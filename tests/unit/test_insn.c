@@ -27,6 +27,68 @@ int main(void)
 {
 	struct arch_displaced d;
 
+	/*
+	 * A rip-relative load out of a rel32's reach from the slot (a PIE
+	 * executable's function, the page near the libraries): an absolute
+	 * load, movabs $target then mov (reg), reg; lea is the movabs alone.
+	 */
+	{
+		static const struct {
+			uint8_t in[8];
+			int len;
+			uint8_t head[2];  /* the movabs: REX, b8+reg */
+			uint8_t tail[4];  /* then the load, or nothing */
+			int ntail;
+		} t[] = {
+		    /* mov 0x10(%rip),%rax -> mov (%rax),%rax */
+		    {{0x48, 0x8b, 0x05, 0x10, 0, 0, 0}, 7, {0x48, 0xb8},
+		     {0x48, 0x8b, 0x00}, 3},
+		    /* mov 0x10(%rip),%eax: 32 bits, zero-extended */
+		    {{0x8b, 0x05, 0x10, 0, 0, 0}, 6, {0x48, 0xb8}, {0x8b, 0x00}, 2},
+		    /* mov 0x10(%rip),%r13 -> mov 0(%r13),%r13 (disp8) */
+		    {{0x4c, 0x8b, 0x2d, 0x10, 0, 0, 0}, 7, {0x49, 0xbd},
+		     {0x4d, 0x8b, 0x6d, 0x00}, 4},
+		    /* mov 0x10(%rip),%r12 -> mov (%r12),%r12 (SIB) */
+		    {{0x4c, 0x8b, 0x25, 0x10, 0, 0, 0}, 7, {0x49, 0xbc},
+		     {0x4d, 0x8b, 0x24, 0x24}, 4},
+		    /* mov 0x10(%rip),%rsp's register 4 in 64 bits: %rsp */
+		    {{0x48, 0x8b, 0x25, 0x10, 0, 0, 0}, 7, {0x48, 0xbc},
+		     {0x48, 0x8b, 0x24, 0x24}, 4},
+		    /* lea 0x10(%rip),%rdi -> movabs only */
+		    {{0x48, 0x8d, 0x3d, 0x10, 0, 0, 0}, 7, {0x48, 0xbf}, {0}, 0},
+		};
+		const uint64_t exe = 0x555555554000ull, far = 0x7ffff7f00000ull;
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			uint8_t c[16] = {0};
+			uint64_t imm;
+			memcpy(c, t[i].in, (size_t)t[i].len);
+			CHECK(arch_prepare_displaced(c, sizeof(c), exe, far, &d) == 0);
+			CHECK_EQ_U(d.insn_len, (unsigned)t[i].len);
+			CHECK_EQ_U(d.slot_len, 10u + (unsigned)t[i].ntail + 14);
+			CHECK(d.slot[0] == t[i].head[0] && d.slot[1] == t[i].head[1]);
+			memcpy(&imm, d.slot + 2, 8);
+			/* the target the instruction had: after it, + 0x10 */
+			CHECK_EQ_U(imm, exe + (uint64_t)t[i].len + 0x10);
+			CHECK(!memcmp(d.slot + 10, t[i].tail, (size_t)t[i].ntail));
+			CHECK(is_jmp_back(d.slot + 10 + t[i].ntail,
+					  exe + (uint64_t)t[i].len));
+		}
+		/* anything else out of reach is refused: an operand-size
+		 * prefix, a store, a compare */
+		{
+			static const uint8_t no[][8] = {
+			    {0x66, 0x8b, 0x05, 0x10, 0, 0, 0},
+			    {0x48, 0x89, 0x05, 0x10, 0, 0, 0},
+			    {0x80, 0x3d, 0x10, 0, 0, 0, 0x00}};
+			for (size_t i = 0; i < 3; i++) {
+				uint8_t c[16] = {0};
+				memcpy(c, no[i], 8);
+				CHECK(arch_prepare_displaced(c, sizeof(c), exe, far,
+							     &d) == -ERANGE);
+			}
+		}
+	}
+
 	/* malloc: push %r12; push %rbp; push %rbx; mov %rdi,%rbx; ... */
 	{
 		static const uint8_t c[16] = {0x41, 0x54, 0x55, 0x53, 0x48, 0x89,

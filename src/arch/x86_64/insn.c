@@ -195,10 +195,56 @@ int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off)
 	return (int)(p - code);
 }
 
+/*
+ * A rip-relative load whose target is out of a rel32's reach from the
+ * slot (a PIE executable's function, the page near the libraries): the
+ * same load with an absolute address, into OUT.  Done for what function
+ * entries start with: mov disp(%rip),%r64 (REX.W 8b), mov disp(%rip),%r32
+ * (8b, zero-extending) and lea disp(%rip),%r64 (REX.W 8d), which become
+ *     movabs $target, %r64          (lea: that is all)
+ *     mov (%r64), %r64 / %r32       (the destination is the address: it is
+ *                                    overwritten anyway; no flags change)
+ * Returns the bytes written, or -ERANGE for any other instruction.
+ */
+static int riprel_absolute(const uint8_t *c, int len, uint64_t target,
+			   uint8_t *out)
+{
+	int rex = (c[0] & 0xf0) == 0x40 ? c[0] : 0, at = rex ? 1 : 0;
+	int op = c[at], modrm, reg, k = 0;
+
+	if (len != at + 6 || (op != 0x8b && op != 0x8d) ||
+	    (op == 0x8d && !(rex & 8)) || (rex & 0x3) /* X, B: no index */)
+		return -ERANGE;
+	modrm = c[at + 1];
+	if ((modrm & 0xc7) != 0x05) /* mod 00, rm 101: rip-relative */
+		return -ERANGE;
+	reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+	out[k++] = (uint8_t)(0x48 | (reg >= 8 ? 1 : 0)); /* REX.W, B */
+	out[k++] = (uint8_t)(0xb8 | (reg & 7));
+	memcpy(out + k, &target, 8);
+	k += 8;
+	if (op == 0x8d)
+		return k;
+	/* mov (reg), reg: REX.R and REX.B for a high register, REX.W as the
+	 * original; rsp/r12 need a SIB, rbp/r13 a zero disp8 */
+	if ((rex & 8) || reg >= 8)
+		out[k++] = (uint8_t)(0x40 | (rex & 8) | (reg >= 8 ? 5 : 0));
+	out[k++] = 0x8b;
+	if ((reg & 7) == 5) {
+		out[k++] = (uint8_t)(0x45 | ((reg & 7) << 3));
+		out[k++] = 0;
+	} else {
+		out[k++] = (uint8_t)(((reg & 7) << 3) | (reg & 7));
+		if ((reg & 7) == 4)
+			out[k++] = 0x24;
+	}
+	return k;
+}
+
 int arch_prepare_displaced(const uint8_t *code, size_t n, taddr_t from,
 			   taddr_t slot_addr, struct arch_displaced *out)
 {
-	int riprel, len = arch_insn_len(code, n, &riprel);
+	int riprel, len = arch_insn_len(code, n, &riprel), sl;
 	taddr_t back;
 
 	memset(out, 0, sizeof(*out));
@@ -216,24 +262,30 @@ int arch_prepare_displaced(const uint8_t *code, size_t n, taddr_t from,
 		return 0;
 	}
 	memcpy(out->slot, code, (size_t)len);
+	sl = len;
 	if (riprel >= 0) {
 		int32_t disp;
 		int64_t target, ndisp;
 		memcpy(&disp, code + riprel, 4);
 		target = (int64_t)(from + (taddr_t)len) + disp;
 		ndisp = target - (int64_t)(slot_addr + (taddr_t)len);
-		if (ndisp != (int32_t)ndisp)
-			return -ERANGE;
-		disp = (int32_t)ndisp;
-		memcpy(out->slot + riprel, &disp, 4);
+		if (ndisp != (int32_t)ndisp) {
+			sl = riprel_absolute(code, len, (uint64_t)target,
+					     out->slot);
+			if (sl < 0)
+				return sl;
+		} else {
+			disp = (int32_t)ndisp;
+			memcpy(out->slot + riprel, &disp, 4);
+		}
 	}
 	/* jmp *0(%rip); .quad back */
 	back = from + (taddr_t)len;
-	out->slot[len] = 0xff;
-	out->slot[len + 1] = 0x25;
-	memset(out->slot + len + 2, 0, 4);
-	memcpy(out->slot + len + 6, &back, 8);
-	out->slot_len = (unsigned)len + 14;
+	out->slot[sl] = 0xff;
+	out->slot[sl + 1] = 0x25;
+	memset(out->slot + sl + 2, 0, 4);
+	memcpy(out->slot + sl + 6, &back, 8);
+	out->slot_len = (unsigned)sl + 14;
 	return 0;
 }
 
