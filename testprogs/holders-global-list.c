@@ -28,6 +28,7 @@
  * EXPECT-LINE: ^TOP HOLDERS, by the bytes each keeps alive alone:$
  * EXPECT-LINE: ^1: global 'cache' \(holders-global-list\.c:[0-9]+, in [^ ]+/holders-global-list\) retains 640 bytes in 20 blocks$
  * EXPECT-LINE: ^2: 10 blocks allocated here retain 640 bytes in 20 blocks$
+ * EXPECT-LINE: ^3: 10 blocks allocated here retain 400 bytes in 10 blocks$
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,8 +9,9 @@
  * registers): the buffer is still reachable, held by the worker's frame
  * (at -O0).  At -O2 the compiler keeps buf in a callee-saved register
  * across the wait, and pause() saves that register in its own frame on
- * entry: the holder is then pause's frame, one word above the worker's
- * sp at its system call (or the register itself, had nothing saved it).
+ * entry: the holder is then pause's frame ("a frame called from worker",
+ * the return address above it says), at or just above the worker's sp
+ * at its system call (or the register itself, had nothing saved it).
  * The live thread's DTV
  * (calloc'd by pthread_create: 272 bytes) is held by its TCB, glibc's
  * own memory.
@@ -20,7 +21,7 @@
  *
  * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=4368/2
  * EXPECT-HELD: reachable alloc_buffer :: ^held by: (stack of thread [0-9]+, in the frame of worker \(holders-thread-stack\.c:[0-9]+\) \(0x[0-9a-f]+, sp\+0x[0-9a-f]+\)|register (rbx|rbp|r12|r13|r14|r15) of thread [0-9]+) \| -> this block \(0x[0-9A-F]+\), which retains 4,096 bytes in 1 blocks$
- * EXPECT-HELD[*-O2]: reachable alloc_buffer :: ^held by: (stack of thread [0-9]+, in the frame of (__libc_pause|pause|worker)( \([^)]*\))? \(0x[0-9a-f]+, sp\+0x[0-9a-f]+\)|register (rbx|rbp|r12|r13|r14|r15) of thread [0-9]+) \| -> this block \(0x[0-9A-F]+\), which retains 4,096 bytes in 1 blocks$
+ * EXPECT-HELD[*-O2]: reachable alloc_buffer :: ^held by: (stack of thread [0-9]+, in (the frame of (__libc_pause|pause|worker)|a frame called from worker)( \([^)]*\))? \(0x[0-9a-f]+, sp\+0x[0-9a-f]+\)|register (rbx|rbp|r12|r13|r14|r15) of thread [0-9]+) \| -> this block \(0x[0-9A-F]+\), which retains 4,096 bytes in 1 blocks$
  * EXPECT-HELD[*-O2]: reachable (pthread_create|allocate_dtv|_dl_allocate_tls) :: ^held by: glibc's DTV \(TLS vector\) of thread [0-9]+ \| -> this block
  * EXPECT-HELD: reachable (pthread_create|allocate_dtv|_dl_allocate_tls) :: ^held by: glibc's DTV \(TLS vector\) of thread [0-9]+ \| -> this block
  * VG-EXPECT: definite=0/0 indirect=0/0 possible=272/1 reachable=4096/1

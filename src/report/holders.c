@@ -511,7 +511,12 @@ report_holder_root(const struct report_ctx *rc, uint32_t hit,
 	case ROOT_STACK:
 	case ROOT_BLOCK_STACK:
 		o->kind = "stack";
-		stack_frame(rc, o->addr, r->start, r->end, o);
+		/* below sp lie dead frames: their return addresses would
+		 * name a frame that is gone */
+		stack_frame(rc, o->addr,
+			    o->sp > r->start && o->sp <= o->addr ? o->sp
+								 : r->start,
+			    r->end, o);
 		break;
 	case ROOT_DEAD_TCB:
 		o->kind = "dead-thread";
@@ -601,7 +606,7 @@ report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	const struct scan_holders *h = rh->h;
 	struct hgroup *g = NULL;
 	size_t ng = 0, cap = 0, nb = 0, k;
-	uint32_t *idx;
+	uint32_t *idx, *depth, *dstack;
 	struct report_top *top;
 
 	*out = NULL;
@@ -645,7 +650,10 @@ report_top_holders(const struct report_ctx *rc, struct report_top **out)
 			g[k++] = g[i];
 	ng = k;
 
-	/* the live blocks, by allocation stack */
+	/* the live blocks, by allocation stack; of a group's blocks that
+	 * retain the most, the one with the shortest chain is shown */
+	depth = xcalloc(h->nblocks + 1, sizeof(*depth));
+	dstack = xmalloc((h->nblocks + 1) * sizeof(*dstack));
 	idx = xmalloc((h->nblocks + 1) * sizeof(*idx));
 	for (size_t i = 0; i < h->nblocks; i++)
 		if (live(&rh->blocks[i]))
@@ -658,7 +666,10 @@ report_top_holders(const struct report_ctx *rc, struct report_top **out)
 		for (j = i; j < nb && rh->blocks[idx[j]].stack_id == sid; j++) {
 			uint32_t b = idx[j], d = h->idom[b];
 			e.members++;
-			if (h->retained_bytes[b] > e.best) {
+			if (h->retained_bytes[b] > e.best ||
+			    (h->retained_bytes[b] == e.best &&
+			     depth_of(h, depth, dstack, b) <
+				 depth_of(h, depth, dstack, e.block))) {
 				e.best = h->retained_bytes[b];
 				e.block = b;
 			}
@@ -673,6 +684,8 @@ report_top_holders(const struct report_ctx *rc, struct report_top **out)
 		g[ng++] = e;
 	}
 	free(idx);
+	free(depth);
+	free(dstack);
 	if (ng > 1)
 		qsort(g, ng, sizeof(*g), cmp_group_bytes);
 	if (ng > rh->top) {

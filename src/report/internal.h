@@ -165,6 +165,10 @@ struct pf_group {
 	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */
 	double objects; /* weighted by 1 / P(sampled) */
 	double bytes;
+	/* with profile_data.holders: what its blocks retain (not weighted:
+	 * a block's retained size is known exactly), a block dominated by
+	 * one of the same stack counted there only */
+	uint64_t retained_objects, retained_bytes;
 };
 
 /* Groups of D's sampled blocks, sorted by stack id then kind.  Blocks of

@@ -505,7 +505,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		proc_write_profiles(p, blocks, nb, !killed, &sctx,
 				    maps ? maps : p->maps_text,
 				    (int64_t)time(NULL) * 1000000000,
-				    g_report_seq);
+				    g_report_seq,
+				    want_holders ? &holders : NULL);
 	}
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though
