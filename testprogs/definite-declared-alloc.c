@@ -18,8 +18,7 @@
  * EXPECT-STACK: definite my_realloc <- main
  * EXPECT-STACK: reachable my_alloc <- main
  *
- * valgrind knows no declared allocator: it sees the malloc'd blocks,
- * 16 bytes larger, and the kept one through an interior pointer.
+ * VG-DIFFERS: valgrind knows no declared allocator: it sees the malloc'd blocks, 16 bytes larger, and the kept one through an interior pointer
  * VG-EXPECT: definite=372/2 indirect=0/0 possible=116/1 reachable=0/0
  * VG-EXPECT-STACK: definite malloc <- my_alloc <- leak_one <- main
  * VG-EXPECT-STACK: definite realloc <- my_realloc <- main

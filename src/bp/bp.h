@@ -153,6 +153,7 @@ void fast_jmp(const struct bp *b, uint8_t jmp[5]);
 void fast_thread_gone(struct thread *t);
 void fast_set_busy(struct thread *t, taddr_t sp);
 void fast_mark_busy(struct thread *t, const arch_regs_t *r);
+int fast_copy_at_once(struct thread *t, arch_regs_t *r);
 void fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);

@@ -431,6 +431,35 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 		t->fast_busy = sp;
 }
 
+/*
+ * T (stopped, registers R read) is at a rep movsb of ours (the recorder's
+ * stack copy): make the whole copy at once and set T past it, instead of
+ * a single-step per byte (16 KiB are 16,384 steps).  Returns 1 if done,
+ * 0 if T is not at one (or the copy could not be made: step it then).
+ */
+int fast_copy_at_once(struct thread *t, arch_regs_t *r)
+{
+	struct proc *p = t->proc;
+	uint8_t code[16];
+	unsigned long long dst, src, len;
+	arch_regs_t after = *r;
+	uint8_t *buf;
+	int ok;
+
+	if (mem_read(p->pid, ARCH_PC(r), code, sizeof(code)) !=
+		    (long)sizeof(code) ||
+	    !arch_rep_movsb(code, &after, &dst, &src, &len) || len > (1u << 20))
+		return 0;
+	buf = xmalloc(len + 1);
+	ok = mem_read(p->pid, src, buf, len) == (long)len &&
+	     !mem_write(p->pid, dst, buf, len) &&
+	     ptrace(PTRACE_SETREGS, t->tid, 0, &after) == 0;
+	free(buf);
+	if (ok)
+		*r = after;
+	return ok;
+}
+
 /* T's allocator call caught by an int3 (not by the fast path) is on its
  * pending stack: the calls it makes (a declared allocator's malloc) are
  * nested, and the recorder in the program is told so. */
@@ -890,6 +919,8 @@ void fast_settle(struct proc *p, int detaching)
 					continue;
 				}
 				stepped = 1;
+				if (fast_copy_at_once(t, &r))
+					continue; /* the stack copy, at once */
 				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
 				    wait_tid(t->tid, &status, __WALL) < 0)
 					break;

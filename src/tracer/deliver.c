@@ -81,7 +81,6 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 {
 	struct proc *p = t->proc;
 	taddr_t pc = ARCH_PC(r);
-	unsigned long long dst, src, len;
 	uint8_t code[2];
 	int status;
 
@@ -99,17 +98,8 @@ static enum leave move(struct thread *t, arch_regs_t *r, int *stepped,
 		return LEAVE_STUCK;
 	if (code[0] == ARCH_BP_INSN)
 		return our_int3(t, r, pc);
-	if (arch_rep_movsb(code, r, &dst, &src, &len) && len <= (1u << 20)) {
-		/* the stack copy: at once, not a byte per step */
-		uint8_t *buf = xmalloc(len + 1);
-		int ok = mem_read(p->pid, src, buf, len) == (long)len &&
-			 !mem_write(p->pid, dst, buf, len) &&
-			 ptrace(PTRACE_SETREGS, t->tid, 0, r) == 0;
-		free(buf);
-		if (ok)
-			return LEAVE_AGAIN;
-		ARCH_PC(r) = pc; /* step it, then */
-	}
+	if (fast_copy_at_once(t, r))
+		return LEAVE_AGAIN; /* the stack copy: at once */
 	for (;;) {
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
 		    wait_tid(t->tid, &status, __WALL) < 0)
