@@ -187,3 +187,85 @@ stacks_of() {
 	{ if (s != "") print s; s = ""; on = 0 }
 	END { if (s != "") print s }' "$@" | sort -u
 }
+
+# held_misses EXPECTED REPORT...: the lines of EXPECTED (EXPECT-HELD
+# values) that no loss record in the reports matches; empty when all do.
+# A line is "KIND FUNC :: REGEX": a record of KIND with a frame named
+# FUNC (an extended regex matching the whole name, as in stack_misses)
+# whose "held by" lines (--show-holders), the report's prefix and leading
+# blanks cut, joined by " | ", match the extended regex REGEX.
+held_misses() {
+	local want=$1
+	shift
+	[ -n "$want" ] || return 0
+	WANT=$want awk '
+	function kind_of(s) {
+		if (s ~ / are definitely lost /) return "definite"
+		if (s ~ / are indirectly lost /) return "indirect"
+		if (s ~ / are possibly lost /) return "possible"
+		if (s ~ / are still reachable /) return "reachable"
+		return ""
+	}
+	function fname(s) {
+		sub(/^[ \t]*(at|by) 0x[0-9A-Fa-f]+: /, "", s)
+		sub(/ \((in )?[^()]*\)$/, "", s)
+		while (sub(/\.(constprop|isra|part|cold)(\.[0-9]+)?$/, "", s))
+			;
+		return s
+	}
+	/ in loss record [0-9,]+ of [0-9,]+$/ { r = ++nr; kind[r] = kind_of($0); nf[r] = 0; chain[r] = ""; next }
+	r && /^==[0-9]+==    (at|by) 0x/ { sub(/^==[0-9]+== /, ""); frame[r, ++nf[r]] = fname($0); next }
+	r && /^==[0-9]+== +(held by: |-> )/ { sub(/^==[0-9]+== +/, ""); chain[r] = chain[r] (chain[r] == "" ? "" : " | ") $0; next }
+	{ r = 0 }
+	END {
+		nw = split(ENVIRON["WANT"], wl, "\n")
+		for (w = 1; w <= nw; w++) {
+			line = wl[w]
+			if (line == "") continue
+			pos = index(line, " :: ")
+			if (!pos) { print line; continue }
+			head = substr(line, 1, pos - 1)
+			re = substr(line, pos + 4)
+			k = head; sub(/ .*/, "", k)
+			f = head; sub(/^[^ ]* */, "", f)
+			found = 0
+			for (r = 1; r <= nr && !found; r++) {
+				if (kind[r] != k || chain[r] !~ re) continue
+				for (s = 1; s <= nf[r] && !found; s++)
+					if (frame[r, s] ~ ("^(" f ")$"))
+						found = 1
+			}
+			if (!found) print line
+		}
+	}' "$@"
+}
+
+# held_of KIND REPORT...: the "held by" chains of the KIND records, one
+# per line, for failure messages
+held_of() {
+	local k=$1
+	shift
+	awk -v k="$k" '
+	/ in loss record [0-9,]+ of [0-9,]+$/ {
+		if (s != "") print s
+		s = ""; on = ($0 ~ (" are " (k == "definite" ? "definitely lost" : k == "indirect" ? "indirectly lost" : k == "possible" ? "possibly lost" : "still reachable") " "))
+		next
+	}
+	on && /^==[0-9]+==    (at|by) 0x/ { next }
+	on && /^==[0-9]+== +(held by: |-> )/ { l = $0; sub(/^==[0-9]+== +/, "", l); s = s (s == "" ? "" : " | ") l; next }
+	{ if (s != "") print s; s = ""; on = 0 }
+	END { if (s != "") print s }' "$@"
+}
+
+# line_misses EXPECTED REPORT...: the lines of EXPECTED (EXPECT-LINE
+# values: extended regexes) that match no line of the reports, the
+# report's "==PID== " prefix cut
+line_misses() {
+	local want=$1 re
+	shift
+	[ -n "$want" ] || return 0
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		sed 's/^==[0-9]*== //' "$@" | grep -Eq -- "$re" || echo "$re"
+	done <<<"$want"
+}

@@ -284,6 +284,30 @@ exec {gin}>&-
 wait "$npid"
 check snap-nowhere sh -c "test $sync_rc/$? = 0/0 && test \$(wc -l <'$OUT/ngrow.err') = 1"
 
+# 5e. Retained sizes (--top-holders keeps the scan's holders): a global
+# cache's list of 10 nodes (24 bytes, cache_add) each holding a payload
+# (40 bytes, make_payload).  The nodes' stack retains the whole list,
+# 640 bytes in 20 blocks (counted once, at its head); the payloads' 400
+# bytes in 10 blocks (each dominated by a node of another stack).
+"$LC" -q --top-holders=1 --leak-check=no --heap-profile="$OUT/held.pb.gz" \
+	"$TP/holders-global-list" 10 2>"$OUT/held.err"
+$DECODE "$OUT/held.pb.gz" >"$OUT/held.decoded"
+check pprof-retained-types grep -qx 'sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes retained_objects/count retained_space/bytes' "$OUT/held.decoded"
+check pprof-retained-inuse grep -qxP 'reachable\tcache_add;main;.*\t10\t240' "$OUT/held.decoded"
+if [ "$have_go" = 1 ]; then
+	pprof -top -sample_index=retained_space -unit=B "$OUT/held.pb.gz" >"$OUT/held.top"
+	check pprof-retained-top sh -c "grep -q '^Type: retained_space' '$OUT/held.top' &&
+		awk '/ flat%/ { getline; print; exit }' '$OUT/held.top' | grep -Eq '^ *640B .* cache_add\$' &&
+		grep -Eq '^ *400B .* make_payload\$' '$OUT/held.top'"
+	pprof -top -sample_index=retained_objects "$OUT/held.pb.gz" >"$OUT/held-n.top"
+	check pprof-retained-objects grep -Eq '^ *20 .* cache_add$' "$OUT/held-n.top"
+else
+	skip pprof-retained-top "go not installed"
+fi
+"$LC" -q --leak-check=no --heap-profile="$OUT/noheld.pb.gz" "$TP/holders-global-list" 10 2>/dev/null
+$DECODE "$OUT/noheld.pb.gz" >"$OUT/noheld.decoded"
+check pprof-retained-only-asked grep -qx 'sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes' "$OUT/noheld.decoded"
+
 # 6. Bad values.
 "$LC" --sample-rate=lots /bin/true >/dev/null 2>"$OUT/cli.err"
 check cli-sample-rate sh -c "test $? = 64 && grep -q \"invalid value 'lots' for --sample-rate\" '$OUT/cli.err'"

@@ -22,6 +22,13 @@
 #       the --leak-check=full --show-leak-kinds=all report whose frames are
 #       named F1, F2... in order (extended regexes, "..." for any frames;
 #       see stack_misses in tests/expect.sh); one line per record checked
+#   EXPECT-HELD: KIND FUNC :: REGEX
+#       a loss record of KIND with a frame named FUNC (a regex for the
+#       whole name) whose "held by" chain (--show-holders), its lines
+#       joined by " | ", matches REGEX (see held_misses in tests/expect.sh)
+#   EXPECT-LINE: REGEX   a line of the report (prefix cut) matches REGEX
+#       (either key runs the program with --leak-check=full
+#       --show-leak-kinds=all --show-holders=all --top-holders=3)
 #   EXPECT-STATUS: N     leakcheck's exit status (default 0)
 #   OPTS: ...            extra leakcheck options (run in the program's
 #                        directory, build/testprogs[-VARIANT]/)
@@ -49,7 +56,7 @@ verdict() { if [ -n "$2" ]; then ko "$1" "$2"; else ok "$1"; fi; }
 
 # run_prog SRC VARIANT
 run_prog() {
-	local src=$1 v=$2 name t dir out bin want status opts args stacks full got rc miss bad
+	local src=$1 v=$2 name t dir out bin want status opts args stacks held lines full got rc miss bad
 	name=$(basename "${src%.*}")
 	t="$name [$v]"
 	dir=$(tp_dir "$v")
@@ -64,8 +71,11 @@ run_prog() {
 	opts=$(tp_lines "$src" OPTS "$v" | head -1)
 	args=$(tp_lines "$src" ARGS "$v" | head -1)
 	stacks=$(tp_lines "$src" EXPECT-STACK "$v")
+	held=$(tp_lines "$src" EXPECT-HELD "$v")
+	lines=$(tp_lines "$src" EXPECT-LINE "$v")
 	full=
 	[ -n "$stacks" ] && full="--leak-check=full --show-leak-kinds=all"
+	[ -n "$held$lines" ] && full="--leak-check=full --show-leak-kinds=all --show-holders=all --top-holders=3"
 	mkdir -p "$out"
 	rm -f "$out/$name".*
 	# shellcheck disable=SC2086
@@ -86,6 +96,10 @@ run_prog() {
 		ko "$t" "got [$(echo $got)] expected [$(echo $want)]"
 	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
 		ko "$t" "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif miss=$(held_misses "$held" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "no chain [$(echo "$miss" | head -1)]; ${miss%% *} chains: [$(held_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif miss=$(line_misses "$lines" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "no line [$(echo "$miss" | head -1)]"
 	else
 		ok "$t"
 	fi

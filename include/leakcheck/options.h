@@ -39,6 +39,8 @@ struct options {
 	enum leak_check_mode leak_check;
 	unsigned show_kinds;
 	unsigned error_kinds;
+	unsigned holder_kinds; /* --show-holders: 1 << leak_kind */
+	unsigned top_holders;  /* --top-holders: how many, 0: none */
 	int error_exitcode; /* 0: none */
 	unsigned num_callers;
 	const char *log_file;

@@ -82,6 +82,9 @@ struct profile_data {
 	int64_t time_nanos;    /* when the snapshot was taken */
 	const struct alloc_total *alloc; /* by stack id; NULL: alloc = inuse */
 	size_t nalloc;
+	/* who holds the blocks (scan_classify's, for these blocks), or
+	 * NULL: the pprof profile then has retained_* sample types */
+	const struct scan_holders *holders;
 };
 
 /*

@@ -71,6 +71,7 @@ enum leak_check_mode {
 };
 
 struct report_run;
+struct report_holders;
 
 struct report_ctx {
 	FILE *out;
@@ -96,7 +97,54 @@ struct report_ctx {
 	const struct report_run *run;
 	int preamble; /* text: valgrind's banner, Command: and Parent PID:
 		       * lines first (a process's first report, not -q) */
+	/* who holds the blocks (--show-holders, --top-holders), or NULL */
+	const struct report_holders *holders;
 };
+
+/* ---- who holds it (holders.c) ---- */
+
+struct sym_data;
+struct target_thread;
+/* Name a data address (sym_lookup_data(), or a fake in tests). */
+typedef int (*report_data_fn)(void *ctx, taddr_t addr, struct sym_data *out);
+
+/*
+ * What the reports need to say who holds a record's blocks: the scan's
+ * blocks, roots and holders (all owned by the caller, alive while the
+ * reports are written), and how to name things.
+ */
+struct report_holders {
+	const struct scan_block *blocks; /* classified, h->nblocks of them */
+	const struct scan_holders *h;
+	const struct scan_range *roots; /* the scan's roots, as scanned */
+	size_t nroots;
+	const struct scan_root_word *words; /* what each root word is, or
+					     * NULL */
+	size_t nwords;
+	scan_read_fn read; /* the process's memory, still stopped (frames on
+			    * stacks); may be NULL */
+	void *read_ctx;
+	const struct target_thread *threads; /* the scan's (sp, tp), to name
+					      * TLS and stack offsets; may
+					      * be NULL */
+	size_t nthreads;
+	report_data_fn data; /* may be NULL: roots in data are not named */
+	void *data_ctx;
+	unsigned kinds; /* 1 << leak_kind: records shown with a chain */
+	unsigned top;	/* --top-holders: how many, 0 for none */
+	/* set by report_holders_prepare(): per record, the block whose
+	 * chain is shown, UINT32_MAX for none */
+	uint32_t *rec_block;
+	size_t nrec;
+};
+
+/* Choose, for each record of RH->kinds in RECS (as they will be
+ * reported, same order), the block with the shortest chain (ties: the
+ * lowest address).  Never fails; costs 8 bytes a block while it runs. */
+void report_holders_prepare(struct report_holders *rh,
+			    const struct loss_record *recs, size_t nrec);
+/* Free what report_holders_prepare() set. */
+void report_holders_release(struct report_holders *rh);
 
 /* Fill the has_old/old_* fields of RECS from OLD (a previous report's
  * records of the same process).  Returns how many records grew or are new. */

@@ -8,6 +8,7 @@
 #ifndef LEAKCHECK_SCAN_H
 #define LEAKCHECK_SCAN_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "leakcheck/types.h"
@@ -117,6 +118,8 @@ enum scan_heuristic {
 	SCAN_HEUR_MULTIPLEINHERITANCE, /* not detected by this classifier */
 };
 
+struct scan_holders;
+
 struct scan_input {
 	struct scan_block *blocks; /* sorted by addr, non-overlapping */
 	size_t nblocks;
@@ -136,6 +139,9 @@ struct scan_input {
 	struct scan_clique *cliques; /* set: sorted by leader; malloc'd (or
 				      * NULL if none), caller frees */
 	size_t ncliques;
+	/* optional: if set, also who holds each block (scan_holders below),
+	 * from the same single read of every block */
+	struct scan_holders *holders;
 };
 
 struct scan_stats {
@@ -153,6 +159,76 @@ struct scan_stats {
  * word that points into a block.
  */
 void scan_classify(struct scan_input *in, struct scan_stats *stats);
+
+/*
+ * Who holds a block (holders.c): the graph of the scan, nodes a super-root,
+ * the root words that point into blocks ("hits"), and the blocks.
+ *
+ * A block's link is the last hop of a short chain from a root: its
+ * holder (a block, or a hit) and where the pointer lies in the holder.
+ * Following links from a still reachable block gives a chain of start
+ * pointers, shortest among those; a possibly lost block's chain is the
+ * first one found by a breadth-first walk over every pointer; a lost
+ * block's starts at a definitely lost block (its own clique's or
+ * another's), which has no link.
+ *
+ * The dominator tree: the super-root's children are the hits and the
+ * definitely lost blocks; a pointer from a lost block into a live one is
+ * left out, so that garbage does not change what live holders retain.
+ * A node's retained bytes and blocks are those of the blocks it
+ * dominates, itself included: what freeing it alone would free.
+ */
+#define SCAN_NO_HOLDER UINT32_MAX   /* no holder: the super-root */
+#define SCAN_HOLDER_HIT 0x80000000u /* | index into scan_holders.hits */
+
+struct scan_link {
+	uint64_t from_off; /* offset of the pointer in its holder: the block,
+			    * or the root range (0 for a root word) */
+	uint32_t from;	   /* block index, SCAN_HOLDER_HIT | hit index, or
+			    * SCAN_NO_HOLDER (definitely lost) */
+	uint32_t to_off;   /* where into this block it points (UINT32_MAX:
+			    * that far or farther) */
+};
+
+/* A root word that points into a block. */
+struct scan_root_hit {
+	uint32_t root;	 /* index in scan_input.roots, or nroots + the index
+			  * of a root word */
+	uint32_t block;	 /* the block it points into */
+	uint64_t off;	 /* offset of the word in the range (0: root word) */
+	uint32_t to_off; /* where into the block (as scan_link.to_off) */
+	uint32_t retained_blocks;
+	uint64_t retained_bytes;
+};
+
+struct scan_holders {
+	/* per block (nblocks entries each; 32 bytes a block in all) */
+	struct scan_link *link;
+	uint32_t *idom;		   /* immediate dominator: block index,
+				    * SCAN_HOLDER_HIT | hit, or
+				    * SCAN_NO_HOLDER (the super-root) */
+	uint32_t *retained_blocks; /* itself and what it dominates */
+	uint64_t *retained_bytes;
+	/* the hits, in root order (ranges by address in the range, then
+	 * root words); nhits < 2^31 */
+	struct scan_root_hit *hits;
+	size_t nhits;
+	size_t nblocks;
+};
+
+/* Free what scan_classify() put in H (not H itself).  H may be zeroed. */
+void scan_holders_release(struct scan_holders *h);
+
+/*
+ * The chain to block I: fills CHAIN[0..] with the holders from the root
+ * end, each as scan_link.from (block index or SCAN_HOLDER_HIT | hit),
+ * I itself last.  Returns the chain's length (>= 1; CHAIN[0] is a hit
+ * for a block held from a root, a definitely lost block otherwise), or,
+ * if it is longer than MAX, that length with only the first MAX - 1
+ * entries and I written.  Never fails.
+ */
+size_t scan_holders_chain(const struct scan_holders *h, size_t i,
+			  uint32_t *chain, size_t max);
 
 /* Index of the block containing ADDR in sorted BLOCKS, or -1. */
 long scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr);

@@ -43,4 +43,24 @@ void sym_free(struct symbolizer *s);
 int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 	       struct sym_frame *out, int max);
 
+/* A data address: the variable (symbol) holding it, if known. */
+struct sym_data {
+	const char *name;    /* the variable (demangled), or NULL */
+	int local;	     /* a static (STB_LOCAL) one */
+	uint64_t off;	     /* the address's offset into it */
+	const char *file;    /* where it is declared (DWARF), or NULL */
+	int line;	     /* 0 if unknown */
+	const char *module;  /* module path, or NULL */
+	taddr_t module_base; /* the module's lowest mapped address */
+};
+
+/*
+ * Resolve a data address (.data, .bss, a static local) through the
+ * modules' symbol tables (STT_OBJECT and the like) and their DWARF
+ * variables (file:line of the declaration).  Returns 1 and fills OUT if
+ * a module's image holds ADDR (OUT->name may still be NULL), else 0 with
+ * OUT zeroed.  Strings live as long as S.
+ */
+int sym_lookup_data(struct symbolizer *s, taddr_t addr, struct sym_data *out);
+
 #endif

@@ -240,6 +240,19 @@ static void parse_options(int argc, char **argv)
 				    "reachable, or all or none",
 				    optarg);
 			break;
+		case O_SHOW_HOLDERS:
+			if (leak_kinds_parse(optarg, &opt.holder_kinds))
+				die(LC_EXIT_USAGE,
+				    "invalid value '%s' for --show-holders: "
+				    "expected a list of "
+				    "definite,indirect,possible,"
+				    "reachable, or all or none",
+				    optarg);
+			break;
+		case O_TOP_HOLDERS:
+			opt.top_holders = (unsigned)parse_num(
+			    "top-holders", optarg, 0, 100000);
+			break;
 		case O_ERROR_KINDS:
 			if (leak_kinds_parse(optarg, &opt.error_kinds))
 				die(LC_EXIT_USAGE,

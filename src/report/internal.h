@@ -76,6 +76,49 @@ void report_json_str(FILE *f, const char *s);
  * malloc'd, caller frees. */
 char *report_record_message(const struct loss_record *r);
 
+/* holders.c: a root that holds a block, named. */
+struct report_root {
+	const char *kind; /* "global", "static", "data" (a module's, no
+			   * symbol), "stack", "tls", "register", "dtv",
+			   * "mmap", "heap", "dead-thread" */
+	taddr_t addr;	  /* the word's address (0: a root word) */
+	const char *name; /* the variable or register, or NULL */
+	uint64_t off;	  /* into the variable, or (data) the module */
+	const char *file; /* the variable's declaration, or NULL */
+	int line;
+	const char *module;	/* the module or mapped file, or NULL */
+	pid_t tid;		/* a stack's or register's thread, else 0 */
+	taddr_t sp, tp;		/* that thread's, 0 if unknown */
+	const char *frame_func; /* a stack: the frame holding the word */
+	const char *frame_file;
+	int frame_line;
+	int frame_called_from; /* frame_func called that frame */
+	char *text;	       /* all of it as a phrase, malloc'd */
+};
+
+/* Hit HIT of RC->holders named into OUT (strings but text belong to the
+ * symbolizer); report_root_release() frees it.  Never fails. */
+void report_holder_root(const struct report_ctx *rc, uint32_t hit,
+			struct report_root *out);
+void report_root_release(struct report_root *r);
+/* "0x4a5b040 (16 bytes, allocated at add (prog.c:20))"; malloc'd. */
+char *report_holder_block(const struct report_ctx *rc, uint32_t block);
+
+/* One of the top holders: a root name's hits, or the live blocks of one
+ * allocation stack. */
+struct report_top {
+	int is_root;		/* a root's (NAME), else blocks' (STACK_ID) */
+	char *name;		/* the root, without offset; NULL for blocks */
+	uint32_t index;		/* the hit, or block, that retains the most */
+	uint32_t stack_id;	/* blocks: their allocation stack */
+	uint64_t bytes, blocks; /* retained, none counted twice in a group */
+	uint64_t members;	/* hits or blocks in the group */
+};
+/* The RC->holders->top holders by retained bytes into *OUT (malloc'd,
+ * free with report_top_free()); returns how many.  Never fails. */
+size_t report_top_holders(const struct report_ctx *rc, struct report_top **out);
+void report_top_free(struct report_top *t, size_t n);
+
 /* FNV-1a, 64 bits, of S: an id that needs stability, not secrecy. */
 uint64_t report_fnv1a(const char *s);
 
@@ -122,6 +165,10 @@ struct pf_group {
 	uint8_t kind;	/* enum leak_kind, or LEAK_NKINDS if unclassified */
 	double objects; /* weighted by 1 / P(sampled) */
 	double bytes;
+	/* with profile_data.holders: what its blocks retain (not weighted:
+	 * a block's retained size is known exactly), a block dominated by
+	 * one of the same stack counted there only */
+	uint64_t retained_objects, retained_bytes;
 };
 
 /* Groups of D's sampled blocks, sorted by stack id then kind.  Blocks of

@@ -200,6 +200,138 @@ put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
 	fputs("      ]\n", f);
 }
 
+#define JSON_CHAIN_MAX 256
+
+static void
+put_root(FILE *f, const struct report_ctx *rc, uint32_t hit)
+{
+	struct report_root r;
+
+	report_holder_root(rc, hit, &r);
+	fputs("{\"kind\": ", f);
+	report_json_str(f, r.kind);
+	fputs(", \"name\": ", f);
+	report_json_str(f, r.name);
+	fputs(", \"file\": ", f);
+	report_json_str(f, r.file);
+	fprintf(f, ", \"line\": %d, \"module\": ", r.line);
+	report_json_str(f, r.module);
+	if (r.tid)
+		fprintf(f, ", \"thread\": %d", (int)r.tid);
+	else
+		fputs(", \"thread\": null", f);
+	if (r.addr)
+		fprintf(f, ", \"address\": \"0x%llx\"",
+			(unsigned long long)r.addr);
+	else
+		fputs(", \"address\": null", f);
+	fprintf(f,
+		", \"offset\": %llu, \"frame\": ", (unsigned long long)r.off);
+	report_json_str(f, r.frame_func);
+	fputs(", \"text\": ", f);
+	report_json_str(f, r.text);
+	fputs("}", f);
+	report_root_release(&r);
+}
+
+/* Block B's chain: {"block", "retained_*", "length", "root" (null when
+ * it starts at a definitely lost block), "holders": the blocks between,
+ * root end first, each with where the pointer to the next lies in it}. */
+static void
+put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
+{
+	const struct report_holders *rh = rc->holders;
+	const struct scan_holders *h = rh->h;
+	uint32_t chain[JSON_CHAIN_MAX];
+	size_t len = scan_holders_chain(h, b, chain, JSON_CHAIN_MAX);
+	size_t shown = len < JSON_CHAIN_MAX ? len : JSON_CHAIN_MAX, k = 0;
+
+	fprintf(f,
+		"{\"block\": \"0x%llx\", \"target_offset\": %u, "
+		"\"retained_bytes\": %llu, \"retained_blocks\": %llu, "
+		"\"length\": %zu, \"truncated\": %s,\n        \"root\": ",
+		(unsigned long long)rh->blocks[b].addr, h->link[b].to_off,
+		(unsigned long long)h->retained_bytes[b],
+		(unsigned long long)h->retained_blocks[b], len,
+		len > shown ? "true" : "false");
+	if (len > 1 && (chain[0] & SCAN_HOLDER_HIT)) {
+		put_root(f, rc, chain[0] & ~SCAN_HOLDER_HIT);
+		k = 1;
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\n        \"holders\": [", f);
+	for (size_t first = k; k + 1 < shown; k++) {
+		uint32_t c = chain[k];
+		const struct scan_block *blk = &rh->blocks[c];
+		char *desc = report_holder_block(rc, c);
+		fprintf(
+		    f,
+		    "%s\n          {\"address\": \"0x%llx\", \"size\": "
+		    "%llu, \"kind\": \"%s\", \"target_offset\": %u, "
+		    "\"pointer_offset\": %llu, \"text\": ",
+		    k == first ? "" : ",", (unsigned long long)blk->addr,
+		    (unsigned long long)blk->size, leak_kind_name(blk->kind),
+		    h->link[c].from == SCAN_NO_HOLDER ? 0 : h->link[c].to_off,
+		    (unsigned long long)h->link[chain[k + 1]].from_off);
+		report_json_str(f, desc);
+		fputs("}", f);
+		free(desc);
+	}
+	fputs("]}", f);
+}
+
+static void
+put_held_by(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
+	    size_t i)
+{
+	const struct report_holders *rh = rc->holders;
+
+	if (!rh || !(rh->kinds & (1u << r->kind)))
+		return;
+	fputs("      \"held_by\": ", f);
+	if (i < rh->nrec && rh->rec_block[i] != UINT32_MAX)
+		put_chain(f, rc, rh->rec_block[i]);
+	else
+		fputs("null", f);
+	fputs(",\n", f);
+}
+
+/* --top-holders, after the records. */
+static void
+put_top_holders(FILE *f, const struct report_ctx *rc)
+{
+	struct report_top *t;
+	size_t n;
+
+	if (!rc->holders || !rc->holders->top)
+		return;
+	n = report_top_holders(rc, &t);
+	fputs(",\n  \"top_holders\": [", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f,
+			"%s\n    {\"retained_bytes\": %llu, "
+			"\"retained_blocks\": %llu, \"members\": %llu, ",
+			i ? "," : "", (unsigned long long)t[i].bytes,
+			(unsigned long long)t[i].blocks,
+			(unsigned long long)t[i].members);
+		if (t[i].is_root) {
+			fputs("\"root\": ", f);
+			report_json_str(f, t[i].name);
+			fputs("}", f);
+			continue;
+		}
+		struct loss_record fake = {.stack_id = t[i].stack_id};
+		fputs("\"root\": null,\n", f);
+		put_frames(f, rc, &fake);
+		fputs("      , \"held_by\": ", f);
+		put_chain(f, rc, t[i].index);
+		fputs("}", f);
+	}
+	fputs("\n  ]", f);
+	report_top_free(t, n);
+}
+
 static void
 put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	   size_t i, int last)
@@ -220,6 +352,7 @@ put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	fputs(",\n", f);
 	fprintf(f, "      \"pre_attach\": %s,\n",
 		(r->flags & HB_PRE_ATTACH) ? "true" : "false");
+	put_held_by(f, rc, r, i);
 	put_frames(f, rc, r);
 	fprintf(f, "    }%s\n", last ? "" : ",");
 }
@@ -307,13 +440,15 @@ put_json(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 		(unsigned long long)rc->total_bytes);
 
 	if (nrec == 0) {
-		fputs("  \"loss_records\": []\n}\n", f);
-		return;
+		fputs("  \"loss_records\": []", f);
+	} else {
+		fputs("  \"loss_records\": [\n", f);
+		for (size_t i = 0; i < nrec; i++)
+			put_record(f, rc, &recs[i], i, i == nrec - 1);
+		fputs("  ]", f);
 	}
-	fputs("  \"loss_records\": [\n", f);
-	for (size_t i = 0; i < nrec; i++)
-		put_record(f, rc, &recs[i], i, i == nrec - 1);
-	fputs("  ]\n}\n", f);
+	put_top_holders(f, rc);
+	fputs("\n}\n", f);
 }
 
 int

@@ -24,6 +24,13 @@
  *   comment       what the numbers mean, the sample rate
  *   default_sample_type  inuse_space
  *
+ * With holders (--show-holders, --top-holders), two more sample types,
+ * retained_objects/count and retained_space/bytes: what the stack's
+ * blocks alone keep alive (the dominator tree's retained sizes, a block
+ * nested under one of its own stack counted there only; a block nested
+ * under another stack's counts in both), not scaled for sampling, so
+ * that -sample_index=retained_space -top ranks the holders.
+ *
  * alloc_objects and alloc_space count every sampled allocation of the
  * stack since tracking began, freed or not (profile_data.alloc), on the
  * stack's first sample; a stack with nothing live has a sample of its
@@ -415,6 +422,12 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	value_type(&p, PROFILE_SAMPLE_TYPE, &b.strs, "alloc_space", "bytes");
 	value_type(&p, PROFILE_SAMPLE_TYPE, &b.strs, "inuse_objects", "count");
 	value_type(&p, PROFILE_SAMPLE_TYPE, &b.strs, "inuse_space", "bytes");
+	if (d->holders) {
+		value_type(&p, PROFILE_SAMPLE_TYPE, &b.strs, "retained_objects",
+			   "count");
+		value_type(&p, PROFILE_SAMPLE_TYPE, &b.strs, "retained_space",
+			   "bytes");
+	}
 	kind_key = str_id(&b.strs, "leak_kind");
 
 	g = pf_groups(d, &ng);
@@ -435,7 +448,7 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	for (size_t i = 0; i < ng; i++) {
 		unsigned n, first, k = 0;
 		const taddr_t *pcs = pf_stack(d, g[i].stack_id, &n, &first);
-		uint64_t vals[4];
+		uint64_t vals[6];
 		size_t mark = pb_msg_begin(&samples);
 
 		for (unsigned j = first; j < n; j++)
@@ -454,7 +467,9 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 			vals[0] = vals[1] = 0;
 		}
 		pb_packed(&samples, SAMPLE_LOCATION_ID, ids, k);
-		pb_packed(&samples, SAMPLE_VALUE, vals, 4);
+		vals[4] = g[i].retained_objects;
+		vals[5] = g[i].retained_bytes;
+		pb_packed(&samples, SAMPLE_VALUE, vals, d->holders ? 6 : 4);
 		if (g[i].kind < LEAK_NKINDS) {
 			size_t lm = pb_msg_begin(&samples);
 

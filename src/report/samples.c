@@ -39,6 +39,17 @@ pf_groups(const struct profile_data *d, size_t *n)
 		g[k].kind = d->classified ? b->kind : LEAK_NKINDS;
 		g[k].objects = w;
 		g[k].bytes = w * (double)b->size;
+		if (d->holders && i < d->holders->nblocks) {
+			uint32_t dom = d->holders->idom[i];
+			/* nested in a block of its own stack: counted there */
+			if (dom == SCAN_NO_HOLDER || (dom & SCAN_HOLDER_HIT) ||
+			    d->blocks[dom].stack_id != b->stack_id) {
+				g[k].retained_objects =
+				    d->holders->retained_blocks[i];
+				g[k].retained_bytes =
+				    d->holders->retained_bytes[i];
+			}
+		}
 		k++;
 	}
 	qsort(g, k, sizeof(*g), cmp_group);
@@ -47,6 +58,8 @@ pf_groups(const struct profile_data *d, size_t *n)
 		    g[out - 1].kind == g[i].kind) {
 			g[out - 1].objects += g[i].objects;
 			g[out - 1].bytes += g[i].bytes;
+			g[out - 1].retained_objects += g[i].retained_objects;
+			g[out - 1].retained_bytes += g[i].retained_bytes;
 		} else {
 			g[out++] = g[i];
 		}

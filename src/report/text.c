@@ -206,6 +206,129 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 	}
 }
 
+/*
+ * "held by:" and the chain of block B, root end first, each hop with the
+ * offset of the pointer to the next one in it:
+ *
+ *    held by: global 'cache' (prog.c:12, in /usr/bin/prog) +8
+ *          -> 0x4a5b040 (16 bytes, allocated at push (prog.c:20)) +0
+ *          -> this block (0x4a5b0c0), which retains 48 bytes in 3 blocks
+ */
+#define CHAIN_MAX 64
+
+static void
+print_chain(const struct report_ctx *rc, uint32_t b, const char *indent)
+{
+	const struct scan_holders *h = rc->holders->h;
+	uint32_t chain[CHAIN_MAX];
+	size_t len = scan_holders_chain(h, b, chain, CHAIN_MAX), shown, k;
+	char by[32], bl[32], at[48] = "", *desc;
+
+	shown = len < CHAIN_MAX ? len : CHAIN_MAX;
+	fmt_thousands(by, h->retained_bytes[b]);
+	fmt_thousands(bl, h->retained_blocks[b]);
+	if (len == 1) {
+		emit(rc,
+		     "%sheld by: nothing (no pointer from a root or a "
+		     "reachable block); it retains %s bytes in %s blocks",
+		     indent, by, bl);
+		return;
+	}
+	for (k = 0; k + 1 < shown; k++) {
+		uint32_t c = chain[k];
+		uint64_t off = h->link[chain[k + 1]].from_off;
+		char *copy;
+		if (k && h->link[c].to_off)
+			snprintf(at, sizeof(at), " (pointed into at +%u)",
+				 h->link[c].to_off);
+		else
+			at[0] = 0;
+		if (!k && (c & SCAN_HOLDER_HIT)) {
+			struct report_root r;
+			report_holder_root(rc, c & ~SCAN_HOLDER_HIT, &r);
+			emit(rc, "%sheld by: %s", indent,
+			     printable(r.text, &copy));
+			report_root_release(&r);
+			free(copy);
+			continue;
+		}
+		desc = report_holder_block(rc, c);
+		if (!k)
+			emit(rc, "%sheld by: definitely lost block %s +%llu",
+			     indent, printable(desc, &copy),
+			     (unsigned long long)off);
+		else
+			emit(rc, "%s      -> %s%s +%llu", indent,
+			     printable(desc, &copy), at,
+			     (unsigned long long)off);
+		free(copy);
+		free(desc);
+		if (k + 2 == shown && len > shown)
+			emit(rc, "%s      -> ... (%zu more)", indent,
+			     len - shown);
+	}
+	if (h->link[b].to_off)
+		snprintf(at, sizeof(at), ", pointed into at +%u",
+			 h->link[b].to_off);
+	else
+		at[0] = 0;
+	emit(rc,
+	     "%s      -> this block (0x%llX%s), which retains %s bytes in "
+	     "%s blocks",
+	     indent, (unsigned long long)rc->holders->blocks[b].addr, at, by,
+	     bl);
+}
+
+static void
+print_holders(const struct report_ctx *rc, const struct loss_record *r,
+	      size_t i)
+{
+	const struct report_holders *rh = rc->holders;
+
+	if (!rh || !(rh->kinds & (1u << r->kind)) || i >= rh->nrec ||
+	    rh->rec_block[i] == UINT32_MAX)
+		return;
+	print_chain(rc, rh->rec_block[i], " ");
+}
+
+/* --top-holders: the holders that retain the most, with their chains. */
+static void
+print_top_holders(const struct report_ctx *rc)
+{
+	struct report_top *t;
+	size_t n;
+	char by[32], bl[32], nm[32], *copy;
+
+	if (!rc->holders || !rc->holders->top)
+		return;
+	n = report_top_holders(rc, &t);
+	emit(rc, "TOP HOLDERS, by the bytes each keeps alive alone:");
+	if (!n)
+		emit(rc, "   (none: no live block)");
+	for (size_t i = 0; i < n; i++) {
+		fmt_thousands(by, t[i].bytes);
+		fmt_thousands(bl, t[i].blocks);
+		fmt_thousands(nm, t[i].members);
+		if (t[i].is_root) {
+			emit(rc, "%zu: %s retains %s bytes in %s blocks", i + 1,
+			     printable(t[i].name, &copy), by, bl);
+			free(copy);
+			continue;
+		}
+		struct loss_record fake = {
+		    .stack_id = t[i].stack_id,
+		    .size = rc->holders->blocks[t[i].index].size};
+		emit(rc,
+		     "%zu: %s blocks allocated here retain %s bytes in %s "
+		     "blocks",
+		     i + 1, nm, by, bl);
+		print_stack(rc, &fake);
+		print_chain(rc, t[i].index, " ");
+	}
+	report_top_free(t, n);
+	blank(rc);
+}
+
 static int
 record_shown(const struct report_ctx *rc, const struct loss_record *r)
 {
@@ -283,6 +406,7 @@ print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 		     fmt_delta(direct, rc, r->bytes, r->old_bytes), blocks,
 		     cls, leak_kind_phrase(r->kind), num, of);
 	print_stack(rc, r);
+	print_holders(rc, r, i);
 	blank(rc);
 	/* memcheck's --gen-suppressions: after the record, no prefix */
 	if (rc->gen_suppressions)
@@ -392,6 +516,7 @@ print_leaks(const struct report_ctx *rc, const struct loss_record *recs,
 	for (size_t i = 0; i < nrec; i++)
 		if (record_shown(rc, &recs[i]))
 			print_record(rc, &recs[i], i, nrec);
+	print_top_holders(rc);
 	if (rc->note)
 		emit_lines(rc, rc->note);
 	print_leak_summary(rc, sum);

@@ -50,6 +50,11 @@
  * about one 32-bit bucket of the address lookup; the work stack holds
  * only blocks with edges (scanning one without would do nothing).
  *
+ * Asked for holders (scan_input.holders), it also keeps where each
+ * edge's pointer lies and where it points (8 bytes more per edge) and
+ * every root word that points into a block, and hands the graph to
+ * holders.c: the blocks are still read once.
+ *
  * Invariants: a block is on the work stack at most once (its pending
  * bit), so the stack never holds more than nblocks entries; reachedness
  * only rises (Unreached -> Possible -> Reachable; Unreached -> Indirect).
@@ -58,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "leakcheck/scan.h"
 #include "leakcheck/util.h"
 
@@ -85,16 +91,6 @@ enum reach {
 #define ST_HAS_CLIQUE ST_H24 /* a leader with an entry in cliques (phase 2:
 			      * the heuristic bits are done with) */
 
-/* An edge: target block index, and where into the target it points. */
-enum edge_class {
-	E_START = 0, /* at the start */
-	E_INTERIOR,  /* anywhere else inside */
-	E_OFF8,	     /* at +8: length64 or newarray may accept it */
-	E_OFF24,     /* at +24: stdstring may accept it */
-};
-#define EDGE_SHIFT 30
-#define EDGE_INDEX ((1u << EDGE_SHIFT) - 1)
-
 struct ctx {
 	struct scan_block *b;
 	size_t n;
@@ -117,6 +113,17 @@ struct ctx {
 	struct scan_clique *cl; /* the totals, sorted by leader */
 	size_t ncl, cl_cap;
 	uint64_t *buf; /* CHUNK bytes */
+	/* only when holders are asked for: where each edge's pointer lies
+	 * and where it points (parallel to edge), and the root hits */
+	bool want_holders;
+	uint32_t *srcoff, *dstoff;
+	size_t off_cap;
+	struct scan_root_hit *hits;
+	uint8_t *hit_class;
+	size_t nhits, hits_cap, hit_class_cap;
+	taddr_t cur_base;  /* address of the words being scanned */
+	taddr_t cur_start; /* start of their block or root range */
+	uint32_t cur_root; /* the root being scanned */
 };
 
 static inline taddr_t
@@ -346,15 +353,47 @@ enum scan_mode {
 	MODE_EDGES, /* append the words' edges to the adjacency array */
 };
 
+static inline uint32_t
+clip32(uint64_t v)
+{
+	return v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+}
+
+/* A root word at ADDR (or root word CUR_ROOT - nroots, ADDR 0) points
+ * at P, into the block of edge E: keep it for the holders. */
+static void
+add_hit(struct ctx *c, taddr_t addr, taddr_t p, uint32_t e)
+{
+	size_t i = e & EDGE_INDEX;
+
+	if (c->nhits == c->hits_cap) {
+		c->hits = xgrow(c->hits, &c->hits_cap, c->nhits + 1,
+				sizeof(*c->hits));
+		c->hit_class = xgrow(c->hit_class, &c->hit_class_cap,
+				     c->nhits + 1, sizeof(*c->hit_class));
+	}
+	c->hits[c->nhits] = (struct scan_root_hit){
+	    .root = c->cur_root,
+	    .block = (uint32_t)i,
+	    .off = addr ? addr - c->cur_start : 0,
+	    .to_off = clip32(p - c->b[i].addr),
+	};
+	c->hit_class[c->nhits++] = (uint8_t)(e >> EDGE_SHIFT);
+}
+
 static void
 scan_words(struct ctx *c, const uint64_t *w, size_t nw, enum scan_mode mode)
 {
 	uint32_t e;
 
 	if (mode == MODE_ROOT) {
-		for (size_t k = 0; k < nw; k++)
-			if (word_edge(c, w[k], &e))
-				mark(c, e, true);
+		for (size_t k = 0; k < nw; k++) {
+			if (!word_edge(c, w[k], &e))
+				continue;
+			mark(c, e, true);
+			if (c->want_holders)
+				add_hit(c, c->cur_base + k * WORD, w[k], e);
+		}
 		return;
 	}
 	for (size_t k = 0; k < nw; k++) {
@@ -363,6 +402,19 @@ scan_words(struct ctx *c, const uint64_t *w, size_t nw, enum scan_mode mode)
 		if (c->nedges == c->edge_cap)
 			c->edge = xgrow(c->edge, &c->edge_cap, c->nedges + 1,
 					sizeof(*c->edge));
+		if (c->want_holders && c->nedges >= c->off_cap) {
+			size_t cap = c->off_cap;
+			c->srcoff = xgrow(c->srcoff, &cap, c->nedges + 1,
+					  sizeof(*c->srcoff));
+			c->dstoff = xgrow(c->dstoff, &c->off_cap, c->nedges + 1,
+					  sizeof(*c->dstoff));
+		}
+		if (c->want_holders) {
+			size_t i = e & EDGE_INDEX;
+			c->srcoff[c->nedges] =
+			    clip32(c->cur_base + k * WORD - c->cur_start);
+			c->dstoff[c->nedges] = clip32(w[k] - c->b[i].addr);
+		}
 		c->edge[c->nedges++] = e;
 	}
 }
@@ -390,6 +442,7 @@ scan_range(struct ctx *c, taddr_t start, taddr_t end, enum scan_mode mode,
 			r = c->read(c->rctx, a, c->buf, next_page - a);
 		if (r >= (long)WORD) {
 			size_t nw = (size_t)r / WORD;
+			c->cur_base = a;
 			scan_words(c, c->buf, nw, mode);
 			*scanned += nw * WORD;
 			a += nw * WORD;
@@ -445,7 +498,9 @@ block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 {
 	struct scan_block *b = &c->b[i];
 
+	c->cur_start = b->addr;
 	if (w) {
+		c->cur_base = align_up(b->addr);
 		scan_words(c, w, nw, MODE_EDGES);
 		c->stats->heap_bytes += nw * WORD;
 	} else {
@@ -552,6 +607,7 @@ ctx_init(struct ctx *c, struct scan_input *in, struct scan_stats *st)
 	c->stack = xmalloc(n * sizeof(*c->stack));
 	c->buf = xmalloc(CHUNK);
 	c->clique = in->clique;
+	c->want_holders = in->holders != NULL;
 }
 
 static void
@@ -564,6 +620,10 @@ ctx_release(struct ctx *c)
 	free(c->stack);
 	free(c->buf);
 	free(c->cl);
+	free(c->srcoff);
+	free(c->dstoff);
+	free(c->hits);
+	free(c->hit_class);
 }
 
 void
@@ -579,6 +639,8 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 	memset(stats, 0, sizeof(*stats));
 	in->cliques = NULL;
 	in->ncliques = 0;
+	if (in->holders)
+		memset(in->holders, 0, sizeof(*in->holders));
 	if (!n)
 		return;
 	BUG_ON(n > EDGE_INDEX);
@@ -594,13 +656,21 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 
 	/* phase 1: from the roots (memory, then registers), then through
 	 * the blocks; a block is scanned as what it is when popped */
-	for (size_t r = 0; r < in->nroots; r++)
+	for (size_t r = 0; r < in->nroots; r++) {
+		c.cur_root = (uint32_t)r;
+		c.cur_start = in->roots[r].start;
 		scan_range(&c, in->roots[r].start, in->roots[r].end, MODE_ROOT,
 			   &stats->root_bytes);
+	}
 	for (size_t k = 0; k < in->nroot_words; k++) {
 		uint32_t e;
-		if (word_edge(&c, in->root_words[k], &e))
-			mark(&c, e, true);
+		if (!word_edge(&c, in->root_words[k], &e))
+			continue;
+		mark(&c, e, true);
+		if (c.want_holders) {
+			c.cur_root = (uint32_t)(in->nroots + k);
+			add_hit(&c, 0, in->root_words[k], e);
+		}
 	}
 	while (c.top) {
 		size_t i = c.stack[--c.top];
@@ -660,6 +730,23 @@ scan_classify(struct scan_input *in, struct scan_stats *stats)
 	if (in->ncliques) {
 		in->cliques = c.cl;
 		c.cl = NULL;
+	}
+	if (in->holders) {
+		struct scan_graph g = {
+		    .n = n,
+		    .b = b,
+		    .first = c.first,
+		    .edge = c.edge,
+		    .srcoff = c.srcoff,
+		    .dstoff = c.dstoff,
+		    .hits = c.hits,
+		    .nhits = c.nhits,
+		    .hit_class = c.hit_class,
+		    .roots = in->roots,
+		    .nroots = in->nroots,
+		};
+		c.hits = NULL; /* holders_compute takes them */
+		holders_compute(&g, in->holders);
 	}
 	ctx_release(&c);
 }

@@ -82,11 +82,23 @@ struct cu_range {
 	Dwarf_Die cu;
 };
 
-/* Per module: its CU ranges sorted by lo, built on first need. */
+/* A variable at a fixed address (DW_OP_addr), for data addresses. */
+struct var_ent {
+	Dwarf_Addr addr;  /* module-relative (before bias) */
+	const char *name; /* DW_AT_name, interned, or NULL */
+	const char *file; /* declared in, interned, or NULL */
+	int line;
+};
+
+/* Per module: its CU ranges sorted by lo, and its variables sorted by
+ * address, each built on first need. */
 struct mod_cus {
 	Dwfl_Module *mod;
 	struct cu_range *r;
 	size_t n;
+	struct var_ent *v;
+	size_t nv;
+	int vars_done;
 };
 
 struct symbolizer {
@@ -344,8 +356,10 @@ sym_free(struct symbolizer *s)
 	free(s->strs);
 	free(s->cache);
 	free(s->frames);
-	for (size_t i = 0; i < s->mods_n; i++)
+	for (size_t i = 0; i < s->mods_n; i++) {
 		free(s->mods[i].r);
+		free(s->mods[i].v);
+	}
 	free(s->mods);
 	free(s);
 }
@@ -667,4 +681,188 @@ sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 	int n = e->n < max ? e->n : max;
 	memcpy(out, s->frames + e->first, n * sizeof(*out));
 	return n;
+}
+
+/* Data addresses */
+
+static int
+cmp_var(const void *a, const void *b)
+{
+	const struct var_ent *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The variables under DIE (a CU, a function, a block, a namespace) that
+ * live at a fixed address, into M; DEPTH bounds the nesting. */
+static void
+collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
+	     Dwarf_Die *cu, size_t *cap, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 16 || dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute at, ax;
+		Dwarf_Addr addr;
+		Dwarf_Word fileno;
+		const char *file;
+		Dwarf_Op *ops;
+		size_t nops;
+		int line = 0;
+
+		switch (tag) {
+		case DW_TAG_variable:
+			if (!dwarf_attr(&child, DW_AT_location, &at) ||
+			    dwarf_getlocation(&at, &ops, &nops) != 0 ||
+			    nops != 1)
+				break;
+			if (ops[0].atom == DW_OP_addr)
+				addr = ops[0].number;
+			else if ((ops[0].atom == DW_OP_addrx ||
+				  ops[0].atom == DW_OP_GNU_addr_index) &&
+				 dwarf_getlocation_attr(&at, ops, &ax) == 0 &&
+				 dwarf_formaddr(&ax, &addr) == 0)
+				; /* DWARF 5's .debug_addr (clang) */
+			else
+				break;
+			m->v = xgrow(m->v, cap, m->nv + 1, sizeof(*m->v));
+			dwarf_decl_line(&child, &line);
+			file = dwarf_decl_file(&child);
+			/* DWARF 5's file 0 is the CU's own (clang), which
+			 * libdw 0.188 does not give */
+			if (!file &&
+			    dwarf_attr_integrate(&child, DW_AT_decl_file,
+						 &ax) &&
+			    dwarf_formudata(&ax, &fileno) == 0 && fileno == 0)
+				file = dwarf_diename(cu);
+			m->v[m->nv++] = (struct var_ent){
+			    .addr = addr,
+			    .name = intern(s, dwarf_diename(&child)),
+			    .file = intern(s, file),
+			    .line = line,
+			};
+			break;
+		case DW_TAG_subprogram:
+		case DW_TAG_lexical_block:
+		case DW_TAG_namespace:
+		case DW_TAG_inlined_subroutine:
+			collect_vars(s, m, &child, cu, cap, depth + 1);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The variable at module-relative address START (a symbol's), or NULL. */
+static const struct var_ent *
+find_var(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr start)
+{
+	struct mod_cus *m = mod_cus_get(s, mod);
+	size_t lo = 0, hi;
+
+	if (!m->vars_done) {
+		Dwarf_Die *cu = NULL;
+		Dwarf_Addr bias;
+		size_t cap = 0;
+		m->vars_done = 1;
+		while ((cu = dwfl_module_nextcu(mod, cu, &bias)))
+			collect_vars(s, m, cu, cu, &cap, 0);
+		if (m->nv)
+			qsort(m->v, m->nv, sizeof(*m->v), cmp_var);
+	}
+	hi = m->nv;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].addr <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || m->v[lo - 1].addr != start)
+		return NULL;
+	return &m->v[lo - 1];
+}
+
+struct seg_find {
+	taddr_t addr;
+	Dwfl_Module *mod;
+	GElf_Addr bias;
+};
+
+static int
+seg_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+       void *arg)
+{
+	struct seg_find *f = arg;
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t n;
+
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return DWARF_CB_OK;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (f->addr >= ph.p_vaddr + bias &&
+		    f->addr - (ph.p_vaddr + bias) < ph.p_memsz) {
+			f->mod = mod;
+			f->bias = bias;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+/* The module whose image holds ADDR: by its mappings, else the one whose
+ * segments do (a .bss past the file's last page is an anonymous mapping
+ * of its own, not part of the module as the maps report it). */
+static Dwfl_Module *
+data_module(struct symbolizer *s, taddr_t addr, GElf_Addr *bias)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	struct seg_find f = {.addr = addr};
+
+	if (mod && dwfl_module_getelf(mod, bias))
+		return mod;
+	dwfl_getmodules(s->dwfl, seg_cb, &f, 0);
+	*bias = f.bias;
+	return f.mod;
+}
+
+int
+sym_lookup_data(struct symbolizer *s, taddr_t addr, struct sym_data *out)
+{
+	GElf_Addr bias = 0;
+	Dwfl_Module *mod = data_module(s, addr, &bias);
+	Dwarf_Addr start = 0;
+	const char *name;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	memset(out, 0, sizeof(*out));
+	if (!mod)
+		return 0;
+	out->module = intern(s, dwfl_module_info(mod, NULL, &start, NULL, NULL,
+						 NULL, NULL, NULL));
+	out->module_base = start;
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (!name || GELF_ST_TYPE(sym.st_info) == STT_FUNC ||
+	    (off >= sym.st_size && (sym.st_size || off)))
+		return 1;
+	out->name = intern_func(s, name);
+	out->local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+	out->off = off;
+	const struct var_ent *v = find_var(s, mod, addr - off - bias);
+	if (v) {
+		/* a static local is "cache.0" in the symbol table */
+		if (v->name && strchr(name, '.'))
+			out->name = v->name;
+		out->file = v->file;
+		out->line = v->line;
+	}
+	return 1;
 }

@@ -262,8 +262,18 @@ static FILE *open_log(pid_t pid, struct outfile *o, char **name)
 	return o->f;
 }
 
+/* report_holders' way to name a data address. */
+static int data_sym_cb(void *ctx, taddr_t addr, struct sym_data *out)
+{
+	return ctx ? sym_lookup_data(ctx, addr, out) : 0;
+}
+
 int proc_report(struct proc *p, struct thread *exiting, int killed)
 {
+	/* --show-holders, --top-holders: who holds the blocks */
+	struct scan_holders holders = {0};
+	struct report_holders rh = {0};
+	int want_holders = !killed && (opt.holder_kinds || opt.top_holders);
 	struct heap_block *hb;
 	struct scan_block *blocks;
 	struct scan_clique *cliques = NULL;
@@ -398,6 +408,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			.read = tg.read,
 			.read_ctx = tg.ctx,
 			.flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
+			.holders = want_holders ? &holders : NULL,
 		};
 		scan_classify(&in, &st);
 		cliques = in.cliques;
@@ -452,6 +463,26 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	runinfo_fill(&run, p);
 	rc.run = &run;
 	rc.preamble = !opt.quiet && p->nreports == 0;
+	if (want_holders) {
+		rh = (struct report_holders){
+			.blocks = blocks,
+			.h = &holders,
+			.roots = roots.ranges,
+			.nroots = roots.nranges,
+			.words = roots.word_info,
+			.nwords = roots.nwords,
+			.threads = trs,
+			.nthreads = ntrs,
+			.read = tg.read,
+			.read_ctx = tg.ctx,
+			.data = data_sym_cb,
+			.data_ctx = sym,
+			.kinds = opt.holder_kinds,
+			.top = opt.top_holders,
+		};
+		report_holders_prepare(&rh, recs, nrec);
+		rc.holders = &rh;
+	}
 	if (!killed && opt.supps)
 		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 	if (opt.leak_check != LEAK_CHECK_NO || killed)
@@ -474,7 +505,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		proc_write_profiles(p, blocks, nb, !killed, &sctx,
 				    maps ? maps : p->maps_text,
 				    (int64_t)time(NULL) * 1000000000,
-				    g_report_seq);
+				    g_report_seq,
+				    want_holders ? &holders : NULL);
 	}
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though
@@ -508,6 +540,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (sym)
 		sym_free(sym);
 	runinfo_release(&run);
+	report_holders_release(&rh);
+	scan_holders_release(&holders);
 	free(recs);
 	free(maps);
 	free(words);

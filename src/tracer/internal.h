@@ -57,9 +57,12 @@ void tracer_snapshot_all(const char *why);
  * profiles are numbered snapshots too, with leak kinds). */
 unsigned snapshot_next_seq(void);
 struct scan_block;
+struct scan_holders;
+/* HOLDERS: the scan's holders of BLOCKS, for retained sizes, or NULL */
 int proc_write_profiles(struct proc *p, const struct scan_block *blocks,
 			size_t nb, int classified, struct sym_ctx *sctx,
-			const char *maps, int64_t time_nanos, unsigned seq);
+			const char *maps, int64_t time_nanos, unsigned seq,
+			const struct scan_holders *holders);
 /* exitscan.c, set by launch.c's report_all: the number for the profiles
  * of the on-demand reports being made now; 0 (FILE itself) otherwise: at
  * exit and at detach. */

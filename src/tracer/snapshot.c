@@ -77,7 +77,7 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 	sctx.proc = p;
 	failed = proc_write_profiles(
 	    p, blocks, nb, 0, &sctx, maps,
-	    (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec, seq);
+	    (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec, seq, NULL);
 	if (!opt.quiet && !failed) {
 		char *name = profile_path(opt.heap_profile ? opt.heap_profile
 					  : opt.flamegraph ? opt.flamegraph
@@ -100,9 +100,10 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
  * P's NB BLOCKS (CLASSIFIED: their kinds are set), symbolized through
  * SCTX, as snapshot SEQ (0: FILE itself).  Returns the files not written. */
 int
-proc_write_profiles(struct proc *p, const struct scan_block *blocks,
-		    size_t nb, int classified, struct sym_ctx *sctx,
-		    const char *maps, int64_t time_nanos, unsigned seq)
+proc_write_profiles(struct proc *p, const struct scan_block *blocks, size_t nb,
+		    int classified, struct sym_ctx *sctx, const char *maps,
+		    int64_t time_nanos, unsigned seq,
+		    const struct scan_holders *holders)
 {
 	struct profile_request req = {
 	    .pprof = opt.heap_profile,
@@ -124,6 +125,7 @@ proc_write_profiles(struct proc *p, const struct scan_block *blocks,
 	    .time_nanos = time_nanos,
 	    .alloc = p->alloc_tot,
 	    .nalloc = p->nalloc_tot,
+	    .holders = holders,
 	};
 
 	return profile_write_outputs(&req, &pd);

@@ -151,4 +151,30 @@ static inline int arch_regs_words(const arch_regs_t *r, unsigned long long *w)
 }
 #define ARCH_MAX_REG_WORDS 18
 
+/* The name of a thread's root word I: arch_regs_words() order, then the
+ * SSE words the tracer appends (xmm0 low half, xmm0 high half, ...);
+ * "?" when out of range. */
+static inline const char *arch_reg_word_name(int i)
+{
+	static const char *const gp[ARCH_MAX_REG_WORDS] = {
+	    "rax", "rbx", "rcx", "rdx", "rsi",	   "rdi",
+	    "rbp", "rsp", "r8",	 "r9",	"r10",	   "r11",
+	    "r12", "r13", "r14", "r15", "fs_base", "gs_base"};
+	static const char *const xmm[32] = {
+	    "xmm0",  "xmm0 (high)",  "xmm1",  "xmm1 (high)",
+	    "xmm2",  "xmm2 (high)",  "xmm3",  "xmm3 (high)",
+	    "xmm4",  "xmm4 (high)",  "xmm5",  "xmm5 (high)",
+	    "xmm6",  "xmm6 (high)",  "xmm7",  "xmm7 (high)",
+	    "xmm8",  "xmm8 (high)",  "xmm9",  "xmm9 (high)",
+	    "xmm10", "xmm10 (high)", "xmm11", "xmm11 (high)",
+	    "xmm12", "xmm12 (high)", "xmm13", "xmm13 (high)",
+	    "xmm14", "xmm14 (high)", "xmm15", "xmm15 (high)"};
+
+	if (i >= 0 && i < ARCH_MAX_REG_WORDS)
+		return gp[i];
+	if (i >= ARCH_MAX_REG_WORDS && i < ARCH_MAX_REG_WORDS + 32)
+		return xmm[i - ARCH_MAX_REG_WORDS];
+	return "?";
+}
+
 #endif
