@@ -202,6 +202,12 @@ grep -q "suppressed: 24 bytes in 1 blocks" "$OUT/supp-lsan.log" && ok supp-lsan-
 rc=$?
 [ $rc = 9 ] && ok error-exitcode || ko error-exitcode "status $rc, not 9"
 
+# what is not done from a core is refused, not ignored
+"$LC" --core="$cc" --show-holders=all >"$OUT/holders.out" 2>&1
+rc=$?
+[ $rc = 64 ] && grep -q "\-\-core takes no .*--show-holders" "$OUT/holders.out" && ok core-no-holders ||
+	ko core-no-holders "status $rc: $(head -1 "$OUT/holders.out")"
+
 # bad cores: one line each, their own exit status
 # bad NAME STATUS REGEX CORE [PROGRAM]
 bad() {

@@ -671,10 +671,12 @@ int main(int argc, char **argv)
 			    "with --core, give at most one PROGRAM (its "
 			    "executable), no arguments");
 		if (opt.heap_profile || opt.folded_file || opt.flamegraph ||
-		    opt.interval || opt.duration || opt.once)
+		    opt.interval || opt.duration || opt.once ||
+		    opt.holder_kinds || opt.top_holders)
 			die(LC_EXIT_USAGE,
 			    "--core takes no --heap-profile, --folded, "
-			    "--flamegraph, --interval, --duration or --once");
+			    "--flamegraph, --interval, --duration, --once, "
+			    "--show-holders or --top-holders");
 		return core_report(opt.core,
 				   optind < argc ? argv[optind] : NULL);
 	}
