@@ -79,7 +79,7 @@ TP_CFLAGS = $(TP_OPT_$(call tp_word,2)) -g -Wall -Wno-unused-result -pthread
 TP_CC     = $(TP_CC_$(call tp_word,1))
 TP_CXX    = $(TP_CXX_$(call tp_word,1))
 
-.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-safeio check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
+.PHONY: all deps check check-unit check-asan check-dogfood check-attach check-jobctl check-heapwalk check-safeio check-core check-progs check-formats check-profile check-cgo check-valgrind demo testprogs \
 	install clean format format-check tidy bench bench-progs
 
 all: leakcheck
@@ -237,12 +237,18 @@ check-heapwalk: leakcheck testprogs
 check-safeio: leakcheck testprogs
 	@./tests/safeio.sh
 
+# --core: cores of testprogs/core-*.c* taken by gdb's gcore and by the
+# kernel against --pid --once at the same point, classes, bad cores
+# (exit 77: skipped, no gcore)
+check-core: leakcheck testprogs
+	@./tests/core.sh || [ $$? = 77 ]
+
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
 CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
-	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh
+	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh tests/core.sh
 
 check: deps
 	@$(MAKE) --no-print-directory leakcheck testprogs

@@ -22,7 +22,7 @@ command -v nm >/dev/null || { echo "layers.sh: no nm" >&2; exit 99; }
 
 rank() {
 	case $1 in
-	ptrace) echo 1 ;; bp) echo 2 ;; alloc) echo 3 ;; tracer | core) echo 4 ;;
+	ptrace) echo 1 ;; bp) echo 2 ;; alloc) echo 3 ;; tracer|core) echo 4 ;;
 	cli) echo 5 ;; *) echo 0 ;;
 	esac
 }

@@ -19,6 +19,9 @@ enum heap_block_flags {
 	HB_POOL = 1 << 2,       /* a mempool's chunk (with HB_CUSTOM): as in
 				 * memcheck, counted in allocs, but not in use
 				 * at exit, and its free is not a free */
+	HB_CORE = 1 << 3,       /* found in a core (--core): no stack; a stack
+				 * id, if any, is one frame, the vtable its
+				 * first word points to (its C++ class) */
 };
 
 /* A live block, as the table's callers see it. */

@@ -18,7 +18,10 @@ enum lc_exit {
 	LC_EXIT_BADARCH = 66,   /* 32-bit or not x86-64 */
 	LC_EXIT_PTRACE = 67,    /* ptrace not permitted */
 	LC_EXIT_NOPID = 68,     /* --pid: no such process */
+	LC_EXIT_CORE_TRUNCATED = 69, /* --core: segments cut off */
 	LC_EXIT_INTERNAL = 70,  /* leakcheck failed */
+	LC_EXIT_CORE_FILTERED = 71, /* --core: memory coredump_filter left out */
+	LC_EXIT_CORE_HEAP = 72, /* --core: no glibc heap found in it */
 	LC_EXIT_OUTPUT = 73,    /* an output file could not be written */
 	LC_EXIT_INPUT = 74,     /* cannot read an input file (--suppressions) */
 	LC_EXIT_PRIVILEGED = 77, /* PROGRAM is setuid/setgid/has capabilities */
@@ -73,6 +76,7 @@ struct options {
 	int report_new;       /* --report=new */
 	unsigned duration;    /* --pid: seconds before detaching, 0: none */
 	int once;             /* --pid: report once and detach */
+	const char *core;     /* --core: report on this core file */
 	/* heap profiles (src/report/profile.c) */
 	const char *heap_profile; /* --heap-profile pattern, or NULL */
 	unsigned heap_profile_interval; /* seconds between snapshots, 0: none */

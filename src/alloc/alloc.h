@@ -58,6 +58,10 @@ void heap_walk(struct proc *p);
 enum { HEAP_WALK_OK, HEAP_WALK_EMPTY, HEAP_WALK_UNKNOWN };
 int heap_walk_target(const struct target *tg, struct heap_table *out,
 		     size_t *nblocks, uint64_t *nbytes);
+/* The brk heap of TG where its maps do not name it (a core): from the
+ * end of main_arena's top chunk back over its system_mem, into *START and
+ * *END.  Returns 0, or -ENOENT (no main_arena, or it does not add up). */
+int heap_brk_range(const struct target *tg, taddr_t *start, taddr_t *end);
 /* hooks.c: remember the walk's blocks; drop those a new block overlaps */
 void hook_index_pre_blocks(struct proc *p);
 

@@ -22,6 +22,7 @@
 #define MS_BINS 112
 #define MS_NBINS 128 /* bins 1..127, two words each */
 #define MS_NEXT 2160
+#define MS_SYSTEM_MEM 2184
 #define MS_SIZE 2200 /* sizeof(struct malloc_state) */
 
 /* A non-main arena's heap: HEAP_MAX_SIZE (2 * DEFAULT_MMAP_THRESHOLD_MAX

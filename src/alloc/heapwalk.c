@@ -62,6 +62,7 @@ struct chunk {
 	uint32_t list;	 /* the free list it was met on, 0: none */
 	uint8_t mmapped; /* from mmap, on no list */
 	uint8_t drop;	 /* free after all (fastbin, tcache), or a tcache */
+	uint8_t first;	 /* the first chunk of its heap */
 };
 
 struct walk {
@@ -377,9 +378,11 @@ static void walk_chunks(struct walk *w, taddr_t first, taddr_t end, taddr_t top)
 				(unsigned long long)(c + size));
 			return;
 		}
-		if (next_hdr & PREV_INUSE)
+		if (next_hdr & PREV_INUSE) {
 			add_chunk(&w->used, &w->nused, &w->used_cap, c, size,
 				  fd, 0);
+			w->used[w->nused - 1].first = c == first;
+		}
 		else
 			add_chunk(&w->freec, &w->nfree, &w->free_cap, c, size,
 				  fd, 0);
@@ -557,6 +560,16 @@ static int take_tcache(struct walk *w, struct chunk *k)
 			return 0;
 		any |= counts[i] != 0;
 	}
+	/*
+	 * An empty one is all zeros, as is a block of the same size the
+	 * program has not written to: only the first chunk of a heap is
+	 * taken for it (a thread's first malloc makes its tcache before
+	 * anything else, in the main heap or its own arena's).  A thread
+	 * that shares an arena has its empty tcache further on, and it
+	 * shows as a still reachable block (its TLS points to it).
+	 */
+	if (!any && !k->first)
+		return 0;
 	k->drop = 1;
 	for (int i = 0; i < TCACHE_BINS && any; i++) {
 		char what[80];
@@ -802,6 +815,27 @@ out:
 	*nblocks = kept;
 	*nbytes = bytes;
 	return ret;
+}
+
+int heap_brk_range(const struct target *tg, taddr_t *start, taddr_t *end)
+{
+	struct walk w = {.tg = tg};
+	struct range data;
+	taddr_t ms, top, size, mem;
+	int ok = 1;
+
+	w.win = xmalloc(WIN_SIZE);
+	ms = find_main_arena(&w, tg->maps, &data);
+	top = ms ? rd64(&w, ms + MS_TOP, &ok) : 0;
+	mem = ms ? rd64(&w, ms + MS_SYSTEM_MEM, &ok) : 0;
+	size = top ? rd64(&w, top + 8, &ok) & ~SIZE_BITS : 0;
+	free(w.win);
+	if (!ok || !top || (top & 15) || !mem || (mem & 4095) ||
+	    top + size < top || top + size < mem || top + size - mem > top)
+		return -ENOENT;
+	*start = top + size - mem;
+	*end = top + size;
+	return 0;
 }
 
 void heap_walk(struct proc *p)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "leakcheck/options.h"
 #include "leakcheck/suppress.h"
 #include "leakcheck/tracer.h"
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
 		   "       leakcheck [OPTIONS] --pid PID... | --pid-tree PID...\n"
+		   "       leakcheck [OPTIONS] --core=CORE [PROGRAM]\n"
 		   "       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
 		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
 		   "options:\n");
@@ -66,13 +68,15 @@ static void usage(FILE *f)
 #undef OPT
 	fprintf(f, "\nexit status: the program's own, or --error-exitcode; "
 		   "leakcheck's own errors:\n"
-		   "  64 usage, 65 not an ELF, 66 not x86-64, 67 ptrace not "
-		   "permitted,\n  68 no such process or a kernel thread (--pid), "
-		   "70 internal error or out\n  of memory, 73 an output could "
-		   "not be written (after the report), 74 cannot\n  read a "
-		   "suppressions file, 77 PROGRAM is setuid, setgid or has "
-		   "capabilities\n  and leakcheck is not root, 126 not "
-		   "executable, 127 not found\n"
+		   "  64 usage, 65 not an ELF (--core: not a core), 66 not "
+		   "x86-64, 67 ptrace not\n  permitted, 68 no such process or "
+		   "a kernel thread (--pid), 69 a truncated\n  core, 70 "
+		   "internal error or out of memory, 71 a core lacking memory\n"
+		   "  coredump_filter left out, 72 no glibc heap in a core, 73 "
+		   "an output could not\n  be written (after the report), 74 "
+		   "cannot read a suppressions file or a core,\n  77 PROGRAM "
+		   "is setuid, setgid or has capabilities and leakcheck is not "
+		   "root,\n  126 not executable, 127 not found\n"
 		   "\nSee leakcheck(1).\n");
 }
 
@@ -360,6 +364,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_ONCE:
 			opt.once = 1;
+			break;
+		case O_CORE:
+			opt.core = optarg;
 			break;
 		case O_REPORT:
 			if (!strcmp(optarg, "full"))
@@ -656,6 +663,23 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
 	parse_options(argc, argv);
+	if (opt.core) {
+		if (opt.pid)
+			die(LC_EXIT_USAGE, "give either --pid (--pid-tree) or --core, not both");
+		if (optind + 1 < argc)
+			die(LC_EXIT_USAGE,
+			    "with --core, give at most one PROGRAM (its "
+			    "executable), no arguments");
+		if (opt.heap_profile || opt.folded_file || opt.flamegraph ||
+		    opt.interval || opt.duration || opt.once ||
+		    opt.holder_kinds || opt.top_holders)
+			die(LC_EXIT_USAGE,
+			    "--core takes no --heap-profile, --folded, "
+			    "--flamegraph, --interval, --duration, --once, "
+			    "--show-holders or --top-holders");
+		return core_report(opt.core,
+				   optind < argc ? argv[optind] : NULL);
+	}
 	if (opt.pid) {
 		if (optind < argc)
 			die(LC_EXIT_USAGE,

@@ -165,8 +165,25 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 			emit(rc, "   (no stack: blocks of %s bytes allocated "
 				 "before leakcheck attached)",
 			     fmt_thousands(sz, r->size));
+		else if (r->flags & HB_CORE)
+			emit(rc, "   (no stack: a core holds none; blocks of %s "
+				 "bytes)",
+			     fmt_thousands(sz, r->size));
 		else
 			emit(rc, "   (no stack recorded)");
+		return;
+	}
+	if (r->flags & HB_CORE) {
+		/* the one frame of a core's block: its class's vtable */
+		struct sym_frame fr[REPORT_MAX_INLINE];
+		char *c1, *c2 = NULL;
+		report_lookup(rc, pcs[0], 0, fr);
+		emit(rc, "   (no stack: a core holds none; %s at 0x%llX%s%s)",
+		     printable(fr[0].mangled ? fr[0].mangled : "???", &c1),
+		     (unsigned long long)pcs[0], fr[0].module ? " in " : "",
+		     fr[0].module ? printable(fr[0].module, &c2) : "");
+		free(c1);
+		free(c2);
 		return;
 	}
 	limit = rc->num_callers && rc->num_callers < n ? rc->num_callers : n;
@@ -339,29 +356,55 @@ fmt_delta(char *buf, const struct report_ctx *rc, uint64_t now, uint64_t old)
 	return buf;
 }
 
+/* What follows "N blocks": for a core's record of blocks of one C++
+ * class " of class Session (96 bytes each)", else "", into BUF. */
+static void
+core_class(const struct report_ctx *rc, const struct loss_record *r,
+	   char *buf, size_t size)
+{
+	const taddr_t *pcs = NULL;
+	unsigned n = 0;
+	struct sym_frame fr[REPORT_MAX_INLINE];
+	char each[32], *c1;
+
+	buf[0] = 0;
+	if (!(r->flags & HB_CORE) || !rc->depot || !r->blocks)
+		return;
+	pcs = stack_depot_get(rc->depot, r->stack_id, &n);
+	if (!pcs || !n)
+		return;
+	report_lookup(rc, pcs[0], 0, fr);
+	snprintf(buf, size, " of %s (%s bytes each)",
+		 printable(fr[0].func ? fr[0].func : "???", &c1),
+		 fmt_thousands(each, r->bytes / r->blocks));
+	free(c1);
+}
+
 static void
 print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 	     size_t nrec)
 {
 	char total[64], direct[64], indirect[64], blocks[64], num[32], of[32];
+	char cls[256];
 
 	fmt_delta(blocks, rc, r->blocks, r->old_blocks);
+	core_class(rc, r, cls, sizeof(cls));
 	fmt_thousands(num, i + 1);
 	fmt_thousands(of, nrec);
 	if (r->indirect_bytes > 0)
 		emit(rc,
-		     "%s (%s direct, %s indirect) bytes in %s blocks are %s "
+		     "%s (%s direct, %s indirect) bytes in %s blocks%s are %s "
 		     "in loss record %s of %s",
 		     fmt_delta(total, rc, r->bytes + r->indirect_bytes,
 			       r->old_bytes + r->old_indirect_bytes),
 		     fmt_delta(direct, rc, r->bytes, r->old_bytes),
 		     fmt_delta(indirect, rc, r->indirect_bytes,
 			       r->old_indirect_bytes),
-		     blocks, leak_kind_phrase(r->kind), num, of);
+		     blocks, cls, leak_kind_phrase(r->kind), num, of);
 	else
-		emit(rc, "%s bytes in %s blocks are %s in loss record %s of %s",
+		emit(rc, "%s bytes in %s blocks%s are %s in loss record %s of %s",
 		     fmt_delta(direct, rc, r->bytes, r->old_bytes), blocks,
-		     leak_kind_phrase(r->kind), num, of);
+		     cls, leak_kind_phrase(r->kind), num, of);
 	print_stack(rc, r);
 	print_holders(rc, r, i);
 	blank(rc);

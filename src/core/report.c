@@ -1,0 +1,642 @@
+/*
+ * core report: `leakcheck --core=CORE [PROGRAM]`, the leak report of a
+ * core file, with the pieces a live report uses (tracer/exitscan.c's
+ * proc_report): glibc's heap walked (alloc/heapwalk.c), the roots
+ * gathered (alloc/roots.c), every block classified (scan/), grouped into
+ * loss records (report/loss.c) and written as text and through
+ * report_writers[].
+ *
+ * A core holds no allocation stacks.  A block whose first word points
+ * into a C++ vtable (a _ZTV symbol of a module named in NT_FILE, the word
+ * before it pointing at a _ZTI typeinfo where the core holds it) is of
+ * that class: its record's "stack" is one frame, the vtable address, which
+ * the report names by the class ("blocks of class Session"); records
+ * group other blocks by size.  Suppressions match that frame: valgrind's
+ * fun: the vtable's symbol (_ZTV7Session), LSan's leak: the class name.
+ *
+ * Roots are those of a live report of a stopped process: every thread's
+ * general and SSE registers (from NT_PRSTATUS, NT_PRFPREG) and its stack
+ * from sp minus the red zone, except the thread a fatal signal killed
+ * (the first thread of a kernel core): as at a live death by a signal,
+ * its registers are not roots and its stack counts from sp.  gdb's gcore
+ * of a running process has no such thread.
+ *
+ * Symbols come from the files NT_FILE names, PROGRAM standing for the
+ * executable; a module whose build id differs from the one in the core
+ * is said and not used.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc/alloc.h"
+#include "core/core.h"
+#include "leakcheck/depot.h"
+#include "leakcheck/heap.h"
+#include "leakcheck/options.h"
+#include "leakcheck/report.h"
+#include "leakcheck/scan.h"
+#include "leakcheck/suppress.h"
+#include "leakcheck/sym.h"
+#include "leakcheck/util.h"
+
+#define BUILD_ID_MAX 64
+
+/* A vtable found as blocks' first word. */
+struct vtype {
+	taddr_t vptr;	    /* the address point the blocks hold */
+	int is_vtable;	    /* 0: looked up, not a vtable */
+	uint32_t stack_id;  /* its one-frame stack in the report's depot */
+	struct sym_frame f; /* how the report names it */
+	char *class_name;   /* "class Session" */
+};
+
+struct core_run {
+	struct core core;
+	struct target tg;
+	struct symbolizer *sym;
+	struct stack_depot depot;
+	/* first words looked up: open addressing on vptr, index + 1 */
+	struct vtype *types;
+	size_t ntypes, types_cap;
+	uint32_t *index;
+	size_t index_mask;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The build id of the ELF file PATH (notes in its program headers). */
+static size_t
+file_build_id(const char *path, uint8_t *id, size_t max)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		goto out;
+	{
+		unsigned n = eh.e_phnum < 64 ? eh.e_phnum : 64;
+		if (pread(fd, ph, n * sizeof(*ph), (off_t)eh.e_phoff) !=
+		    (ssize_t)(n * sizeof(*ph)))
+			goto out;
+		for (unsigned i = 0; i < n && !got; i++) {
+			uint8_t notes[1024];
+			ssize_t len;
+			size_t at = 0;
+			if (ph[i].p_type != PT_NOTE)
+				continue;
+			len = pread(fd, notes,
+				    ph[i].p_filesz < sizeof(notes)
+					? ph[i].p_filesz
+					: sizeof(notes),
+				    (off_t)ph[i].p_offset);
+			while (len > 0 && at + 12 <= (size_t)len) {
+				uint32_t nsz, dsz, type;
+				size_t d;
+				memcpy(&nsz, notes + at, 4);
+				memcpy(&dsz, notes + at + 4, 4);
+				memcpy(&type, notes + at + 8, 4);
+				d = at + 12 + ((nsz + 3u) & ~(size_t)3);
+				if (nsz > (size_t)len || dsz > (size_t)len ||
+				    d + dsz > (size_t)len)
+					break;
+				if (type == NT_GNU_BUILD_ID && nsz == 4 &&
+				    !memcmp(notes + at + 12, "GNU", 4)) {
+					got = dsz < max ? dsz : max;
+					memcpy(id, notes + d, got);
+					break;
+				}
+				at = d + ((dsz + 3u) & ~(size_t)3);
+			}
+		}
+	}
+out:
+	close(fd);
+	return got;
+}
+
+static void
+hex(char *out, const uint8_t *id, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * n] = 0;
+}
+
+/*
+ * The names the symbolizer is to see for each mapping (NULL: the core's):
+ * PROGRAM for the executable's, "" for a module whose build id is not the
+ * one in the core.  Says each mismatch.  Returns a malloc'd array.
+ */
+static const char **
+symbol_files(struct core *c, const char *program)
+{
+	const char **names = xcalloc(c->nmaps + 1, sizeof(*names));
+	const struct core_map *exe =
+	    c->at_entry ? core_map_of(c, c->at_entry) : NULL;
+	const char *exe_name = exe && *exe->name == '/' ? exe->name : NULL;
+
+	if (program && !exe_name)
+		warning("core: the executable's mapping is not named in the "
+			"core; '%s' is not used",
+			program);
+	for (size_t i = 0; i < c->nmaps; i++) {
+		const struct core_map *m = &c->maps[i];
+		uint8_t in_core[BUILD_ID_MAX], in_file[BUILD_ID_MAX];
+		size_t nc, nf;
+		const char *path;
+		if (*m->name != '/')
+			continue;
+		path = program && exe_name && !strcmp(m->name, exe_name)
+			   ? program
+			   : m->name;
+		if (path != m->name)
+			names[i] = path;
+		if (m->pgoff)
+			continue;
+		/* the module's first mapping: its ELF header */
+		nc = core_build_id(c, m->start, in_core, sizeof(in_core));
+		if (!nc)
+			continue;
+		nf = file_build_id(path, in_file, sizeof(in_file));
+		if (access(path, R_OK)) {
+			debug("core: '%s' is not here: no symbols from it",
+			      path);
+		} else if (nf != nc || memcmp(in_core, in_file, nc)) {
+			char a[2 * BUILD_ID_MAX + 1], b[2 * BUILD_ID_MAX + 1];
+			hex(a, in_core, nc);
+			hex(b, in_file, nf);
+			warning("core: '%s' is not the file the process had "
+				"mapped (build id %s, the core's %s): its "
+				"symbols are not used",
+				path, nf ? b : "none", a);
+			/* every mapping of that module */
+			for (size_t k = 0; k < c->nmaps; k++)
+				if (!strcmp(c->maps[k].name, m->name))
+					names[k] = "";
+		}
+	}
+	return names;
+}
+
+static size_t
+vtype_hash(taddr_t w)
+{
+	return (size_t)(w * 0x9e3779b97f4a7c15ull >> 20);
+}
+
+/* The vtype for W if looked up already, else NULL. */
+static struct vtype *
+vtype_find(const struct core_run *r, taddr_t w)
+{
+	if (!r->index)
+		return NULL;
+	for (size_t b = vtype_hash(w) & r->index_mask; r->index[b];
+	     b = (b + 1) & r->index_mask)
+		if (r->types[r->index[b] - 1].vptr == w)
+			return &r->types[r->index[b] - 1];
+	return NULL;
+}
+
+/* The vtype for first word W, looked up once. */
+static struct vtype *
+vtype_of(struct core_run *r, taddr_t w)
+{
+	size_t b;
+	struct vtype *t;
+	struct sym_frame f[8];
+	const struct core_map *m;
+	uint64_t pre[2];
+	int n;
+
+	if (!r->index || 2 * (r->ntypes + 1) > r->index_mask + 1) {
+		size_t cap = r->index ? 2 * (r->index_mask + 1) : 1024;
+		free(r->index);
+		r->index = xcalloc(cap, sizeof(*r->index));
+		r->index_mask = cap - 1;
+		for (size_t i = 0; i < r->ntypes; i++) {
+			b = vtype_hash(r->types[i].vptr) & r->index_mask;
+			while (r->index[b])
+				b = (b + 1) & r->index_mask;
+			r->index[b] = (uint32_t)(i + 1);
+		}
+	}
+	for (b = vtype_hash(w) & r->index_mask; r->index[b];
+	     b = (b + 1) & r->index_mask)
+		if (r->types[r->index[b] - 1].vptr == w)
+			return &r->types[r->index[b] - 1];
+	r->types =
+	    xgrow(r->types, &r->types_cap, r->ntypes + 1, sizeof(*r->types));
+	t = &r->types[r->ntypes];
+	memset(t, 0, sizeof(*t));
+	t->vptr = w;
+	r->index[b] = (uint32_t)++r->ntypes;
+	/*
+	 * Before the address point of a class's primary vtable: its
+	 * offset-to-top, 0 for the object's own vptr, and its typeinfo
+	 * pointer, into a module.  Checked first: a symbol lookup costs
+	 * more, and most first words that point into a module are not
+	 * vptrs (strings, functions).
+	 */
+	if (!r->sym || core_read(&r->core, w - 16, pre, 16) != 16 ||
+	    pre[0] != 0 || !(m = core_map_of(&r->core, pre[1])) ||
+	    *m->name != '/')
+		return t;
+	n = sym_lookup(r->sym, w, 0, f, 8);
+	debug("core: first word %#llx: %s", (unsigned long long)w,
+	      n >= 1 && f[n - 1].mangled ? f[n - 1].mangled : "no symbol");
+	if (n < 1 || !f[n - 1].mangled || strncmp(f[n - 1].mangled, "_ZTV", 4))
+		return t;
+	{
+		/* the word before the address point: its typeinfo */
+		struct sym_frame g[8];
+		int k = sym_lookup(r->sym, pre[1], 0, g, 8);
+		if (k < 1 || !g[k - 1].mangled ||
+		    strncmp(g[k - 1].mangled, "_ZTI", 4))
+			return t;
+	}
+	t->is_vtable = 1;
+	t->f = f[n - 1];
+	{
+		const char *name = t->f.func ? t->f.func : t->f.mangled;
+		if (!strncmp(name, "vtable for ", 11))
+			name += 11;
+		t->class_name = xasprintf("class %s", name);
+	}
+	t->f.func = t->class_name;
+	t->f.file = NULL;
+	t->f.line = 0;
+	t->f.inlined = 0;
+	t->stack_id = stack_depot_intern(&r->depot, &w, 1);
+	return t;
+}
+
+/* The report's symbolizer: a class frame for a vtable address. */
+static int
+core_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+	    int max)
+{
+	struct core_run *r = ctx;
+	const struct vtype *t = vtype_find(r, pc);
+
+	if (t && t->is_vtable) {
+		out[0] = t->f;
+		return 1;
+	}
+	if (!r->sym) {
+		memset(out, 0, sizeof(*out));
+		out->pc = pc;
+		return 1;
+	}
+	return sym_lookup(r->sym, pc, is_return, out, max);
+}
+
+/* Type the blocks by their first word; returns how many got a class. */
+static size_t
+type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
+{
+	size_t typed = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		uint64_t w;
+		const struct core_map *m;
+		struct vtype *t;
+		if (b[i].size < 8 ||
+		    core_read(&r->core, b[i].addr, &w, 8) != 8 || (w & 7))
+			continue;
+		m = core_map_of(&r->core, w);
+		if (!m || *m->name != '/' || !(m->flags & PF_R))
+			continue;
+		t = vtype_of(r, w);
+		if (t->is_vtable) {
+			b[i].stack_id = t->stack_id;
+			typed++;
+		}
+	}
+	return typed;
+}
+
+static char *
+expand_pid(const char *pat, pid_t pid)
+{
+	char *out = xstrdup(""), *n;
+
+	for (const char *s = pat; *s; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			n = xasprintf("%s%d", out, (int)pid);
+			s++;
+		} else {
+			n = xasprintf("%s%c", out, *s);
+		}
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/* psargs split at spaces, NULL-ended; malloc'd, one block. */
+static char **
+split_args(const char *s)
+{
+	size_t n = 1, len = strlen(s);
+	char **v, *copy;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ' ';
+	v = xmalloc((n + 1) * sizeof(*v) + len + 1);
+	copy = (char *)(v + n + 1);
+	memcpy(copy, s, len + 1);
+	n = 0;
+	for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " "))
+		v[n++] = tok;
+	v[n] = NULL;
+	return v;
+}
+
+/* The threads as the scan sees them, their register words into *WORDS
+ * (malloc'd, caller frees, as the result). */
+static struct target_thread *
+core_threads(const struct core *c, taddr_t **words)
+{
+	struct target_thread *th = xcalloc(c->nthreads + 1, sizeof(*th));
+	size_t per = ARCH_MAX_REG_WORDS + 32;
+	taddr_t *w = xmalloc((c->nthreads + 1) * per * sizeof(*w));
+	/* a kernel core: the first thread took the fatal signal */
+	int dying = c->signo && c->threads[0].cursig == c->signo &&
+		    c->signo != SIGSTOP && c->signo != SIGTRAP;
+
+	for (size_t i = 0; i < c->nthreads; i++) {
+		const struct core_thread *t = &c->threads[i];
+		unsigned long long rw[ARCH_MAX_REG_WORDS];
+		taddr_t *tw = w + i * per;
+		size_t nw = 0;
+		int n;
+		th[i].tid = t->tid;
+		th[i].sp = ARCH_SP(&t->regs);
+		th[i].tp = ARCH_TP(&t->regs);
+		th[i].from = th[i].sp - ARCH_RED_ZONE;
+		if (i == 0 && dying) {
+			/* as at a live death by a signal: its registers are
+			 * not roots, its stack counts from sp */
+			th[i].from = th[i].sp;
+			continue;
+		}
+		n = arch_regs_words(&t->regs, rw);
+		for (int k = 0; k < n; k++)
+			tw[nw++] = rw[k];
+		if (t->have_fp)
+			for (int k = 0; k < 32; k++)
+				tw[nw++] = t->xmm[k];
+		th[i].words = tw;
+		th[i].nwords = nw;
+	}
+	*words = w;
+	return th;
+}
+
+static int
+status_exit(int status)
+{
+	switch (status) {
+	case CORE_NOT_CORE:
+		return LC_EXIT_NOTELF;
+	case CORE_BAD_ARCH:
+		return LC_EXIT_BADARCH;
+	case CORE_TRUNCATED:
+		return LC_EXIT_CORE_TRUNCATED;
+	case CORE_FILTERED:
+		return LC_EXIT_CORE_FILTERED;
+	default:
+		return LC_EXIT_INPUT;
+	}
+}
+
+int
+core_report(const char *core_path, const char *program)
+{
+	struct core_run r;
+	struct heap_table table;
+	struct heap_block *hb;
+	struct scan_block *blocks;
+	struct root_set roots;
+	struct roots_opts ro = {0};
+	struct target_thread *th;
+	taddr_t *words;
+	struct scan_stats st = {0};
+	struct loss_record *recs;
+	struct leak_summary sum;
+	struct report_ctx rc;
+	struct report_run run = {0};
+	struct outfile log;
+	const char **sym_names;
+	char *err = NULL, *sym_maps, *note, *log_name = NULL;
+	char *program_abs = NULL;
+	size_t nb, nrec, typed, ncliques;
+	struct scan_clique *cliques;
+	uint64_t walked_bytes, t0 = now_ns();
+	int ret, errors, walk;
+	char sig[32] = "";
+
+	memset(&r, 0, sizeof(r));
+	ret = core_open(&r.core, core_path, &err);
+	if (ret != CORE_OK) {
+		error("%s", err);
+		free(err);
+		return status_exit(ret);
+	}
+	ret = core_check(&r.core, &err);
+	if (ret != CORE_OK) {
+		error("core '%s': %s", core_path, err);
+		free(err);
+		core_release(&r.core);
+		return status_exit(ret);
+	}
+	core_target(&r.core, &r.tg);
+
+	heap_table_init(&table);
+	walk = heap_walk_target(&r.tg, &table, &nb, &walked_bytes);
+	if (walk == HEAP_WALK_UNKNOWN) {
+		error("core '%s': glibc's heap is not found in it (malloc is "
+		      "not glibc 2.36's, or its main_arena is damaged): no "
+		      "block can be classified",
+		      core_path);
+		heap_table_release(&table);
+		core_release(&r.core);
+		return LC_EXIT_CORE_HEAP;
+	}
+	hb = heap_table_take(&table, &nb);
+	heap_table_release(&table);
+	for (size_t i = 0; i < nb; i++) {
+		struct scan_block sb = {
+		    .addr = hb[i].addr, .size = hb[i].size, .flags = HB_CORE};
+		memcpy(&hb[i], &sb, sizeof(sb));
+	}
+	blocks = (struct scan_block *)(void *)hb;
+
+	/* symbols, for the classes; PROGRAM as a path from the root, as
+	 * the maps name files */
+	if (program) {
+		program_abs = realpath(program, NULL);
+		if (!program_abs)
+			warning("core: cannot use '%s' as the program: %s",
+				program, strerror(errno));
+	}
+	sym_names = symbol_files(&r.core, program_abs);
+	sym_maps = core_maps_format(&r.core, sym_names);
+	r.sym = sym_new_from_maps(sym_maps, r.core.pid);
+	free(sym_maps);
+	free(sym_names);
+	free(program_abs);
+	stack_depot_init(&r.depot);
+	typed = type_blocks(&r, blocks, nb);
+
+	th = core_threads(&r.core, &words);
+	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
+	{
+		struct scan_input in = {
+		    .blocks = blocks,
+		    .nblocks = nb,
+		    .roots = roots.ranges,
+		    .nroots = roots.nranges,
+		    .root_words = roots.words,
+		    .nroot_words = roots.nwords,
+		    .root_word_info = roots.word_info,
+		    .read = r.tg.read,
+		    .read_ctx = r.tg.ctx,
+		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
+		};
+		scan_classify(&in, &st);
+		cliques = in.cliques;
+		ncliques = in.ncliques;
+	}
+	recs = loss_records_build(blocks, nb, cliques, ncliques, &nrec, &sum);
+	free(cliques);
+
+	if (r.core.signo > 0 && r.core.signo < NSIG)
+		snprintf(sig, sizeof(sig), "SIG%s",
+			 sigabbrev_np(r.core.signo) ? sigabbrev_np(r.core.signo)
+						    : "?");
+	note = xasprintf(
+	    "Core '%s' of pid %d%s%s: a core holds no allocation stacks, so "
+	    "loss records group blocks by size, and by class where a block's "
+	    "first word points into a C++ vtable.",
+	    core_path, (int)r.core.pid, *sig ? ", signal " : "", sig);
+
+	memset(&rc, 0, sizeof(rc));
+	rc.pid = r.core.pid;
+	rc.mode = opt.leak_check;
+	rc.show_kinds = opt.show_kinds;
+	rc.error_kinds = opt.error_kinds;
+	rc.num_callers = opt.num_callers;
+	rc.depot = &r.depot;
+	rc.sym = core_sym_cb;
+	rc.sym_ctx = &r;
+	for (size_t i = 0; i < nb; i++) {
+		rc.in_use_bytes += blocks[i].size;
+		rc.in_use_blocks++;
+	}
+	rc.on_demand = 1;
+	rc.note = note;
+	rc.gen_suppressions = opt.gen_suppressions;
+	run.argv = split_args(*r.core.psargs ? r.core.psargs : r.core.fname);
+	run.ppid = r.core.ppid;
+	rc.run = &run;
+	rc.preamble = !opt.quiet;
+	if (opt.supps)
+		supp_apply(opt.supps, &rc, recs, nrec, &sum);
+
+	if (opt.log_file) {
+		log_name = expand_pid(opt.log_file, r.core.pid);
+		ret = outfile_open(&log, log_name, OUTFILE_TRUNC);
+		if (ret) {
+			error("cannot open log file '%s': %s; reporting on "
+			      "stderr",
+			      log_name, strerror(-ret));
+			free(log_name);
+			log_name = NULL;
+			outfile_stderr(&log);
+		}
+	} else {
+		outfile_stderr(&log);
+	}
+	rc.out = log.f;
+	if (opt.leak_check != LEAK_CHECK_NO)
+		report_text(&rc, recs, nrec, &sum);
+	ret = outfile_close(&log);
+	if (ret)
+		error("cannot write the report to %s%s%s: %s",
+		      log_name ? "'" : "standard error",
+		      log_name ? log_name : "", log_name ? "'" : "",
+		      strerror(-ret));
+	free(log_name);
+	{
+		struct report_result res = {recs, nrec, &sum, r.core.psargs};
+		for (const struct report_writer *w = report_writers; w->name;
+		     w++) {
+			char *path;
+			if (!*w->file)
+				continue;
+			path = expand_pid(*w->file, r.core.pid);
+			ret = w->write(&rc, path, &res);
+			if (ret)
+				error("cannot write %s to '%s': %s", w->what,
+				      path, strerror(-ret));
+			free(path);
+		}
+	}
+	{
+		struct report_ctx full = rc;
+		full.mode = LEAK_CHECK_FULL;
+		errors = (int)report_error_count(&full, recs, nrec);
+	}
+	if (log_verbose)
+		fprintf(stderr,
+			"leakcheck: core '%s': %zu mappings, %zu threads, %zu "
+			"blocks (%zu of a C++ class), %llu bytes of roots and "
+			"%llu of blocks scanned, %llu unreadable, %.3f s\n",
+			core_path, r.core.nmaps, r.core.nthreads, nb, typed,
+			(unsigned long long)st.root_bytes,
+			(unsigned long long)st.heap_bytes,
+			(unsigned long long)st.unreadable,
+			(double)(now_ns() - t0) / 1e9);
+
+	free(run.argv);
+	free(note);
+	free(recs);
+	free(words);
+	free(th);
+	root_set_release(&roots);
+	free(blocks);
+	for (size_t i = 0; i < r.ntypes; i++)
+		free(r.types[i].class_name);
+	free(r.types);
+	free(r.index);
+	stack_depot_release(&r.depot);
+	if (r.sym)
+		sym_free(r.sym);
+	core_release(&r.core);
+	if (outfile_failures())
+		return LC_EXIT_OUTPUT;
+	if (opt.error_exitcode && errors)
+		return opt.error_exitcode;
+	return 0;
+}
