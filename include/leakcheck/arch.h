@@ -12,7 +12,7 @@
 
 struct arch_displaced {
 	unsigned insn_len;   /* bytes of the original instruction */
-	int is_jump;         /* the instruction is an unconditional jump: */
+	int is_jump;	     /* the instruction is an unconditional jump: */
 	taddr_t jump_target; /*   just set the PC here, no slot */
 	uint8_t slot[ARCH_OOL_SLOT_SIZE];
 	unsigned slot_len;

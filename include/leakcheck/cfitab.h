@@ -48,11 +48,11 @@ struct cfitab_mod {
 
 /* How a row finds the CFA. */
 enum cfitab_kind {
-	CFI_NONE = 0,     /* no FDE covers these addresses: fallback */
-	CFI_SP = 1,       /* CFA = rsp + cfa_off */
-	CFI_BP = 2,       /* CFA = rbp + cfa_off */
+	CFI_NONE = 0,	  /* no FDE covers these addresses: fallback */
+	CFI_SP = 1,	  /* CFA = rsp + cfa_off */
+	CFI_BP = 2,	  /* CFA = rbp + cfa_off */
 	CFI_FALLBACK = 3, /* an FDE the rows cannot describe: fallback */
-	CFI_END = 4,      /* the return address (or rbp) is undefined: the
+	CFI_END = 4,	  /* the return address (or rbp) is undefined: the
 			   * outermost frame (_start, a thread's start), as
 			   * libunwind's x86-64 step has it */
 };
@@ -60,7 +60,7 @@ enum cfitab_kind {
 /* Where the caller's rbp is. */
 enum cfitab_rbp {
 	CFI_RBP_SAME = 0, /* in rbp, as in this frame */
-	CFI_RBP_AT = 1,   /* saved at CFA + rbp_off */
+	CFI_RBP_AT = 1,	  /* saved at CFA + rbp_off */
 	CFI_RBP_LOST = 2, /* not known: a later rbp-based CFA is a fallback */
 };
 
@@ -119,8 +119,8 @@ int cfiwalk(const void *tab, uint64_t size, const struct cfiwalk_stack *stack,
  * rows; *OUT is malloc'd (caller frees), NULL if none.  Malformed input
  * gives fewer rows (never a read outside SEC).  Never fails.
  */
-size_t cfitab_parse(const unsigned char *sec, size_t len, uint64_t addr,
-		    int eh, struct cfitab_row **out);
+size_t cfitab_parse(const unsigned char *sec, size_t len, uint64_t addr, int eh,
+		    struct cfitab_row **out);
 
 /* The rows of the ELF file PATH (its .eh_frame).  Returns the count,
  * *OUT malloc'd or NULL; 0 if the file has none or cannot be read. */

@@ -13,9 +13,9 @@ struct stack_depot {
 	uint32_t *index;
 	size_t index_cap; /* power of two */
 	/* stack storage: per id, offset into pcs[] and length */
-	uint64_t *offs;   /* offs[id] = (offset << 8) | len */
+	uint64_t *offs;	  /* offs[id] = (offset << 8) | len */
 	uint32_t *hashes; /* hashes[id] */
-	size_t nstacks;   /* ids 1..nstacks-1 used; id 0 reserved */
+	size_t nstacks;	  /* ids 1..nstacks-1 used; id 0 reserved */
 	size_t offs_cap;
 	taddr_t *pcs;
 	size_t npcs, pcs_cap;
@@ -28,10 +28,12 @@ void stack_depot_init(struct stack_depot *d);
 void stack_depot_release(struct stack_depot *d);
 /* Intern PCS[0..N) (N <= STACK_MAX_FRAMES; longer is truncated).  Never fails.
  * Returns the id, 0 only when N == 0. */
-uint32_t stack_depot_intern(struct stack_depot *d, const taddr_t *pcs, unsigned n);
+uint32_t stack_depot_intern(struct stack_depot *d, const taddr_t *pcs,
+			    unsigned n);
 /* Frames of ID, *N set; pointer valid until the next intern.  Unknown id:
  * NULL and *N = 0. */
-const taddr_t *stack_depot_get(const struct stack_depot *d, uint32_t id, unsigned *n);
+const taddr_t *stack_depot_get(const struct stack_depot *d, uint32_t id,
+			       unsigned *n);
 size_t stack_depot_memory(const struct stack_depot *d);
 
 #endif

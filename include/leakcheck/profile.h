@@ -42,8 +42,7 @@ uint64_t sampler_next_interval(struct sampler *s, uint64_t rate);
  * RATE bytes (0: every allocation is)?  Cheap when it is not: a compare
  * and a subtraction.
  */
-static inline int
-sampler_take(struct sampler *s, uint64_t rate, uint64_t size)
+static inline int sampler_take(struct sampler *s, uint64_t rate, uint64_t size)
 {
 	if (!rate)
 		return 1;

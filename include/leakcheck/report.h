@@ -15,18 +15,18 @@ struct sym_frame;
 struct loss_record {
 	enum leak_kind kind;
 	uint32_t stack_id;
-	uint64_t size;            /* stack id 0: the size of each block */
-	uint64_t bytes;           /* direct bytes */
+	uint64_t size;	/* stack id 0: the size of each block */
+	uint64_t bytes; /* direct bytes */
 	uint64_t blocks;
-	uint64_t indirect_bytes;  /* for definite/possible: bytes they leak */
+	uint64_t indirect_bytes; /* for definite/possible: bytes they leak */
 	uint64_t indirect_blocks;
-	uint32_t flags;           /* OR of the blocks' heap_block flags */
+	uint32_t flags; /* OR of the blocks' heap_block flags */
 	int suppressed;
 	/* --report=new: the same (kind, stack) in the previous report */
 	int has_old;
 	uint64_t old_bytes, old_blocks, old_indirect_bytes;
-	const char *suppression;  /* name of the suppression that matched
-				   * (owned by it), or NULL */
+	const char *suppression; /* name of the suppression that matched
+				  * (owned by it), or NULL */
 };
 
 /* Entries of leak_summary.heuristic_*: enum scan_heuristic values. */
@@ -65,7 +65,7 @@ typedef int (*report_sym_fn)(void *ctx, taddr_t pc, int is_return,
 			     struct sym_frame *out, int max);
 
 enum leak_check_mode {
-	LEAK_CHECK_NO,      /* no leak report */
+	LEAK_CHECK_NO,	    /* no leak report */
 	LEAK_CHECK_SUMMARY, /* LEAK SUMMARY only */
 	LEAK_CHECK_FULL,    /* loss records and summary */
 };
@@ -77,8 +77,8 @@ struct report_ctx {
 	FILE *out;
 	pid_t pid; /* for the ==PID== prefix */
 	enum leak_check_mode mode;
-	unsigned show_kinds;   /* mask of 1 << leak_kind */
-	unsigned error_kinds;  /* mask of 1 << leak_kind */
+	unsigned show_kinds;  /* mask of 1 << leak_kind */
+	unsigned error_kinds; /* mask of 1 << leak_kind */
 	unsigned num_callers;
 	const struct stack_depot *depot;
 	report_sym_fn sym;
@@ -87,7 +87,7 @@ struct report_ctx {
 	uint64_t in_use_bytes, in_use_blocks;
 	uint64_t total_allocs, total_frees, total_bytes;
 	const char *note; /* extra line before the summary, or NULL */
-	int on_demand;    /* the process is alive: "in use", not "at exit" */
+	int on_demand;	  /* the process is alive: "in use", not "at exit" */
 	/* --report=new: show only records that are new or grew, with the
 	 * growth in "(+N)" as valgrind's "leak_check increased" does */
 	const struct leak_summary *old_sum;
@@ -172,13 +172,13 @@ size_t report_error_count(const struct report_ctx *rc,
 
 /* What the CI formats say about the process besides its leaks. */
 struct report_run {
-	char **argv;       /* its command line (argv[0] first), NULL-ended;
-			    * NULL if unknown */
-	char **tool_argv;  /* leakcheck's own command line, or NULL */
-	pid_t ppid;        /* 0 if unknown */
-	double seconds;    /* how long it ran; 0 if unknown */
-	long long start;   /* when it started, seconds since the epoch; 0 if
-			    * unknown */
+	char **argv;	  /* its command line (argv[0] first), NULL-ended;
+			   * NULL if unknown */
+	char **tool_argv; /* leakcheck's own command line, or NULL */
+	pid_t ppid;	  /* 0 if unknown */
+	double seconds;	  /* how long it ran; 0 if unknown */
+	long long start;  /* when it started, seconds since the epoch; 0 if
+			   * unknown */
 };
 
 /*
@@ -253,10 +253,10 @@ struct report_result {
  * entry here.  The text report is not one of them (it goes to the log).
  */
 struct report_writer {
-	const char *name;             /* "json" */
-	const char *what;             /* for messages: "JSON" */
-	const char *const *file;      /* its option (leakcheck/options.h):
-				       * the path, %p for the pid, or NULL */
+	const char *name;	 /* "json" */
+	const char *what;	 /* for messages: "JSON" */
+	const char *const *file; /* its option (leakcheck/options.h):
+				  * the path, %p for the pid, or NULL */
 	/* Write R to PATH: 0 or -errno. */
 	int (*write)(const struct report_ctx *rc, const char *path,
 		     const struct report_result *r);

@@ -15,9 +15,9 @@
 
 enum leak_kind {
 	LEAK_DEFINITE = 0, /* no pointer from any root or reachable block */
-	LEAK_INDIRECT,     /* pointed to only from lost blocks */
-	LEAK_POSSIBLE,     /* reached only through some interior pointer */
-	LEAK_REACHABLE,    /* chain of start-pointers from a root */
+	LEAK_INDIRECT,	   /* pointed to only from lost blocks */
+	LEAK_POSSIBLE,	   /* reached only through some interior pointer */
+	LEAK_REACHABLE,	   /* chain of start-pointers from a root */
 	LEAK_NKINDS
 };
 
@@ -32,12 +32,12 @@ int leak_kinds_parse(const char *s, unsigned *mask);
 /* A live block; 24 bytes, as a struct heap_block, so that an array of
  * those can be turned into one of these in place. */
 struct scan_block {
-	taddr_t addr;      /* start of user data */
-	uint64_t size;     /* requested size */
+	taddr_t addr;	   /* start of user data */
+	uint64_t size;	   /* requested size */
 	uint32_t stack_id; /* depot id */
-	uint8_t flags;     /* heap_block flags, carried through */
+	uint8_t flags;	   /* heap_block flags, carried through */
 	/* results */
-	uint8_t kind;      /* enum leak_kind */
+	uint8_t kind;	   /* enum leak_kind */
 	uint8_t heuristic; /* enum scan_heuristic, as valgrind sets it */
 };
 
@@ -49,7 +49,7 @@ struct scan_block {
 struct scan_clique {
 	uint32_t leader; /* index of the leader, a definitely lost block */
 	uint32_t blocks; /* indirectly lost blocks it leaks (> 0) */
-	uint64_t bytes;  /* their bytes */
+	uint64_t bytes;	 /* their bytes */
 };
 
 /* The entry for block LEADER in C (N entries, sorted by leader), or NULL
@@ -60,23 +60,23 @@ const struct scan_clique *scan_clique_find(const struct scan_clique *c,
 /* What a root is, so that a holder can be named (roots as data: the
  * root gathering, alloc/roots.c, says; the classifier does not look). */
 enum scan_root_kind {
-	ROOT_DATA = 0,    /* a module's writable mapping; NAME its path */
-	ROOT_MMAP,        /* another writable mapping; NAME its file or "" */
-	ROOT_STACK,       /* thread TID's stack, from its sp */
+	ROOT_DATA = 0,	  /* a module's writable mapping; NAME its path */
+	ROOT_MMAP,	  /* another writable mapping; NAME its file or "" */
+	ROOT_STACK,	  /* thread TID's stack, from its sp */
 	ROOT_BLOCK_STACK, /* thread TID's stack in a malloc'd block */
-	ROOT_DEAD_TCB,    /* a dead thread's struct pthread, glibc's cache */
-	ROOT_HEAP,        /* heap that cannot be walked (another malloc's,
+	ROOT_DEAD_TCB,	  /* a dead thread's struct pthread, glibc's cache */
+	ROOT_HEAP,	  /* heap that cannot be walked (another malloc's,
 			   * from before an attach): all of it, less blocks */
-	ROOT_REGISTER,    /* (a root word) thread TID's register INDEX:
+	ROOT_REGISTER,	  /* (a root word) thread TID's register INDEX:
 			   * arch_regs_words() order, then the SSE words */
-	ROOT_DTV,         /* (a root word) glibc's DTV of thread TID, or of
+	ROOT_DTV,	  /* (a root word) glibc's DTV of thread TID, or of
 			   * a dead thread (TID 0) */
 };
 
 struct scan_range {
 	taddr_t start, end; /* [start, end) */
-	uint8_t kind;       /* enum scan_root_kind (roots only) */
-	pid_t tid;          /* the thread of a stack root, else 0 */
+	uint8_t kind;	    /* enum scan_root_kind (roots only) */
+	pid_t tid;	    /* the thread of a stack root, else 0 */
 	const char *name;   /* the mapping's path, "" or NULL; owned by
 			     * whoever made the range */
 };
@@ -85,7 +85,7 @@ struct scan_range {
 struct scan_root_word {
 	uint8_t kind; /* ROOT_REGISTER or ROOT_DTV */
 	pid_t tid;
-	int index;    /* the register's */
+	int index; /* the register's */
 };
 
 /* Read LEN bytes at ADDR into BUF; returns bytes read (may be short, 0 at
@@ -111,10 +111,10 @@ enum scan_flags {
  * "of which reachable via heuristic".
  */
 enum scan_heuristic {
-	SCAN_HEUR_NONE = 0,          /* none was needed or none matched */
-	SCAN_HEUR_STDSTRING,         /* pointer at +24 into a std::string rep */
-	SCAN_HEUR_LENGTH64,          /* pointer at +8 after a 64-bit length */
-	SCAN_HEUR_NEWARRAY,          /* pointer at +8 after new[]'s count */
+	SCAN_HEUR_NONE = 0,  /* none was needed or none matched */
+	SCAN_HEUR_STDSTRING, /* pointer at +24 into a std::string rep */
+	SCAN_HEUR_LENGTH64,  /* pointer at +8 after a 64-bit length */
+	SCAN_HEUR_NEWARRAY,  /* pointer at +8 after new[]'s count */
 	SCAN_HEUR_MULTIPLEINHERITANCE, /* not detected by this classifier */
 };
 
@@ -145,9 +145,9 @@ struct scan_input {
 };
 
 struct scan_stats {
-	uint64_t root_bytes;     /* bytes of root memory scanned */
-	uint64_t heap_bytes;     /* bytes of block contents scanned */
-	uint64_t unreadable;     /* bytes that could not be read */
+	uint64_t root_bytes; /* bytes of root memory scanned */
+	uint64_t heap_bytes; /* bytes of block contents scanned */
+	uint64_t unreadable; /* bytes that could not be read */
 };
 
 /*

@@ -8,17 +8,17 @@
 #include "leakcheck/types.h"
 
 struct sym_frame {
-	taddr_t pc;         /* the address looked up */
-	const char *func;   /* demangled function name or NULL */
+	taddr_t pc;	     /* the address looked up */
+	const char *func;    /* demangled function name or NULL */
 	const char *mangled; /* the name as the object spells it, or NULL:
 			      * the ELF symbol for the real function
 			      * ("_ZN1A1fEv", "foo.constprop.0"), the DWARF
 			      * linkage name (else name) for an inlined one;
 			      * what valgrind's fun: suppressions match */
-	const char *file;   /* source file (full path as in DWARF) or NULL */
-	int line;           /* 0 if unknown */
-	const char *module; /* module path or NULL */
-	int inlined;        /* 1 if this frame is inlined into the next one */
+	const char *file;    /* source file (full path as in DWARF) or NULL */
+	int line;	     /* 0 if unknown */
+	const char *module;  /* module path or NULL */
+	int inlined;	     /* 1 if this frame is inlined into the next one */
 	taddr_t module_base; /* where the module is mapped (lowest address),
 			      * 0 if no module */
 };

@@ -15,7 +15,7 @@
 #include "leakcheck/types.h"
 
 struct target {
-	int pid;          /* for messages: the process's (or the core's) */
+	int pid;	  /* for messages: the process's (or the core's) */
 	const char *maps; /* its mappings, in /proc/PID/maps's format;
 			   * owned by whoever made the target */
 	/* Read LEN bytes at ADDR into BUF: bytes read (short at an

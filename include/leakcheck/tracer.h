@@ -8,15 +8,16 @@
 #include "leakcheck/types.h"
 
 struct trace_result {
-	int status;  /* wait status of the launched program */
-	int errors;  /* error-kind loss records over all processes */
+	int status; /* wait status of the launched program */
+	int errors; /* error-kind loss records over all processes */
 };
 
 /*
  * Launch PATH with ARGV (environment and cwd inherited) and trace it.
  * Returns 0 and fills *RES, or an LC_EXIT_* code after printing one line.
  */
-int tracer_launch(const char *path, char *const argv[], struct trace_result *res);
+int tracer_launch(const char *path, char *const argv[],
+		  struct trace_result *res);
 
 /*
  * Attach to the running processes PIDS (N of them; every thread; with

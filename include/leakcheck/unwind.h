@@ -20,12 +20,12 @@ struct unwinder;
 struct unwind_stats {
 	uint64_t unwinds;      /* calls to unwind_stack(_saved) */
 	uint64_t frames;       /* frames produced */
-	uint64_t ns;           /* time spent unwinding */
+	uint64_t ns;	       /* time spent unwinding */
 	uint64_t mem_reads;    /* words of tracee memory the unwinder read */
 	uint64_t snap_misses;  /* ... not in the stack snapshot as taken */
 	uint64_t page_lookups; /* ... then looked up in the page cache */
 	uint64_t page_hits;    /* ... and found there */
-	uint64_t steps;        /* steps by unwind info (unw_step calls) */
+	uint64_t steps;	       /* steps by unwind info (unw_step calls) */
 	uint64_t find_calls;   /* unwind info looked up: the step's IP was not
 				* in libunwind's register-state cache */
 	uint64_t find_neg;     /* ... answered by the no-unwind-info cache */
@@ -93,9 +93,8 @@ int unwind_stack(struct unwinder *u, pid_t tid,
  * only goes wrong after a call that ends its function (a noreturn call).
  */
 int unwind_stack_saved(struct unwinder *u, pid_t tid,
-		       const struct user_regs_struct *regs,
-		       const void *stack, size_t len, taddr_t hi,
-		       taddr_t *pcs, int max);
+		       const struct user_regs_struct *regs, const void *stack,
+		       size_t len, taddr_t hi, taddr_t *pcs, int max);
 
 /* Did the last unwind_stack_saved end because the copy was too short? */
 bool unwind_ran_out(const struct unwinder *u);

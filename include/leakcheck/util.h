@@ -25,14 +25,15 @@ extern int log_verbose;
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "leakcheck: error: ..." and exit with CODE. */
 void die(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 
 #define BUG_ON(c)                                                              \
 	do {                                                                   \
 		if (c)                                                         \
 			bug(__FILE__, __LINE__, #c);                           \
 	} while (0)
-void bug(const char *file, int line, const char *what) __attribute__((noreturn));
+void bug(const char *file, int line, const char *what)
+    __attribute__((noreturn));
 
 /* "1,234,567" into BUF (at least 32 bytes); returns BUF. */
 char *fmt_thousands(char *buf, unsigned long long v);

@@ -20,12 +20,12 @@ extern struct stack_depot g_depot; /* defined and written in hooks.c;
  * by the run's own entry hooks: tracer_entry in launch.c). */
 struct alloc_stats {
 	uint64_t entry_traps, return_traps, allocs, frees, unknown_frees,
-		nested;
+	    nested;
 	uint64_t calls[HOOK_NKINDS]; /* outermost calls, per entry point kind */
-	uint64_t stub_returns;       /* calls that returned through a stub */
-	uint64_t harvests;           /* reads of stub cells */
+	uint64_t stub_returns;	     /* calls that returned through a stub */
+	uint64_t harvests;	     /* reads of stub cells */
 	uint64_t stale_pre_attach;   /* walk blocks found freed by an overlap */
-	uint64_t fast_checked;       /* program's walks compared with libunwind
+	uint64_t fast_checked;	     /* program's walks compared with libunwind
 				      * (LEAKCHECK_TEST_CFIWALK) */
 	uint64_t fast_check_differ;  /* ... that differed */
 };
@@ -85,10 +85,10 @@ struct roots_opts {
 struct root_set {
 	struct scan_range *ranges; /* in the order of the maps */
 	size_t nranges, ranges_cap;
-	taddr_t *words;             /* root words ... */
+	taddr_t *words;			  /* root words ... */
 	struct scan_root_word *word_info; /* ... and what each is */
 	size_t nwords, words_cap;
-	char *text;                 /* the maps copy the names point into */
+	char *text; /* the maps copy the names point into */
 };
 /* Gather the roots of target TG with threads TH (NTH) and the tracked
  * blocks BLOCKS (NB, sorted by address) into *OUT.  Never fails (memory

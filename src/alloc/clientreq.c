@@ -63,7 +63,8 @@ static struct vg_pool *pool_find(struct proc *p, taddr_t id)
 
 static void pool_add_chunk(struct vg_pool *pl, taddr_t addr)
 {
-	pl->chunks = xgrow(pl->chunks, &pl->cap, pl->n + 1, sizeof(*pl->chunks));
+	pl->chunks =
+	    xgrow(pl->chunks, &pl->cap, pl->n + 1, sizeof(*pl->chunks));
 	pl->chunks[pl->n++] = addr;
 }
 
@@ -188,7 +189,8 @@ void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs)
 		if (!(pl = pool_find(p, a[1])))
 			break;
 		for (size_t i = pl->n; i > 0; i--) {
-			taddr_t c = pl->chunks[i - 1], lo = a[2], hi = a[2] + a[3];
+			taddr_t c = pl->chunks[i - 1], lo = a[2],
+				hi = a[2] + a[3];
 			struct heap_block hb;
 			if (!heap_table_find(&p->custom_heap, c, &hb))
 				continue;

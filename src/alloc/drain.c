@@ -321,8 +321,8 @@ int drain_allocator(struct proc *p)
 				intr[i] = 1;
 				stuck++;
 			}
-			got =
-			    wait_tid(t->tid, &st, __WALL | (late ? 0 : WNOHANG));
+			got = wait_tid(t->tid, &st,
+				       __WALL | (late ? 0 : WNOHANG));
 			if (got == 0) {
 				left++;
 				continue;

@@ -49,7 +49,6 @@
 #include "alloc/glibc.h"
 #include "leakcheck/util.h"
 
-
 struct range {
 	taddr_t start, end;
 };
@@ -94,14 +93,16 @@ static int rd(struct walk *w, taddr_t addr, void *buf, size_t len)
 		return 0;
 	}
 	if (len > WIN_SIZE)
-		return w->tg->read(w->tg->ctx, addr, buf, len) == (long)len ? 0
-									: -1;
+		return w->tg->read(w->tg->ctx, addr, buf, len) == (long)len
+			   ? 0
+			   : -1;
 	{
 		long n = w->tg->read(w->tg->ctx, addr, w->win, WIN_SIZE);
 		if (n < (long)len) {
 			/* the window crossed into an unmapped page */
 			w->win_len = 0;
-			return w->tg->read(w->tg->ctx, addr, buf, len) == (long)len
+			return w->tg->read(w->tg->ctx, addr, buf, len) ==
+				       (long)len
 				   ? 0
 				   : -1;
 		}
@@ -154,8 +155,9 @@ static void bad_link(struct walk *w, const char *what, const char *entry,
 			what, entry, (unsigned long long)prev,
 			(unsigned long long)to);
 	else
-		corrupt(w, "%s starts at %#llx, which is not a free chunk of "
-			   "that bin",
+		corrupt(w,
+			"%s starts at %#llx, which is not a free chunk of "
+			"that bin",
 			what, (unsigned long long)to);
 }
 
@@ -382,8 +384,7 @@ static void walk_chunks(struct walk *w, taddr_t first, taddr_t end, taddr_t top)
 			add_chunk(&w->used, &w->nused, &w->used_cap, c, size,
 				  fd, 0);
 			w->used[w->nused - 1].first = c == first;
-		}
-		else
+		} else
 			add_chunk(&w->freec, &w->nfree, &w->free_cap, c, size,
 				  fd, 0);
 		c += size;
@@ -719,8 +720,9 @@ int heap_walk_target(const struct target *tg, struct heap_table *out,
 		/* no brk heap: glibc's malloc has not set itself up, so
 		 * nothing was allocated before attach (its bins are not
 		 * initialised until the first call, hence not found) */
-		debug("pid %d: no [heap] and no main_arena: malloc not used yet",
-		      tg->pid);
+		debug(
+		    "pid %d: no [heap] and no main_arena: malloc not used yet",
+		    tg->pid);
 		ret = HEAP_WALK_EMPTY;
 		goto out;
 	}
@@ -871,6 +873,7 @@ void heap_walk(struct proc *p)
 	p->heap.total_bytes -= bytes;
 	if (ret == HEAP_WALK_OK)
 		debug("pid %d: heap walk: %zu blocks, %llu bytes live before "
-		      "attach", p->pid, kept, (unsigned long long)bytes);
+		      "attach",
+		      p->pid, kept, (unsigned long long)bytes);
 	free(maps);
 }

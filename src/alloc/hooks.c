@@ -56,9 +56,7 @@ static uint64_t sampled_size(uint8_t kind, uint64_t a0, uint64_t a1,
 	case HOOK_CALLOC:
 		return __builtin_mul_overflow(a0, a1, &r) ? UINT64_MAX : r;
 	case HOOK_REALLOCARRAY:
-		return __builtin_mul_overflow(a1, a2, &r)
-			   ? UINT64_MAX
-			   : r;
+		return __builtin_mul_overflow(a1, a2, &r) ? UINT64_MAX : r;
 	case HOOK_REALLOC:
 	case HOOK_MEMALIGN:
 		return a1;
@@ -85,7 +83,7 @@ void hook_index_pre_blocks(struct proc *p)
 	for (size_t i = 0; i < nb; i++)
 		if (b[i].flags & HB_PRE_ATTACH)
 			p->pre[n++] = (struct pre_block){
-				b[i].addr, b[i].addr + (b[i].size ? b[i].size : 1)};
+			    b[i].addr, b[i].addr + (b[i].size ? b[i].size : 1)};
 	free(b);
 	p->npre = n;
 }
@@ -117,22 +115,22 @@ static void drop_overlapped_pre(struct proc *p, taddr_t addr, uint64_t size)
 static void hook_record(struct proc *p, taddr_t addr, uint64_t size,
 			uint32_t stack_id, uint32_t flags)
 {
-	struct heap_block b = {.addr = addr,
-			       .size = size,
-			       .stack_id = stack_id,
-			       .flags = flags};
+	struct heap_block b = {
+	    .addr = addr, .size = size, .stack_id = stack_id, .flags = flags};
 	if (!addr)
 		return;
 	if (p->npre)
 		drop_overlapped_pre(p, addr, size);
 	if (stack_id && stack_id != STACK_ID_UNSAMPLED) {
 		/* every allocation a stack makes, for the profiles' alloc_* */
-		double w = opt.sample_rate ? sampler_weight(opt.sample_rate, size)
-					   : 1.0;
+		double w = opt.sample_rate
+			       ? sampler_weight(opt.sample_rate, size)
+			       : 1.0;
 		if (stack_id >= p->nalloc_tot) {
 			size_t n = p->nalloc_tot;
-			p->alloc_tot = xgrow(p->alloc_tot, &p->nalloc_tot,
-					     stack_id + 1, sizeof(*p->alloc_tot));
+			p->alloc_tot =
+			    xgrow(p->alloc_tot, &p->nalloc_tot, stack_id + 1,
+				  sizeof(*p->alloc_tot));
 			memset(p->alloc_tot + n, 0,
 			       (p->nalloc_tot - n) * sizeof(*p->alloc_tot));
 		}
@@ -150,7 +148,8 @@ static void hook_record_free(struct proc *p, taddr_t addr)
 	if (heap_table_remove(&p->heap, addr, NULL))
 		g_alloc_stats.frees++;
 	else
-		g_alloc_stats.unknown_frees++; /* normal: tcache shutdown, pre-attach */
+		g_alloc_stats
+		    .unknown_frees++; /* normal: tcache shutdown, pre-attach */
 }
 
 /*
@@ -186,7 +185,7 @@ static void pend_drop_left(struct thread *t, taddr_t sp)
 		taddr_t cur;
 		if (pd->slot >= sp &&
 		    (mem_read(t->proc->pid, pd->slot, &cur, sizeof(cur)) !=
-			     (long)sizeof(cur) ||
+			 (long)sizeof(cur) ||
 		     cur == pd->via))
 			break;
 		pend_drop_top(t);
@@ -221,7 +220,8 @@ void hook_harvest(struct proc *p)
 						(taddr_t)ts[at + k]->stub * 16),
 			    16};
 		}
-		if (process_vm_readv(p->pid, l, n, r, n, 0) != (ssize_t)(n * 16))
+		if (process_vm_readv(p->pid, l, n, r, n, 0) !=
+		    (ssize_t)(n * 16))
 			break; /* gone: nothing more to learn */
 		g_alloc_stats.harvests++;
 		for (size_t k = 0; k < n; k++) {
@@ -233,7 +233,8 @@ void hook_harvest(struct proc *p)
 				continue;
 			stub_busy_remove(p, t);
 			/* its via_stub call: there is one on its stack */
-			for (j = t->npend; j > 0 && !t->pend[j - 1].via_stub; j--)
+			for (j = t->npend; j > 0 && !t->pend[j - 1].via_stub;
+			     j--)
 				;
 			if (!j)
 				continue;
@@ -258,7 +259,8 @@ void hook_harvest_stopped(struct proc *p)
 	for (size_t i = 0; i < p->nbusy; i++) {
 		struct thread *t = p->busy[i];
 		arch_regs_t r;
-		taddr_t stub = p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
+		taddr_t stub =
+		    p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
 		if (t->stopped_for_scan &&
 		    ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0 &&
 		    ARCH_PC(&r) == stub) {
@@ -293,9 +295,10 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			return;
 		}
 		g_alloc_stats.calls[b->kind]++;
-		hook_record_free(p, arch_arg(regs, b->kind == HOOK_FREE
-							? 0
-							: opt.decl[b->decl].ptr - 1));
+		hook_record_free(
+		    p, arch_arg(regs, b->kind == HOOK_FREE
+					  ? 0
+					  : opt.decl[b->decl].ptr - 1));
 		return;
 	default:
 		break;
@@ -322,9 +325,9 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 						    arch_arg(regs, 2)));
 	}
 	/* unwind before the return address is replaced */
-	n = p->unw && sampled ? unwind_stack(p->unw, t->tid, regs, pcs,
-					     (int)opt.num_callers)
-			      : 0;
+	n = p->unw && sampled
+		? unwind_stack(p->unw, t->tid, regs, pcs, (int)opt.num_callers)
+		: 0;
 	if (n < 1) {
 		pcs[0] = b->addr;
 		n = 1;
@@ -332,12 +335,15 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	via_stub = stub_take(t, b->kind);
 	if (via_stub) {
 		/* the cell {pending, return address} and the stack, at once */
-		taddr_t stub = p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
+		taddr_t stub =
+		    p->page + INJ_STUB + (taddr_t)t->stub * INJ_STUB_SLOT;
 		tramp = stub;
 		uint64_t cell[2] = {STUB_PENDING, ret_addr};
-		struct iovec l[2] = {{cell, sizeof(cell)}, {&stub, sizeof(stub)}};
+		struct iovec l[2] = {{cell, sizeof(cell)},
+				     {&stub, sizeof(stub)}};
 		struct iovec r[2] = {
-		    {(void *)(uintptr_t)(p->data + (taddr_t)t->stub * 16), sizeof(cell)},
+		    {(void *)(uintptr_t)(p->data + (taddr_t)t->stub * 16),
+		     sizeof(cell)},
 		    {(void *)(uintptr_t)ARCH_SP(regs), sizeof(stub)}};
 		if (process_vm_writev(p->pid, l, 2, r, 2, 0) !=
 		    (ssize_t)(sizeof(cell) + sizeof(stub)))
@@ -375,7 +381,8 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 		break;
 	case HOOK_REALLOC:
 	case HOOK_REALLOCARRAY: {
-		uint64_t size = pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
+		uint64_t size =
+		    pd->kind == HOOK_REALLOC ? pd->a1 : pd->a1 * pd->a2;
 		if (res) {
 			if (pd->a0)
 				hook_record_free(p, pd->a0);
@@ -401,7 +408,8 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 		break;
 	case HOOK_DECLARED: {
 		const struct decl_fn *d = &opt.decl[pd->decl];
-		uint64_t a[3] = {pd->a0, pd->a1, pd->a2}, size = decl_size(d, a);
+		uint64_t a[3] = {pd->a0, pd->a1, pd->a2},
+			 size = decl_size(d, a);
 		taddr_t old = d->ptr ? a[d->ptr - 1] : 0;
 		if (d->kind == DECL_ALLOC) {
 			hook_record(p, res, size, pd->stack_id, 0);
@@ -416,7 +424,7 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 	}
 	case HOOK_PVALLOC:
 		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
-			     pd->stack_id, 0);
+			    pd->stack_id, 0);
 		break;
 	default:
 		break;
@@ -455,10 +463,8 @@ static int check_walk(struct proc *p, const struct fast_call *c,
 int hook_fast_call(struct proc *p, const struct fast_call *c)
 {
 	taddr_t pcs[STACK_MAX_FRAMES];
-	struct pending pd = {.kind = c->kind,
-			     .a0 = c->a[0],
-			     .a1 = c->a[1],
-			     .a2 = c->a[2]};
+	struct pending pd = {
+	    .kind = c->kind, .a0 = c->a[0], .a1 = c->a[1], .a2 = c->a[2]};
 	int n = 0, max = (int)opt.num_callers, ret = 0;
 
 	g_alloc_stats.calls[c->kind]++;
@@ -473,8 +479,9 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			if (c->len && p->unw)
 				ret = check_walk(p, c, pcs + 1, n - 1, max - 1);
 		} else if (p->unw && max > 1) {
-			n += unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack,
-						c->len, c->hi, pcs + 1, max - 1);
+			n += unwind_stack_saved(p->unw, p->pid, &c->regs,
+						c->stack, c->len, c->hi,
+						pcs + 1, max - 1);
 			ret = n < max && unwind_ran_out(p->unw);
 		}
 		pd.stack_id = stack_depot_intern(&g_depot, pcs, (unsigned)n);
@@ -482,15 +489,16 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 		pd.stack_id = STACK_ID_UNSAMPLED;
 	}
 	if (c->realloc_begun) {
-		uint64_t size = c->kind == HOOK_REALLOC ? c->a[1] : c->a[1] * c->a[2];
+		uint64_t size =
+		    c->kind == HOOK_REALLOC ? c->a[1] : c->a[1] * c->a[2];
 		/* the old block left the table at the BEGIN */
 		if (c->res) {
 			if (c->moved)
 				g_alloc_stats.frees++;
 			hook_record(p, c->res, size, pd.stack_id, 0);
-		}
-		else if (size && c->moved)
-			heap_table_insert(&p->heap, &c->old); /* failed: still there */
+		} else if (size && c->moved)
+			heap_table_insert(&p->heap,
+					  &c->old); /* failed: still there */
 		return ret;
 	}
 	complete(p, &pd, c->res);
@@ -526,8 +534,9 @@ static int check_walk(struct proc *p, const struct fast_call *c,
 			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
 					       (unsigned long long)pcs[i]);
 		a[la] = b[lb] = 0;
-		warning("cfiwalk: pid %d: libunwind [%s ] the program's walk [%s ]",
-			p->pid, a, b);
+		warning(
+		    "cfiwalk: pid %d: libunwind [%s ] the program's walk [%s ]",
+		    p->pid, a, b);
 	}
 	return out;
 }
@@ -539,4 +548,3 @@ void hook_return(struct thread *t, arch_regs_t *regs)
 		      "pending call at sp %#llx",
 		      t->tid, (unsigned long long)ARCH_SP(regs));
 }
-

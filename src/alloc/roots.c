@@ -56,8 +56,10 @@ static void add_word(struct root_set *r, taddr_t w, uint8_t kind, pid_t tid,
 {
 	if (r->nwords == r->words_cap) {
 		size_t cap = r->words_cap;
-		r->words = xgrow(r->words, &cap, r->nwords + 1, sizeof(*r->words));
-		r->word_info = xrealloc(r->word_info, cap * sizeof(*r->word_info));
+		r->words =
+		    xgrow(r->words, &cap, r->nwords + 1, sizeof(*r->words));
+		r->word_info =
+		    xrealloc(r->word_info, cap * sizeof(*r->word_info));
 		r->words_cap = cap;
 	}
 	r->words[r->nwords] = w;
@@ -78,8 +80,8 @@ static void add_word(struct root_set *r, taddr_t w, uint8_t kind, pid_t tid,
  * that went to mmap for lack of brk): the caller then treats the whole
  * mapping as heap.
  */
-static int chunk_extent(struct gather *g, const struct scan_block *b,
-			taddr_t s, taddr_t e, taddr_t *lo, taddr_t *hi)
+static int chunk_extent(struct gather *g, const struct scan_block *b, taddr_t s,
+			taddr_t e, taddr_t *lo, taddr_t *hi)
 {
 	uint64_t hdr[2];
 	taddr_t chunk = b->addr - CHUNK_HDR, size;
@@ -119,8 +121,7 @@ static int chunk_extent(struct gather *g, const struct scan_block *b,
  * PROT_NONE).  An arena whose blocks were all freed holds no tracked
  * block to find it by, but still holds stale pointers.
  */
-static taddr_t arena_heap_end(struct gather *g, taddr_t a, taddr_t s,
-			      taddr_t e)
+static taddr_t arena_heap_end(struct gather *g, taddr_t a, taddr_t s, taddr_t e)
 {
 	uint64_t hi[4];
 
@@ -210,8 +211,8 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 		taddr_t hs, he;
 		int inside = 0;
 		for (size_t k = 0; k < n && !inside; k++)
-			inside = b[i].addr >= cut[k].start &&
-				 b[i].addr < cut[k].end;
+			inside =
+			    b[i].addr >= cut[k].start && b[i].addr < cut[k].end;
 		if (ncut > n && b[i].addr < cut[ncut - 1].end)
 			continue; /* in the heap of the block before */
 		if (inside)
@@ -253,9 +254,11 @@ static void mapping_roots_cut(struct gather *g, const struct scan_block *b,
 		if (xs >= e || xe <= s)
 			continue;
 		if (xs > s)
-			mapping_roots_cut(g, b, nb, s, xs, from < xs ? from : xs);
+			mapping_roots_cut(g, b, nb, s, xs,
+					  from < xs ? from : xs);
 		if (xe < e)
-			mapping_roots_cut(g, b, nb, xe, e, from > xe ? from : xe);
+			mapping_roots_cut(g, b, nb, xe, e,
+					  from > xe ? from : xe);
 		return;
 	}
 	mapping_roots(g, b, nb, s, e, from);
@@ -268,8 +271,8 @@ static void mapping_roots_cut(struct gather *g, const struct scan_block *b,
  * ARCH_TCB_DTV_BIAS bytes into a tracked block (B, NB: sorted).  A false
  * match would take a root away, so all three must hold.  0 if none.
  */
-static taddr_t find_tcb(struct gather *g, const struct scan_block *b,
-			size_t nb, taddr_t s, taddr_t e)
+static taddr_t find_tcb(struct gather *g, const struct scan_block *b, size_t nb,
+			taddr_t s, taddr_t e)
 {
 	uint64_t buf[ARCH_TCB_NEAR_END / 8];
 	taddr_t lo = e - s > sizeof(buf) ? e - sizeof(buf) : s;
@@ -297,8 +300,8 @@ static void tcb_roots(struct gather *g, taddr_t tp, pid_t tid)
 {
 	uint64_t dtv;
 
-	if (!tp || rd(g, tp + ARCH_TCB_DTV, &dtv, sizeof(dtv)) !=
-			   (long)sizeof(dtv) ||
+	if (!tp ||
+	    rd(g, tp + ARCH_TCB_DTV, &dtv, sizeof(dtv)) != (long)sizeof(dtv) ||
 	    dtv < ARCH_TCB_DTV_BIAS)
 		return;
 	add_word(g->out, dtv - ARCH_TCB_DTV_BIAS, ROOT_DTV, tid, 0);

@@ -66,42 +66,100 @@ void bp_set_events(const struct bp_events *ev)
 /* The handler, at INJ_HANDLER (see the header comment):
  *	rip = uc->uc_mcontext.gregs[REG_RIP] - 1;
  *	for (e = bptab; e < bptab + bptab->count; e++)
- *		if (e->addr == rip) { uc->...gregs[REG_RIP] = e->resume; return; }
- *	if (fast_data) fast_data->disabled = 1;
- * and the restorer, at INJ_RESTORER: rt_sigreturn.  Any other int3 of
- * ours goes on by itself (a return slot's jmp follows it); the one that
- * means the fast path's ring is full (fast.S) would trap again and
- * again, with no one left to drain the ring: recording stops instead.
- * Assembled from position-independent code; the lea reaches INJ_BPTAB,
+ *		if (e->addr == rip) { uc->...gregs[REG_RIP] = e->resume; return;
+ *} if (fast_data) fast_data->disabled = 1; and the restorer, at INJ_RESTORER:
+ *rt_sigreturn.  Any other int3 of ours goes on by itself (a return slot's jmp
+ *follows it); the one that means the fast path's ring is full (fast.S) would
+ *trap again and again, with no one left to drain the ring: recording stops
+ *instead. Assembled from position-independent code; the lea reaches INJ_BPTAB,
  * the mov the fast path's variables at INJ_FAST (0 without it). */
 static const uint8_t handler_code[] = {
-	0x48, 0x8b, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov 0xa8(%rdx),%rax */
-	0x48, 0xff, 0xc8,                         /* dec %rax */
-	0x48, 0x8d, 0x0d, 0xdf, 0x00, 0x00, 0x00, /* lea bptab(%rip),%rcx */
-	0x4c, 0x8b, 0x01,                         /* mov (%rcx),%r8 */
-	0x49, 0x81, 0xf8, 0xff, 0x00, 0x00, 0x00, /* cmp $255,%r8 */
-	0x77, 0x1f,                               /* ja done */
-	0x4d, 0x85, 0xc0,                         /* loop: test %r8,%r8 */
-	0x74, 0x1b,                               /* je notfound */
-	0x48, 0x3b, 0x41, 0x08,                   /* cmp 0x8(%rcx),%rax */
-	0x74, 0x09,                               /* je found */
-	0x48, 0x83, 0xc1, 0x10,                   /* add $16,%rcx */
-	0x49, 0xff, 0xc8,                         /* dec %r8 */
-	0xeb, 0xec,                               /* jmp loop */
-	0x48, 0x8b, 0x41, 0x10,                   /* found: mov 0x10(%rcx),%rax */
-	0x48, 0x89, 0x82, 0xa8, 0x00, 0x00, 0x00, /* mov %rax,0xa8(%rdx) */
-	0xc3,                                     /* done: ret */
-	0x48, 0x8b, 0x05, (INJ_FAST - 0x54) & 0xff, /* notfound: mov fast(%rip),%rax */
-	(INJ_FAST - 0x54) >> 8, 0x00, 0x00,       /*   (it ends at INJ_HANDLER + 0x44) */
-	0x48, 0x85, 0xc0,                         /* test %rax,%rax */
-	0x74, 0xf3,                               /* je done */
-	0xc6, 0x80, 0x80, 0x00, 0x00, 0x00, 0x01, /* movb $1,D_DISABLED(%rax) */
-	0xc3,                                     /* ret */
+    0x48,
+    0x8b,
+    0x82,
+    0xa8,
+    0x00,
+    0x00,
+    0x00, /* mov 0xa8(%rdx),%rax */
+    0x48,
+    0xff,
+    0xc8, /* dec %rax */
+    0x48,
+    0x8d,
+    0x0d,
+    0xdf,
+    0x00,
+    0x00,
+    0x00, /* lea bptab(%rip),%rcx */
+    0x4c,
+    0x8b,
+    0x01, /* mov (%rcx),%r8 */
+    0x49,
+    0x81,
+    0xf8,
+    0xff,
+    0x00,
+    0x00,
+    0x00, /* cmp $255,%r8 */
+    0x77,
+    0x1f, /* ja done */
+    0x4d,
+    0x85,
+    0xc0, /* loop: test %r8,%r8 */
+    0x74,
+    0x1b, /* je notfound */
+    0x48,
+    0x3b,
+    0x41,
+    0x08, /* cmp 0x8(%rcx),%rax */
+    0x74,
+    0x09, /* je found */
+    0x48,
+    0x83,
+    0xc1,
+    0x10, /* add $16,%rcx */
+    0x49,
+    0xff,
+    0xc8, /* dec %r8 */
+    0xeb,
+    0xec, /* jmp loop */
+    0x48,
+    0x8b,
+    0x41,
+    0x10, /* found: mov 0x10(%rcx),%rax */
+    0x48,
+    0x89,
+    0x82,
+    0xa8,
+    0x00,
+    0x00,
+    0x00, /* mov %rax,0xa8(%rdx) */
+    0xc3, /* done: ret */
+    0x48,
+    0x8b,
+    0x05,
+    (INJ_FAST - 0x54) & 0xff, /* notfound: mov fast(%rip),%rax */
+    (INJ_FAST - 0x54) >> 8,
+    0x00,
+    0x00, /*   (it ends at INJ_HANDLER + 0x44) */
+    0x48,
+    0x85,
+    0xc0, /* test %rax,%rax */
+    0x74,
+    0xf3, /* je done */
+    0xc6,
+    0x80,
+    0x80,
+    0x00,
+    0x00,
+    0x00,
+    0x01, /* movb $1,D_DISABLED(%rax) */
+    0xc3, /* ret */
 };
 static const uint8_t restorer_code[] = {
-	0xb8, 0x0f, 0x00, 0x00, 0x00, /* mov $SYS_rt_sigreturn,%eax */
-	0x0f, 0x05,                   /* syscall */
-	0xf4,                         /* hlt */
+    0xb8, 0x0f, 0x00, 0x00, 0x00, /* mov $SYS_rt_sigreturn,%eax */
+    0x0f, 0x05,			  /* syscall */
+    0xf4,			  /* hlt */
 };
 
 /* The kernel's struct sigaction on x86-64 (not glibc's). */
@@ -116,21 +174,21 @@ static int page_init(struct proc *p)
 {
 	uint8_t buf[INJ_BPTAB + 8];
 	struct ksigaction sa[3] = {
-		{p->page + INJ_HANDLER, KSA_SIGINFO | KSA_RESTORER,
-		 p->page + INJ_RESTORER, 0},
-		{0 /* SIG_DFL */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
-		{1 /* SIG_IGN */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
+	    {p->page + INJ_HANDLER, KSA_SIGINFO | KSA_RESTORER,
+	     p->page + INJ_RESTORER, 0},
+	    {0 /* SIG_DFL */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
+	    {1 /* SIG_IGN */, KSA_RESTORER, p->page + INJ_RESTORER, 0},
 	};
 
 	_Static_assert(INJ_HANDLER == 0x10 && INJ_BPTAB == 0x100 &&
-			       INJ_BPTAB_MAX == 255 && INJ_FAST == 0x2800 &&
-			       D_DISABLED == 0x80,
+			   INJ_BPTAB_MAX == 255 && INJ_FAST == 0x2800 &&
+			   D_DISABLED == 0x80,
 		       "handler_code is assembled for this layout");
 	_Static_assert(INJ_HANDLER + sizeof(handler_code) <= INJ_RESTORER,
 		       "handler overlaps");
 	_Static_assert(INJ_SIGACT_DFL + 2 * sizeof(struct ksigaction) <=
 			       INJ_SYSCALL &&
-			       INJ_SYSCALL + ARCH_SYSCALL_INSN_LEN <= INJ_BPTAB,
+			   INJ_SYSCALL + ARCH_SYSCALL_INSN_LEN <= INJ_BPTAB,
 		       "sigactions overlap");
 	memset(buf, ARCH_BP_INSN, sizeof(buf));
 	memcpy(buf + INJ_HANDLER, handler_code, sizeof(handler_code));
@@ -148,7 +206,8 @@ static void bptab_add(struct proc *p, taddr_t addr, taddr_t resume)
 
 	if (p->nbptab >= INJ_BPTAB_MAX)
 		return; /* the guard still covers it */
-	mem_write_code(p, p->page + INJ_BPTAB + 8 + p->nbptab * 16, e, sizeof(e));
+	mem_write_code(p, p->page + INJ_BPTAB + 8 + p->nbptab * 16, e,
+		       sizeof(e));
 	mem_write_code(p, p->page + INJ_BPTAB, &n, sizeof(n));
 	p->nbptab++;
 }
@@ -156,17 +215,22 @@ static void bptab_add(struct proc *p, taddr_t addr, taddr_t resume)
 /*
  * Return stubs: the data page goes right before the code page (mmap
  * hands out addresses top-down, so that is where there is room) or else
- * right after it, within rip-relative reach, read-write; stub I is `mov %rax, cell_I; jmp *cell_I+8`, so a
- * call whose return address is replaced by its thread's stub leaves its
- * result in the cell and goes back to its caller with no trap.  Without
- * the data page (its place taken) every return traps, as before.
+ * right after it, within rip-relative reach, read-write; stub I is `mov %rax,
+ * cell_I; jmp *cell_I+8`, so a call whose return address is replaced by its
+ * thread's stub leaves its result in the cell and goes back to its caller with
+ * no trap.  Without the data page (its place taken) every return traps, as
+ * before.
  */
 static void stubs_init(struct proc *p, pid_t tid)
 {
 	taddr_t want = p->page - DATA_SIZE_INJ;
-	unsigned long long a[6] = {want, DATA_SIZE_INJ, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */,
-				   (unsigned long long)-1, 0};
+	unsigned long long a[6] = {want,
+				   DATA_SIZE_INJ,
+				   PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS |
+				       0x100000 /* MAP_FIXED_NOREPLACE */,
+				   (unsigned long long)-1,
+				   0};
 	uint8_t *code;
 	long r;
 
@@ -182,8 +246,8 @@ static void stubs_init(struct proc *p, pid_t tid)
 	if ((taddr_t)r != want) {
 		debug("pid %d: no data page for stubs (%ld)", p->pid, r);
 		if (r > 0) {
-			unsigned long long u[6] = {(unsigned long long)r,
-						   DATA_SIZE_INJ, 0, 0, 0, 0};
+			unsigned long long u[6] = {
+			    (unsigned long long)r, DATA_SIZE_INJ, 0, 0, 0, 0};
 			inject_syscall(p, tid, SYS_munmap, u);
 		}
 		return;
@@ -197,7 +261,7 @@ static void stubs_init(struct proc *p, pid_t tid)
 			d2 = (int32_t)(cell + 8 - (s + 13));
 		c[0] = 0x48, c[1] = 0x89, c[2] = 0x05; /* mov %rax,d1(%rip) */
 		memcpy(c + 3, &d1, 4);
-		c[7] = 0xff, c[8] = 0x25;              /* jmp *d2(%rip) */
+		c[7] = 0xff, c[8] = 0x25; /* jmp *d2(%rip) */
 		memcpy(c + 9, &d2, 4);
 		c[13] = c[14] = c[15] = ARCH_BP_INSN;
 	}
@@ -209,8 +273,12 @@ static void stubs_init(struct proc *p, pid_t tid)
 
 int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint)
 {
-	unsigned long long a[6] = {hint, PAGE_SIZE_INJ, PROT_READ | PROT_EXEC,
-				   MAP_PRIVATE | MAP_ANONYMOUS, (unsigned long long)-1, 0};
+	unsigned long long a[6] = {hint,
+				   PAGE_SIZE_INJ,
+				   PROT_READ | PROT_EXEC,
+				   MAP_PRIVATE | MAP_ANONYMOUS,
+				   (unsigned long long)-1,
+				   0};
 	long r;
 
 	if (p->page)
@@ -299,7 +367,8 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 		if ((ret = mem_write_code(p, addr, jmp, sizeof(jmp))))
 			return ret;
 	} else {
-		ret = arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
+		ret =
+		    arch_prepare_displaced(code, sizeof(code), addr, slot, &d);
 		if (ret)
 			return ret;
 		if (!d.is_jump) {
@@ -344,11 +413,12 @@ void bp_restore_returns(struct proc *p)
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		for (size_t i = 0; i < t->npend; i++) {
 			taddr_t cur;
-			if (mem_read(p->pid, t->pend[i].slot, &cur, sizeof(cur)) ==
-				    (long)sizeof(cur) &&
+			if (mem_read(p->pid, t->pend[i].slot, &cur,
+				     sizeof(cur)) == (long)sizeof(cur) &&
 			    cur == t->pend[i].via)
 				mem_write(p->pid, t->pend[i].slot,
-					  &t->pend[i].orig_ret, sizeof(taddr_t));
+					  &t->pend[i].orig_ret,
+					  sizeof(taddr_t));
 		}
 		stub_forget(t);
 		t->npend = 0;
@@ -375,9 +445,10 @@ taddr_t bp_ret_slot(struct proc *p, taddr_t ret)
 	taddr_t slot;
 	uint32_t h;
 
-	_Static_assert(RET_HASH_CAP >= 2 * INJ_RET_MAX &&
-			       !(RET_HASH_CAP & (RET_HASH_CAP - 1)),
-		       "the return-slot hash: a power of two, half empty at most");
+	_Static_assert(
+	    RET_HASH_CAP >= 2 * INJ_RET_MAX &&
+		!(RET_HASH_CAP & (RET_HASH_CAP - 1)),
+	    "the return-slot hash: a power of two, half empty at most");
 	if (!p->ret_hash_cap) {
 		p->ret_hash_cap = RET_HASH_CAP;
 		p->ret_hash = xcalloc(p->ret_hash_cap, sizeof(*p->ret_hash));
@@ -578,10 +649,10 @@ int bp_is_our_page(struct proc *p, taddr_t page)
 	uint8_t code[sizeof(handler_code)], rest[sizeof(restorer_code)];
 
 	return mem_read(p->pid, page + INJ_HANDLER, code, sizeof(code)) ==
-		       (long)sizeof(code) &&
+		   (long)sizeof(code) &&
 	       !memcmp(code, handler_code, sizeof(code)) &&
 	       mem_read(p->pid, page + INJ_RESTORER, rest, sizeof(rest)) ==
-		       (long)sizeof(rest) &&
+		   (long)sizeof(rest) &&
 	       !memcmp(rest, restorer_code, sizeof(rest));
 }
 
@@ -591,7 +662,8 @@ taddr_t bp_page_stub_data(struct proc *p, taddr_t page)
 	uint8_t c[INJ_STUB_SLOT];
 	int32_t d1, d2;
 
-	if (mem_read(p->pid, page + INJ_STUB, c, sizeof(c)) != (long)sizeof(c) ||
+	if (mem_read(p->pid, page + INJ_STUB, c, sizeof(c)) !=
+		(long)sizeof(c) ||
 	    c[0] != 0x48 || c[1] != 0x89 || c[2] != 0x05 || c[7] != 0xff ||
 	    c[8] != 0x25)
 		return 0;
@@ -624,7 +696,7 @@ void bp_remove_handler(struct proc *p, pid_t tid)
 	if (current_handler(p, tid) == p->page + INJ_HANDLER) {
 		a[1] = p->page + INJ_SIGACT_DFL +
 		       (p->handler_installed == 'I' ? sizeof(struct ksigaction)
-						     : 0);
+						    : 0);
 		inject_syscall(p, tid, SYS_rt_sigaction, a);
 	}
 	p->handler_installed = 0;

@@ -12,22 +12,22 @@
 
 /* What an entry point does; the handler table in hooks.c. */
 enum hook_kind {
-	HOOK_MALLOC,         /* malloc(size) */
-	HOOK_CALLOC,         /* calloc(n, size) */
-	HOOK_REALLOC,        /* realloc(p, size) */
+	HOOK_MALLOC,	     /* malloc(size) */
+	HOOK_CALLOC,	     /* calloc(n, size) */
+	HOOK_REALLOC,	     /* realloc(p, size) */
 	HOOK_REALLOCARRAY,   /* reallocarray(p, n, size) */
-	HOOK_FREE,           /* free(p) */
+	HOOK_FREE,	     /* free(p) */
 	HOOK_POSIX_MEMALIGN, /* posix_memalign(&p, align, size) */
-	HOOK_MEMALIGN,       /* memalign/aligned_alloc(align, size) */
-	HOOK_VALLOC,         /* valloc(size) */
-	HOOK_PVALLOC,        /* pvalloc(size): rounded up to pages */
+	HOOK_MEMALIGN,	     /* memalign/aligned_alloc(align, size) */
+	HOOK_VALLOC,	     /* valloc(size) */
+	HOOK_PVALLOC,	     /* pvalloc(size): rounded up to pages */
 	HOOK_CLEAR_DEAD,     /* exit(), _dl_audit_preinit(): the dead stack
 			      * below sp is cleared (exitpath.c) */
-	HOOK_EXIT_FINAL,     /* _exit(): run the freeres functions (exitpath.c) */
-	HOOK_DL_DEBUG,       /* _dl_debug_state: the module list changed */
+	HOOK_EXIT_FINAL, /* _exit(): run the freeres functions (exitpath.c) */
+	HOOK_DL_DEBUG,	 /* _dl_debug_state: the module list changed */
 	HOOK_CLIENT_REQUEST, /* valgrind.h's client request, at its
 			      * xchg %rbx,%rbx (alloc/clientreq.c) */
-	HOOK_DECLARED,       /* --malloc-like and co: opt.decl[bp.decl] */
+	HOOK_DECLARED,	     /* --malloc-like and co: opt.decl[bp.decl] */
 	HOOK_NKINDS
 };
 
@@ -35,16 +35,16 @@ enum hook_kind {
  * out-of-line slot at SLOT (or, for a jump, is emulated). */
 struct bp {
 	taddr_t addr;
-	uint8_t orig;       /* the byte the int3 replaced */
-	uint8_t kind;       /* enum hook_kind */
+	uint8_t orig; /* the byte the int3 replaced */
+	uint8_t kind; /* enum hook_kind */
 	uint8_t is_jump;
-	uint8_t insn_len;   /* length of the displaced instruction */
-	taddr_t resume;     /* where to continue: slot or jump target */
-	const char *name;   /* symbol, for messages */
-	uint8_t fast;       /* a jmp to the fast path, not an int3 (fast.c): */
-	uint8_t orig5[5];   /*   the bytes it replaced */
-	taddr_t trap;       /*   its slow path's int3 */
-	uint8_t decl;       /* HOOK_DECLARED: its index in opt.decl */
+	uint8_t insn_len; /* length of the displaced instruction */
+	taddr_t resume;	  /* where to continue: slot or jump target */
+	const char *name; /* symbol, for messages */
+	uint8_t fast;	  /* a jmp to the fast path, not an int3 (fast.c): */
+	uint8_t orig5[5]; /*   the bytes it replaced */
+	taddr_t trap;	  /*   its slow path's int3 */
+	uint8_t decl;	  /* HOOK_DECLARED: its index in opt.decl */
 };
 
 /* bp.c */
@@ -83,22 +83,21 @@ void stub_forget(struct thread *t);
 
 /* bp/'s counters, for --stats; written by bp.c and fast.c only. */
 struct bp_stats {
-	uint64_t ret_slots_full; /* returns through the shared trampoline */
-	uint64_t fast_records;   /* records read from the fast path's ring */
-	uint64_t fast_drains;    /* reads of the ring */
-	uint64_t fast_full;      /* traps of a full ring */
-	uint64_t fast_slow;      /* calls that took the slow path (a trap) */
-	uint64_t fast_short;     /* stack copies too short: window doubled */
-	uint64_t fast_settled;   /* threads run out of our code (reports) */
-	uint64_t fast_win;       /* the window now, if it grew */
-	uint64_t fast_walked;    /* records with the program's own walk */
+	uint64_t ret_slots_full;   /* returns through the shared trampoline */
+	uint64_t fast_records;	   /* records read from the fast path's ring */
+	uint64_t fast_drains;	   /* reads of the ring */
+	uint64_t fast_full;	   /* traps of a full ring */
+	uint64_t fast_slow;	   /* calls that took the slow path (a trap) */
+	uint64_t fast_short;	   /* stack copies too short: window doubled */
+	uint64_t fast_settled;	   /* threads run out of our code (reports) */
+	uint64_t fast_win;	   /* the window now, if it grew */
+	uint64_t fast_walked;	   /* records with the program's own walk */
 	uint64_t fast_walk_aborts; /* walks given up for a signal or a stop */
-	uint64_t fast_tables;    /* unwind tables written into programs */
+	uint64_t fast_tables;	   /* unwind tables written into programs */
 };
 extern struct bp_stats g_bp_stats;
 /* After guard_start() returned 1: note every int3 and return slot P has. */
 void bp_guard_all(struct proc *p);
-
 
 /*
  * bp.c: the injected page.  Everything the program may run of ours lives
@@ -113,15 +112,15 @@ void bp_guard_all(struct proc *p);
 #define INJ_SYSCALL 0x00e0    /* where we make a thread run a syscall */
 #define INJ_BPTAB 0x0100      /* u64 count; {addr, resume} per breakpoint */
 #define INJ_BPTAB_MAX 255
-#define INJ_OOL 0x1100        /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
-#define INJ_FAST 0x2800       /* the fast path's code (fast.S, with its walk) */
-#define INJ_FAST_INST 0x3400  /* its instances, one per entry point */
+#define INJ_OOL 0x1100	     /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
+#define INJ_FAST 0x2800	     /* the fast path's code (fast.S, with its walk) */
+#define INJ_FAST_INST 0x3400 /* its instances, one per entry point */
 #define FAST_INST_MAX 48
-#define INJ_RET 0x4000        /* return slots, one per call site: */
-#define INJ_RET_SLOT 16       /*   int3; jmp *(%rip); .quad return address */
+#define INJ_RET 0x4000	/* return slots, one per call site: */
+#define INJ_RET_SLOT 16 /*   int3; jmp *(%rip); .quad return address */
 #define INJ_RET_MAX ((INJ_STUB - INJ_RET) / INJ_RET_SLOT)
-#define INJ_STUB 0x8000       /* return stubs, one per thread (no trap): */
-#define INJ_STUB_SLOT 16      /*   mov %rax,cell; jmp *cell+8 */
+#define INJ_STUB 0x8000	 /* return stubs, one per thread (no trap): */
+#define INJ_STUB_SLOT 16 /*   mov %rax,cell; jmp *cell+8 */
 #define INJ_STUB_MAX ((PAGE_SIZE_INJ - INJ_STUB) / INJ_STUB_SLOT)
 /* The data page, right after the code page, read-write: the stubs' cells,
  * {result, return address} each. */
@@ -179,15 +178,15 @@ struct fast_call {
 	uint8_t kind;
 	uint64_t a[3];
 	uint64_t res;
-	taddr_t fn;            /* the entry point: the stack's first frame */
-	arch_regs_t regs;      /* at the return: rip, rsp, callee-saved */
-	const uint8_t *stack;  /* the copy of [rsp, rsp + len) */
+	taddr_t fn;	      /* the entry point: the stack's first frame */
+	arch_regs_t regs;     /* at the return: rip, rsp, callee-saved */
+	const uint8_t *stack; /* the copy of [rsp, rsp + len) */
 	uint64_t len;
-	const uint64_t *pcs;   /* or the program's walk: return addresses */
-	unsigned npcs;         /*   from regs.rip on (no copy then) */
-	taddr_t hi;            /* the end of that stack */
-	int realloc_begun;     /* realloc(p != 0): its BEGIN was recorded, */
-	int moved;             /*   and took this block out of the table: */
+	const uint64_t *pcs; /* or the program's walk: return addresses */
+	unsigned npcs;	     /*   from regs.rip on (no copy then) */
+	taddr_t hi;	     /* the end of that stack */
+	int realloc_begun;   /* realloc(p != 0): its BEGIN was recorded, */
+	int moved;	     /*   and took this block out of the table: */
 	struct heap_block old;
 };
 

@@ -82,11 +82,11 @@
 #include "leakcheck/util.h"
 
 extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_vars[],
-	lc_fast_entry_alloc[], lc_fast_entry_free[], lc_fast_return[],
-	lc_fast_walk_abort[], lc_fast_walk_begin[], lc_fast_walk_end[];
+    lc_fast_entry_alloc[], lc_fast_entry_free[], lc_fast_return[],
+    lc_fast_walk_abort[], lc_fast_walk_begin[], lc_fast_walk_end[];
 
 #define BLOB_SIZE ((size_t)(lc_fast_blob_end - lc_fast_blob))
-#define BLOB_OFF(sym) ((taddr_t)((sym) - lc_fast_blob))
+#define BLOB_OFF(sym) ((taddr_t)((sym)-lc_fast_blob))
 #define FAST_WIN_START 1024
 #define TOMBSTONE 1
 
@@ -102,9 +102,9 @@ struct fast {
 	taddr_t inst; /* the instances */
 	unsigned ninst;
 	taddr_t inst_bp[FAST_INST_MAX]; /* each instance's breakpoint */
-	uint64_t win;                   /* stack bytes copied at most */
-	uint64_t tail, scan;            /* consumed; looked at */
-	uint64_t *holes;                /* looked at, not written yet */
+	uint64_t win;			/* stack bytes copied at most */
+	uint64_t tail, scan;		/* consumed; looked at */
+	uint64_t *holes;		/* looked at, not written yet */
 	size_t nholes, holes_cap;
 	uint8_t *buf;
 	size_t buf_cap;
@@ -112,9 +112,9 @@ struct fast {
 	size_t nmov, mov_cap;
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
-	uint64_t maxpcs;           /* D_MAXPCS: 0, no walk in the program */
-	struct cfitab_proc *tabs;  /* the unwind table's source */
-	uint64_t tab_gen;          /* the (even) gen written last */
+	uint64_t maxpcs;	  /* D_MAXPCS: 0, no walk in the program */
+	struct cfitab_proc *tabs; /* the unwind table's source */
+	uint64_t tab_gen;	  /* the (even) gen written last */
 };
 
 static int fast_kind_ok(enum hook_kind kind)
@@ -130,7 +130,8 @@ static int fast_kind_ok(enum hook_kind kind)
 	case HOOK_PVALLOC:
 		return 1;
 	default:
-		return 0; /* posix_memalign: its result is read through memory */
+		return 0; /* posix_memalign: its result is read through memory
+			   */
 	}
 }
 
@@ -176,25 +177,31 @@ static int pc_inside(struct proc *p, taddr_t addr, unsigned len)
 /* Map the data, copy the code in.  Leaves p->fast NULL if it cannot. */
 void fast_init(struct proc *p, pid_t tid)
 {
-	unsigned long long a[6] = {0, FAST_DATA_SIZE, PROT_READ | PROT_WRITE,
+	unsigned long long a[6] = {0,
+				   FAST_DATA_SIZE,
+				   PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				   (unsigned long long)-1, 0};
+				   (unsigned long long)-1,
+				   0};
 	struct fast *f;
 	uint8_t *code;
 	long r;
 
-	_Static_assert(INJ_FAST_INST + FAST_INST_MAX * FAST_INST_SIZE <= INJ_RET,
+	_Static_assert(INJ_FAST_INST + FAST_INST_MAX * FAST_INST_SIZE <=
+			   INJ_RET,
 		       "fast instances overlap the return slots");
 	_Static_assert(FAST_INST_INFO + I_ORIG + 8 <= FAST_INST_SIZE,
 		       "an instance's info overflows it");
-	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ && FAST_PAGE_OFF == INJ_FAST,
+	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ &&
+			   FAST_PAGE_OFF == INJ_FAST,
 		       "fast_layout.h's page is not internal.h's");
 	if (opt.no_fast_path || p->fast || !p->page ||
 	    INJ_FAST + BLOB_SIZE > INJ_FAST_INST)
 		return;
 	r = inject_syscall(p, tid, SYS_mmap, a);
 	if (r < 0 && r > -4096) {
-		debug("pid %d: no data mapping for the fast path (%ld)", p->pid, r);
+		debug("pid %d: no data mapping for the fast path (%ld)", p->pid,
+		      r);
 		return;
 	}
 	f = xcalloc(1, sizeof(*f));
@@ -334,8 +341,9 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 	uint64_t info[5];
 	int ret;
 
-	if (!f || !(p->nthreads <= 1 || p->all_stopped) || !fast_kind_ok(b->kind) ||
-	    f->ninst >= FAST_INST_MAX || (p->flags & PROC_VFORK_CHILD))
+	if (!f || !(p->nthreads <= 1 || p->all_stopped) ||
+	    !fast_kind_ok(b->kind) || f->ninst >= FAST_INST_MAX ||
+	    (p->flags & PROC_VFORK_CHILD))
 		return -ENOTSUP;
 	ia = f->inst + f->ninst * FAST_INST_SIZE;
 	rel = (int64_t)ia - (int64_t)(b->addr + 5);
@@ -348,8 +356,9 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 		return -EBUSY;
 	if ((ret = mem_write_code(p, slot, d.slot, d.slot_len)))
 		return ret;
-	entry = f->code + (b->kind == HOOK_FREE ? BLOB_OFF(lc_fast_entry_free)
-						 : BLOB_OFF(lc_fast_entry_alloc));
+	entry =
+	    f->code + (b->kind == HOOK_FREE ? BLOB_OFF(lc_fast_entry_free)
+					    : BLOB_OFF(lc_fast_entry_alloc));
 	memset(inst, ARCH_BP_INSN, sizeof(inst));
 	/* lea info(%rip),%r11 */
 	inst[0] = 0x4c, inst[1] = 0x8d, inst[2] = 0x1d;
@@ -370,8 +379,8 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 	info[1] = slot;
 	info[2] = b->addr;
 	info[3] = (b->kind == HOOK_REALLOC || b->kind == HOOK_REALLOCARRAY
-			   ? FAST_I_BEGIN
-			   : 0) |
+		       ? FAST_I_BEGIN
+		       : 0) |
 		  FAST_I_ORIG;
 	info[4] = 0;
 	memcpy(&info[4], code, 5);
@@ -423,7 +432,8 @@ static int thread_stack(struct thread *t, const arch_regs_t *r, taddr_t *lo,
 	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long s, e;
 		int off = 0;
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 ||
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) <
+			2 ||
 		    sp < s || sp >= e)
 			continue;
 		if (off && strstr(line + off, "[stack]")) {
@@ -449,11 +459,13 @@ static void fast_register(struct thread *t, const arch_regs_t *r)
 
 	if (t->fast_idx >= 0) {
 		/* registered, its sp off its stack: grown (the main stack)? */
-		if (ARCH_SP(r) >= t->fast_hi || ARCH_SP(r) + (64u << 20) < t->fast_hi ||
+		if (ARCH_SP(r) >= t->fast_hi ||
+		    ARCH_SP(r) + (64u << 20) < t->fast_hi ||
 		    !thread_stack(t, r, &lo, &hi) || hi != t->fast_hi)
 			return;
-		mem_write(p->pid, f->data + D_THREADS +
-				      ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_LO,
+		mem_write(p->pid,
+			  f->data + D_THREADS +
+			      ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_LO,
 			  &lo, sizeof(lo));
 		return;
 	}
@@ -463,8 +475,10 @@ static void fast_register(struct thread *t, const arch_regs_t *r)
 	if (!thread_stack(t, r, &lo, &hi))
 		return;
 	h = thr_hash(key);
-	for (int i = 0; i < FAST_THR_PROBES; i++, h = (h + 1) & (FAST_THR_N - 1)) {
-		taddr_t at = f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT);
+	for (int i = 0; i < FAST_THR_PROBES;
+	     i++, h = (h + 1) & (FAST_THR_N - 1)) {
+		taddr_t at =
+		    f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT);
 		if (f->used[h] == 1)
 			continue;
 		e[0] = lo, e[1] = hi, e[2] = f->win, e[3] = 0;
@@ -488,7 +502,8 @@ void fast_thread_gone(struct thread *t)
 	if (!f || t->fast_idx < 0)
 		return;
 	mem_write(t->proc->pid,
-		  f->data + D_THREADS + ((taddr_t)t->fast_idx << FAST_THR_SHIFT),
+		  f->data + D_THREADS +
+		      ((taddr_t)t->fast_idx << FAST_THR_SHIFT),
 		  &tomb, sizeof(tomb));
 	f->used[t->fast_idx] = 2;
 	t->fast_idx = -1;
@@ -503,9 +518,9 @@ void fast_set_busy(struct thread *t, taddr_t sp)
 	/* every trapped return asks: write only a change */
 	if (f && t->fast_idx >= 0 && t->fast_busy != sp &&
 	    !mem_write(t->proc->pid,
-			  f->data + D_THREADS +
-				  ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_BUSY,
-			  &sp, sizeof(sp)))
+		       f->data + D_THREADS +
+			   ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_BUSY,
+		       &sp, sizeof(sp)))
 		t->fast_busy = sp;
 }
 
@@ -525,7 +540,7 @@ int fast_copy_at_once(struct thread *t, arch_regs_t *r)
 	int ok;
 
 	if (mem_read(p->pid, ARCH_PC(r), code, sizeof(code)) !=
-		    (long)sizeof(code) ||
+		(long)sizeof(code) ||
 	    !arch_rep_movsb(code, &after, &dst, &src, &len) || len > (1u << 20))
 		return 0;
 	buf = xmalloc(len + 1);
@@ -565,7 +580,7 @@ static void grow_window(struct proc *p)
 		if (f->used[h] == 1)
 			mem_write(p->pid,
 				  f->data + D_THREADS +
-					  ((taddr_t)h << FAST_THR_SHIFT) + T_WIN,
+				      ((taddr_t)h << FAST_THR_SHIFT) + T_WIN,
 				  &f->win, sizeof(f->win));
 }
 
@@ -611,13 +626,13 @@ static void process(struct proc *p, const uint8_t *slot)
 		return;
 	{
 		struct fast_call c = {
-			.kind = (uint8_t)h[S_KIND / 8],
-			.a = {h[S_A0 / 8], h[S_A1 / 8], h[S_A2 / 8]},
-			.res = h[S_RES / 8],
-			.fn = h[S_FN / 8],
-			.stack = slot + S_STACK,
-			.len = h[S_LEN / 8],
-			.hi = h[S_HI / 8],
+		    .kind = (uint8_t)h[S_KIND / 8],
+		    .a = {h[S_A0 / 8], h[S_A1 / 8], h[S_A2 / 8]},
+		    .res = h[S_RES / 8],
+		    .fn = h[S_FN / 8],
+		    .stack = slot + S_STACK,
+		    .len = h[S_LEN / 8],
+		    .hi = h[S_HI / 8],
 		};
 		c.regs.rip = h[S_PC / 8];
 		c.regs.rsp = h[S_SP / 8];
@@ -673,7 +688,8 @@ void fast_drain(struct proc *p, pid_t resume)
 	    (long)sizeof(head))
 		goto out;
 	if (head - f->scan > FAST_NSLOTS)
-		head = f->scan + FAST_NSLOTS; /* cannot be: the ring holds no more */
+		head = f->scan +
+		       FAST_NSLOTS; /* cannot be: the ring holds no more */
 	nwant = f->nholes + (size_t)(head - f->scan);
 	if (!nwant)
 		goto out;
@@ -692,10 +708,10 @@ void fast_drain(struct proc *p, pid_t resume)
 	f->buf = xgrow(f->buf, &f->buf_cap, nwant * 8, 1);
 	for (size_t i = 0; i < nwant; i++)
 		r[i] = (struct iovec){
-			(void *)(uintptr_t)(f->data + D_RING +
-					    ((want[i] & (FAST_NSLOTS - 1))
-					     << FAST_SLOT_SHIFT)),
-			8};
+		    (void *)(uintptr_t)(f->data + D_RING +
+					((want[i] & (FAST_NSLOTS - 1))
+					 << FAST_SLOT_SHIFT)),
+		    8};
 	l = (struct iovec){f->buf, nwant * 8};
 	got = process_vm_readv(p->pid, &l, 1, r, nwant, 0);
 	if (got != (ssize_t)(nwant * 8))
@@ -721,10 +737,10 @@ void fast_drain(struct proc *p, pid_t resume)
 	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
 	for (size_t i = 0; i < ndone; i++)
 		r[i] = (struct iovec){
-			(void *)(uintptr_t)(f->data + D_RING +
-					    ((done[i] & (FAST_NSLOTS - 1))
-					     << FAST_SLOT_SHIFT)),
-			hdr};
+		    (void *)(uintptr_t)(f->data + D_RING +
+					((done[i] & (FAST_NSLOTS - 1))
+					 << FAST_SLOT_SHIFT)),
+		    hdr};
 	{
 		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
 		size_t n2 = 0;
@@ -733,16 +749,18 @@ void fast_drain(struct proc *p, pid_t resume)
 					       hdr};
 		for (size_t at = 0; at < ndone; at += 1024) {
 			size_t k = ndone - at < 1024 ? ndone - at : 1024;
-			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
-			    (ssize_t)(k * hdr)) {
+			if (process_vm_readv(p->pid, ls + at, k, r + at, k,
+					     0) != (ssize_t)(k * hdr)) {
 				free(ls);
 				goto out;
 			}
 		}
 		for (size_t i = 0; i < ndone; i++) {
 			uint64_t len, npcs;
-			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN, 8);
-			memcpy(&npcs, f->buf + (i << FAST_SLOT_SHIFT) + S_NPCS, 8);
+			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN,
+			       8);
+			memcpy(&npcs, f->buf + (i << FAST_SLOT_SHIFT) + S_NPCS,
+			       8);
 			if (npcs && !len && npcs <= f->maxpcs)
 				continue; /* read with its header */
 			if (npcs && npcs <= FAST_WALK_MAX)
@@ -754,17 +772,17 @@ void fast_drain(struct proc *p, pid_t resume)
 			if (!len)
 				continue;
 			ls[n2] = (struct iovec){
-				f->buf + (i << FAST_SLOT_SHIFT) + S_STACK, len};
+			    f->buf + (i << FAST_SLOT_SHIFT) + S_STACK, len};
 			r[n2] = (struct iovec){
-				(uint8_t *)r[i].iov_base + S_STACK, len};
+			    (uint8_t *)r[i].iov_base + S_STACK, len};
 			n2++;
 		}
 		for (size_t at = 0; at < n2; at += 1024) {
 			size_t k = n2 - at < 1024 ? n2 - at : 1024, sum = 0;
 			for (size_t j = 0; j < k; j++)
 				sum += ls[at + j].iov_len;
-			if (process_vm_readv(p->pid, ls + at, k, r + at, k, 0) !=
-			    (ssize_t)sum) {
+			if (process_vm_readv(p->pid, ls + at, k, r + at, k,
+					     0) != (ssize_t)sum) {
 				free(ls);
 				goto out;
 			}
@@ -779,7 +797,8 @@ void fast_drain(struct proc *p, pid_t resume)
 				tail = f->holes[i];
 		if (tail != f->tail) {
 			f->tail = tail;
-			mem_write(p->pid, f->data + D_TAIL, &tail, sizeof(tail));
+			mem_write(p->pid, f->data + D_TAIL, &tail,
+				  sizeof(tail));
 		}
 	}
 	if (resume > 0) {
@@ -816,7 +835,8 @@ int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc)
 	}
 	if (pc >= f->inst && pc < f->inst + f->ninst * FAST_INST_SIZE &&
 	    (pc - f->inst) % FAST_INST_SIZE == FAST_INST_SLOW) {
-		struct bp *b = bp_find(p, f->inst_bp[(pc - f->inst) / FAST_INST_SIZE]);
+		struct bp *b =
+		    bp_find(p, f->inst_bp[(pc - f->inst) / FAST_INST_SIZE]);
 		struct bp hit;
 		size_t npend = t->npend;
 		if (!b)
@@ -859,7 +879,7 @@ taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep)
 		/* no fast path there, or another leakcheck's */
 		free(blob);
 		*keep |= mem_read(p->pid, code, &data, sizeof(data)) !=
-				 (long)sizeof(data) ||
+			     (long)sizeof(data) ||
 			 data != 0;
 		return 0;
 	}
@@ -873,7 +893,7 @@ taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep)
 		uint8_t now[5], jmp[5];
 		int32_t rel;
 		if (mem_read(p->pid, ia + FAST_INST_INFO, info, sizeof(info)) !=
-			    (long)sizeof(info) ||
+			(long)sizeof(info) ||
 		    !info[I_FN / 8])
 			break;
 		rel = (int32_t)((int64_t)ia - (int64_t)(info[I_FN / 8] + 5));
@@ -892,13 +912,15 @@ taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep)
 		for (unsigned h = 0; h < FAST_THR_N; h++) {
 			uint64_t e[T_RET / 8 + 1];
 			taddr_t cur;
-			memcpy(e, table + ((size_t)h << FAST_THR_SHIFT), sizeof(e));
+			memcpy(e, table + ((size_t)h << FAST_THR_SHIFT),
+			       sizeof(e));
 			if (e[T_KEY / 8] <= TOMBSTONE || !e[T_BUSY / 8] ||
-			    mem_read(p->pid, e[T_BUSY / 8], &cur, sizeof(cur)) !=
-				    (long)sizeof(cur) ||
+			    mem_read(p->pid, e[T_BUSY / 8], &cur,
+				     sizeof(cur)) != (long)sizeof(cur) ||
 			    cur != ret)
 				continue;
-			mem_write(p->pid, e[T_BUSY / 8], &e[T_RET / 8], sizeof(cur));
+			mem_write(p->pid, e[T_BUSY / 8], &e[T_RET / 8],
+				  sizeof(cur));
 		}
 	else
 		*keep = 1;
@@ -932,7 +954,7 @@ static int walk_abort(struct thread *t, struct fast *f, arch_regs_t *r)
 	    pc >= f->code + BLOB_OFF(lc_fast_walk_end) || t->fast_idx < 0 ||
 	    mem_read(t->proc->pid,
 		     f->data + D_THREADS +
-			     ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_WALK,
+			 ((taddr_t)t->fast_idx << FAST_THR_SHIFT) + T_WALK,
 		     &frame, sizeof(frame)) != (long)sizeof(frame) ||
 	    frame < ARCH_SP(r) || frame - ARCH_SP(r) > 65536)
 		return 0;
@@ -969,7 +991,7 @@ int fast_leave(struct thread *t, arch_regs_t *r)
 		return FAST_NOT;
 	fast_drain(o, 0);
 	if (mem_read(o->pid, f->data + D_HEAD, &head, sizeof(head)) !=
-		    (long)sizeof(head) ||
+		(long)sizeof(head) ||
 	    head - f->tail >= FAST_NSLOTS)
 		return FAST_STUCK;
 	ARCH_PC(r) = pc + 1;
@@ -1014,27 +1036,34 @@ void fast_settle(struct proc *p, int detaching)
 				if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
 					break;
 				pc = ARCH_PC(&r);
-				if (pc < p->page + INJ_OOL || pc >= p->page + INJ_RET)
+				if (pc < p->page + INJ_OOL ||
+				    pc >= p->page + INJ_RET)
 					break;
 				if (!steps)
 					g_bp_stats.fast_settled++;
 				if (pc >= f->inst &&
 				    pc < f->inst + f->ninst * FAST_INST_SIZE) {
-					/* in an instance nothing is done yet: back
-					 * to the entry.  Just past the int3 the
-					 * SIGTRAP is pending; it is handled when
-					 * the thread goes on, as any trap's (at
-					 * detach, settle() took it). */
-					taddr_t off = (pc - f->inst) % FAST_INST_SIZE;
-					if (off == FAST_INST_SLOW || detaching) {
-						ARCH_PC(&r) = f->inst_bp[(pc - f->inst) /
-									 FAST_INST_SIZE];
-						ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+					/* in an instance nothing is done yet:
+					 * back to the entry.  Just past the
+					 * int3 the SIGTRAP is pending; it is
+					 * handled when the thread goes on, as
+					 * any trap's (at detach, settle() took
+					 * it). */
+					taddr_t off =
+					    (pc - f->inst) % FAST_INST_SIZE;
+					if (off == FAST_INST_SLOW ||
+					    detaching) {
+						ARCH_PC(&r) =
+						    f->inst_bp[(pc - f->inst) /
+							       FAST_INST_SIZE];
+						ptrace(PTRACE_SETREGS, t->tid,
+						       0, &r);
 					}
 					break;
 				}
 				if (pc >= f->code && pc < f->code + BLOB_SIZE &&
-				    lc_fast_blob[pc - f->code] == ARCH_BP_INSN) {
+				    lc_fast_blob[pc - f->code] ==
+					ARCH_BP_INSN) {
 					/* a full ring */
 					tail = f->tail;
 					fast_drain(p, 0);
@@ -1051,7 +1080,8 @@ void fast_settle(struct proc *p, int detaching)
 				stepped = 1;
 				if (fast_copy_at_once(t, &r))
 					continue; /* the stack copy, at once */
-				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0 ||
+				if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) <
+					0 ||
 				    wait_tid(t->tid, &status, __WALL) < 0)
 					break;
 				if (!WIFSTOPPED(status)) {
@@ -1063,8 +1093,8 @@ void fast_settle(struct proc *p, int detaching)
 					t->pend_status = status;
 					break;
 				}
-				if (WSTOPSIG(status) != SIGTRAP && !t->pending_sig &&
-				    (status >> 16) == 0)
+				if (WSTOPSIG(status) != SIGTRAP &&
+				    !t->pending_sig && (status >> 16) == 0)
 					t->pending_sig = WSTOPSIG(status);
 			}
 			/* stopped by job control in our code: stopped again */
@@ -1089,14 +1119,15 @@ void fast_detach(struct proc *p, pid_t tid)
 	 * nothing) */
 	for (unsigned h = 0; h < FAST_THR_N; h++) {
 		uint64_t e[T_RET / 8 + 1];
-		taddr_t at = f->data + D_THREADS + ((taddr_t)h << FAST_THR_SHIFT),
+		taddr_t at = f->data + D_THREADS +
+			     ((taddr_t)h << FAST_THR_SHIFT),
 			cur;
 		if (f->used[h] != 1 ||
 		    mem_read(p->pid, at, e, sizeof(e)) != (long)sizeof(e) ||
 		    !e[T_BUSY / 8])
 			continue;
 		if (mem_read(p->pid, e[T_BUSY / 8], &cur, sizeof(cur)) ==
-			    (long)sizeof(cur) &&
+			(long)sizeof(cur) &&
 		    cur == f->code + BLOB_OFF(lc_fast_return))
 			mem_write(p->pid, e[T_BUSY / 8], &e[T_RET / 8],
 				  sizeof(cur));

@@ -82,8 +82,8 @@ static int guard_at_work(pid_t pid)
 		fds = opendir(path);
 		while (fds && !found && (fe = readdir(fds))) {
 			ssize_t n;
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", de->d_name,
-				 fe->d_name);
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 de->d_name, fe->d_name);
 			n = readlink(path, link, sizeof(link) - 1);
 			if (n > 0) {
 				link[n] = 0;
@@ -117,9 +117,10 @@ void leftover_wait(pid_t pid)
 		return; /* attaching fails, and says why */
 	for (int ms = 0; ms < GUARD_WAIT_MS && guard_at_work(pid); ms += 10) {
 		if (!ms)
-			debug("pid %d: the guard of a leakcheck that was killed "
-			      "is at work: waiting for it",
-			      pid);
+			debug(
+			    "pid %d: the guard of a leakcheck that was killed "
+			    "is at work: waiting for it",
+			    pid);
 		usleep(10000);
 	}
 }
@@ -161,7 +162,10 @@ static int fix_stack(struct proc *p, struct thread *t, taddr_t page,
 				 !((off - INJ_STUB) % INJ_STUB_SLOT))
 				/* a stub: its cell's return address */
 				mem_read(p->pid,
-					 stubs + (off - INJ_STUB) / INJ_STUB_SLOT * 16 + 8,
+					 stubs +
+					     (off - INJ_STUB) / INJ_STUB_SLOT *
+						 16 +
+					     8,
 					 &real, sizeof(real));
 			if (!real ||
 			    mem_write(p->pid, at + i * 8, &real, sizeof(real)))

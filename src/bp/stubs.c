@@ -35,8 +35,8 @@ int stub_take(struct thread *t, uint8_t kind)
 
 	/* with the fast path, the slow path's calls return by a trap: in
 	 * order with the ring's records (see fast.c) */
-	if (!p->data || p->fast || kind == HOOK_POSIX_MEMALIGN || t->stub_busy ||
-	    (p->flags & PROC_VFORK_CHILD))
+	if (!p->data || p->fast || kind == HOOK_POSIX_MEMALIGN ||
+	    t->stub_busy || (p->flags & PROC_VFORK_CHILD))
 		return 0;
 	if (t->stub < 0) {
 		if (p->nstub_free)

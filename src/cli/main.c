@@ -44,17 +44,18 @@ static const struct option long_options[] = {
 	{name, has_arg ? required_argument : no_argument, NULL, id},
 #include "options.def"
 #undef OPT
-	{NULL, 0, NULL, 0},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
-		   "       leakcheck [OPTIONS] --pid PID... | --pid-tree PID...\n"
-		   "       leakcheck [OPTIONS] --core=CORE [PROGRAM]\n"
-		   "       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
-		   "Find memory leaks in PROGRAM without recompiling it.\n\n"
-		   "options:\n");
+	fprintf(f,
+		"usage: leakcheck [OPTIONS] PROGRAM [ARGS...]\n"
+		"       leakcheck [OPTIONS] --pid PID... | --pid-tree PID...\n"
+		"       leakcheck [OPTIONS] --core=CORE [PROGRAM]\n"
+		"       leakcheck merge OUT.xml IN.xml|DIR...\n\n"
+		"Find memory leaks in PROGRAM without recompiling it.\n\n"
+		"options:\n");
 #define OPT(name, has_arg, shrt, id, argname, help)                            \
 	{                                                                      \
 		char lhs[64];                                                  \
@@ -93,14 +94,16 @@ static void parse_decl(const char *optname, enum decl_kind kind, char *val)
 	char *colon = strchr(val, ':'), *item, *save = NULL;
 
 	if (opt.ndecl == ARRAY_SIZE(opt.decl))
-		die(LC_EXIT_USAGE, "more than %zu --malloc-like, --free-like and "
-				   "--realloc-like functions",
+		die(LC_EXIT_USAGE,
+		    "more than %zu --malloc-like, --free-like and "
+		    "--realloc-like functions",
 		    ARRAY_SIZE(opt.decl));
 	if (colon)
 		*colon = 0;
 	if (!*val)
 		die(LC_EXIT_USAGE,
-		    "invalid value for --%s: expected NAME[:ARG=N,...]", optname);
+		    "invalid value for --%s: expected NAME[:ARG=N,...]",
+		    optname);
 	d.name = val;
 	/* the defaults: malloc's, free's and realloc's arguments */
 	if (kind == DECL_ALLOC)
@@ -120,15 +123,15 @@ static void parse_decl(const char *optname, enum decl_kind kind, char *val)
 			d.size = (uint8_t)a;
 			d.size2 = (uint8_t)b;
 		} else if (kind != DECL_ALLOC &&
-			   sscanf(item, "ptr=%u%c", &a, &extra) == 1 && a >= 1 &&
-			   a <= 3) {
+			   sscanf(item, "ptr=%u%c", &a, &extra) == 1 &&
+			   a >= 1 && a <= 3) {
 			d.ptr = (uint8_t)a;
 		} else {
 			die(LC_EXIT_USAGE,
 			    "invalid '%s' in --%s=%s: expected %s, each "
 			    "argument 1, 2 or 3",
 			    item, optname, val,
-			    kind == DECL_ALLOC  ? "size=N or size=N*M"
+			    kind == DECL_ALLOC	? "size=N or size=N*M"
 			    : kind == DECL_FREE ? "ptr=N"
 						: "ptr=N or size=N");
 		}
@@ -200,7 +203,8 @@ static void parse_options(int argc, char **argv)
 #include "options.def"
 #undef OPT
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'q':
 		case O_QUIET:
@@ -224,11 +228,13 @@ static void parse_options(int argc, char **argv)
 				opt.leak_check = LEAK_CHECK_NO;
 			else if (!strcmp(optarg, "summary"))
 				opt.leak_check = LEAK_CHECK_SUMMARY;
-			else if (!strcmp(optarg, "full") || !strcmp(optarg, "yes"))
+			else if (!strcmp(optarg, "full") ||
+				 !strcmp(optarg, "yes"))
 				opt.leak_check = LEAK_CHECK_FULL;
 			else
 				die(LC_EXIT_USAGE,
-				    "invalid value '%s' for --leak-check: expected "
+				    "invalid value '%s' for --leak-check: "
+				    "expected "
 				    "no, summary or full",
 				    optarg);
 			break;
@@ -236,7 +242,8 @@ static void parse_options(int argc, char **argv)
 			if (leak_kinds_parse(optarg, &opt.show_kinds))
 				die(LC_EXIT_USAGE,
 				    "invalid value '%s' for --show-leak-kinds: "
-				    "expected a list of definite,indirect,possible,"
+				    "expected a list of "
+				    "definite,indirect,possible,"
 				    "reachable, or all or none",
 				    optarg);
 			break;
@@ -256,18 +263,20 @@ static void parse_options(int argc, char **argv)
 		case O_ERROR_KINDS:
 			if (leak_kinds_parse(optarg, &opt.error_kinds))
 				die(LC_EXIT_USAGE,
-				    "invalid value '%s' for --errors-for-leak-kinds:"
-				    " expected a list of definite,indirect,possible,"
+				    "invalid value '%s' for "
+				    "--errors-for-leak-kinds:"
+				    " expected a list of "
+				    "definite,indirect,possible,"
 				    "reachable, or all or none",
 				    optarg);
 			break;
 		case O_ERROR_EXITCODE:
 			opt.error_exitcode =
-				(int)parse_num("error-exitcode", optarg, 0, 255);
+			    (int)parse_num("error-exitcode", optarg, 0, 255);
 			break;
 		case O_NUM_CALLERS:
-			opt.num_callers = (unsigned)parse_num("num-callers",
-							      optarg, 1, 250);
+			opt.num_callers =
+			    (unsigned)parse_num("num-callers", optarg, 1, 250);
 			break;
 		case O_LOG_FILE:
 			opt.log_file = optarg;
@@ -299,7 +308,8 @@ static void parse_options(int argc, char **argv)
 				opt.gen_suppressions = 0;
 			else
 				die(LC_EXIT_USAGE,
-				    "invalid value '%s' for --gen-suppressions: "
+				    "invalid value '%s' for "
+				    "--gen-suppressions: "
 				    "expected no or all",
 				    optarg);
 			break;
@@ -308,14 +318,15 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_UNWIND_IN_PROGRAM:
 			opt.unwind_in_program =
-				parse_yesno("unwind-in-program", optarg);
+			    parse_yesno("unwind-in-program", optarg);
 			break;
 		case O_RUN_LIBC_FREERES:
 			opt.no_libc_freeres =
-				!parse_yesno("run-libc-freeres", optarg);
+			    !parse_yesno("run-libc-freeres", optarg);
 			break;
 		case O_RUN_CXX_FREERES:
-			opt.no_cxx_freeres = !parse_yesno("run-cxx-freeres", optarg);
+			opt.no_cxx_freeres =
+			    !parse_yesno("run-cxx-freeres", optarg);
 			break;
 		case O_SAME_CPU:
 			opt.no_same_cpu = !parse_yesno("same-cpu", optarg);
@@ -331,23 +342,25 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_TRACE_CHILDREN:
 			opt.trace_children =
-				parse_yesno("trace-children", optarg);
+			    parse_yesno("trace-children", optarg);
 			break;
 		case 'p':
 		case O_PID:
 		case O_PID_TREE: {
-			int pid = (int)parse_num(c == O_PID_TREE ? "pid-tree"
-								 : "pid",
-						 optarg, 1, 0x3fffffff);
+			int pid =
+			    (int)parse_num(c == O_PID_TREE ? "pid-tree" : "pid",
+					   optarg, 1, 0x3fffffff);
 			for (unsigned i = 0; i < opt.npids; i++)
 				if (opt.pids[i] == pid)
 					die(LC_EXIT_USAGE,
-					    "pid %d given twice: each process is "
+					    "pid %d given twice: each process "
+					    "is "
 					    "attached to once",
 					    pid);
 			if (opt.npids == ARRAY_SIZE(opt.pids))
 				die(LC_EXIT_USAGE,
-				    "more than %zu --pid and --pid-tree options",
+				    "more than %zu --pid and --pid-tree "
+				    "options",
 				    ARRAY_SIZE(opt.pids));
 			opt.pid_tree[opt.npids] = c == O_PID_TREE;
 			opt.pids[opt.npids++] = pid;
@@ -355,12 +368,12 @@ static void parse_options(int argc, char **argv)
 			break;
 		}
 		case O_INTERVAL:
-			opt.interval = (unsigned)parse_num("interval", optarg, 1,
-							   86400 * 365);
+			opt.interval = (unsigned)parse_num("interval", optarg,
+							   1, 86400 * 365);
 			break;
 		case O_DURATION:
-			opt.duration = (unsigned)parse_num("duration", optarg, 1,
-							   86400 * 365);
+			opt.duration = (unsigned)parse_num("duration", optarg,
+							   1, 86400 * 365);
 			break;
 		case O_ONCE:
 			opt.once = 1;
@@ -387,11 +400,11 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_HEAP_PROFILE_INTERVAL:
 			opt.heap_profile_interval = (unsigned)parse_num(
-				"heap-profile-interval", optarg, 1, 86400 * 365);
+			    "heap-profile-interval", optarg, 1, 86400 * 365);
 			break;
 		case O_SAMPLE_RATE:
-			opt.sample_rate = parse_num("sample-rate", optarg, 0,
-						    1ul << 40);
+			opt.sample_rate =
+			    parse_num("sample-rate", optarg, 0, 1ul << 40);
 			break;
 		case O_FOLDED:
 			opt.folded_file = optarg;
@@ -411,11 +424,13 @@ static void parse_options(int argc, char **argv)
 		case '?':
 		default:
 			if (optopt >= O_FIRST && optopt < O_END)
-				die(LC_EXIT_USAGE, "option '--%s' takes no value",
+				die(LC_EXIT_USAGE,
+				    "option '--%s' takes no value",
 				    long_options[optopt - O_FIRST].name);
 			if (optopt > ' ' && optopt < 127 && optopt != '?')
 				die(LC_EXIT_USAGE,
-				    "unknown option '-%c'; see 'leakcheck --help'",
+				    "unknown option '-%c'; see 'leakcheck "
+				    "--help'",
 				    optopt);
 			die(LC_EXIT_USAGE,
 			    "unknown option '%.*s'; see 'leakcheck --help'",
@@ -429,10 +444,11 @@ static void parse_options(int argc, char **argv)
 	if (xml_file && !xml)
 		die(LC_EXIT_USAGE, "--xml-file needs --xml=yes");
 	opt.xml_file = xml_file;
-	if (opt.heap_profile_interval && !opt.heap_profile && !opt.folded_file &&
-	    !opt.flamegraph)
-		die(LC_EXIT_USAGE, "--heap-profile-interval needs --heap-profile, "
-				   "--folded or --flamegraph");
+	if (opt.heap_profile_interval && !opt.heap_profile &&
+	    !opt.folded_file && !opt.flamegraph)
+		die(LC_EXIT_USAGE,
+		    "--heap-profile-interval needs --heap-profile, "
+		    "--folded or --flamegraph");
 }
 
 /* Look PROG up in PATH as a shell does; returns a malloc'd path or exits. */
@@ -586,7 +602,8 @@ static void check_program_at(const char *path, const char *script, int depth)
 		    path);
 	if (hdr[EI_CLASS] != ELFCLASS64)
 		die(LC_EXIT_BADARCH,
-		    "'%s' is a 32-bit program; leakcheck supports 64-bit x86-64 "
+		    "'%s' is a 32-bit program; leakcheck supports 64-bit "
+		    "x86-64 "
 		    "programs only",
 		    path);
 	{
@@ -665,7 +682,8 @@ int main(int argc, char **argv)
 	parse_options(argc, argv);
 	if (opt.core) {
 		if (opt.pid)
-			die(LC_EXIT_USAGE, "give either --pid (--pid-tree) or --core, not both");
+			die(LC_EXIT_USAGE, "give either --pid (--pid-tree) or "
+					   "--core, not both");
 		if (optind + 1 < argc)
 			die(LC_EXIT_USAGE,
 			    "with --core, give at most one PROGRAM (its "
@@ -696,7 +714,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (opt.duration || opt.once)
-		die(LC_EXIT_USAGE, "--%s needs --pid", opt.once ? "once" : "duration");
+		die(LC_EXIT_USAGE, "--%s needs --pid",
+		    opt.once ? "once" : "duration");
 	if (optind >= argc) {
 		error("no program given; usage: leakcheck [OPTIONS] PROGRAM "
 		      "[ARGS...]");

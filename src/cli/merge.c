@@ -80,16 +80,19 @@ int cmd_merge(int argc, char **argv)
 	char *err = NULL;
 	int code = 0, sarif;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: leakcheck merge OUT.xml IN.xml|DIR|'GLOB'...\n"
-		       "       leakcheck merge OUT.sarif IN.sarif|DIR|'GLOB'...\n\n"
-		       "Combine the JUnit files of --junit (e.g. one per process "
-		       "with\n--trace-children=yes --junit=junit.%%p.xml) into "
-		       "OUT.xml, or the\nSARIF files of --sarif into one "
-		       "OUT.sarif (OUT's name decides).\nA DIR stands for its "
-		       "*.xml (or *.sarif) files; OUT is never an input.\nAn "
-		       "input larger than 256 MiB, binary, or a FIFO with no "
-		       "writer is refused.\n");
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf(
+		    "usage: leakcheck merge OUT.xml IN.xml|DIR|'GLOB'...\n"
+		    "       leakcheck merge OUT.sarif "
+		    "IN.sarif|DIR|'GLOB'...\n\n"
+		    "Combine the JUnit files of --junit (e.g. one per process "
+		    "with\n--trace-children=yes --junit=junit.%%p.xml) into "
+		    "OUT.xml, or the\nSARIF files of --sarif into one "
+		    "OUT.sarif (OUT's name decides).\nA DIR stands for its "
+		    "*.xml (or *.sarif) files; OUT is never an input.\nAn "
+		    "input larger than 256 MiB, binary, or a FIFO with no "
+		    "writer is refused.\n");
 		return 0;
 	}
 	if (argc < 3) {

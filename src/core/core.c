@@ -72,8 +72,7 @@
 static int fail(struct core *c, char **err, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int
-fail(struct core *c, char **err, int status, const char *fmt, ...)
+static int fail(struct core *c, char **err, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[512];
@@ -87,8 +86,7 @@ fail(struct core *c, char **err, int status, const char *fmt, ...)
 }
 
 /* pread all of LEN at OFF, or -1 */
-static int
-pread_all(int fd, void *buf, size_t len, uint64_t off)
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
@@ -104,32 +102,29 @@ pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static uint64_t
-get64(const uint8_t *p)
+static uint64_t get64(const uint8_t *p)
 {
 	uint64_t v;
 	memcpy(&v, p, 8);
 	return v;
 }
 
-static uint32_t
-get32(const uint8_t *p)
+static uint32_t get32(const uint8_t *p)
 {
 	uint32_t v;
 	memcpy(&v, p, 4);
 	return v;
 }
 
-static int
-cmp_map(const void *a, const void *b)
+static int cmp_map(const void *a, const void *b)
 {
 	const struct core_map *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /* The mapping of the sorted V (N) holding ADDR, or NULL. */
-static const struct core_map *
-map_in(const struct core_map *v, size_t n, taddr_t addr)
+static const struct core_map *map_in(const struct core_map *v, size_t n,
+				     taddr_t addr)
 {
 	size_t lo = 0, hi = n;
 
@@ -145,15 +140,13 @@ map_in(const struct core_map *v, size_t n, taddr_t addr)
 	return NULL;
 }
 
-const struct core_map *
-core_map_of(const struct core *c, taddr_t addr)
+const struct core_map *core_map_of(const struct core *c, taddr_t addr)
 {
 	return map_in(c->maps, c->nmaps, addr);
 }
 
 /* LEN bytes at file offset OFF, through the window; bytes copied. */
-static size_t
-file_read(struct core *c, uint64_t off, void *buf, size_t len)
+static size_t file_read(struct core *c, uint64_t off, void *buf, size_t len)
 {
 	if (off >= c->size)
 		return 0;
@@ -187,8 +180,7 @@ file_read(struct core *c, uint64_t off, void *buf, size_t len)
 	return len;
 }
 
-long
-core_read(void *ctx, taddr_t addr, void *buf, size_t len)
+long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	struct core *c = ctx;
 	size_t done = 0;
@@ -218,8 +210,7 @@ core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 	return done ? (long)done : -EFAULT;
 }
 
-void
-core_target(struct core *c, struct target *tg)
+void core_target(struct core *c, struct target *tg)
 {
 	tg->pid = c->pid;
 	tg->maps = c->maps_text;
@@ -228,8 +219,7 @@ core_target(struct core *c, struct target *tg)
 }
 
 /* NT_FILE: {count, page_size, count * {start, end, pgoff}, names}. */
-static void
-parse_nt_file(struct core *c, const uint8_t *d, size_t n)
+static void parse_nt_file(struct core *c, const uint8_t *d, size_t n)
 {
 	uint64_t count, page;
 	size_t names_len, nmaps;
@@ -289,8 +279,7 @@ parse_nt_file(struct core *c, const uint8_t *d, size_t n)
 	}
 }
 
-static void
-parse_auxv(struct core *c, const uint8_t *d, size_t n)
+static void parse_auxv(struct core *c, const uint8_t *d, size_t n)
 {
 	for (size_t i = 0; i + 16 <= n; i += 16) {
 		uint64_t type = get64(d + i), val = get64(d + i + 8);
@@ -304,8 +293,8 @@ parse_auxv(struct core *c, const uint8_t *d, size_t n)
 }
 
 /* Walk the notes NOTES (N bytes). */
-static void
-parse_notes(struct core *c, const uint8_t *notes, size_t n, size_t *threads_cap)
+static void parse_notes(struct core *c, const uint8_t *notes, size_t n,
+			size_t *threads_cap)
 {
 	size_t at = 0;
 	struct core_thread *t = NULL;
@@ -367,8 +356,7 @@ parse_notes(struct core *c, const uint8_t *notes, size_t n, size_t *threads_cap)
 	}
 }
 
-char *
-core_maps_format(const struct core *c, const char *const *names)
+char *core_maps_format(const struct core *c, const char *const *names)
 {
 	size_t cap = c->nmaps * 96 + 1, len = 0;
 	char *s = xmalloc(cap);
@@ -403,16 +391,14 @@ core_maps_format(const struct core *c, const char *const *names)
 	return s;
 }
 
-static void
-make_maps_text(struct core *c)
+static void make_maps_text(struct core *c)
 {
 	free(c->maps_text);
 	c->maps_text = core_maps_format(c, NULL);
 }
 
 /* [stack], [vdso] and [heap]: the names the core does not give. */
-static void
-name_special(struct core *c)
+static void name_special(struct core *c)
 {
 	struct core_map *m;
 	struct target tg;
@@ -451,8 +437,7 @@ name_special(struct core *c)
 }
 
 /* Sort the mappings; of overlapping ones, the first one stands. */
-static void
-sort_maps(struct core *c)
+static void sort_maps(struct core *c)
 {
 	size_t k = 1;
 
@@ -465,8 +450,7 @@ sort_maps(struct core *c)
 	c->nmaps = k;
 }
 
-static const char *
-machine_name(unsigned m)
+static const char *machine_name(unsigned m)
 {
 	switch (m) {
 	case EM_386:
@@ -488,8 +472,7 @@ machine_name(unsigned m)
 	}
 }
 
-int
-core_open(struct core *c, const char *path, char **err)
+int core_open(struct core *c, const char *path, char **err)
 {
 	unsigned char ident[EI_NIDENT];
 	Elf64_Ehdr eh;
@@ -654,8 +637,8 @@ core_open(struct core *c, const char *path, char **err)
 
 /* "0x7f12...-0x7f13... (/usr/lib/x86_64-linux-gnu/libc.so.6)" into a
  * list of at most 4, "and N more" */
-static void
-list_maps(char *buf, size_t size, const struct core_map *const *m, size_t n)
+static void list_maps(char *buf, size_t size, const struct core_map *const *m,
+		      size_t n)
 {
 	size_t len = 0;
 
@@ -676,8 +659,7 @@ list_maps(char *buf, size_t size, const struct core_map *const *m, size_t n)
 
 /* Must M have been written to?  The heap and every thread's stack were;
  * a never-written anonymous mapping is not dumped, and is all zeros. */
-static int
-written(const struct core *c, const struct core_map *m)
+static int written(const struct core *c, const struct core_map *m)
 {
 	if (!strcmp(m->name, "[heap]") || !strcmp(m->name, "[stack]"))
 		return 1;
@@ -689,8 +671,7 @@ written(const struct core *c, const struct core_map *m)
 	return 0;
 }
 
-int
-core_check(const struct core *c, char **err)
+int core_check(const struct core *c, char **err)
 {
 	const struct core_map **cut = xmalloc((c->nmaps + 1) * sizeof(*cut));
 	const struct core_map **left = xmalloc((c->nmaps + 1) * sizeof(*left));
@@ -754,8 +735,7 @@ core_check(const struct core *c, char **err)
 }
 
 /* The build id in the notes of the ELF image at BASE, read with READ. */
-size_t
-core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
+size_t core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[64];
@@ -805,8 +785,7 @@ core_build_id(struct core *c, taddr_t base, uint8_t *id, size_t max)
 	return 0;
 }
 
-void
-core_release(struct core *c)
+void core_release(struct core *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);

@@ -70,8 +70,7 @@ struct core_run {
 	size_t index_mask;
 };
 
-static uint64_t
-now_ns(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -79,8 +78,7 @@ now_ns(void)
 }
 
 /* The build id of the ELF file PATH (notes in its program headers). */
-static size_t
-file_build_id(const char *path, uint8_t *id, size_t max)
+static size_t file_build_id(const char *path, uint8_t *id, size_t max)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[64];
@@ -134,8 +132,7 @@ out:
 	return got;
 }
 
-static void
-hex(char *out, const uint8_t *id, size_t n)
+static void hex(char *out, const uint8_t *id, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", id[i]);
@@ -147,8 +144,7 @@ hex(char *out, const uint8_t *id, size_t n)
  * PROGRAM for the executable's, "" for a module whose build id is not the
  * one in the core.  Says each mismatch.  Returns a malloc'd array.
  */
-static const char **
-symbol_files(struct core *c, const char *program)
+static const char **symbol_files(struct core *c, const char *program)
 {
 	const char **names = xcalloc(c->nmaps + 1, sizeof(*names));
 	const struct core_map *exe =
@@ -198,15 +194,13 @@ symbol_files(struct core *c, const char *program)
 	return names;
 }
 
-static size_t
-vtype_hash(taddr_t w)
+static size_t vtype_hash(taddr_t w)
 {
 	return (size_t)(w * 0x9e3779b97f4a7c15ull >> 20);
 }
 
 /* The vtype for W if looked up already, else NULL. */
-static struct vtype *
-vtype_find(const struct core_run *r, taddr_t w)
+static struct vtype *vtype_find(const struct core_run *r, taddr_t w)
 {
 	if (!r->index)
 		return NULL;
@@ -218,8 +212,7 @@ vtype_find(const struct core_run *r, taddr_t w)
 }
 
 /* The vtype for first word W, looked up once. */
-static struct vtype *
-vtype_of(struct core_run *r, taddr_t w)
+static struct vtype *vtype_of(struct core_run *r, taddr_t w)
 {
 	size_t b;
 	struct vtype *t;
@@ -291,9 +284,8 @@ vtype_of(struct core_run *r, taddr_t w)
 }
 
 /* The report's symbolizer: a class frame for a vtable address. */
-static int
-core_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
-	    int max)
+static int core_sym_cb(void *ctx, taddr_t pc, int is_return,
+		       struct sym_frame *out, int max)
 {
 	struct core_run *r = ctx;
 	const struct vtype *t = vtype_find(r, pc);
@@ -311,8 +303,7 @@ core_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
 }
 
 /* Type the blocks by their first word; returns how many got a class. */
-static size_t
-type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
+static size_t type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
 {
 	size_t typed = 0;
 
@@ -335,8 +326,7 @@ type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
 	return typed;
 }
 
-static char *
-expand_pid(const char *pat, pid_t pid)
+static char *expand_pid(const char *pat, pid_t pid)
 {
 	char *out = xstrdup(""), *n;
 
@@ -354,8 +344,7 @@ expand_pid(const char *pat, pid_t pid)
 }
 
 /* psargs split at spaces, NULL-ended; malloc'd, one block. */
-static char **
-split_args(const char *s)
+static char **split_args(const char *s)
 {
 	size_t n = 1, len = strlen(s);
 	char **v, *copy;
@@ -374,8 +363,7 @@ split_args(const char *s)
 
 /* The threads as the scan sees them, their register words into *WORDS
  * (malloc'd, caller frees, as the result). */
-static struct target_thread *
-core_threads(const struct core *c, taddr_t **words)
+static struct target_thread *core_threads(const struct core *c, taddr_t **words)
 {
 	struct target_thread *th = xcalloc(c->nthreads + 1, sizeof(*th));
 	size_t per = ARCH_MAX_REG_WORDS + 32;
@@ -413,8 +401,7 @@ core_threads(const struct core *c, taddr_t **words)
 	return th;
 }
 
-static int
-status_exit(int status)
+static int status_exit(int status)
 {
 	switch (status) {
 	case CORE_NOT_CORE:
@@ -430,8 +417,7 @@ status_exit(int status)
 	}
 }
 
-int
-core_report(const char *core_path, const char *program)
+int core_report(const char *core_path, const char *program)
 {
 	struct core_run r;
 	struct heap_table table;

@@ -56,8 +56,7 @@
 _Static_assert(sizeof(struct heap_slot) == 16, "heap_slot is 16 bytes");
 _Static_assert(sizeof(struct heap_block) == 24, "heap_block is 24 bytes");
 
-static inline uint64_t
-heap_hash(taddr_t addr)
+static inline uint64_t heap_hash(taddr_t addr)
 {
 	uint64_t h = addr;
 
@@ -70,28 +69,24 @@ heap_hash(taddr_t addr)
 }
 
 /* Home slot of ADDR in a table of CAP slots; CAP > 0. */
-static inline size_t
-heap_home(taddr_t addr, size_t cap)
+static inline size_t heap_home(taddr_t addr, size_t cap)
 {
 	return (size_t)(((unsigned __int128)heap_hash(addr) * cap) >> 64);
 }
 
-static inline size_t
-heap_next(size_t i, size_t cap)
+static inline size_t heap_next(size_t i, size_t cap)
 {
 	return ++i == cap ? 0 : i;
 }
 
 /* Most entries a table of CAP slots may hold: 0.8 * CAP. */
-static inline size_t
-heap_max_load(size_t cap)
+static inline size_t heap_max_load(size_t cap)
 {
 	return cap * 4 / 5;
 }
 
 /* 2^k -> 1.5 * 2^k -> 2^(k+1) */
-static size_t
-heap_next_capacity(size_t cap)
+static size_t heap_next_capacity(size_t cap)
 {
 	if (cap < HEAP_MIN_CAPACITY)
 		return HEAP_MIN_CAPACITY;
@@ -102,8 +97,7 @@ heap_next_capacity(size_t cap)
 
 /* ---- one open-addressing array of ES-byte entries, addr first ---- */
 
-static inline taddr_t
-ent_addr(const void *s, size_t es, size_t i)
+static inline taddr_t ent_addr(const void *s, size_t es, size_t i)
 {
 	taddr_t a;
 
@@ -111,8 +105,7 @@ ent_addr(const void *s, size_t es, size_t i)
 	return a;
 }
 
-static inline void *
-ent(void *s, size_t es, size_t i)
+static inline void *ent(void *s, size_t es, size_t i)
 {
 	return (unsigned char *)s + i * es;
 }
@@ -121,8 +114,8 @@ ent(void *s, size_t es, size_t i)
  * Index of ADDR in S (CAP entries), or NONE; then, if EMPTY is not NULL,
  * *EMPTY is the empty slot that ended the probe (NONE if CAP is 0).
  */
-static inline size_t
-oa_find(const void *s, size_t cap, size_t es, taddr_t addr, size_t *empty)
+static inline size_t oa_find(const void *s, size_t cap, size_t es, taddr_t addr,
+			     size_t *empty)
 {
 	size_t i;
 	taddr_t a;
@@ -142,21 +135,20 @@ oa_find(const void *s, size_t cap, size_t es, taddr_t addr, size_t *empty)
 }
 
 /* Put E, whose address is known to be absent, into S; S has room. */
-static inline void
-oa_place(void *s, size_t cap, size_t es, const void *e)
+static inline void oa_place(void *s, size_t cap, size_t es, const void *e)
 {
 	taddr_t addr;
 	size_t i;
 
 	memcpy(&addr, e, sizeof(addr));
-	for (i = heap_home(addr, cap); ent_addr(s, es, i); i = heap_next(i, cap))
+	for (i = heap_home(addr, cap); ent_addr(s, es, i);
+	     i = heap_next(i, cap))
 		;
 	memcpy(ent(s, es, i), e, es);
 }
 
 /* Empty slot HOLE of S, keeping every probe run whole. */
-static void
-oa_remove_at(void *s, size_t cap, size_t es, size_t hole)
+static void oa_remove_at(void *s, size_t cap, size_t es, size_t hole)
 {
 	taddr_t a;
 
@@ -181,8 +173,7 @@ oa_remove_at(void *s, size_t cap, size_t es, size_t hole)
 
 /* Give the whole pages of [BASE + FROM, BASE + TO) back to the kernel;
  * they read as zeros (empty entries) afterwards. */
-static void
-release_pages(void *base, size_t from, size_t to)
+static void release_pages(void *base, size_t from, size_t to)
 {
 	uintptr_t s = ((uintptr_t)base + from + 4095) & ~(uintptr_t)4095;
 	uintptr_t e = ((uintptr_t)base + to) & ~(uintptr_t)4095;
@@ -192,8 +183,7 @@ release_pages(void *base, size_t from, size_t to)
 }
 
 /* Grow *S (*CAP entries of ES bytes) to its next capacity. */
-static void
-oa_grow(void **s, size_t *cap, size_t es)
+static void oa_grow(void **s, size_t *cap, size_t es)
 {
 	size_t ncap = heap_next_capacity(*cap), released = 0;
 	void *old = *s, *ns = xcalloc(ncap, es);
@@ -220,8 +210,7 @@ oa_grow(void **s, size_t *cap, size_t es)
 /* ---- the table ---- */
 
 /* Whether a slot can hold B. */
-static inline int
-slot_fits(const struct heap_block *b)
+static inline int slot_fits(const struct heap_block *b)
 {
 	if (b->size >= UINT32_MAX)
 		return 0;
@@ -230,8 +219,7 @@ slot_fits(const struct heap_block *b)
 	return b->flags == HB_PRE_ATTACH && b->stack_id == 0;
 }
 
-static inline struct heap_slot
-to_slot(const struct heap_block *b)
+static inline struct heap_slot to_slot(const struct heap_block *b)
 {
 	struct heap_slot s = {
 	    .addr = b->addr,
@@ -241,8 +229,7 @@ to_slot(const struct heap_block *b)
 	return s;
 }
 
-static inline struct heap_block
-from_slot(const struct heap_slot *s)
+static inline struct heap_block from_slot(const struct heap_slot *s)
 {
 	struct heap_block b = {
 	    .addr = s->addr,
@@ -253,22 +240,19 @@ from_slot(const struct heap_slot *s)
 	return b;
 }
 
-void
-heap_table_init(struct heap_table *t)
+void heap_table_init(struct heap_table *t)
 {
 	memset(t, 0, sizeof(*t));
 }
 
-void
-heap_table_release(struct heap_table *t)
+void heap_table_release(struct heap_table *t)
 {
 	free(t->slots);
 	free(t->wide);
 	heap_table_init(t);
 }
 
-static void *
-dup_array(const void *a, size_t n, size_t es)
+static void *dup_array(const void *a, size_t n, size_t es)
 {
 	void *d;
 
@@ -279,8 +263,7 @@ dup_array(const void *a, size_t n, size_t es)
 	return d;
 }
 
-void
-heap_table_copy(struct heap_table *dst, const struct heap_table *src)
+void heap_table_copy(struct heap_table *dst, const struct heap_table *src)
 {
 	*dst = *src;
 	dst->slots = dup_array(src->slots, src->capacity, ES_SLOT);
@@ -288,8 +271,7 @@ heap_table_copy(struct heap_table *dst, const struct heap_table *src)
 }
 
 /* Add B, known to be absent, to the wide array. */
-static void
-wide_add(struct heap_table *t, const struct heap_block *b)
+static void wide_add(struct heap_table *t, const struct heap_block *b)
 {
 	if (t->nwide >= heap_max_load(t->wide_capacity))
 		oa_grow((void **)&t->wide, &t->wide_capacity, ES_WIDE);
@@ -298,8 +280,7 @@ wide_add(struct heap_table *t, const struct heap_block *b)
 	t->count++;
 }
 
-int
-heap_table_insert(struct heap_table *t, const struct heap_block *b)
+int heap_table_insert(struct heap_table *t, const struct heap_block *b)
 {
 	int fits = slot_fits(b), ret = 0;
 	size_t i, empty;
@@ -349,9 +330,8 @@ heap_table_insert(struct heap_table *t, const struct heap_block *b)
 	return ret;
 }
 
-int
-heap_table_find(const struct heap_table *t, taddr_t addr,
-		struct heap_block *out)
+int heap_table_find(const struct heap_table *t, taddr_t addr,
+		    struct heap_block *out)
 {
 	size_t i = oa_find(t->slots, t->capacity, ES_SLOT, addr, NULL);
 
@@ -370,8 +350,8 @@ heap_table_find(const struct heap_table *t, taddr_t addr,
 	return 1;
 }
 
-int
-heap_table_remove(struct heap_table *t, taddr_t addr, struct heap_block *out)
+int heap_table_remove(struct heap_table *t, taddr_t addr,
+		      struct heap_block *out)
 {
 	size_t i = oa_find(t->slots, t->capacity, ES_SLOT, addr, NULL);
 
@@ -398,8 +378,7 @@ heap_table_remove(struct heap_table *t, taddr_t addr, struct heap_block *out)
 
 /* ---- sorted arrays of blocks ---- */
 
-static void
-insertion_sort(struct heap_block *a, size_t n)
+static void insertion_sort(struct heap_block *a, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
 		struct heap_block v = a[i];
@@ -416,8 +395,7 @@ insertion_sort(struct heap_block *a, size_t n)
  * McIlroy 1993) on the byte of addr at SHIFT and those below it.  The
  * addresses are distinct, so it ends within 8 levels.
  */
-static void
-flag_sort(struct heap_block *a, size_t n, unsigned shift)
+static void flag_sort(struct heap_block *a, size_t n, unsigned shift)
 {
 	size_t count[256] = {0}, next[256], end[256], sum = 0;
 
@@ -455,8 +433,7 @@ flag_sort(struct heap_block *a, size_t n, unsigned shift)
 			flag_sort(a + at, count[k], shift - 8);
 }
 
-void
-heap_blocks_sort(struct heap_block *a, size_t n)
+void heap_blocks_sort(struct heap_block *a, size_t n)
 {
 	taddr_t diff = 0;
 	unsigned shift = 0;
@@ -470,8 +447,7 @@ heap_blocks_sort(struct heap_block *a, size_t n)
 		flag_sort(a, n, shift);
 }
 
-struct heap_block *
-heap_table_snapshot(const struct heap_table *t, size_t *n)
+struct heap_block *heap_table_snapshot(const struct heap_table *t, size_t *n)
 {
 	struct heap_block *a = xmalloc((t->count ? t->count : 1) * sizeof(*a));
 	size_t k = 0;
@@ -488,8 +464,7 @@ heap_table_snapshot(const struct heap_table *t, size_t *n)
 	return a;
 }
 
-struct heap_block *
-heap_table_take(struct heap_table *t, size_t *n)
+struct heap_block *heap_table_take(struct heap_table *t, size_t *n)
 {
 	size_t total = t->count, k = 0;
 	unsigned char *a;
@@ -529,8 +504,7 @@ heap_table_take(struct heap_table *t, size_t *n)
 }
 
 /* The arrays only: the struct itself belongs to the caller. */
-size_t
-heap_table_memory(const struct heap_table *t)
+size_t heap_table_memory(const struct heap_table *t)
 {
 	return t->capacity * ES_SLOT + t->wide_capacity * ES_WIDE;
 }

@@ -100,7 +100,8 @@ int inject_settle(struct proc *p, pid_t tid)
 			return -ESRCH;
 		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
 			break;
-		if ((status >> 16) == 0 && ndeferred < (int)ARRAY_SIZE(deferred))
+		if ((status >> 16) == 0 &&
+		    ndeferred < (int)ARRAY_SIZE(deferred))
 			deferred[ndeferred++] = WSTOPSIG(status);
 	}
 	mem_write_code(p, pc, &orig, 1);

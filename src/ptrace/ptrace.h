@@ -37,118 +37,119 @@ struct pre_block {
 
 /* An allocator call whose return we wait for (return address replaced). */
 struct pending {
-	taddr_t slot;     /* stack address of the replaced return address */
+	taddr_t slot;	  /* stack address of the replaced return address */
 	taddr_t orig_ret; /* the real return address */
-	taddr_t via;      /* what replaced it (stub or return slot): while
+	taddr_t via;	  /* what replaced it (stub or return slot): while
 			   * the slot holds it, the call is in progress */
 	uint64_t a0, a1, a2;
 	uint32_t stack_id;
 	uint8_t kind;
-	uint8_t decl;     /* HOOK_DECLARED: its index in opt.decl */
+	uint8_t decl;	  /* HOOK_DECLARED: its index in opt.decl */
 	uint8_t via_stub; /* returns through the thread's stub: no trap */
 };
 
 enum thread_state {
-	TS_RUNNING,   /* resumed, or stopped and about to be */
-	TS_NEW,       /* created, first stop not seen yet */
-	TS_EXITING,   /* held at PTRACE_EVENT_EXIT */
+	TS_RUNNING, /* resumed, or stopped and about to be */
+	TS_NEW,	    /* created, first stop not seen yet */
+	TS_EXITING, /* held at PTRACE_EVENT_EXIT */
 };
 
 struct thread {
 	pid_t tid;
 	struct proc *proc;
 	enum thread_state state;
-	int in_alloc;           /* recorded allocator calls in progress */
-	struct pending *pend;   /* stack of pending returns */
+	int in_alloc;	      /* recorded allocator calls in progress */
+	struct pending *pend; /* stack of pending returns */
 	size_t npend, pend_cap;
-	taddr_t last_sp;        /* sp at the last trap we saw */
-	int last_sig;           /* the last signal delivered to it */
-	int in_exit;            /* at _exit: it ends its process */
-	int have_held_regs;     /* held for freeres (exitpath.c): its */
-	arch_regs_t held_regs;  /*   registers then, roots at the exit scan */
-	int stopped_for_scan;   /* interrupted by the scan, resume after */
-	int pend_exit;          /* that stop was its PTRACE_EVENT_EXIT */
-	int pend_status;        /*   and its wait status, handled after */
-	int listening;          /* in a group-stop (PTRACE_LISTEN) */
-	int pending_sig;        /* signal to deliver when resumed (attach) */
-	int stub;               /* its return stub, or -1 */
-	int stub_busy;          /* a call returns through it (harvest pends) */
-	int fast_idx;           /* its entry in the fast path's thread table;
-				 * -1 not yet, -2 cannot (its stack) */
-	taddr_t fast_hi;        /* the end of the stack it has there */
-	taddr_t fast_busy;      /* its T_BUSY there, as we last wrote it */
-	struct thread *next;    /* in the global hash chain */
+	taddr_t last_sp;       /* sp at the last trap we saw */
+	int last_sig;	       /* the last signal delivered to it */
+	int in_exit;	       /* at _exit: it ends its process */
+	int have_held_regs;    /* held for freeres (exitpath.c): its */
+	arch_regs_t held_regs; /*   registers then, roots at the exit scan */
+	int stopped_for_scan;  /* interrupted by the scan, resume after */
+	int pend_exit;	       /* that stop was its PTRACE_EVENT_EXIT */
+	int pend_status;       /*   and its wait status, handled after */
+	int listening;	       /* in a group-stop (PTRACE_LISTEN) */
+	int pending_sig;       /* signal to deliver when resumed (attach) */
+	int stub;	       /* its return stub, or -1 */
+	int stub_busy;	       /* a call returns through it (harvest pends) */
+	int fast_idx;	       /* its entry in the fast path's thread table;
+				* -1 not yet, -2 cannot (its stack) */
+	taddr_t fast_hi;       /* the end of the stack it has there */
+	taddr_t fast_busy;     /* its T_BUSY there, as we last wrote it */
+	struct thread *next;   /* in the global hash chain */
 };
 
 enum proc_flags {
-	PROC_MAIN = 1 << 0,      /* the program we launched */
-	PROC_TRACING = 1 << 1,   /* breakpoints in place, tracking */
-	PROC_REPORTED = 1 << 2,  /* the leak report is done */
+	PROC_MAIN = 1 << 0,	/* the program we launched */
+	PROC_TRACING = 1 << 1,	/* breakpoints in place, tracking */
+	PROC_REPORTED = 1 << 2, /* the leak report is done */
 	PROC_VFORK_CHILD = 1 << 3,
-	PROC_ATTACHED = 1 << 4,  /* --pid: detach at the end, never kill */
-	PROC_SAME_CPU = 1 << 5,  /* one thread, on leakcheck's CPU (launch.c) */
+	PROC_ATTACHED = 1 << 4, /* --pid: detach at the end, never kill */
+	PROC_SAME_CPU = 1 << 5, /* one thread, on leakcheck's CPU (launch.c) */
 };
 
 struct proc {
 	pid_t pid;
 	unsigned flags;
-	int memfd;                /* /proc/PID/mem, for writing code */
+	int memfd; /* /proc/PID/mem, for writing code */
 	struct heap_table heap;
 	struct unwinder *unw;
 	struct bp *bps;
 	size_t nbps, bps_cap;
-	taddr_t page;             /* injected page: trampoline and slots */
+	taddr_t page; /* injected page: trampoline and slots */
 	unsigned nslots;
-	unsigned nbptab;          /* entries in its INJ_BPTAB */
-	taddr_t *ret_slots;       /* return address of each return slot */
-	uint32_t *ret_hash;       /* return address -> slot index + 1 */
+	unsigned nbptab;    /* entries in its INJ_BPTAB */
+	taddr_t *ret_slots; /* return address of each return slot */
+	uint32_t *ret_hash; /* return address -> slot index + 1 */
 	unsigned nret_slots, ret_hash_cap;
-	int handler_installed;    /* our SIGTRAP handler is the program's */
-	int stat_fd;              /* /proc/PID/stat, to see that it still is */
-	taddr_t data;             /* the data page, or 0: no stubs */
-	unsigned nstubs;          /* stubs handed out so far */
-	unsigned *stub_free;      /* stubs of threads that are gone */
+	int handler_installed; /* our SIGTRAP handler is the program's */
+	int stat_fd;	       /* /proc/PID/stat, to see that it still is */
+	taddr_t data;	       /* the data page, or 0: no stubs */
+	unsigned nstubs;       /* stubs handed out so far */
+	unsigned *stub_free;   /* stubs of threads that are gone */
 	size_t nstub_free, stub_free_cap;
-	struct thread **busy;     /* threads whose stub call is unharvested */
+	struct thread **busy; /* threads whose stub call is unharvested */
 	size_t nbusy, busy_cap;
-	int guard_fd;             /* pipe to the guard process, or -1 */
-	struct fast *fast;        /* the fast path (fast.c), or NULL */
-	int all_stopped;          /* every thread stopped: code may be patched */
-	int no_fast;              /* a Go program: no fast path */
-	pid_t fast_owner;         /* a vfork child: the parent, whose ring it
-				   * writes to */
-	struct vg_pool *pools;    /* valgrind.h's mempools (alloc/clientreq.c) */
+	int guard_fd;	       /* pipe to the guard process, or -1 */
+	struct fast *fast;     /* the fast path (fast.c), or NULL */
+	int all_stopped;       /* every thread stopped: code may be patched */
+	int no_fast;	       /* a Go program: no fast path */
+	pid_t fast_owner;      /* a vfork child: the parent, whose ring it
+				* writes to */
+	struct vg_pool *pools; /* valgrind.h's mempools (alloc/clientreq.c) */
 	size_t npools, pools_cap;
-	struct heap_table custom_heap; /* the blocks and chunks the program
-				   * declares (alloc/clientreq.c), apart
-				   * from HEAP: one may start where the
-				   * malloc'd block it is carved from does */
+	struct heap_table
+	    custom_heap;	       /* the blocks and chunks the program
+					* declares (alloc/clientreq.c), apart
+					* from HEAP: one may start where the
+					* malloc'd block it is carved from does */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
-	struct pre_block *pre;    /* the heap walk's blocks, by address */
+	struct pre_block *pre; /* the heap walk's blocks, by address */
 	size_t npre;
-	int pre_unknown;          /* attached, and the blocks from before
-				   * could not be walked (another malloc):
-				   * the heap is scanned as roots */
-	taddr_t r_debug;          /* &_r_debug in ld.so, 0 if static */
+	int pre_unknown; /* attached, and the blocks from before
+			  * could not be walked (another malloc):
+			  * the heap is scanned as roots */
+	taddr_t r_debug; /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
-	uint32_t decl_bound;      /* opt.decl entries bound: modules.c */
+	uint32_t decl_bound;		 /* opt.decl entries bound: modules.c */
 	uint64_t bound[HOOK_SLOTS / 64]; /* entry point names (and their
-				   * prefixed forms) bound: modules.c */
-	taddr_t freeres_fn[2];    /* enum freeres_fn: 0 if not defined */
-	int freeres_state;        /* enum freeres_state */
-	char *seen_modules;       /* "\n"-joined paths already processed */
-	char *maps_text;          /* /proc/PID/maps at the last module change */
+					  * prefixed forms) bound: modules.c */
+	taddr_t freeres_fn[2];		 /* enum freeres_fn: 0 if not defined */
+	int freeres_state;		 /* enum freeres_state */
+	char *seen_modules; /* "\n"-joined paths already processed */
+	char *maps_text;    /* /proc/PID/maps at the last module change */
 	int nthreads;
-	int exit_code_status;     /* wait status at exit, from GETEVENTMSG */
+	int exit_code_status; /* wait status at exit, from GETEVENTMSG */
 	struct proc *next;
-	char *command;            /* for reports */
-	unsigned nreports;        /* on-demand reports made so far */
-	struct loss_record *prev; /* the last report's records, for --report=new */
+	char *command;	   /* for reports */
+	unsigned nreports; /* on-demand reports made so far */
+	struct loss_record
+	    *prev; /* the last report's records, for --report=new */
 	size_t nprev;
 	struct leak_summary *prev_sum;
 };
-
 
 /* mem.c */
 long mem_read(pid_t pid, taddr_t addr, void *buf, size_t len);

@@ -49,7 +49,8 @@ void proc_stop_all(struct proc *p, struct thread *except)
 {
 	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
 		int status;
-		if (t == except || t->state == TS_EXITING || t->stopped_for_scan)
+		if (t == except || t->state == TS_EXITING ||
+		    t->stopped_for_scan)
 			continue;
 		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
@@ -84,7 +85,8 @@ void proc_resume_all(struct proc *p)
 		if (t->listening)
 			ptrace(PTRACE_LISTEN, t->tid, 0, 0);
 		else
-			ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)t->pending_sig);
+			ptrace(PTRACE_CONT, t->tid, 0,
+			       (void *)(long)t->pending_sig);
 		t->pending_sig = 0;
 	}
 	for (int i = 0; i < nexiting; i++) {

@@ -22,8 +22,7 @@ static long read_force(void *ctx, taddr_t addr, void *buf, size_t len)
 	return n;
 }
 
-void target_live(struct proc *p, const char *maps, int force,
-		 struct target *tg)
+void target_live(struct proc *p, const char *maps, int force, struct target *tg)
 {
 	tg->pid = p->pid;
 	tg->maps = maps;

@@ -40,15 +40,13 @@ struct path {
 	size_t n, cap;
 };
 
-static void
-path_push(struct path *p, const char *s)
+static void path_push(struct path *p, const char *s)
 {
 	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
 	p->v[p->n++] = xstrdup(s);
 }
 
-static void
-path_clear(struct path *p)
+static void path_clear(struct path *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		free(p->v[i]);
@@ -56,8 +54,8 @@ path_clear(struct path *p)
 }
 
 /* The frames of stack ID, root first, appended to P. */
-static void
-stack_path(const struct profile_data *d, uint32_t id, struct path *p)
+static void stack_path(const struct profile_data *d, uint32_t id,
+		       struct path *p)
 {
 	unsigned n, first;
 	const taddr_t *pcs = pf_stack(d, id, &n, &first);
@@ -72,20 +70,17 @@ stack_path(const struct profile_data *d, uint32_t id, struct path *p)
 	}
 }
 
-static const char *
-kind_frame(uint8_t kind)
+static const char *kind_frame(uint8_t kind)
 {
 	return kind < LEAK_NKINDS ? leak_kind_name(kind) : "live";
 }
 
-static uint64_t
-round_u(double v)
+static uint64_t round_u(double v)
 {
 	return v <= 0 ? 0 : (uint64_t)(v + 0.5);
 }
 
-int
-profile_write_folded(const struct profile_data *d, FILE *f)
+int profile_write_folded(const struct profile_data *d, FILE *f)
 {
 	size_t ng;
 	struct pf_group *g = pf_groups(d, &ng);
@@ -122,8 +117,7 @@ struct tree {
 	unsigned depth; /* deepest node's depth */
 };
 
-static size_t
-tree_child(struct tree *t, size_t parent, const char *name)
+static size_t tree_child(struct tree *t, size_t parent, const char *name)
 {
 	size_t c;
 
@@ -140,8 +134,7 @@ tree_child(struct tree *t, size_t parent, const char *name)
 	return c;
 }
 
-static void
-tree_init(struct tree *t, const char *root)
+static void tree_init(struct tree *t, const char *root)
 {
 	memset(t, 0, sizeof(*t));
 	t->v = xgrow(NULL, &t->cap, 1, sizeof(*t->v));
@@ -150,8 +143,8 @@ tree_init(struct tree *t, const char *root)
 	t->n = 1;
 }
 
-static void
-tree_add(struct tree *t, const char *const *names, size_t n, double value)
+static void tree_add(struct tree *t, const char *const *names, size_t n,
+		     double value)
 {
 	size_t at = 0;
 
@@ -164,17 +157,14 @@ tree_add(struct tree *t, const char *const *names, size_t n, double value)
 		t->depth = (unsigned)n;
 }
 
-static void
-tree_release(struct tree *t)
+static void tree_release(struct tree *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].name);
 	free(t->v);
 }
 
-
-static unsigned
-name_hash(const char *s)
+static unsigned name_hash(const char *s)
 {
 	unsigned h = 2166136261u;
 
@@ -185,8 +175,8 @@ name_hash(const char *s)
 
 /* flamegraph.pl's "hot" palette, from the name so it is stable; the kind
  * frames get the colours of their gravity. */
-static void
-frame_color(const char *name, unsigned depth, int leaked, char *buf, size_t len)
+static void frame_color(const char *name, unsigned depth, int leaked, char *buf,
+			size_t len)
 {
 	static const struct {
 		const char *name;
@@ -215,8 +205,7 @@ frame_color(const char *name, unsigned depth, int leaked, char *buf, size_t len)
 		 ((h >> 8) & 0xff) * 230 / 255, ((h >> 16) & 0xff) * 55 / 255);
 }
 
-static int
-cmp_child(const void *a, const void *b)
+static int cmp_child(const void *a, const void *b)
 {
 	const struct node *x = *(const struct node *const *)a;
 	const struct node *y = *(const struct node *const *)b;
@@ -233,8 +222,8 @@ struct graph {
 	double total;
 };
 
-static void
-draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth, double x)
+static void draw_node(FILE *f, const struct graph *g, size_t i, unsigned depth,
+		      double x)
 {
 	struct node *nd = &g->t->v[i];
 	double w = nd->value * g->scale;
@@ -334,14 +323,12 @@ static const char fg_script[] =
     "r.setAttribute('fill',re&&re.test(f.getAttribute('data-n'))?'rgb(230,0,"
     "230)':r.getAttribute('data-fill'));});}\n";
 
-static double
-graph_height(const struct tree *t)
+static double graph_height(const struct tree *t)
 {
 	return (double)(t->depth + 1) * FG_ROW;
 }
 
-static void
-draw_graph(FILE *f, struct graph *g, double y, const char *heading)
+static void draw_graph(FILE *f, struct graph *g, double y, const char *heading)
 {
 	char b[32];
 
@@ -360,9 +347,8 @@ draw_graph(FILE *f, struct graph *g, double y, const char *heading)
 			y + 36);
 }
 
-int
-profile_write_flamegraph(const struct profile_data *d, FILE *f,
-			 const char *title)
+int profile_write_flamegraph(const struct profile_data *d, FILE *f,
+			     const char *title)
 {
 	size_t ng;
 	struct pf_group *g = pf_groups(d, &ng);
@@ -432,7 +418,8 @@ profile_write_flamegraph(const struct profile_data *d, FILE *f,
 	else
 		fprintf(f,
 			"<text class=\"h\" x=\"%d\" y=\"54\">Leaked: "
-			"unknown, not scanned (a snapshot, or the process was killed)</text>\n",
+			"unknown, not scanned (a snapshot, or the process was "
+			"killed)</text>\n",
 			FG_PAD);
 	draw_graph(f, &gv, 40 + h1 + 20, "Live heap");
 	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%.0f\"> </text>\n",

@@ -42,8 +42,7 @@
 #define TCB_ABOVE 4096u		  /* glibc's struct pthread: above tp */
 
 /* S with each byte printable_seq() refuses as "\xHH"; malloc'd. */
-static char *
-clean(const char *s)
+static char *clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	char *o, *out = xmalloc(strlen((const char *)p) * 4 + 1);
@@ -64,9 +63,8 @@ clean(const char *s)
 
 /* ---- choosing a record's block ---- */
 
-static int
-rec_key_cmp(const struct loss_record *a, unsigned kind, uint32_t stack_id,
-	    uint64_t size)
+static int rec_key_cmp(const struct loss_record *a, unsigned kind,
+		       uint32_t stack_id, uint64_t size)
 {
 	if (a->kind != kind)
 		return a->kind < kind ? -1 : 1;
@@ -79,8 +77,7 @@ rec_key_cmp(const struct loss_record *a, unsigned kind, uint32_t stack_id,
 
 static const struct loss_record *sort_recs;
 
-static int
-cmp_rec_idx(const void *va, const void *vb)
+static int cmp_rec_idx(const void *va, const void *vb)
 {
 	const struct loss_record *a = &sort_recs[*(const uint32_t *)va];
 	const struct loss_record *b = &sort_recs[*(const uint32_t *)vb];
@@ -89,9 +86,8 @@ cmp_rec_idx(const void *va, const void *vb)
 
 /* Depth of every block's chain (links form a tree), memoized, without
  * recursion: 0 for blocks not asked about. */
-static uint32_t
-depth_of(const struct scan_holders *h, uint32_t *depth, uint32_t *stack,
-	 uint32_t i)
+static uint32_t depth_of(const struct scan_holders *h, uint32_t *depth,
+			 uint32_t *stack, uint32_t i)
 {
 	size_t top = 0;
 	uint32_t d;
@@ -113,9 +109,8 @@ depth_of(const struct scan_holders *h, uint32_t *depth, uint32_t *stack,
 	return d;
 }
 
-void
-report_holders_prepare(struct report_holders *rh,
-		       const struct loss_record *recs, size_t nrec)
+void report_holders_prepare(struct report_holders *rh,
+			    const struct loss_record *recs, size_t nrec)
 {
 	const struct scan_holders *h = rh->h;
 	size_t n = h->nblocks;
@@ -163,8 +158,7 @@ report_holders_prepare(struct report_holders *rh,
 	free(best);
 }
 
-void
-report_holders_release(struct report_holders *rh)
+void report_holders_release(struct report_holders *rh)
 {
 	free(rh->rec_block);
 	rh->rec_block = NULL;
@@ -175,8 +169,7 @@ report_holders_release(struct report_holders *rh)
 
 /* "f (file:line)", "f (in module)", or "0xPC": where block B was
  * allocated, from the first frame outside the allocator. */
-static char *
-alloc_site(const struct report_ctx *rc, uint32_t stack_id)
+static char *alloc_site(const struct report_ctx *rc, uint32_t stack_id)
 {
 	const taddr_t *pcs = NULL;
 	unsigned n = 0, at;
@@ -205,8 +198,7 @@ alloc_site(const struct report_ctx *rc, uint32_t stack_id)
 	return s;
 }
 
-char *
-report_holder_block(const struct report_ctx *rc, uint32_t b)
+char *report_holder_block(const struct report_ctx *rc, uint32_t b)
 {
 	const struct scan_block *blk = &rc->holders->blocks[b];
 	char sz[32], *site = alloc_site(rc, blk->stack_id), *s;
@@ -218,16 +210,16 @@ report_holder_block(const struct report_ctx *rc, uint32_t b)
 	return s;
 }
 
-static long
-rd(const struct report_holders *rh, taddr_t a, void *buf, size_t len)
+static long rd(const struct report_holders *rh, taddr_t a, void *buf,
+	       size_t len)
 {
 	return rh->read ? rh->read(rh->read_ctx, a, buf, len) : -1;
 }
 
 /* Is V the return address of a call?  *CALLEE: the target of a direct
  * call (0 for an indirect one). */
-static int
-is_return_address(const struct report_ctx *rc, taddr_t v, taddr_t *callee)
+static int is_return_address(const struct report_ctx *rc, taddr_t v,
+			     taddr_t *callee)
 {
 	const struct report_holders *rh = rc->holders;
 	uint8_t c[7];
@@ -258,9 +250,8 @@ is_return_address(const struct report_ctx *rc, taddr_t v, taddr_t *callee)
 
 /* The return address nearest to A in [LO, HI) (from the top if DOWN,
  * else from the bottom), or 0; *CALLEE as is_return_address() sets it. */
-static taddr_t
-nearest_return(const struct report_ctx *rc, taddr_t lo, taddr_t hi, int down,
-	       taddr_t *callee)
+static taddr_t nearest_return(const struct report_ctx *rc, taddr_t lo,
+			      taddr_t hi, int down, taddr_t *callee)
 {
 	uint64_t w[512];
 
@@ -292,9 +283,8 @@ nearest_return(const struct report_ctx *rc, taddr_t lo, taddr_t hi, int down,
  * returns into (it called the next frame down, so A lies in its frame),
  * else, above A, the callee of the call whose return address that is.
  */
-static void
-stack_frame(const struct report_ctx *rc, taddr_t a, taddr_t lo, taddr_t hi,
-	    struct report_root *out)
+static void stack_frame(const struct report_ctx *rc, taddr_t a, taddr_t lo,
+			taddr_t hi, struct report_root *out)
 {
 	struct sym_frame fr[REPORT_MAX_INLINE];
 	taddr_t callee, ra;
@@ -338,8 +328,7 @@ stack_frame(const struct report_ctx *rc, taddr_t a, taddr_t lo, taddr_t hi,
 }
 
 /* The text of OUT from its fields. */
-static void
-root_text(struct report_root *o)
+static void root_text(struct report_root *o)
 {
 	char *name = clean(o->name), *mod = clean(o->module);
 	char *file = clean(report_base_name(o->file));
@@ -429,8 +418,8 @@ root_text(struct report_root *o)
 
 /* A data address: a variable, else an offset in a module's data.
  * Returns 0 if no module holds it. */
-static int
-data_root(const struct report_ctx *rc, taddr_t a, struct report_root *o)
+static int data_root(const struct report_ctx *rc, taddr_t a,
+		     struct report_root *o)
 {
 	const struct report_holders *rh = rc->holders;
 	struct sym_data d;
@@ -451,9 +440,8 @@ data_root(const struct report_ctx *rc, taddr_t a, struct report_root *o)
 	return 1;
 }
 
-void
-report_holder_root(const struct report_ctx *rc, uint32_t hit,
-		   struct report_root *o)
+void report_holder_root(const struct report_ctx *rc, uint32_t hit,
+			struct report_root *o)
 {
 	const struct report_holders *rh = rc->holders;
 	const struct scan_root_hit *h = &rh->h->hits[hit];
@@ -531,8 +519,7 @@ report_holder_root(const struct report_ctx *rc, uint32_t hit,
 	root_text(o);
 }
 
-void
-report_root_release(struct report_root *o)
+void report_root_release(struct report_root *o)
 {
 	free(o->text);
 	o->text = NULL;
@@ -549,15 +536,13 @@ struct hgroup {
 	uint64_t best; /* bytes the best member retains */
 };
 
-static int
-cmp_group_name(const void *va, const void *vb)
+static int cmp_group_name(const void *va, const void *vb)
 {
 	const struct hgroup *a = va, *b = vb;
 	return strcmp(a->name, b->name);
 }
 
-static int
-cmp_group_bytes(const void *va, const void *vb)
+static int cmp_group_bytes(const void *va, const void *vb)
 {
 	const struct hgroup *a = va, *b = vb;
 	if (a->bytes != b->bytes)
@@ -571,8 +556,7 @@ cmp_group_bytes(const void *va, const void *vb)
 
 static const struct scan_block *sort_blocks;
 
-static int
-cmp_block_stack(const void *va, const void *vb)
+static int cmp_block_stack(const void *va, const void *vb)
 {
 	uint32_t a = *(const uint32_t *)va, b = *(const uint32_t *)vb;
 	uint32_t sa = sort_blocks[a].stack_id, sb = sort_blocks[b].stack_id;
@@ -582,8 +566,7 @@ cmp_block_stack(const void *va, const void *vb)
 }
 
 /* The root's name as a group key: its text less a trailing " +N". */
-static char *
-group_name(const char *text)
+static char *group_name(const char *text)
 {
 	char *s = xstrdup(text), *plus = strrchr(s, '+');
 
@@ -593,14 +576,12 @@ group_name(const char *text)
 	return s;
 }
 
-static int
-live(const struct scan_block *b)
+static int live(const struct scan_block *b)
 {
 	return b->kind == LEAK_REACHABLE || b->kind == LEAK_POSSIBLE;
 }
 
-size_t
-report_top_holders(const struct report_ctx *rc, struct report_top **out)
+size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 {
 	const struct report_holders *rh = rc->holders;
 	const struct scan_holders *h = rh->h;
@@ -708,8 +689,7 @@ report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	return ng;
 }
 
-void
-report_top_free(struct report_top *t, size_t n)
+void report_top_free(struct report_top *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(t[i].name);

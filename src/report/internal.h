@@ -13,8 +13,8 @@
 #define REPORT_MAX_INLINE 32
 
 struct report_frame {
-	taddr_t pc;         /* the depot PC (a return address unless depth 0) */
-	unsigned depth;     /* index of that PC in the stack; 0: allocator */
+	taddr_t pc;	    /* the depot PC (a return address unless depth 0) */
+	unsigned depth;	    /* index of that PC in the stack; 0: allocator */
 	struct sym_frame f; /* one function of its inline chain */
 };
 

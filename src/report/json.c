@@ -98,10 +98,8 @@
 #define LEAKCHECK_VERSION "unknown"
 #endif
 
-
 /* S as a JSON string, or null. */
-void
-report_json_str(FILE *f, const char *s)
+void report_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -154,16 +152,14 @@ report_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void
-put_count(FILE *f, const char *name, uint64_t bytes, uint64_t blocks,
-	  const char *sep)
+static void put_count(FILE *f, const char *name, uint64_t bytes,
+		      uint64_t blocks, const char *sep)
 {
 	fprintf(f, "    \"%s\": {\"bytes\": %llu, \"blocks\": %llu}%s\n", name,
 		(unsigned long long)bytes, (unsigned long long)blocks, sep);
 }
 
-static void
-put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
+static void put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
 {
 	fprintf(f, "        {\"address\": \"0x%llx\", \"function\": ",
 		(unsigned long long)pc);
@@ -180,8 +176,8 @@ put_frame(FILE *f, taddr_t pc, const struct sym_frame *fr, int last)
 		last ? "" : ",");
 }
 
-static void
-put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
+static void put_frames(FILE *f, const struct report_ctx *rc,
+		       const struct loss_record *r)
 {
 	unsigned n;
 	const taddr_t *pcs = report_stack(rc, r, &n);
@@ -202,8 +198,7 @@ put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
 
 #define JSON_CHAIN_MAX 256
 
-static void
-put_root(FILE *f, const struct report_ctx *rc, uint32_t hit)
+static void put_root(FILE *f, const struct report_ctx *rc, uint32_t hit)
 {
 	struct report_root r;
 
@@ -237,8 +232,7 @@ put_root(FILE *f, const struct report_ctx *rc, uint32_t hit)
 /* Block B's chain: {"block", "retained_*", "length", "root" (null when
  * it starts at a definitely lost block), "holders": the blocks between,
  * root end first, each with where the pointer to the next lies in it}. */
-static void
-put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
+static void put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 {
 	const struct report_holders *rh = rc->holders;
 	const struct scan_holders *h = rh->h;
@@ -281,9 +275,8 @@ put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 	fputs("]}", f);
 }
 
-static void
-put_held_by(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
-	    size_t i)
+static void put_held_by(FILE *f, const struct report_ctx *rc,
+			const struct loss_record *r, size_t i)
 {
 	const struct report_holders *rh = rc->holders;
 
@@ -298,8 +291,7 @@ put_held_by(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 }
 
 /* --top-holders, after the records. */
-static void
-put_top_holders(FILE *f, const struct report_ctx *rc)
+static void put_top_holders(FILE *f, const struct report_ctx *rc)
 {
 	struct report_top *t;
 	size_t n;
@@ -332,9 +324,8 @@ put_top_holders(FILE *f, const struct report_ctx *rc)
 	report_top_free(t, n);
 }
 
-static void
-put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
-	   size_t i, int last)
+static void put_record(FILE *f, const struct report_ctx *rc,
+		       const struct loss_record *r, size_t i, int last)
 {
 	fputs("    {\n", f);
 	fprintf(f, "      \"record\": %zu,\n", i + 1);
@@ -357,8 +348,8 @@ put_record(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	fprintf(f, "    }%s\n", last ? "" : ",");
 }
 
-static void
-put_json(FILE *f, const struct report_ctx *rc, const struct report_result *res)
+static void put_json(FILE *f, const struct report_ctx *rc,
+		     const struct report_result *res)
 {
 	const char *command = res->command;
 	const struct loss_record *recs = res->recs;
@@ -451,10 +442,9 @@ put_json(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	fputs("\n}\n", f);
 }
 
-int
-report_json(const struct report_ctx *rc, const char *path, const char *command,
-	    const struct loss_record *recs, size_t nrec,
-	    const struct leak_summary *sum)
+int report_json(const struct report_ctx *rc, const char *path,
+		const char *command, const struct loss_record *recs,
+		size_t nrec, const struct leak_summary *sum)
 {
 	struct report_result res = {recs, nrec, sum, command};
 	return report_put_file(path, put_json, rc, &res);

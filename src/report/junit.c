@@ -48,15 +48,13 @@
 #endif
 
 /* Modules that are not the program's own code, for file= and line=. */
-static int
-system_module(const char *m)
+static int system_module(const char *m)
 {
 	static const char *const dirs[] = {"/lib/", "/lib64/", "/usr/lib/",
 					   "/usr/lib64/", "/usr/libexec/"};
-	static const char *const libs[] = {"ld-linux", "libc.so",  "libc-",
-					   "libstdc++", "libgcc_s", "libm.so",
-					   "libpthread", "libdl.so", "libasan",
-					   "libubsan"};
+	static const char *const libs[] = {
+	    "ld-linux", "libc.so",    "libc-",	  "libstdc++", "libgcc_s",
+	    "libm.so",	"libpthread", "libdl.so", "libasan",   "libubsan"};
 	const char *b;
 
 	if (!m)
@@ -73,14 +71,13 @@ system_module(const char *m)
 
 /* A library function that only allocates (libstdc++'s operator new calls
  * malloc, strdup does): part of the allocator for a name. */
-static int
-allocator_frame(const struct sym_frame *f)
+static int allocator_frame(const struct sym_frame *f)
 {
 	static const char *const fns[] = {
-	    "operator new",  "malloc",	 "calloc",	  "realloc",
-	    "reallocarray",  "aligned_alloc", "posix_memalign", "memalign",
-	    "valloc",	     "pvalloc",	 "strdup",	  "strndup",
-	    "__strdup",	     "__strndup", "__libc_"};
+	    "operator new", "malloc",	     "calloc",	       "realloc",
+	    "reallocarray", "aligned_alloc", "posix_memalign", "memalign",
+	    "valloc",	    "pvalloc",	     "strdup",	       "strndup",
+	    "__strdup",	    "__strndup",     "__libc_"};
 	if (!f->func || !system_module(f->module))
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
@@ -90,8 +87,7 @@ allocator_frame(const struct sym_frame *f)
 }
 
 /* A frame for a name: its function, else module+0xOFFSET, else "???". */
-static char *
-frame_label(const struct sym_frame *f)
+static char *frame_label(const struct sym_frame *f)
 {
 	if (f->func)
 		return xstrdup(f->func);
@@ -108,8 +104,7 @@ struct case_key {
 	const struct loss_record *r;
 };
 
-static int
-cmp_case(const void *x, const void *y)
+static int cmp_case(const void *x, const void *y)
 {
 	const struct case_key *a = x, *b = y;
 	int c = strcmp(a->name, b->name);
@@ -126,9 +121,9 @@ cmp_case(const void *x, const void *y)
 }
 
 /* Name and ordering key of R; its own-code file and line. */
-static void
-name_record(const struct report_ctx *rc, const struct loss_record *r,
-	    char **name, char **key, const char **file, int *line)
+static void name_record(const struct report_ctx *rc,
+			const struct loss_record *r, char **name, char **key,
+			const char **file, int *line)
 {
 	struct report_frame *fr = NULL;
 	size_t nf = report_frames(rc, r, &fr), first = 0, used = 0;
@@ -137,7 +132,8 @@ name_record(const struct report_ctx *rc, const struct loss_record *r,
 	*file = NULL;
 	*line = 0;
 	/* frame 0 is the allocator entry; library functions that only allocate
-	 * (operator new, strdup) may follow it: skip them unless they are all */
+	 * (operator new, strdup) may follow it: skip them unless they are all
+	 */
 	while (first < nf &&
 	       (fr[first].depth == 0 || allocator_frame(&fr[first].f)))
 		first++;
@@ -173,10 +169,9 @@ name_record(const struct report_ctx *rc, const struct loss_record *r,
 	*key = k;
 }
 
-void
-junit_case_names(const struct report_ctx *rc, const struct loss_record *recs,
-		 const size_t *idx, size_t n, char **names, const char **files,
-		 int *lines)
+void junit_case_names(const struct report_ctx *rc,
+		      const struct loss_record *recs, const size_t *idx,
+		      size_t n, char **names, const char **files, int *lines)
 {
 	struct case_key *ck = xcalloc(n + 1, sizeof(*ck));
 
@@ -211,18 +206,19 @@ junit_case_names(const struct report_ctx *rc, const struct loss_record *recs,
 }
 
 /* The failure's body: the stack in the text report's words. */
-static void
-put_stack(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
+static void put_stack(FILE *f, const struct report_ctx *rc,
+		      const struct loss_record *r)
 {
 	struct report_frame *fr = NULL;
 	size_t nf = report_frames(rc, r, &fr);
 
 	if (nf == 0)
-		xml_put(f,
-			(r->flags & HB_PRE_ATTACH)
-			    ? "   (no stack: allocated before leakcheck attached)\n"
-			    : "   (no stack recorded)\n",
-			0);
+		xml_put(
+		    f,
+		    (r->flags & HB_PRE_ATTACH)
+			? "   (no stack: allocated before leakcheck attached)\n"
+			: "   (no stack recorded)\n",
+		    0);
 	for (size_t j = 0; j < nf; j++) {
 		const struct sym_frame *s = &fr[j].f;
 		const char *fn = s->func ? s->func : "???";
@@ -233,10 +229,9 @@ put_stack(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
 					 (unsigned long long)fr[j].pc, fn,
 					 report_base_name(s->file), s->line);
 		else if (s->module)
-			line = xasprintf("   %s 0x%llX: %s (in %s)\n",
-					 j ? "by" : "at",
-					 (unsigned long long)fr[j].pc, fn,
-					 s->module);
+			line = xasprintf(
+			    "   %s 0x%llX: %s (in %s)\n", j ? "by" : "at",
+			    (unsigned long long)fr[j].pc, fn, s->module);
 		else
 			line = xasprintf("   %s 0x%llX: %s\n", j ? "by" : "at",
 					 (unsigned long long)fr[j].pc, fn);
@@ -247,8 +242,7 @@ put_stack(FILE *f, const struct report_ctx *rc, const struct loss_record *r)
 }
 
 /* FILE relative to the current directory when it is below it. */
-static const char *
-relative_path(const char *file, const char *cwd)
+static const char *relative_path(const char *file, const char *cwd)
 {
 	size_t n = cwd ? strlen(cwd) : 0;
 	if (n > 1 && !strncmp(file, cwd, n) && file[n] == '/' && file[n + 1])
@@ -256,26 +250,25 @@ relative_path(const char *file, const char *cwd)
 	return file;
 }
 
-static void
-put_property(FILE *f, const char *name, const char *value)
+static void put_property(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, "      <property name=\"%s\" value=\"", name);
 	xml_put(f, value, 1);
 	fputs("\"/>\n", f);
 }
 
-static void
-put_count_property(FILE *f, const char *name, uint64_t bytes, uint64_t blocks)
+static void put_count_property(FILE *f, const char *name, uint64_t bytes,
+			       uint64_t blocks)
 {
-	char *v = xasprintf("%llu bytes in %llu blocks",
-			    (unsigned long long)bytes,
-			    (unsigned long long)blocks);
+	char *v =
+	    xasprintf("%llu bytes in %llu blocks", (unsigned long long)bytes,
+		      (unsigned long long)blocks);
 	put_property(f, name, v);
 	free(v);
 }
 
-static void
-put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
+static void put_junit(FILE *f, const struct report_ctx *rc,
+		      const struct report_result *res)
 {
 	const struct report_run *run = rc->run;
 	const struct loss_record *recs = res->recs;
@@ -288,7 +281,8 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	size_t *idx = xcalloc(nrec + 1, sizeof(*idx)), n = 0;
 	size_t failures = 0, errors = 0, tests;
 	struct report_cases cs;
-	char **names, host[256] = "localhost", stamp[32] = "1970-01-01T00:00:00";
+	char **names, host[256] = "localhost",
+		      stamp[32] = "1970-01-01T00:00:00";
 	const char **files;
 	int *lines;
 	char *cmd, *classname, *cwd = getcwd(NULL, 0);
@@ -382,7 +376,8 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 			char *msg = report_record_message(r);
 			fputs(">\n      <failure message=\"", f);
 			xml_put(f, msg, 1);
-			fprintf(f, "\" type=\"%s\">", leak_kind_phrase(r->kind));
+			fprintf(f, "\" type=\"%s\">",
+				leak_kind_phrase(r->kind));
 			xml_put(f, msg, 0);
 			fputs("\n", f);
 			put_stack(f, rc, r);
@@ -414,9 +409,8 @@ put_junit(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	free(cwd);
 }
 
-void
-report_cases_name(struct report_cases *c, const struct report_ctx *rc,
-		  const struct loss_record *recs, size_t *idx, size_t n)
+void report_cases_name(struct report_cases *c, const struct report_ctx *rc,
+		       const struct loss_record *recs, size_t *idx, size_t n)
 {
 	c->idx = idx;
 	c->n = n;
@@ -426,8 +420,7 @@ report_cases_name(struct report_cases *c, const struct report_ctx *rc,
 	junit_case_names(rc, recs, c->idx, c->n, c->names, c->files, c->lines);
 }
 
-void
-report_cases_release(struct report_cases *c)
+void report_cases_release(struct report_cases *c)
 {
 	for (size_t i = 0; c->names && i < c->n; i++)
 		free(c->names[i]);
@@ -438,10 +431,9 @@ report_cases_release(struct report_cases *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int
-report_junit(const struct report_ctx *rc, const char *path,
-	     const struct report_run *run, const struct loss_record *recs,
-	     size_t nrec, const struct leak_summary *sum)
+int report_junit(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec, const struct leak_summary *sum)
 {
 	struct report_ctx c = *rc;
 	struct report_result res = {recs, nrec, sum, ""};

@@ -34,8 +34,7 @@
 #include "leakcheck/report.h"
 #include "leakcheck/util.h"
 
-static int
-cmp_record(const void *va, const void *vb)
+static int cmp_record(const void *va, const void *vb)
 {
 	const struct loss_record *a = va, *b = vb;
 	uint64_t ta = a->bytes + a->indirect_bytes;
@@ -65,11 +64,10 @@ struct loss_index {
 	size_t mask; /* buckets - 1 */
 };
 
-static inline size_t
-loss_hash(unsigned kind, uint32_t stack_id, uint64_t size)
+static inline size_t loss_hash(unsigned kind, uint32_t stack_id, uint64_t size)
 {
-	uint64_t h = (size * 0x9e3779b97f4a7c15ULL) ^ stack_id ^
-		     ((uint64_t)kind << 32);
+	uint64_t h =
+	    (size * 0x9e3779b97f4a7c15ULL) ^ stack_id ^ ((uint64_t)kind << 32);
 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
@@ -77,8 +75,7 @@ loss_hash(unsigned kind, uint32_t stack_id, uint64_t size)
 	return (size_t)h;
 }
 
-static void
-loss_index_grow(struct loss_index *x)
+static void loss_index_grow(struct loss_index *x)
 {
 	size_t n = x->bucket ? 2 * (x->mask + 1) : 256;
 
@@ -87,8 +84,8 @@ loss_index_grow(struct loss_index *x)
 	x->mask = n - 1;
 	for (size_t r = 0; r < x->nr; r++) {
 		const struct loss_record *rec = &x->recs[r];
-		size_t b = loss_hash(rec->kind, rec->stack_id, rec->size) &
-			   x->mask;
+		size_t b =
+		    loss_hash(rec->kind, rec->stack_id, rec->size) & x->mask;
 
 		while (x->bucket[b])
 			b = (b + 1) & x->mask;
@@ -97,9 +94,8 @@ loss_index_grow(struct loss_index *x)
 }
 
 /* The record for (KIND, STACK_ID, SIZE), made if new. */
-static struct loss_record *
-loss_record_get(struct loss_index *x, unsigned kind, uint32_t stack_id,
-		uint64_t size)
+static struct loss_record *loss_record_get(struct loss_index *x, unsigned kind,
+					   uint32_t stack_id, uint64_t size)
 {
 	size_t b;
 	struct loss_record *r;
@@ -124,10 +120,11 @@ loss_record_get(struct loss_index *x, unsigned kind, uint32_t stack_id,
 	return r;
 }
 
-struct loss_record *
-loss_records_build(const struct scan_block *blocks, size_t n,
-		   const struct scan_clique *cliques, size_t ncliques,
-		   size_t *nrec, struct leak_summary *sum)
+struct loss_record *loss_records_build(const struct scan_block *blocks,
+				       size_t n,
+				       const struct scan_clique *cliques,
+				       size_t ncliques, size_t *nrec,
+				       struct leak_summary *sum)
 {
 	struct loss_index x = {0};
 	size_t k = 0;
@@ -187,8 +184,8 @@ size_t loss_records_diff(struct loss_record *recs, size_t nrec,
 	memcpy(sorted, old, nold * sizeof(*sorted));
 	qsort(sorted, nold, sizeof(*sorted), cmp_kind_stack);
 	for (size_t i = 0; i < nrec; i++) {
-		const struct loss_record *o =
-		    bsearch(&recs[i], sorted, nold, sizeof(*sorted), cmp_kind_stack);
+		const struct loss_record *o = bsearch(
+		    &recs[i], sorted, nold, sizeof(*sorted), cmp_kind_stack);
 		recs[i].has_old = o != NULL;
 		recs[i].old_bytes = o ? o->bytes : 0;
 		recs[i].old_blocks = o ? o->blocks : 0;
@@ -201,32 +198,32 @@ size_t loss_records_diff(struct loss_record *recs, size_t nrec,
 
 int loss_record_grew(const struct loss_record *r)
 {
-	return !r->has_old || r->bytes + r->indirect_bytes >
-				      r->old_bytes + r->old_indirect_bytes ||
+	return !r->has_old ||
+	       r->bytes + r->indirect_bytes >
+		   r->old_bytes + r->old_indirect_bytes ||
 	       r->blocks > r->old_blocks;
 }
 
 /* "160 (32 direct, 128 indirect) bytes in 1 blocks are definitely lost" */
-char *
-report_record_message(const struct loss_record *r)
+char *report_record_message(const struct loss_record *r)
 {
 	char total[32], direct[32], indirect[32], blocks[32];
 
 	fmt_thousands(blocks, r->blocks);
 	if (r->indirect_bytes > 0)
-		return xasprintf("%s (%s direct, %s indirect) bytes in %s "
-				 "blocks are %s",
-				 fmt_thousands(total, r->bytes + r->indirect_bytes),
-				 fmt_thousands(direct, r->bytes),
-				 fmt_thousands(indirect, r->indirect_bytes),
-				 blocks, leak_kind_phrase(r->kind));
+		return xasprintf(
+		    "%s (%s direct, %s indirect) bytes in %s "
+		    "blocks are %s",
+		    fmt_thousands(total, r->bytes + r->indirect_bytes),
+		    fmt_thousands(direct, r->bytes),
+		    fmt_thousands(indirect, r->indirect_bytes), blocks,
+		    leak_kind_phrase(r->kind));
 	return xasprintf("%s bytes in %s blocks are %s",
 			 fmt_thousands(direct, r->bytes), blocks,
 			 leak_kind_phrase(r->kind));
 }
 
-uint64_t
-report_fnv1a(const char *s)
+uint64_t report_fnv1a(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 

@@ -68,8 +68,7 @@ fail(struct merge *m, int code, const char *fmt, ...)
 /* Value of attribute NAME in the start tag TAG (from after the element
  * name to '>'), as a malloc'd string, or NULL when TAG is not a sequence
  * of name="value" pairs ending in '>' or lacks NAME. */
-static char *
-attr(const char *tag, const char *name)
+static char *attr(const char *tag, const char *name)
 {
 	const char *p = tag;
 	char *found = NULL;
@@ -98,8 +97,7 @@ attr(const char *tag, const char *name)
 	return NULL;
 }
 
-static int
-attr_num(const char *tag, const char *name, unsigned long long *out)
+static int attr_num(const char *tag, const char *name, unsigned long long *out)
 {
 	char *v = attr(tag, name), *end;
 	int ok;
@@ -112,8 +110,7 @@ attr_num(const char *tag, const char *name, unsigned long long *out)
 	return ok ? 0 : -1;
 }
 
-static int
-attr_time(const char *tag, double *out)
+static int attr_time(const char *tag, double *out)
 {
 	char *v = attr(tag, "time"), *end;
 	int ok;
@@ -126,8 +123,7 @@ attr_time(const char *tag, double *out)
 }
 
 /* The next line of *P (its '\n' replaced by NUL), or NULL at the end. */
-static char *
-next_line(char **p)
+static char *next_line(char **p)
 {
 	char *s = *p, *nl;
 	if (!*s)
@@ -142,8 +138,7 @@ next_line(char **p)
 	return s;
 }
 
-static int
-read_input(struct merge *m, const char *path)
+static int read_input(struct merge *m, const char *path)
 {
 	size_t len, lineno = 0;
 	unsigned long long total;
@@ -151,8 +146,8 @@ read_input(struct merge *m, const char *path)
 	int ret = infile_read(path, MERGE_MAX_BYTES, &buf, &len);
 
 	if (ret == -EILSEQ)
-		return fail(m, 65, "'%s': not a leakcheck JUnit file (NUL byte)",
-			    path);
+		return fail(
+		    m, 65, "'%s': not a leakcheck JUnit file (NUL byte)", path);
 	if (ret)
 		return fail(m, 66, "cannot read '%s': %s", path,
 			    infile_strerror(ret, MERGE_MAX_BYTES));
@@ -241,8 +236,7 @@ out:
 	return ret;
 }
 
-static int
-cmp_suite(const void *x, const void *y)
+static int cmp_suite(const void *x, const void *y)
 {
 	const struct suite *a = x, *b = y;
 	int c = strcmp(a->name, b->name);
@@ -253,8 +247,7 @@ cmp_suite(const void *x, const void *y)
 	return c;
 }
 
-static int
-write_output(struct merge *m, const char *out)
+static int write_output(struct merge *m, const char *out)
 {
 	unsigned long long tests = 0, failures = 0, errors = 0, skipped = 0;
 	double time = 0;
@@ -272,11 +265,12 @@ write_output(struct merge *m, const char *out)
 		time += m->v[i].time;
 	}
 	fprintf(o.f,
-		XML_DECL "\n<!-- leakcheck " LEAKCHECK_VERSION " junit; "
-			 "combine files with: leakcheck merge OUT.xml IN.xml... "
-			 "-->\n<testsuites name=\"leakcheck\" tests=\"%llu\" "
-			 "failures=\"%llu\" errors=\"%llu\" skipped=\"%llu\" "
-			 "time=\"%.3f\">\n",
+		XML_DECL
+		"\n<!-- leakcheck " LEAKCHECK_VERSION " junit; "
+		"combine files with: leakcheck merge OUT.xml IN.xml... "
+		"-->\n<testsuites name=\"leakcheck\" tests=\"%llu\" "
+		"failures=\"%llu\" errors=\"%llu\" skipped=\"%llu\" "
+		"time=\"%.3f\">\n",
 		tests, failures, errors, skipped, time);
 	for (size_t i = 0; i < m->n; i++)
 		fputs(m->v[i].text, o.f);
@@ -288,9 +282,8 @@ write_output(struct merge *m, const char *out)
 	return 0;
 }
 
-int
-junit_merge(const char *out, char *const *in, size_t n, char **err,
-	    int *errcode)
+int junit_merge(const char *out, char *const *in, size_t n, char **err,
+		int *errcode)
 {
 	struct merge m = {0};
 	int ret = 0;

@@ -17,15 +17,13 @@
 #include "internal.h"
 #include "leakcheck/util.h"
 
-static void
-pb_reserve(struct pb *b, size_t more)
+static void pb_reserve(struct pb *b, size_t more)
 {
 	if (b->len + more > b->cap)
 		b->buf = xgrow(b->buf, &b->cap, b->len + more, 1);
 }
 
-static size_t
-varint_len(uint64_t v)
+static size_t varint_len(uint64_t v)
 {
 	size_t n = 1;
 
@@ -36,8 +34,7 @@ varint_len(uint64_t v)
 	return n;
 }
 
-static size_t
-varint_put(unsigned char *p, uint64_t v)
+static size_t varint_put(unsigned char *p, uint64_t v)
 {
 	size_t n = 0;
 
@@ -49,21 +46,18 @@ varint_put(unsigned char *p, uint64_t v)
 	return n;
 }
 
-void
-pb_varint(struct pb *b, uint64_t v)
+void pb_varint(struct pb *b, uint64_t v)
 {
 	pb_reserve(b, 10);
 	b->len += varint_put(b->buf + b->len, v);
 }
 
-void
-pb_key(struct pb *b, unsigned field, enum pb_wire wire)
+void pb_key(struct pb *b, unsigned field, enum pb_wire wire)
 {
 	pb_varint(b, (uint64_t)field << 3 | wire);
 }
 
-void
-pb_uint(struct pb *b, unsigned field, uint64_t v)
+void pb_uint(struct pb *b, unsigned field, uint64_t v)
 {
 	if (!v)
 		return;
@@ -71,8 +65,7 @@ pb_uint(struct pb *b, unsigned field, uint64_t v)
 	pb_varint(b, v);
 }
 
-void
-pb_bytes(struct pb *b, unsigned field, const void *p, size_t len)
+void pb_bytes(struct pb *b, unsigned field, const void *p, size_t len)
 {
 	pb_key(b, field, PB_LEN);
 	pb_varint(b, len);
@@ -82,8 +75,7 @@ pb_bytes(struct pb *b, unsigned field, const void *p, size_t len)
 	b->len += len;
 }
 
-void
-pb_packed(struct pb *b, unsigned field, const uint64_t *v, size_t n)
+void pb_packed(struct pb *b, unsigned field, const uint64_t *v, size_t n)
 {
 	size_t len = 0;
 
@@ -98,14 +90,12 @@ pb_packed(struct pb *b, unsigned field, const uint64_t *v, size_t n)
 		b->len += varint_put(b->buf + b->len, v[i]);
 }
 
-size_t
-pb_msg_begin(struct pb *b)
+size_t pb_msg_begin(struct pb *b)
 {
 	return b->len;
 }
 
-void
-pb_msg_end(struct pb *b, unsigned field, size_t mark)
+void pb_msg_end(struct pb *b, unsigned field, size_t mark)
 {
 	unsigned char head[20];
 	size_t body = b->len - mark, hl;
@@ -118,15 +108,14 @@ pb_msg_end(struct pb *b, unsigned field, size_t mark)
 	b->len += hl;
 }
 
-void
-pb_release(struct pb *b)
+void pb_release(struct pb *b)
 {
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
 }
 
-void
-gzip_buffer(const void *in, size_t len, unsigned char **out, size_t *outlen)
+void gzip_buffer(const void *in, size_t len, unsigned char **out,
+		 size_t *outlen)
 {
 	z_stream z;
 	size_t cap;

@@ -104,8 +104,7 @@ struct u64map {
 	size_t cap, n;
 };
 
-static uint64_t
-mix64(uint64_t h)
+static uint64_t mix64(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
@@ -113,8 +112,7 @@ mix64(uint64_t h)
 	return h;
 }
 
-static uint32_t *
-u64map_slot(struct u64map *m, uint64_t key, int *found)
+static uint32_t *u64map_slot(struct u64map *m, uint64_t key, int *found)
 {
 	size_t i;
 
@@ -151,8 +149,7 @@ u64map_slot(struct u64map *m, uint64_t key, int *found)
 	return &m->vals[i];
 }
 
-static void
-u64map_release(struct u64map *m)
+static void u64map_release(struct u64map *m)
 {
 	free(m->keys);
 	free(m->vals);
@@ -167,14 +164,12 @@ struct strtab {
 	size_t next_cap;
 };
 
-static uint64_t
-fnv(const char *s)
+static uint64_t fnv(const char *s)
 {
 	return report_fnv1a(s) & ~(1ULL << 63);
 }
 
-static uint32_t
-str_id(struct strtab *t, const char *s)
+static uint32_t str_id(struct strtab *t, const char *s)
 {
 	int found;
 	uint32_t *head, i;
@@ -195,8 +190,7 @@ str_id(struct strtab *t, const char *s)
 	return i;
 }
 
-static void
-strtab_init(struct strtab *t)
+static void strtab_init(struct strtab *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->v = xgrow(NULL, &t->cap, 1, sizeof(*t->v));
@@ -206,8 +200,7 @@ strtab_init(struct strtab *t)
 	t->n = 1;
 }
 
-static void
-strtab_release(struct strtab *t)
+static void strtab_release(struct strtab *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i]);
@@ -225,8 +218,7 @@ struct mapping {
 };
 
 /* The GNU build id of FILE as hex, or NULL. */
-static char *
-build_id_of(const char *file)
+static char *build_id_of(const char *file)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	const unsigned char *id;
@@ -252,8 +244,7 @@ build_id_of(const char *file)
 }
 
 /* Executable, named mappings of MAPS, in address order. */
-static struct mapping *
-parse_maps(const char *maps, size_t *n)
+static struct mapping *parse_maps(const char *maps, size_t *n)
 {
 	struct mapping *m = NULL;
 	size_t cap = 0, k = 0;
@@ -288,8 +279,7 @@ parse_maps(const char *maps, size_t *n)
 }
 
 /* Index + 1 of the mapping holding PC, or 0. */
-static size_t
-mapping_of(const struct mapping *m, size_t n, taddr_t pc)
+static size_t mapping_of(const struct mapping *m, size_t n, taddr_t pc)
 {
 	size_t lo = 0, hi = n;
 
@@ -317,8 +307,7 @@ struct builder {
 	size_t nmaps;
 };
 
-static uint32_t
-function_id(struct builder *b, const struct sym_frame *f)
+static uint32_t function_id(struct builder *b, const struct sym_frame *f)
 {
 	uint32_t name = str_id(&b->strs, f->func);
 	uint32_t file = str_id(&b->strs, f->file);
@@ -339,8 +328,7 @@ function_id(struct builder *b, const struct sym_frame *f)
 	return *v;
 }
 
-static uint32_t
-location_id(struct builder *b, taddr_t pc, int is_return)
+static uint32_t location_id(struct builder *b, taddr_t pc, int is_return)
 {
 	struct sym_frame fr[PF_MAX_INLINE];
 	int found, n;
@@ -383,9 +371,8 @@ location_id(struct builder *b, taddr_t pc, int is_return)
 	return *v;
 }
 
-static void
-value_type(struct pb *p, unsigned field, struct strtab *s, const char *type,
-	   const char *unit)
+static void value_type(struct pb *p, unsigned field, struct strtab *s,
+		       const char *type, const char *unit)
 {
 	size_t mark = pb_msg_begin(p);
 
@@ -394,15 +381,13 @@ value_type(struct pb *p, unsigned field, struct strtab *s, const char *type,
 	pb_msg_end(p, field, mark);
 }
 
-static uint64_t
-round_u(double v)
+static uint64_t round_u(double v)
 {
 	return v <= 0 ? 0 : (uint64_t)llround(v);
 }
 
-void
-profile_encode_pprof(const struct profile_data *d, unsigned char **out,
-		     size_t *len)
+void profile_encode_pprof(const struct profile_data *d, unsigned char **out,
+			  size_t *len)
 {
 	struct builder b;
 	struct pb p = {0}, samples = {0};
@@ -522,10 +507,11 @@ profile_encode_pprof(const struct profile_data *d, unsigned char **out,
 	pb_release(&b.func_pb);
 
 	/* strings the trailer needs, before the table is written */
-	comment[0] = str_id(
-	    &b.strs, d->alloc ? "leakcheck: alloc_* count every sampled "
-				"allocation since tracking began"
-			      : "leakcheck: live blocks only; alloc_* = inuse_*");
+	comment[0] =
+	    str_id(&b.strs,
+		   d->alloc ? "leakcheck: alloc_* count every sampled "
+			      "allocation since tracking began"
+			    : "leakcheck: live blocks only; alloc_* = inuse_*");
 	c = d->sample_rate
 		? xasprintf(
 		      "sampled every %llu bytes on average; values scaled "

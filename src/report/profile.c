@@ -19,16 +19,14 @@
 #include "leakcheck/depot.h"
 #include "leakcheck/util.h"
 
-static int
-ends_with(const char *s, const char *suffix)
+static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-char *
-profile_path(const char *pattern, pid_t pid, unsigned seq)
+char *profile_path(const char *pattern, pid_t pid, unsigned seq)
 {
 	static const char *const exts[] = {".pb.gz", ".svg", ".txt", ".folded"};
 	char *exp = xstrdup(""), *n, *res;
@@ -58,8 +56,7 @@ profile_path(const char *pattern, pid_t pid, unsigned seq)
 	return res;
 }
 
-int
-profile_write_pprof(const struct profile_data *d, const char *path)
+int profile_write_pprof(const struct profile_data *d, const char *path)
 {
 	unsigned char *gz;
 	size_t len;
@@ -77,17 +74,16 @@ profile_write_pprof(const struct profile_data *d, const char *path)
 typedef int (*writer_fn)(const struct profile_data *d, FILE *f,
 			 const char *title);
 
-static int
-write_folded_cb(const struct profile_data *d, FILE *f, const char *title)
+static int write_folded_cb(const struct profile_data *d, FILE *f,
+			   const char *title)
 {
 	return profile_write_folded(d, f);
 }
 
 /* FN's output to PATH.  Returns 0 or -errno (the failed write's: FN
  * only sees that the stream is in error). */
-static int
-write_file(writer_fn fn, const struct profile_data *d, const char *path,
-	   const char *title)
+static int write_file(writer_fn fn, const struct profile_data *d,
+		      const char *path, const char *title)
 {
 	struct outfile o;
 	int ret = outfile_open(&o, path, OUTFILE_REPLACE), cret;
@@ -99,9 +95,8 @@ write_file(writer_fn fn, const struct profile_data *d, const char *path,
 	return cret ? cret : ret;
 }
 
-int
-profile_write_outputs(const struct profile_request *req,
-		      const struct profile_data *d)
+int profile_write_outputs(const struct profile_request *req,
+			  const struct profile_data *d)
 {
 	int failed = 0, ret;
 	char *path, *title;

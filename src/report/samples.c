@@ -12,8 +12,7 @@
 #include "leakcheck/depot.h"
 #include "leakcheck/util.h"
 
-static int
-cmp_group(const void *va, const void *vb)
+static int cmp_group(const void *va, const void *vb)
 {
 	const struct pf_group *a = va, *b = vb;
 
@@ -22,8 +21,7 @@ cmp_group(const void *va, const void *vb)
 	return (a->kind > b->kind) - (a->kind < b->kind);
 }
 
-struct pf_group *
-pf_groups(const struct profile_data *d, size_t *n)
+struct pf_group *pf_groups(const struct profile_data *d, size_t *n)
 {
 	struct pf_group *g = xcalloc(d->nblocks + 1, sizeof(*g));
 	size_t k = 0, out = 0;
@@ -68,9 +66,8 @@ pf_groups(const struct profile_data *d, size_t *n)
 	return g;
 }
 
-const taddr_t *
-pf_stack(const struct profile_data *d, uint32_t id, unsigned *n,
-	 unsigned *first)
+const taddr_t *pf_stack(const struct profile_data *d, uint32_t id, unsigned *n,
+			unsigned *first)
 {
 	const taddr_t *pcs = NULL;
 
@@ -87,9 +84,8 @@ pf_stack(const struct profile_data *d, uint32_t id, unsigned *n,
 	return pcs;
 }
 
-int
-pf_lookup(const struct profile_data *d, taddr_t pc, int is_return,
-	  struct sym_frame *out, int max)
+int pf_lookup(const struct profile_data *d, taddr_t pc, int is_return,
+	      struct sym_frame *out, int max)
 {
 	int n = 0;
 
@@ -103,8 +99,7 @@ pf_lookup(const struct profile_data *d, taddr_t pc, int is_return,
 	return n > max ? max : n;
 }
 
-const char *
-pf_frame_name(const struct sym_frame *f, char *buf, size_t len)
+const char *pf_frame_name(const struct sym_frame *f, char *buf, size_t len)
 {
 	if (f->func) {
 		snprintf(buf, len, "%s", f->func);

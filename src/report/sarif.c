@@ -46,28 +46,27 @@
 static const struct sarif_rule {
 	const char *id, *name, *text, *level;
 } rules[LEAK_NKINDS] = {
-	[LEAK_DEFINITE] = {"leak/definite", "DefinitelyLost",
-			   "Memory definitely lost: no pointer to the block "
-			   "is left in any root or reachable block",
-			   "error"},
-	[LEAK_INDIRECT] = {"leak/indirect", "IndirectlyLost",
-			   "Memory indirectly lost: pointed to only from "
-			   "lost blocks",
-			   "error"},
-	[LEAK_POSSIBLE] = {"leak/possible", "PossiblyLost",
-			   "Memory possibly lost: reached only through a "
-			   "pointer into its interior",
-			   "warning"},
-	[LEAK_REACHABLE] = {"leak/reachable", "StillReachable",
-			    "Memory still reachable at exit: a chain of "
-			    "pointers from a root leads to it",
-			    "note"},
+    [LEAK_DEFINITE] = {"leak/definite", "DefinitelyLost",
+		       "Memory definitely lost: no pointer to the block "
+		       "is left in any root or reachable block",
+		       "error"},
+    [LEAK_INDIRECT] = {"leak/indirect", "IndirectlyLost",
+		       "Memory indirectly lost: pointed to only from "
+		       "lost blocks",
+		       "error"},
+    [LEAK_POSSIBLE] = {"leak/possible", "PossiblyLost",
+		       "Memory possibly lost: reached only through a "
+		       "pointer into its interior",
+		       "warning"},
+    [LEAK_REACHABLE] = {"leak/reachable", "StillReachable",
+			"Memory still reachable at exit: a chain of "
+			"pointers from a root leads to it",
+			"note"},
 };
 
 /* A source file as an artifact URI: relative to CWD when below it (code
  * scanning resolves those against the checkout), else file:///path. */
-static void
-put_uri(FILE *f, const char *file, const char *cwd)
+static void put_uri(FILE *f, const char *file, const char *cwd)
 {
 	size_t n = cwd ? strlen(cwd) : 0;
 	char *uri;
@@ -82,8 +81,7 @@ put_uri(FILE *f, const char *file, const char *cwd)
 	free(uri);
 }
 
-static void
-put_physical(FILE *f, const char *file, int line, const char *cwd)
+static void put_physical(FILE *f, const char *file, int line, const char *cwd)
 {
 	fputs("{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", f);
 	put_uri(f, file, cwd);
@@ -93,19 +91,18 @@ put_physical(FILE *f, const char *file, int line, const char *cwd)
 	fputs("}}", f);
 }
 
-static void
-put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
-	   const char *cwd)
+static void put_frames(FILE *f, const struct report_ctx *rc,
+		       const struct loss_record *r, const char *cwd)
 {
 	struct report_frame *fr = NULL;
 	size_t nf = report_frames(rc, r, &fr);
 
 	fputs(",\n      \"stacks\": [{\"message\": {\"text\": ", f);
 	report_json_str(f, nf ? "allocation stack"
-			      : (r->flags & HB_PRE_ATTACH)
-				    ? "no stack: allocated before leakcheck "
-				      "attached"
-				    : "no stack recorded");
+			   : (r->flags & HB_PRE_ATTACH)
+			       ? "no stack: allocated before leakcheck "
+				 "attached"
+			       : "no stack recorded");
 	fputs("}, \"frames\": [", f);
 	for (size_t j = 0; j < nf; j++) {
 		const struct sym_frame *s = &fr[j].f;
@@ -133,8 +130,8 @@ put_frames(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	free(fr);
 }
 
-static void
-put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
+static void put_sarif(FILE *f, const struct report_ctx *rc,
+		      const struct report_result *res)
 {
 	const struct report_run *run = rc->run;
 	const struct loss_record *recs = res->recs;
@@ -162,8 +159,9 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	report_json_str(f, LEAKCHECK_VERSION);
 	fputs(",\n    \"rules\": [", f);
 	for (int k = 0; k < LEAK_NKINDS; k++) {
-		fprintf(f, "%s\n      {\"id\": \"%s\", \"name\": \"%s\", "
-			   "\"shortDescription\": {\"text\": ",
+		fprintf(f,
+			"%s\n      {\"id\": \"%s\", \"name\": \"%s\", "
+			"\"shortDescription\": {\"text\": ",
 			k ? "," : "", rules[k].id, rules[k].name);
 		report_json_str(f, rules[k].text);
 		fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"%s\"}}",
@@ -188,8 +186,9 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	for (size_t i = 0; i < n; i++) {
 		const struct loss_record *r = &recs[idx[i]];
 		char *msg = report_record_message(r), *key;
-		fprintf(f, "%s\n    {\"ruleId\": \"%s\", \"ruleIndex\": %d, "
-			   "\"level\": \"%s\",\n      \"message\": {\"text\": ",
+		fprintf(f,
+			"%s\n    {\"ruleId\": \"%s\", \"ruleIndex\": %d, "
+			"\"level\": \"%s\",\n      \"message\": {\"text\": ",
 			i ? "," : "", rules[r->kind].id, (int)r->kind,
 			rules[r->kind].level);
 		report_json_str(f, msg);
@@ -201,13 +200,15 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 		}
 		put_frames(f, rc, r, cwd);
 		key = xasprintf("%s|%s", rules[r->kind].id, names[i]);
-		fprintf(f, ",\n      \"partialFingerprints\": "
-			   "{\"leakcheckRecord/v1\": \"%016llx\"}",
+		fprintf(f,
+			",\n      \"partialFingerprints\": "
+			"{\"leakcheckRecord/v1\": \"%016llx\"}",
 			(unsigned long long)report_fnv1a(key));
-		fprintf(f, ",\n      \"properties\": {\"kind\": \"%s\", "
-			   "\"bytes\": %llu, \"blocks\": %llu, "
-			   "\"indirectBytes\": %llu, \"indirectBlocks\": %llu, "
-			   "\"name\": ",
+		fprintf(f,
+			",\n      \"properties\": {\"kind\": \"%s\", "
+			"\"bytes\": %llu, \"blocks\": %llu, "
+			"\"indirectBytes\": %llu, \"indirectBlocks\": %llu, "
+			"\"name\": ",
 			leak_kind_name(r->kind), (unsigned long long)r->bytes,
 			(unsigned long long)r->blocks,
 			(unsigned long long)r->indirect_bytes,
@@ -223,10 +224,9 @@ put_sarif(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	free(cwd);
 }
 
-int
-report_sarif(const struct report_ctx *rc, const char *path,
-	     const struct report_run *run, const struct loss_record *recs,
-	     size_t nrec)
+int report_sarif(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec)
 {
 	struct report_ctx c = *rc;
 	struct report_result res = {recs, nrec, NULL, ""};

@@ -23,24 +23,21 @@
 #define RUNS_KEY "\"runs\": ["
 
 /* Set *ERR (from xasprintf) and *ERRCODE; returns -1. */
-static int
-refused(char **err, int *errcode, int code, char *msg)
+static int refused(char **err, int *errcode, int code, char *msg)
 {
 	*err = msg;
 	*errcode = code;
 	return -1;
 }
 
-static int
-cmp_str(const void *x, const void *y)
+static int cmp_str(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
 /* The text of BUF's runs, between "runs": [ and the "]" that closes the
  * object; NULL if BUF is not in sarif.c's layout. */
-static char *
-runs_of(char *buf, size_t len)
+static char *runs_of(char *buf, size_t len)
 {
 	char *start = strstr(buf, RUNS_KEY), *end = buf + len;
 
@@ -72,9 +69,8 @@ runs_of(char *buf, size_t len)
 	}
 }
 
-int
-sarif_merge(const char *out, char *const *in, size_t n, char **err,
-	    int *errcode)
+int sarif_merge(const char *out, char *const *in, size_t n, char **err,
+		int *errcode)
 {
 	char **runs = xcalloc(n + 1, sizeof(*runs));
 	size_t nruns = 0;
@@ -87,19 +83,20 @@ sarif_merge(const char *out, char *const *in, size_t n, char **err,
 		size_t len;
 		int r = infile_read(in[i], SARIF_MAX_BYTES, &buf, &len);
 		if (r) {
-			ret = refused(err, errcode, 66,
-				      xasprintf("cannot read '%s': %s", in[i],
-						infile_strerror(r,
-								SARIF_MAX_BYTES)));
+			ret = refused(
+			    err, errcode, 66,
+			    xasprintf("cannot read '%s': %s", in[i],
+				      infile_strerror(r, SARIF_MAX_BYTES)));
 			break;
 		}
 		runs[nruns] = runs_of(buf, len);
 		free(buf);
 		if (!runs[nruns])
-			ret = refused(err, errcode, 65,
-				      xasprintf("'%s' is not a SARIF 2.1.0 file "
-						"written by leakcheck --sarif",
-						in[i]));
+			ret =
+			    refused(err, errcode, 65,
+				    xasprintf("'%s' is not a SARIF 2.1.0 file "
+					      "written by leakcheck --sarif",
+					      in[i]));
 		else if (*runs[nruns])
 			nruns++;
 		else
@@ -114,7 +111,8 @@ sarif_merge(const char *out, char *const *in, size_t n, char **err,
 						strerror(-ret)));
 		} else {
 			fputs("{\n  \"version\": \"2.1.0\",\n  \"$schema\": "
-			      "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+			      "\"https://json.schemastore.org/"
+			      "sarif-2.1.0.json\",\n"
 			      "  " RUNS_KEY,
 			      o.f);
 			for (size_t i = 0; i < nruns; i++)

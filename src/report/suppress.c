@@ -112,14 +112,12 @@ static const char *const mc_kinds[] = {
     "Leak",    "Overlap", "Mempool", "FishyValue", "ReallocZero",
 };
 
-void
-supp_set_init(struct supp_set *set)
+void supp_set_init(struct supp_set *set)
 {
 	memset(set, 0, sizeof(*set));
 }
 
-static void
-supp_release(struct supp *s)
+static void supp_release(struct supp *s)
 {
 	free(s->name);
 	for (size_t i = 0; i < s->nlocs; i++)
@@ -127,8 +125,7 @@ supp_release(struct supp *s)
 	free(s->locs);
 }
 
-void
-supp_set_release(struct supp_set *set)
+void supp_set_release(struct supp_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
 		supp_release(&set->v[i]);
@@ -154,8 +151,7 @@ struct parser {
  * Next line that is not blank or a '#' comment, trimmed of white space
  * at both ends, in PS->buf; NULL at end of text.
  */
-static const char *
-next_line(struct parser *ps)
+static const char *next_line(struct parser *ps)
 {
 	while (*ps->p) {
 		const char *l = ps->p, *e = strchr(l, '\n');
@@ -194,16 +190,14 @@ fail(struct parser *ps, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void
-set_add(struct supp_set *set, const struct supp *s)
+static void set_add(struct supp_set *set, const struct supp *s)
 {
 	set->v = xgrow(set->v, &set->cap, set->n + 1, sizeof(*set->v));
 	set->v[set->n++] = *s;
 }
 
 /* Does the comma-separated list TOOLS name memcheck? */
-static int
-names_memcheck(const char *tools, size_t len)
+static int names_memcheck(const char *tools, size_t len)
 {
 	while (len) {
 		size_t l = 0;
@@ -222,8 +216,7 @@ names_memcheck(const char *tools, size_t len)
 }
 
 /* A frame line of a valgrind suppression into *LOC; 0 or -EINVAL. */
-static int
-parse_loc(struct parser *ps, const char *l, struct supp_loc *loc)
+static int parse_loc(struct parser *ps, const char *l, struct supp_loc *loc)
 {
 	memset(loc, 0, sizeof(*loc));
 	if (!strcmp(l, "...")) {
@@ -258,8 +251,7 @@ parse_loc(struct parser *ps, const char *l, struct supp_loc *loc)
  * One valgrind suppression, its '{' just read.  Returns 0 and fills *S
  * (S->nlocs == 0: not a leak suppression, ignore it) or -EINVAL.
  */
-static int
-parse_valgrind_one(struct parser *ps, struct supp *s)
+static int parse_valgrind_one(struct parser *ps, struct supp *s)
 {
 	const char *l, *colon;
 	char kind[32];
@@ -349,8 +341,8 @@ parse_valgrind_one(struct parser *ps, struct supp *s)
 	return 0;
 }
 
-static int
-parse_valgrind(struct parser *ps, struct supp_set *set, const char *file)
+static int parse_valgrind(struct parser *ps, struct supp_set *set,
+			  const char *file)
 {
 	const char *l = ps->buf; /* the first line, already read */
 
@@ -376,8 +368,7 @@ parse_valgrind(struct parser *ps, struct supp_set *set, const char *file)
 	return 0;
 }
 
-static int
-parse_lsan(struct parser *ps, struct supp_set *set, const char *file)
+static int parse_lsan(struct parser *ps, struct supp_set *set, const char *file)
 {
 	const char *l = ps->buf;
 
@@ -401,9 +392,8 @@ parse_lsan(struct parser *ps, struct supp_set *set, const char *file)
 	return 0;
 }
 
-int
-supp_set_parse(struct supp_set *set, const char *name, const char *text,
-	       char **err)
+int supp_set_parse(struct supp_set *set, const char *name, const char *text,
+		   char **err)
 {
 	struct parser ps = {.name = name, .p = text};
 	size_t n0 = set->n, ignored0 = set->ignored;
@@ -441,8 +431,7 @@ supp_set_parse(struct supp_set *set, const char *name, const char *text,
 	return 0;
 }
 
-int
-supp_set_load(struct supp_set *set, const char *path, char **err)
+int supp_set_load(struct supp_set *set, const char *path, char **err)
 {
 	char *text;
 	size_t len;
@@ -465,8 +454,7 @@ supp_set_load(struct supp_set *set, const char *path, char **err)
 /* Matching */
 
 /* valgrind's VG_(string_match): '*', '?', and '\' quoting the next. */
-static int
-glob_match(const char *pat, const char *str)
+static int glob_match(const char *pat, const char *str)
 {
 	for (;;) {
 		switch (*pat) {
@@ -496,8 +484,7 @@ glob_match(const char *pat, const char *str)
 }
 
 /* LSan's TemplateMatch: see the top of the file. */
-static int
-lsan_match(const char *t, const char *s)
+static int lsan_match(const char *t, const char *s)
 {
 	int anchored = 0, star = 0;
 
@@ -533,8 +520,7 @@ lsan_match(const char *t, const char *s)
 }
 
 /* As text.c's fn_kind: libc's callers of main, which valgrind renames. */
-static int
-below_main(const char *fn)
+static int below_main(const char *fn)
 {
 	static const char *const below[] = {
 	    "__libc_start_main", "__libc_start_main_impl",
@@ -545,8 +531,7 @@ below_main(const char *fn)
 	return 0;
 }
 
-static int
-is_operator_new(const char *fn)
+static int is_operator_new(const char *fn)
 {
 	return fn && (!strncmp(fn, "_Znw", 4) || !strncmp(fn, "_Zna", 4));
 }
@@ -554,8 +539,7 @@ is_operator_new(const char *fn)
 /* Index of the frame valgrind and LSan would call frame 0: the allocator,
  * or the outermost of the operator new frames right above it (new[]
  * calls new in libstdc++; valgrind replaces new[] itself). */
-static size_t
-first_frame(const struct supp_frame *f, size_t n, int alloc0)
+static size_t first_frame(const struct supp_frame *f, size_t n, int alloc0)
 {
 	size_t first = 0;
 
@@ -567,16 +551,14 @@ first_frame(const struct supp_frame *f, size_t n, int alloc0)
 }
 
 /* valgrind's name for F's function in suppressions */
-static const char *
-vg_fn(const struct supp_frame *f)
+static const char *vg_fn(const struct supp_frame *f)
 {
 	if (!f->fn)
 		return "???";
 	return below_main(f->fn) ? "(below main)" : f->fn;
 }
 
-static const char *
-base_name(const char *path)
+static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
 	return s ? s + 1 : path;
@@ -584,8 +566,8 @@ base_name(const char *path)
 
 /* Does LOC (not LOC_ANY) match frame F?  PRELOAD: F is the replaced
  * allocator, in valgrind's preload as far as obj: is concerned. */
-static int
-loc_match(const struct supp_loc *loc, const struct supp_frame *f, int preload)
+static int loc_match(const struct supp_loc *loc, const struct supp_frame *f,
+		     int preload)
 {
 	switch (loc->kind) {
 	case LOC_FUN:
@@ -624,9 +606,9 @@ loc_match(const struct supp_loc *loc, const struct supp_frame *f, int preload)
 
 /* valgrind's VG_(generic_match) of LOCS[i..] against F[j..n), without
  * needing all of F. */
-static int
-locs_match(const struct supp_loc *locs, size_t nlocs, size_t i,
-	   const struct supp_frame *f, size_t n, size_t j, size_t preload_at)
+static int locs_match(const struct supp_loc *locs, size_t nlocs, size_t i,
+		      const struct supp_frame *f, size_t n, size_t j,
+		      size_t preload_at)
 {
 	for (; i < nlocs; i++, j++) {
 		if (locs[i].kind == LOC_ANY) {
@@ -647,9 +629,8 @@ locs_match(const struct supp_loc *locs, size_t nlocs, size_t i,
 	return 1;
 }
 
-static int
-lsan_stack_match(const char *pat, const struct supp_frame *f, size_t n,
-		 size_t first)
+static int lsan_stack_match(const char *pat, const struct supp_frame *f,
+			    size_t n, size_t first)
 {
 	for (size_t j = first; j < n; j++) {
 		/* frame 0 stands for LSan's interceptor: its name only */
@@ -663,9 +644,8 @@ lsan_stack_match(const char *pat, const struct supp_frame *f, size_t n,
 	return 0;
 }
 
-struct supp *
-supp_match(struct supp_set *set, enum leak_kind kind,
-	   const struct supp_frame *f, size_t n, int alloc0)
+struct supp *supp_match(struct supp_set *set, enum leak_kind kind,
+			const struct supp_frame *f, size_t n, int alloc0)
 {
 	static const struct supp_frame unknown;
 	size_t first, preload_at;
@@ -704,8 +684,7 @@ supp_match(struct supp_set *set, enum leak_kind kind,
 /* S with '*', '?' and '\' escaped, as a glob that matches only S; each
  * byte not safe on a terminal (printable_seq(): control bytes, bytes
  * that are not UTF-8) is '?', which matches it, and only one byte. */
-static void
-put_escaped(FILE *out, const char *s)
+static void put_escaped(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -723,9 +702,8 @@ put_escaped(FILE *out, const char *s)
 	}
 }
 
-void
-supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f, size_t n,
-	   int alloc0)
+void supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f,
+		size_t n, int alloc0)
 {
 	size_t first = first_frame(f, n, alloc0), end = n;
 
@@ -765,9 +743,8 @@ supp_print(FILE *out, enum leak_kind kind, const struct supp_frame *f, size_t n,
 
 /* The report's side */
 
-struct supp_frame *
-supp_frames_of(const struct report_ctx *rc, const struct loss_record *r,
-	       size_t *n)
+struct supp_frame *supp_frames_of(const struct report_ctx *rc,
+				  const struct loss_record *r, size_t *n)
 {
 	unsigned npc;
 	const taddr_t *pcs = report_stack(rc, r, &npc);
@@ -792,9 +769,9 @@ supp_frames_of(const struct report_ctx *rc, const struct loss_record *r,
 	return f;
 }
 
-size_t
-supp_apply(struct supp_set *set, const struct report_ctx *rc,
-	   struct loss_record *recs, size_t nrec, struct leak_summary *sum)
+size_t supp_apply(struct supp_set *set, const struct report_ctx *rc,
+		  struct loss_record *recs, size_t nrec,
+		  struct leak_summary *sum)
 {
 	size_t count = 0;
 
@@ -826,8 +803,7 @@ supp_apply(struct supp_set *set, const struct report_ctx *rc,
 	return count;
 }
 
-void
-supp_print_record(const struct report_ctx *rc, const struct loss_record *r)
+void supp_print_record(const struct report_ctx *rc, const struct loss_record *r)
 {
 	size_t n;
 	struct supp_frame *f = supp_frames_of(rc, r, &n);

@@ -66,15 +66,13 @@ emit(const struct report_ctx *rc, const char *fmt, ...)
 	fputc('\n', rc->out);
 }
 
-static void
-blank(const struct report_ctx *rc)
+static void blank(const struct report_ctx *rc)
 {
 	fprintf(rc->out, "==%d== \n", (int)rc->pid);
 }
 
 /* Print TEXT, one prefixed line per line of it. */
-static void
-emit_lines(const struct report_ctx *rc, const char *text)
+static void emit_lines(const struct report_ctx *rc, const char *text)
 {
 	while (*text) {
 		size_t len = strcspn(text, "\n");
@@ -85,7 +83,6 @@ emit_lines(const struct report_ctx *rc, const char *text)
 	}
 }
 
-
 /*
  * S, a name from the program (symbol, file, module path, argv), as the
  * report prints it: each byte that printable_seq() refuses (control
@@ -93,8 +90,7 @@ emit_lines(const struct report_ctx *rc, const char *text)
  * that a binary's strings cannot drive the terminal.  S itself when it
  * needs nothing (the usual case); else a copy in *COPY, caller frees.
  */
-static const char *
-printable(const char *s, char **copy)
+static const char *printable(const char *s, char **copy)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n, extra = 0;
@@ -126,9 +122,9 @@ printable(const char *s, char **copy)
 }
 
 /* "   at 0xPC: func (file:line)", memcheck's VG_(describe_IP) forms. */
-static void
-print_frame(const struct report_ctx *rc, const char *verb, taddr_t pc,
-	    const struct sym_frame *f, const char *fname)
+static void print_frame(const struct report_ctx *rc, const char *verb,
+			taddr_t pc, const struct sym_frame *f,
+			const char *fname)
 {
 	const char *name = fname ? fname : f->func ? f->func : "???";
 	char *c1, *c2 = NULL;
@@ -147,8 +143,8 @@ print_frame(const struct report_ctx *rc, const char *verb, taddr_t pc,
 	free(c2);
 }
 
-static void
-print_stack(const struct report_ctx *rc, const struct loss_record *r)
+static void print_stack(const struct report_ctx *rc,
+			const struct loss_record *r)
 {
 	const taddr_t *pcs = NULL;
 	unsigned n = 0, limit;
@@ -162,12 +158,14 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
 			emit(rc, "   (not sampled: --sample-rate records the "
 				 "stacks of some allocations only)");
 		else if (r->flags & HB_PRE_ATTACH)
-			emit(rc, "   (no stack: blocks of %s bytes allocated "
-				 "before leakcheck attached)",
+			emit(rc,
+			     "   (no stack: blocks of %s bytes allocated "
+			     "before leakcheck attached)",
 			     fmt_thousands(sz, r->size));
 		else if (r->flags & HB_CORE)
-			emit(rc, "   (no stack: a core holds none; blocks of %s "
-				 "bytes)",
+			emit(rc,
+			     "   (no stack: a core holds none; blocks of %s "
+			     "bytes)",
 			     fmt_thousands(sz, r->size));
 		else
 			emit(rc, "   (no stack recorded)");
@@ -216,8 +214,8 @@ print_stack(const struct report_ctx *rc, const struct loss_record *r)
  */
 #define CHAIN_MAX 64
 
-static void
-print_chain(const struct report_ctx *rc, uint32_t b, const char *indent)
+static void print_chain(const struct report_ctx *rc, uint32_t b,
+			const char *indent)
 {
 	const struct scan_holders *h = rc->holders->h;
 	uint32_t chain[CHAIN_MAX];
@@ -279,9 +277,8 @@ print_chain(const struct report_ctx *rc, uint32_t b, const char *indent)
 	     bl);
 }
 
-static void
-print_holders(const struct report_ctx *rc, const struct loss_record *r,
-	      size_t i)
+static void print_holders(const struct report_ctx *rc,
+			  const struct loss_record *r, size_t i)
 {
 	const struct report_holders *rh = rc->holders;
 
@@ -292,8 +289,7 @@ print_holders(const struct report_ctx *rc, const struct loss_record *r,
 }
 
 /* --top-holders: the holders that retain the most, with their chains. */
-static void
-print_top_holders(const struct report_ctx *rc)
+static void print_top_holders(const struct report_ctx *rc)
 {
 	struct report_top *t;
 	size_t n;
@@ -329,8 +325,8 @@ print_top_holders(const struct report_ctx *rc)
 	blank(rc);
 }
 
-static int
-record_shown(const struct report_ctx *rc, const struct loss_record *r)
+static int record_shown(const struct report_ctx *rc,
+			const struct loss_record *r)
 {
 	return rc->mode == LEAK_CHECK_FULL && !r->suppressed && r->blocks > 0 &&
 	       (rc->show_kinds & (1u << r->kind)) &&
@@ -339,8 +335,8 @@ record_shown(const struct report_ctx *rc, const struct loss_record *r)
 
 /* NOW with thousands separators, then " (+N)" or " (-N)" against OLD when
  * the report is a difference (valgrind's "leak_check increased" form). */
-static const char *
-fmt_delta(char *buf, const struct report_ctx *rc, uint64_t now, uint64_t old)
+static const char *fmt_delta(char *buf, const struct report_ctx *rc,
+			     uint64_t now, uint64_t old)
 {
 	char d[32];
 	size_t n;
@@ -350,17 +346,18 @@ fmt_delta(char *buf, const struct report_ctx *rc, uint64_t now, uint64_t old)
 		return buf;
 	n = strlen(buf);
 	if (now >= old)
-		snprintf(buf + n, 64 - n, " (+%s)", fmt_thousands(d, now - old));
+		snprintf(buf + n, 64 - n, " (+%s)",
+			 fmt_thousands(d, now - old));
 	else
-		snprintf(buf + n, 64 - n, " (-%s)", fmt_thousands(d, old - now));
+		snprintf(buf + n, 64 - n, " (-%s)",
+			 fmt_thousands(d, old - now));
 	return buf;
 }
 
 /* What follows "N blocks": for a core's record of blocks of one C++
  * class " of class Session (96 bytes each)", else "", into BUF. */
-static void
-core_class(const struct report_ctx *rc, const struct loss_record *r,
-	   char *buf, size_t size)
+static void core_class(const struct report_ctx *rc, const struct loss_record *r,
+		       char *buf, size_t size)
 {
 	const taddr_t *pcs = NULL;
 	unsigned n = 0;
@@ -380,9 +377,8 @@ core_class(const struct report_ctx *rc, const struct loss_record *r,
 	free(c1);
 }
 
-static void
-print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
-	     size_t nrec)
+static void print_record(const struct report_ctx *rc,
+			 const struct loss_record *r, size_t i, size_t nrec)
 {
 	char total[64], direct[64], indirect[64], blocks[64], num[32], of[32];
 	char cls[256];
@@ -402,9 +398,10 @@ print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 			       r->old_indirect_bytes),
 		     blocks, cls, leak_kind_phrase(r->kind), num, of);
 	else
-		emit(rc, "%s bytes in %s blocks%s are %s in loss record %s of %s",
-		     fmt_delta(direct, rc, r->bytes, r->old_bytes), blocks,
-		     cls, leak_kind_phrase(r->kind), num, of);
+		emit(rc,
+		     "%s bytes in %s blocks%s are %s in loss record %s of %s",
+		     fmt_delta(direct, rc, r->bytes, r->old_bytes), blocks, cls,
+		     leak_kind_phrase(r->kind), num, of);
 	print_stack(rc, r);
 	print_holders(rc, r, i);
 	blank(rc);
@@ -413,10 +410,9 @@ print_record(const struct report_ctx *rc, const struct loss_record *r, size_t i,
 		supp_print_record(rc, r);
 }
 
-static void
-print_summary_line(const struct report_ctx *rc, const char *what,
-		   uint64_t bytes, uint64_t blocks, uint64_t old_bytes,
-		   uint64_t old_blocks)
+static void print_summary_line(const struct report_ctx *rc, const char *what,
+			       uint64_t bytes, uint64_t blocks,
+			       uint64_t old_bytes, uint64_t old_blocks)
 {
 	char b[64], n[64];
 	emit(rc, "%18s: %s bytes in %s blocks", what,
@@ -426,8 +422,8 @@ print_summary_line(const struct report_ctx *rc, const char *what,
 
 /* memcheck's "of which reachable via heuristic" lines, after "still
  * reachable", only when some block needed a heuristic. */
-static void
-print_heuristics(const struct report_ctx *rc, const struct leak_summary *sum)
+static void print_heuristics(const struct report_ctx *rc,
+			     const struct leak_summary *sum)
 {
 	static const char *const names[REPORT_NHEURISTICS] = {
 	    [SCAN_HEUR_NONE] = "none",
@@ -452,8 +448,8 @@ print_heuristics(const struct report_ctx *rc, const struct leak_summary *sum)
 			     fmt_thousands(n, sum->heuristic_blocks[h]));
 }
 
-static void
-print_leak_summary(const struct report_ctx *rc, const struct leak_summary *sum)
+static void print_leak_summary(const struct report_ctx *rc,
+			       const struct leak_summary *sum)
 {
 	uint64_t lost_blocks = 0;
 
@@ -462,7 +458,8 @@ print_leak_summary(const struct report_ctx *rc, const struct leak_summary *sum)
 
 	for (int k = 0; k < LEAK_NKINDS; k++) {
 		print_summary_line(rc, leak_kind_phrase(k), sum->bytes[k],
-				   sum->blocks[k], old->bytes[k], old->blocks[k]);
+				   sum->blocks[k], old->bytes[k],
+				   old->blocks[k]);
 		lost_blocks += sum->blocks[k];
 	}
 	print_heuristics(rc, sum);
@@ -483,8 +480,8 @@ print_leak_summary(const struct report_ctx *rc, const struct leak_summary *sum)
 }
 
 /* Instead of the leak report when the scan was impossible, in any mode. */
-static void
-print_unclassified(const struct report_ctx *rc, const struct leak_summary *sum)
+static void print_unclassified(const struct report_ctx *rc,
+			       const struct leak_summary *sum)
 {
 	char b[32], n[32];
 
@@ -498,9 +495,9 @@ print_unclassified(const struct report_ctx *rc, const struct leak_summary *sum)
 	blank(rc);
 }
 
-static void
-print_leaks(const struct report_ctx *rc, const struct loss_record *recs,
-	    size_t nrec, const struct leak_summary *sum)
+static void print_leaks(const struct report_ctx *rc,
+			const struct loss_record *recs, size_t nrec,
+			const struct leak_summary *sum)
 {
 	uint64_t blocks = sum->suppressed_blocks;
 
@@ -551,7 +548,8 @@ static void print_preamble(const struct report_ctx *rc)
 	char *copy = NULL;
 
 	emit(rc, "leakcheck, a leak checker for unmodified programs");
-	emit(rc, "Using leakcheck-%s; rerun with -h for help", LEAKCHECK_VERSION);
+	emit(rc, "Using leakcheck-%s; rerun with -h for help",
+	     LEAKCHECK_VERSION);
 	if (cmd)
 		emit(rc, "Command: %s", printable(cmd, &copy));
 	if (rc->run && rc->run->ppid)
@@ -560,9 +558,8 @@ static void print_preamble(const struct report_ctx *rc)
 	free(copy);
 }
 
-void
-report_text(const struct report_ctx *rc, const struct loss_record *recs,
-	    size_t nrec, const struct leak_summary *sum)
+void report_text(const struct report_ctx *rc, const struct loss_record *recs,
+		 size_t nrec, const struct leak_summary *sum)
 {
 	char a[32], b[32], c[32], d[32];
 	size_t errors, suppressed = 0;
@@ -574,8 +571,9 @@ report_text(const struct report_ctx *rc, const struct loss_record *recs,
 		print_preamble(rc);
 	blank(rc);
 	emit(rc, "HEAP SUMMARY:");
-	emit(rc, rc->on_demand ? "            in use: %s bytes in %s blocks"
-			       : "    in use at exit: %s bytes in %s blocks",
+	emit(rc,
+	     rc->on_demand ? "            in use: %s bytes in %s blocks"
+			   : "    in use at exit: %s bytes in %s blocks",
 	     fmt_thousands(a, rc->in_use_bytes),
 	     fmt_thousands(b, rc->in_use_blocks));
 	emit(rc, "  total heap usage: %s allocs, %s frees, %s bytes allocated",
@@ -610,9 +608,8 @@ report_text(const struct report_ctx *rc, const struct loss_record *recs,
 	fflush(rc->out);
 }
 
-size_t
-report_error_count(const struct report_ctx *rc, const struct loss_record *recs,
-		   size_t nrec)
+size_t report_error_count(const struct report_ctx *rc,
+			  const struct loss_record *recs, size_t nrec)
 {
 	size_t n = 0;
 

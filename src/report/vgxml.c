@@ -49,8 +49,7 @@
 #define LEAKCHECK_VERSION "unknown"
 #endif
 
-static const char *
-vg_kind(enum leak_kind k)
+static const char *vg_kind(enum leak_kind k)
 {
 	switch (k) {
 	case LEAK_DEFINITE:
@@ -65,8 +64,7 @@ vg_kind(enum leak_kind k)
 }
 
 /* <NAME>escaped S</NAME> with INDENT spaces, if S is not NULL. */
-static void
-put_elem(FILE *f, int indent, const char *name, const char *s)
+static void put_elem(FILE *f, int indent, const char *name, const char *s)
 {
 	if (!s)
 		return;
@@ -76,10 +74,10 @@ put_elem(FILE *f, int indent, const char *name, const char *s)
 }
 
 /* memcheck's elapsed time: "DD:HH:MM:SS.mmm " */
-static void
-put_status(FILE *f, const char *state, double secs)
+static void put_status(FILE *f, const char *state, double secs)
 {
-	unsigned long long ms = secs > 0 ? (unsigned long long)(secs * 1000) : 0;
+	unsigned long long ms =
+	    secs > 0 ? (unsigned long long)(secs * 1000) : 0;
 	fprintf(f,
 		"<status>\n  <state>%s</state>\n  <time>%02llu:%02llu:%02llu:"
 		"%02llu.%03llu </time>\n</status>\n",
@@ -87,8 +85,7 @@ put_status(FILE *f, const char *state, double secs)
 		ms / 1000 % 60, ms % 1000);
 }
 
-static void
-put_argv(FILE *f, const char *tag, char **argv)
+static void put_argv(FILE *f, const char *tag, char **argv)
 {
 	fprintf(f, "  <%s>\n", tag);
 	put_elem(f, 4, "exe", argv && argv[0] ? argv[0] : "???");
@@ -97,8 +94,7 @@ put_argv(FILE *f, const char *tag, char **argv)
 	fprintf(f, "  </%s>\n", tag);
 }
 
-static void
-put_frame(FILE *f, const struct report_frame *fr)
+static void put_frame(FILE *f, const struct report_frame *fr)
 {
 	const struct sym_frame *s = &fr->f;
 	fprintf(f, "    <frame>\n      <ip>0x%llX</ip>\n",
@@ -120,9 +116,9 @@ put_frame(FILE *f, const struct report_frame *fr)
 	fputs("    </frame>\n", f);
 }
 
-static void
-put_error(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
-	  size_t i, size_t nrec, unsigned unique)
+static void put_error(FILE *f, const struct report_ctx *rc,
+		      const struct loss_record *r, size_t i, size_t nrec,
+		      unsigned unique)
 {
 	char total[32], direct[32], indirect[32], blocks[32], num[32], of[32];
 	struct report_frame *fr = NULL;
@@ -133,12 +129,13 @@ put_error(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	fmt_thousands(num, i + 1);
 	fmt_thousands(of, nrec);
 	if (r->indirect_bytes > 0)
-		text = xasprintf("%s (%s direct, %s indirect) bytes in %s "
-				 "blocks are %s in loss record %s of %s",
-				 fmt_thousands(total, r->bytes + r->indirect_bytes),
-				 fmt_thousands(direct, r->bytes),
-				 fmt_thousands(indirect, r->indirect_bytes),
-				 blocks, leak_kind_phrase(r->kind), num, of);
+		text = xasprintf(
+		    "%s (%s direct, %s indirect) bytes in %s "
+		    "blocks are %s in loss record %s of %s",
+		    fmt_thousands(total, r->bytes + r->indirect_bytes),
+		    fmt_thousands(direct, r->bytes),
+		    fmt_thousands(indirect, r->indirect_bytes), blocks,
+		    leak_kind_phrase(r->kind), num, of);
 	else
 		text = xasprintf("%s bytes in %s blocks are %s in loss record "
 				 "%s of %s",
@@ -167,8 +164,8 @@ put_error(FILE *f, const struct report_ctx *rc, const struct loss_record *r,
 	fputs("</error>\n\n", f);
 }
 
-static void
-put_vgxml(FILE *f, const struct report_ctx *rc, const struct report_result *res)
+static void put_vgxml(FILE *f, const struct report_ctx *rc,
+		      const struct report_result *res)
 {
 	const struct report_run *run = rc->run;
 	const struct loss_record *recs = res->recs;
@@ -188,15 +185,17 @@ put_vgxml(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	      "<protocolversion>4</protocolversion>\n"
 	      "<protocoltool>memcheck</protocoltool>\n\n<preamble>\n",
 	      f);
-	put_elem(f, 2, "line", "leakcheck, a memory leak detector "
-			       "(memcheck's XML output)");
+	put_elem(f, 2, "line",
+		 "leakcheck, a memory leak detector "
+		 "(memcheck's XML output)");
 	put_elem(f, 2, "line", "Using leakcheck-" LEAKCHECK_VERSION);
 	t = xasprintf("Command: %s", cmd ? cmd : "???");
 	put_elem(f, 2, "line", t);
 	free(t);
 	free(cmd);
-	fprintf(f, "</preamble>\n\n<pid>%d</pid>\n<ppid>%d</ppid>\n"
-		   "<tool>memcheck</tool>\n\n<args>\n",
+	fprintf(f,
+		"</preamble>\n\n<pid>%d</pid>\n<ppid>%d</ppid>\n"
+		"<tool>memcheck</tool>\n\n<args>\n",
 		(int)rc->pid, run ? (int)run->ppid : 0);
 	put_argv(f, "vargv", run ? run->tool_argv : NULL);
 	put_argv(f, "argv", run ? run->argv : NULL);
@@ -215,10 +214,9 @@ put_vgxml(FILE *f, const struct report_ctx *rc, const struct report_result *res)
 	      f);
 }
 
-int
-report_vgxml(const struct report_ctx *rc, const char *path,
-	     const struct report_run *run, const struct loss_record *recs,
-	     size_t nrec, const struct leak_summary *sum)
+int report_vgxml(const struct report_ctx *rc, const char *path,
+		 const struct report_run *run, const struct loss_record *recs,
+		 size_t nrec, const struct leak_summary *sum)
 {
 	struct report_ctx c = *rc;
 	struct report_result res = {recs, nrec, sum, ""};

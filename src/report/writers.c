@@ -46,9 +46,9 @@ static int w_vgxml(const struct report_ctx *rc, const char *path,
 }
 
 const struct report_writer report_writers[] = {
-	{"json", "JSON", &opt.json_file, w_json},
-	{"junit", "JUnit XML", &opt.junit_file, w_junit},
-	{"sarif", "SARIF", &opt.sarif_file, w_sarif},
-	{"xml", "XML", &opt.xml_file, w_vgxml},
-	{NULL, NULL, NULL, NULL},
+    {"json", "JSON", &opt.json_file, w_json},
+    {"junit", "JUnit XML", &opt.junit_file, w_junit},
+    {"sarif", "SARIF", &opt.sarif_file, w_sarif},
+    {"xml", "XML", &opt.xml_file, w_vgxml},
+    {NULL, NULL, NULL, NULL},
 };

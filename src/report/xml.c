@@ -26,8 +26,7 @@ struct sbuf {
 	size_t len, cap;
 };
 
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
+static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
 	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
 	memcpy(b->s + b->len, s, n);
@@ -35,8 +34,7 @@ sb_add(struct sbuf *b, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-char *
-xml_escape(const char *s, int attr)
+char *xml_escape(const char *s, int attr)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	struct sbuf b = {0};
@@ -95,16 +93,14 @@ xml_escape(const char *s, int attr)
 	return b.s;
 }
 
-void
-xml_put(FILE *f, const char *s, int attr)
+void xml_put(FILE *f, const char *s, int attr)
 {
 	char *e = xml_escape(s, attr);
 	fputs(e, f);
 	free(e);
 }
 
-const char *
-report_base_name(const char *path)
+const char *report_base_name(const char *path)
 {
 	const char *s = path ? strrchr(path, '/') : NULL;
 	return s ? s + 1 : path;

@@ -88,8 +88,9 @@ enum reach {
 #define ST_H24 0x20u	/* a pointer at +24 is a std::string's */
 #define ST_HEUR 0x40u	/* scan_block.heuristic is set */
 #define ST_LEADER 0x80u /* led a clique at some point */
-#define ST_HAS_CLIQUE ST_H24 /* a leader with an entry in cliques (phase 2:
-			      * the heuristic bits are done with) */
+#define ST_HAS_CLIQUE                                                          \
+	ST_H24 /* a leader with an entry in cliques (phase 2:                  \
+		* the heuristic bits are done with) */
 
 struct ctx {
 	struct scan_block *b;
@@ -108,8 +109,8 @@ struct ctx {
 	size_t nedges, edge_cap;
 	uint32_t *stack; /* work stack, n entries */
 	size_t top;
-	long leader;	  /* the clique being gathered */
-	uint32_t *clique; /* the caller's, or NULL */
+	long leader;		/* the clique being gathered */
+	uint32_t *clique;	/* the caller's, or NULL */
 	struct scan_clique *cl; /* the totals, sorted by leader */
 	size_t ncl, cl_cap;
 	uint64_t *buf; /* CHUNK bytes */
@@ -126,34 +127,29 @@ struct ctx {
 	uint32_t cur_root; /* the root being scanned */
 };
 
-static inline taddr_t
-align_up(taddr_t a)
+static inline taddr_t align_up(taddr_t a)
 {
 	return (a + WORD - 1) & ~(taddr_t)(WORD - 1);
 }
 
-static inline taddr_t
-align_down(taddr_t a)
+static inline taddr_t align_down(taddr_t a)
 {
 	return a & ~(taddr_t)(WORD - 1);
 }
 
-static inline uint64_t
-block_len(const struct scan_block *b)
+static inline uint64_t block_len(const struct scan_block *b)
 {
 	return b->size ? b->size : 1;
 }
 
 /* glibc x86-64 request2size: the chunk size behind a SIZE-byte request. */
-static inline uint64_t
-glibc_chunksize(uint64_t size)
+static inline uint64_t glibc_chunksize(uint64_t size)
 {
 	uint64_t c = (size + 8 + 15) & ~(uint64_t)15;
 	return c < 32 ? 32 : c;
 }
 
-long
-scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
+long scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
 {
 	size_t lo = 0, hi = n;
 
@@ -177,8 +173,7 @@ scan_find_block(const struct scan_block *blocks, size_t n, taddr_t addr)
 }
 
 /* Index of the block containing P, which lies in [lo, lo + span), or -1. */
-static inline long
-lookup(const struct ctx *c, taddr_t p)
+static inline long lookup(const struct ctx *c, taddr_t p)
 {
 	uint64_t k = (p - c->lo) >> c->shift;
 	size_t l = c->bucket[k], h = c->bucket[k + 1];
@@ -205,8 +200,7 @@ lookup(const struct ctx *c, taddr_t p)
 
 /* The edge for word P, or false if P points into no block (or, under
  * SCAN_GLIBC_CHUNKS, only at the next chunk's header). */
-static inline bool
-word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
+static inline bool word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
 {
 	long i;
 	uint64_t off;
@@ -233,21 +227,18 @@ word_edge(const struct ctx *c, taddr_t p, uint32_t *e)
 	return true;
 }
 
-static inline unsigned
-reach_of(const struct ctx *c, size_t i)
+static inline unsigned reach_of(const struct ctx *c, size_t i)
 {
 	return c->st[i] & ST_REACH;
 }
 
-static inline void
-set_reach(struct ctx *c, size_t i, unsigned r)
+static inline void set_reach(struct ctx *c, size_t i, unsigned r)
 {
 	c->st[i] = (uint8_t)((c->st[i] & ~ST_REACH) | r);
 }
 
 /* Put block I on the work stack, unless it is there or has no edges. */
-static inline void
-push(struct ctx *c, size_t i)
+static inline void push(struct ctx *c, size_t i)
 {
 	if ((c->st[i] & ST_PENDING) || c->first[i] == c->first[i + 1])
 		return;
@@ -256,8 +247,7 @@ push(struct ctx *c, size_t i)
 }
 
 /* Set block I's heuristic field, keeping ST_HEUR in step. */
-static inline void
-set_heuristic(struct ctx *c, size_t i, unsigned h)
+static inline void set_heuristic(struct ctx *c, size_t i, unsigned h)
 {
 	c->b[i].heuristic = (uint8_t)h;
 	if (h)
@@ -267,8 +257,7 @@ set_heuristic(struct ctx *c, size_t i, unsigned h)
 }
 
 /* valgrind's lc_push_without_clique_if_a_chunk_ptr() for edge E. */
-static inline void
-mark(struct ctx *c, uint32_t e, bool prior_def)
+static inline void mark(struct ctx *c, uint32_t e, bool prior_def)
 {
 	size_t i = e & EDGE_INDEX;
 	unsigned cls = e >> EDGE_SHIFT;
@@ -299,8 +288,8 @@ mark(struct ctx *c, uint32_t e, bool prior_def)
 	}
 }
 
-const struct scan_clique *
-scan_clique_find(const struct scan_clique *c, size_t n, size_t leader)
+const struct scan_clique *scan_clique_find(const struct scan_clique *c,
+					   size_t n, size_t leader)
 {
 	size_t lo = 0, hi = n;
 
@@ -315,8 +304,7 @@ scan_clique_find(const struct scan_clique *c, size_t n, size_t leader)
 }
 
 /* valgrind's lc_push_with_clique_if_a_chunk_ptr() for edge E. */
-static inline void
-gather(struct ctx *c, uint32_t e)
+static inline void gather(struct ctx *c, uint32_t e)
 {
 	size_t i = e & EDGE_INDEX;
 	struct scan_clique *l;
@@ -327,8 +315,8 @@ gather(struct ctx *c, uint32_t e)
 	/* the leader's totals: the last entry, made at its first block */
 	if (!(c->st[c->leader] & ST_HAS_CLIQUE)) {
 		c->cl = xgrow(c->cl, &c->cl_cap, c->ncl + 1, sizeof(*c->cl));
-		c->cl[c->ncl++] = (struct scan_clique){
-		    .leader = (uint32_t)c->leader};
+		c->cl[c->ncl++] =
+		    (struct scan_clique){.leader = (uint32_t)c->leader};
 		c->st[c->leader] |= ST_HAS_CLIQUE;
 	}
 	l = &c->cl[c->ncl - 1];
@@ -353,16 +341,14 @@ enum scan_mode {
 	MODE_EDGES, /* append the words' edges to the adjacency array */
 };
 
-static inline uint32_t
-clip32(uint64_t v)
+static inline uint32_t clip32(uint64_t v)
 {
 	return v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
 }
 
 /* A root word at ADDR (or root word CUR_ROOT - nroots, ADDR 0) points
  * at P, into the block of edge E: keep it for the holders. */
-static void
-add_hit(struct ctx *c, taddr_t addr, taddr_t p, uint32_t e)
+static void add_hit(struct ctx *c, taddr_t addr, taddr_t p, uint32_t e)
 {
 	size_t i = e & EDGE_INDEX;
 
@@ -381,8 +367,8 @@ add_hit(struct ctx *c, taddr_t addr, taddr_t p, uint32_t e)
 	c->hit_class[c->nhits++] = (uint8_t)(e >> EDGE_SHIFT);
 }
 
-static void
-scan_words(struct ctx *c, const uint64_t *w, size_t nw, enum scan_mode mode)
+static void scan_words(struct ctx *c, const uint64_t *w, size_t nw,
+		       enum scan_mode mode)
 {
 	uint32_t e;
 
@@ -424,9 +410,8 @@ scan_words(struct ctx *c, const uint64_t *w, size_t nw, enum scan_mode mode)
  * are skipped a page at a time and counted.  Adds the bytes scanned to
  * *SCANNED.
  */
-static void
-scan_range(struct ctx *c, taddr_t start, taddr_t end, enum scan_mode mode,
-	   uint64_t *scanned)
+static void scan_range(struct ctx *c, taddr_t start, taddr_t end,
+		       enum scan_mode mode, uint64_t *scanned)
 {
 	taddr_t a = align_up(start), e = align_down(end);
 
@@ -460,8 +445,8 @@ scan_range(struct ctx *c, taddr_t start, taddr_t end, enum scan_mode mode,
  * pointer at +8 and at +24 into block I, from its size and first two
  * words (W, NW of them, or read here if W is NULL).
  */
-static void
-heuristics_for(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
+static void heuristics_for(struct ctx *c, size_t i, const uint64_t *w,
+			   size_t nw)
 {
 	struct scan_block *b = &c->b[i];
 	uint64_t word[2];
@@ -493,8 +478,7 @@ heuristics_for(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 
 /* Block I's edges, from the words of its contents at W (NW of them), or
  * read here if W is NULL. */
-static void
-block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
+static void block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 {
 	struct scan_block *b = &c->b[i];
 
@@ -521,8 +505,7 @@ block_edges(struct ctx *c, size_t i, const uint64_t *w, size_t nw)
 
 /* Read every block once, in address order, blocks close together in one
  * read, and record their edges. */
-static void
-build_edges(struct ctx *c)
+static void build_edges(struct ctx *c)
 {
 	size_t i = 0;
 
@@ -571,8 +554,8 @@ build_edges(struct ctx *c)
 	}
 }
 
-static void
-ctx_init(struct ctx *c, struct scan_input *in, struct scan_stats *st)
+static void ctx_init(struct ctx *c, struct scan_input *in,
+		     struct scan_stats *st)
 {
 	size_t n = in->nblocks, nbuckets, j = 0;
 	const struct scan_block *last = &in->blocks[n - 1];
@@ -610,8 +593,7 @@ ctx_init(struct ctx *c, struct scan_input *in, struct scan_stats *st)
 	c->want_holders = in->holders != NULL;
 }
 
-static void
-ctx_release(struct ctx *c)
+static void ctx_release(struct ctx *c)
 {
 	free(c->bucket);
 	free(c->st);
@@ -626,8 +608,7 @@ ctx_release(struct ctx *c)
 	free(c->hit_class);
 }
 
-void
-scan_classify(struct scan_input *in, struct scan_stats *stats)
+void scan_classify(struct scan_input *in, struct scan_stats *stats)
 {
 	struct scan_stats dummy;
 	struct scan_block *b = in->blocks;

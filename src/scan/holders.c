@@ -49,24 +49,21 @@
 
 #define UNSET UINT32_MAX
 
-static inline bool
-live(const struct scan_block *b)
+static inline bool live(const struct scan_block *b)
 {
 	return b->kind == LEAK_REACHABLE || b->kind == LEAK_POSSIBLE;
 }
 
 /* Is edge K of block I (target T) in the graph of the dominators? */
-static inline bool
-kept(const struct scan_graph *g, size_t i, size_t t)
+static inline bool kept(const struct scan_graph *g, size_t i, size_t t)
 {
 	return live(&g->b[i]) || !live(&g->b[t]);
 }
 
 /* Walk from Q[*HEAD] to the end of the queue; ANY: every pointer, else
  * start-pointers only. */
-static void
-walk(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
-     uint32_t *q, size_t *head, size_t *tail, bool any)
+static void walk(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
+		 uint32_t *q, size_t *head, size_t *tail, bool any)
 {
 	while (*head < *tail) {
 		size_t i = q[(*head)++];
@@ -85,17 +82,16 @@ walk(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
 	}
 }
 
-static inline bool
-is_stack(const struct scan_graph *g, uint32_t root)
+static inline bool is_stack(const struct scan_graph *g, uint32_t root)
 {
 	return root < g->nroots && (g->roots[root].kind == ROOT_STACK ||
 				    g->roots[root].kind == ROOT_BLOCK_STACK);
 }
 
 /* Link the block of hit K to it, if ANY or it is a start-pointer. */
-static void
-hit_seed(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
-	 uint32_t *q, size_t *tail, bool any, size_t k)
+static void hit_seed(const struct scan_graph *g, struct scan_link *l,
+		     uint8_t *seen, uint32_t *q, size_t *tail, bool any,
+		     size_t k)
 {
 	const struct scan_root_hit *hit = &g->hits[k];
 
@@ -115,9 +111,8 @@ hit_seed(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
  * not a callee's saved copy of the register that held it, nor a dead
  * word below sp).
  */
-static void
-hit_seeds(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
-	  uint32_t *q, size_t *tail, bool any)
+static void hit_seeds(const struct scan_graph *g, struct scan_link *l,
+		      uint8_t *seen, uint32_t *q, size_t *tail, bool any)
 {
 	for (size_t lo = 0, hi; lo < g->nhits; lo = hi + 1) {
 		uint32_t r = g->hits[lo].root;
@@ -130,8 +125,7 @@ hit_seeds(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
 	}
 }
 
-static void
-links(const struct scan_graph *g, struct scan_link *l)
+static void links(const struct scan_graph *g, struct scan_link *l)
 {
 	size_t n = g->n, head = 0, tail = 0;
 	uint32_t *q = xmalloc(n * sizeof(*q));
@@ -166,29 +160,25 @@ struct dom {
 	uint32_t *pfirst, *pred; /* predecessors, by postorder number */
 };
 
-static inline uint32_t
-hit_node(size_t k)
+static inline uint32_t hit_node(size_t k)
 {
 	return (uint32_t)(1 + k);
 }
 
-static inline uint32_t
-block_node(const struct dom *d, size_t i)
+static inline uint32_t block_node(const struct dom *d, size_t i)
 {
 	return (uint32_t)(1 + d->g->nhits + i);
 }
 
 /* S's children: the hits, then the definitely lost blocks and any block
  * nothing else reaches (none, if the classification is consistent). */
-static inline bool
-s_child_block(const struct scan_graph *g, size_t i)
+static inline bool s_child_block(const struct scan_graph *g, size_t i)
 {
 	return g->b[i].kind == LEAK_DEFINITE;
 }
 
 /* Child number *IT of NODE, or UNSET when there are no more. */
-static uint32_t
-next_child(const struct dom *d, uint32_t node, size_t *it)
+static uint32_t next_child(const struct dom *d, uint32_t node, size_t *it)
 {
 	const struct scan_graph *g = d->g;
 
@@ -220,8 +210,7 @@ next_child(const struct dom *d, uint32_t node, size_t *it)
 }
 
 /* Number the nodes reached from S in postorder, without recursion. */
-static void
-postorder(struct dom *d)
+static void postorder(struct dom *d)
 {
 	struct frame {
 		uint32_t node;
@@ -253,8 +242,7 @@ postorder(struct dom *d)
 /* Every node's predecessors, by postorder number both: the ones of the
  * node numbered P are pred[pfirst[P] .. pfirst[P + 1]).  Edges of a
  * block into itself are left out (they change no dominator). */
-static void
-preds(struct dom *d)
+static void preds(struct dom *d)
 {
 	uint32_t nv = d->nvisited, *cnt = xcalloc(nv + 1, sizeof(*cnt));
 	size_t np, it;
@@ -285,8 +273,7 @@ preds(struct dom *d)
 	d->pfirst = cnt;
 }
 
-static inline uint32_t
-intersect(const uint32_t *doms, uint32_t a, uint32_t b)
+static inline uint32_t intersect(const uint32_t *doms, uint32_t a, uint32_t b)
 {
 	while (a != b) {
 		while (a < b)
@@ -299,8 +286,7 @@ intersect(const uint32_t *doms, uint32_t a, uint32_t b)
 
 /* doms[p]: the postorder number of the immediate dominator of the node
  * numbered P (S is its own). */
-static void
-dominators(struct dom *d, uint32_t *doms)
+static void dominators(struct dom *d, uint32_t *doms)
 {
 	uint32_t s = d->nvisited - 1;
 	bool changed = true;
@@ -328,8 +314,7 @@ dominators(struct dom *d, uint32_t *doms)
 }
 
 /* A node as scan_holders names a holder. */
-static inline uint32_t
-holder_of(const struct scan_graph *g, uint32_t node)
+static inline uint32_t holder_of(const struct scan_graph *g, uint32_t node)
 {
 	if (node == 0)
 		return SCAN_NO_HOLDER;
@@ -338,8 +323,7 @@ holder_of(const struct scan_graph *g, uint32_t node)
 	return node - 1 - (uint32_t)g->nhits;
 }
 
-void
-holders_compute(struct scan_graph *g, struct scan_holders *h)
+void holders_compute(struct scan_graph *g, struct scan_holders *h)
 {
 	size_t n = g->n;
 	struct dom d = {.g = g, .nnodes = 1 + g->nhits + n};
@@ -404,8 +388,7 @@ holders_compute(struct scan_graph *g, struct scan_holders *h)
 	free(d.pred);
 }
 
-void
-scan_holders_release(struct scan_holders *h)
+void scan_holders_release(struct scan_holders *h)
 {
 	free(h->link);
 	free(h->idom);
@@ -415,9 +398,8 @@ scan_holders_release(struct scan_holders *h)
 	memset(h, 0, sizeof(*h));
 }
 
-size_t
-scan_holders_chain(const struct scan_holders *h, size_t i, uint32_t *chain,
-		   size_t max)
+size_t scan_holders_chain(const struct scan_holders *h, size_t i,
+			  uint32_t *chain, size_t max)
 {
 	size_t len = 1, pos;
 	uint32_t cur = (uint32_t)i, from;

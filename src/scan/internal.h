@@ -34,7 +34,7 @@ struct scan_graph {
 	const uint32_t *srcoff, *dstoff;
 	struct scan_root_hit *hits; /* handed over to scan_holders */
 	size_t nhits;
-	const uint8_t *hit_class; /* enum edge_class of each hit */
+	const uint8_t *hit_class;	/* enum edge_class of each hit */
 	const struct scan_range *roots; /* the ranges the hits index */
 	size_t nroots;
 };

@@ -8,7 +8,7 @@
 #include "leakcheck/scan.h"
 
 static const char *const phrases[LEAK_NKINDS] = {
-	"definitely lost", "indirectly lost", "possibly lost", "still reachable"};
+    "definitely lost", "indirectly lost", "possibly lost", "still reachable"};
 static const char *const names[LEAK_NKINDS] = {"definite", "indirect",
 					       "possible", "reachable"};
 
@@ -37,7 +37,8 @@ int leak_kinds_parse(const char *s, unsigned *mask)
 		size_t len = strcspn(s, ",");
 		int found = 0;
 		for (int k = 0; k < LEAK_NKINDS; k++) {
-			if (strlen(names[k]) == len && !strncmp(s, names[k], len)) {
+			if (strlen(names[k]) == len &&
+			    !strncmp(s, names[k], len)) {
 				m |= 1u << k;
 				found = 1;
 			}

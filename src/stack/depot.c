@@ -29,8 +29,7 @@
 #define DEPOT_LEN_BITS 8
 #define DEPOT_LEN_MASK ((1u << DEPOT_LEN_BITS) - 1)
 
-static inline uint32_t
-depot_hash(const taddr_t *pcs, unsigned n)
+static inline uint32_t depot_hash(const taddr_t *pcs, unsigned n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
 
@@ -45,15 +44,13 @@ depot_hash(const taddr_t *pcs, unsigned n)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-void
-stack_depot_init(struct stack_depot *d)
+void stack_depot_init(struct stack_depot *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->nstacks = 1;
 }
 
-void
-stack_depot_release(struct stack_depot *d)
+void stack_depot_release(struct stack_depot *d)
 {
 	free(d->index);
 	free(d->offs);
@@ -62,8 +59,8 @@ stack_depot_release(struct stack_depot *d)
 	stack_depot_init(d);
 }
 
-static void
-depot_index_put(uint32_t *index, size_t cap, uint32_t hash, uint32_t id)
+static void depot_index_put(uint32_t *index, size_t cap, uint32_t hash,
+			    uint32_t id)
 {
 	size_t mask = cap - 1, b;
 
@@ -72,8 +69,7 @@ depot_index_put(uint32_t *index, size_t cap, uint32_t hash, uint32_t id)
 	index[b] = id;
 }
 
-static void
-depot_index_grow(struct stack_depot *d)
+static void depot_index_grow(struct stack_depot *d)
 {
 	size_t cap = d->index_cap ? d->index_cap * 2 : DEPOT_MIN_INDEX;
 
@@ -85,8 +81,8 @@ depot_index_grow(struct stack_depot *d)
 }
 
 /* Store PCS[0..N) with HASH under a new id; it is known to be absent. */
-static uint32_t
-depot_add(struct stack_depot *d, const taddr_t *pcs, unsigned n, uint32_t hash)
+static uint32_t depot_add(struct stack_depot *d, const taddr_t *pcs, unsigned n,
+			  uint32_t hash)
 {
 	uint32_t id = d->nstacks;
 	uintptr_t p = (uintptr_t)pcs, base = (uintptr_t)d->pcs;
@@ -122,8 +118,8 @@ depot_add(struct stack_depot *d, const taddr_t *pcs, unsigned n, uint32_t hash)
 	return id;
 }
 
-uint32_t
-stack_depot_intern(struct stack_depot *d, const taddr_t *pcs, unsigned n)
+uint32_t stack_depot_intern(struct stack_depot *d, const taddr_t *pcs,
+			    unsigned n)
 {
 	uint32_t hash, id;
 
@@ -153,8 +149,8 @@ stack_depot_intern(struct stack_depot *d, const taddr_t *pcs, unsigned n)
 	return depot_add(d, pcs, n, hash);
 }
 
-const taddr_t *
-stack_depot_get(const struct stack_depot *d, uint32_t id, unsigned *n)
+const taddr_t *stack_depot_get(const struct stack_depot *d, uint32_t id,
+			       unsigned *n)
 {
 	uint64_t o;
 
@@ -167,8 +163,7 @@ stack_depot_get(const struct stack_depot *d, uint32_t id, unsigned *n)
 	return d->pcs + (o >> DEPOT_LEN_BITS);
 }
 
-size_t
-stack_depot_memory(const struct stack_depot *d)
+size_t stack_depot_memory(const struct stack_depot *d)
 {
 	return d->index_cap * sizeof(*d->index) +
 	       d->offs_cap * (sizeof(*d->offs) + sizeof(*d->hashes)) +

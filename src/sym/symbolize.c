@@ -120,8 +120,7 @@ struct symbolizer {
 
 /* String table */
 
-static uint64_t
-hash_str(const char *p)
+static uint64_t hash_str(const char *p)
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 	for (; *p; p++) {
@@ -131,8 +130,7 @@ hash_str(const char *p)
 	return h;
 }
 
-static void
-strs_grow(struct symbolizer *s)
+static void strs_grow(struct symbolizer *s)
 {
 	size_t cap = s->strs_cap ? s->strs_cap * 2 : 256;
 	char **t = xcalloc(cap, sizeof(*t));
@@ -151,8 +149,7 @@ strs_grow(struct symbolizer *s)
 }
 
 /* Returns the interned copy of STR, or NULL for NULL. */
-static const char *
-intern(struct symbolizer *s, const char *str)
+static const char *intern(struct symbolizer *s, const char *str)
 {
 	if (!str)
 		return NULL;
@@ -171,8 +168,7 @@ intern(struct symbolizer *s, const char *str)
 }
 
 /* Interns NAME demangled when it is a C++ name and we can demangle. */
-static const char *
-intern_func(struct symbolizer *s, const char *name)
+static const char *intern_func(struct symbolizer *s, const char *name)
 {
 	if (name && name[0] == '_' && name[1] == 'Z' && __cxa_demangle) {
 		int status = -1;
@@ -189,15 +185,14 @@ intern_func(struct symbolizer *s, const char *name)
 
 /* PC cache */
 
-static size_t
-hash_pc(taddr_t pc, int is_return)
+static size_t hash_pc(taddr_t pc, int is_return)
 {
 	uint64_t h = (pc ^ (uint64_t)is_return) * 0x9e3779b97f4a7c15ULL;
 	return (size_t)(h ^ (h >> 29));
 }
 
-static struct cache_ent *
-cache_find(struct symbolizer *s, taddr_t pc, int is_return)
+static struct cache_ent *cache_find(struct symbolizer *s, taddr_t pc,
+				    int is_return)
 {
 	if (!s->cache_cap)
 		return NULL;
@@ -211,8 +206,7 @@ cache_find(struct symbolizer *s, taddr_t pc, int is_return)
 	return NULL;
 }
 
-static void
-cache_put(struct symbolizer *s, const struct cache_ent *e)
+static void cache_put(struct symbolizer *s, const struct cache_ent *e)
 {
 	if ((s->cache_n + 1) * 2 > s->cache_cap) {
 		size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
@@ -242,8 +236,7 @@ cache_put(struct symbolizer *s, const struct cache_ent *e)
 
 /* libdwfl callbacks */
 
-static int
-ends_with(const char *s, const char *suffix)
+static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && !strcmp(s + n - m, suffix);
@@ -256,9 +249,8 @@ ends_with(const char *s, const char *suffix)
  * XXX: /proc/PID/map_files/ could recover it while the tracee lives, but
  * needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE.
  */
-static int
-find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
-	 char **file_name, Elf **elfp)
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
+		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	if (name[0] != '/' || ends_with(name, " (deleted)"))
 		return -1;
@@ -298,8 +290,7 @@ static const Dwfl_Callbacks callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 
-struct symbolizer *
-sym_new_from_maps(const char *maps_text, pid_t pid)
+struct symbolizer *sym_new_from_maps(const char *maps_text, pid_t pid)
 {
 	struct symbolizer *s;
 	size_t len = maps_text ? strlen(maps_text) : 0;
@@ -344,8 +335,7 @@ sym_new_from_maps(const char *maps_text, pid_t pid)
 	return s;
 }
 
-void
-sym_free(struct symbolizer *s)
+void sym_free(struct symbolizer *s)
 {
 	if (!s)
 		return;
@@ -366,15 +356,13 @@ sym_free(struct symbolizer *s)
 
 /* Finding the CU */
 
-static int
-cmp_cu_range(const void *a, const void *b)
+static int cmp_cu_range(const void *a, const void *b)
 {
 	const struct cu_range *x = a, *y = b;
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-static struct mod_cus *
-mod_cus_get(struct symbolizer *s, Dwfl_Module *mod)
+static struct mod_cus *mod_cus_get(struct symbolizer *s, Dwfl_Module *mod)
 {
 	struct mod_cus *m;
 	size_t cap = 0;
@@ -412,9 +400,8 @@ mod_cus_get(struct symbolizer *s, Dwfl_Module *mod)
  * bias.  dwfl_module_addrdie() only knows .debug_aranges, which clang
  * does not emit by default, so fall back to the CUs' own ranges.
  */
-static Dwarf_Die *
-find_cu(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr addr,
-	Dwarf_Addr *bias)
+static Dwarf_Die *find_cu(struct symbolizer *s, Dwfl_Module *mod,
+			  Dwarf_Addr addr, Dwarf_Addr *bias)
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
 	struct mod_cus *m;
@@ -449,8 +436,7 @@ find_cu(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr addr,
  * The name of DIE as the object spells it: any linkage name (C++'s
  * "_Z...", an asm label), else DW_AT_name; NULL if it has neither.
  */
-static const char *
-die_mangled(Dwarf_Die *die)
+static const char *die_mangled(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *name;
@@ -472,8 +458,7 @@ die_mangled(Dwarf_Die *die)
  * parameters; any other linkage name is an asm label such as glibc's
  * "__GI___libc_malloc", worse than the plain name.
  */
-static const char *
-die_name(Dwarf_Die *die)
+static const char *die_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *linkage, *name;
@@ -489,8 +474,7 @@ die_name(Dwarf_Die *die)
 	return name ? name : linkage;
 }
 
-static int
-is_function(Dwarf_Die *die)
+static int is_function(Dwarf_Die *die)
 {
 	int tag = dwarf_tag(die);
 	return tag == DW_TAG_subprogram || tag == DW_TAG_entry_point;
@@ -503,10 +487,9 @@ is_function(Dwarf_Die *die)
  * ELF symbol there, used when DWARF has no name for the real function or
  * no DWARF at all.
  */
-static int
-fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
-	   const char *symname, const char *file, int line, struct sym_frame *f,
-	   int max)
+static int fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
+		      const char *symname, const char *file, int line,
+		      struct sym_frame *f, int max)
 {
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	Dwarf_Files *files = NULL;
@@ -577,8 +560,7 @@ fill_chain(struct symbolizer *s, Dwarf_Die *cudie, Dwarf_Addr addr,
 
 /* Lower is better: leading underscores first, then a "@VERSION" suffix
  * (an old version's name in .symtab). */
-static int
-alias_rank(const char *s)
+static int alias_rank(const char *s)
 {
 	int n = 0;
 	while (s[n] == '_')
@@ -592,8 +574,8 @@ alias_rank(const char *s)
  * fewest leading underscores ("strdup", not glibc's "__strdup"), so that
  * fun: lines valgrind generated match.  C++ names are left alone.
  */
-static const char *
-preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
+static const char *preferred_alias(Dwfl_Module *mod, const char *name,
+				   GElf_Addr start)
 {
 	int n = dwfl_module_getsymtab(mod);
 	int best = alias_rank(name);
@@ -617,9 +599,8 @@ preferred_alias(Dwfl_Module *mod, const char *name, GElf_Addr start)
 }
 
 /* Resolves PC into F[0..max) and returns the number of frames (>= 1). */
-static int
-resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
-	int max)
+static int resolve(struct symbolizer *s, taddr_t pc, int is_return,
+		   struct sym_frame *f, int max)
 {
 	Dwarf_Addr addr = is_return && pc ? pc - 1 : pc;
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
@@ -655,9 +636,8 @@ resolve(struct symbolizer *s, taddr_t pc, int is_return, struct sym_frame *f,
 	return n;
 }
 
-int
-sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
-	   struct sym_frame *out, int max)
+int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
+	       struct sym_frame *out, int max)
 {
 	struct cache_ent *e;
 
@@ -685,8 +665,7 @@ sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 
 /* Data addresses */
 
-static int
-cmp_var(const void *a, const void *b)
+static int cmp_var(const void *a, const void *b)
 {
 	const struct var_ent *x = a, *y = b;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
@@ -694,9 +673,8 @@ cmp_var(const void *a, const void *b)
 
 /* The variables under DIE (a CU, a function, a block, a namespace) that
  * live at a fixed address, into M; DEPTH bounds the nesting. */
-static void
-collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
-	     Dwarf_Die *cu, size_t *cap, int depth)
+static void collect_vars(struct symbolizer *s, struct mod_cus *m,
+			 Dwarf_Die *die, Dwarf_Die *cu, size_t *cap, int depth)
 {
 	Dwarf_Die child;
 
@@ -757,8 +735,8 @@ collect_vars(struct symbolizer *s, struct mod_cus *m, Dwarf_Die *die,
 }
 
 /* The variable at module-relative address START (a symbol's), or NULL. */
-static const struct var_ent *
-find_var(struct symbolizer *s, Dwfl_Module *mod, Dwarf_Addr start)
+static const struct var_ent *find_var(struct symbolizer *s, Dwfl_Module *mod,
+				      Dwarf_Addr start)
 {
 	struct mod_cus *m = mod_cus_get(s, mod);
 	size_t lo = 0, hi;
@@ -792,9 +770,8 @@ struct seg_find {
 	GElf_Addr bias;
 };
 
-static int
-seg_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-       void *arg)
+static int seg_cb(Dwfl_Module *mod, void **userdata, const char *name,
+		  Dwarf_Addr start, void *arg)
 {
 	struct seg_find *f = arg;
 	GElf_Addr bias;
@@ -820,8 +797,8 @@ seg_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
 /* The module whose image holds ADDR: by its mappings, else the one whose
  * segments do (a .bss past the file's last page is an anonymous mapping
  * of its own, not part of the module as the maps report it). */
-static Dwfl_Module *
-data_module(struct symbolizer *s, taddr_t addr, GElf_Addr *bias)
+static Dwfl_Module *data_module(struct symbolizer *s, taddr_t addr,
+				GElf_Addr *bias)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
 	struct seg_find f = {.addr = addr};
@@ -833,8 +810,7 @@ data_module(struct symbolizer *s, taddr_t addr, GElf_Addr *bias)
 	return f.mod;
 }
 
-int
-sym_lookup_data(struct symbolizer *s, taddr_t addr, struct sym_data *out)
+int sym_lookup_data(struct symbolizer *s, taddr_t addr, struct sym_data *out)
 {
 	GElf_Addr bias = 0;
 	Dwfl_Module *mod = data_module(s, addr, &bias);

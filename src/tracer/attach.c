@@ -131,7 +131,8 @@ static int seize_threads(struct proc *p)
 		struct thread *t;
 		if (tid <= 0 || thread_find(tid))
 			continue;
-		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)TRACE_OPTS) < 0) {
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)TRACE_OPTS) <
+		    0) {
 			int e = errno;
 			if (e == ESRCH)
 				continue; /* it just exited */
@@ -162,7 +163,8 @@ static void interrupt_all(struct proc *p)
 				break;
 			}
 			if ((status >> 16) == PTRACE_EVENT_STOP) {
-				t->listening = is_group_stop_sig(WSTOPSIG(status));
+				t->listening =
+				    is_group_stop_sig(WSTOPSIG(status));
 				t->stopped_for_scan = 1;
 				break;
 			}
@@ -262,11 +264,12 @@ static int attach_one(pid_t pid, int gone_ok)
 	p->all_stopped = 0;
 	if (ret) {
 		if (ret == -EEXIST)
-			error("pid %d already has a breakpoint on its allocator "
-			      "(a debugger's, or left by a leakcheck that was "
-			      "killed without its guard); detaching: restart "
-			      "the program to check it",
-			      pid);
+			error(
+			    "pid %d already has a breakpoint on its allocator "
+			    "(a debugger's, or left by a leakcheck that was "
+			    "killed without its guard); detaching: restart "
+			    "the program to check it",
+			    pid);
 		else
 			error("cannot set breakpoints in pid %d: %s; detaching",
 			      pid, strerror(-ret));
@@ -422,7 +425,8 @@ static void fix_pc(struct proc *p, struct thread *t)
 	} else if (pc >= p->page + INJ_RET) {
 		/* in a return slot: before its int3 (returned, not trapped)
 		 * or after it (handled; the jmp to the caller not run) */
-		taddr_t slot = pc - (pc - p->page - INJ_RET) % INJ_RET_SLOT, ret;
+		taddr_t slot = pc - (pc - p->page - INJ_RET) % INJ_RET_SLOT,
+			ret;
 		if (bp_ret_slot_target(p, slot, &ret)) {
 			ARCH_PC(&r) = ret;
 			if (pc == slot && t->npend &&
@@ -568,8 +572,9 @@ void tracer_detach_all(const char *why)
 			proc_report(p, NULL, 0);
 		detach_proc(p);
 		if (!opt.quiet)
-			fprintf(stderr, "leakcheck: detached from pid %d; it "
-					"runs on as before\n",
+			fprintf(stderr,
+				"leakcheck: detached from pid %d; it "
+				"runs on as before\n",
 				p->pid);
 		while (threads_of(p, NULL))
 			tracer_thread_free(threads_of(p, NULL));

@@ -157,8 +157,9 @@ void tracer_deliver(struct thread *t, int sig)
 			syscall(SYS_tgkill, pid, tid, sig);
 	} else {
 		if (how != LEAVE_OUT)
-			debug("pid %d: signal %d delivered in our code, at %#llx",
-			      tid, sig, (unsigned long long)ARCH_PC(&r));
+			debug(
+			    "pid %d: signal %d delivered in our code, at %#llx",
+			    tid, sig, (unsigned long long)ARCH_PC(&r));
 		/* from a step's SIGTRAP stop: with the signal's own siginfo */
 		if (stepped)
 			ptrace(PTRACE_SETSIGINFO, tid, 0, &si);

@@ -23,8 +23,8 @@
  * (as the stack's random offset put its head in one of those words).
  * So the dead stack is cleared at _dl_audit_preinit's entry too.
  *
- * At _exit: freeres.  At the program's _exit, let libstdc++ and glibc free their own
- * memory, as valgrind does by default (--run-cxx-freeres=yes,
+ * At _exit: freeres.  At the program's _exit, let libstdc++ and glibc free
+ * their own memory, as valgrind does by default (--run-cxx-freeres=yes,
  * --run-libc-freeres=yes), so that what they keep until the process dies
  * is not reported as the program's: stdio buffers (the 4,096 bytes of
  * every program that printed), setenv's arrays, glibc's cache of thread
@@ -90,7 +90,8 @@ void exitpath_clear_dead_stack(struct thread *t, const arch_regs_t *regs)
 	maps = read_file_text(path, NULL);
 	for (line = maps; line && *line;) {
 		unsigned long long s, e;
-		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && sp > s && sp <= e) {
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && sp > s &&
+		    sp <= e) {
 			if (lo < s)
 				lo = s;
 			mem_write(p->pid, lo, zero, (size_t)(sp - lo));

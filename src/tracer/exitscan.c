@@ -117,13 +117,13 @@ static size_t drop_pool_memory(struct scan_block *b, size_t nb)
 		int holds = 0;
 		if (!(b[i].flags & HB_CUSTOM)) {
 			for (size_t k = i + 1;
-			     k < nb && b[k].addr < b[i].addr + b[i].size && !holds;
+			     k < nb && b[k].addr < b[i].addr + b[i].size &&
+			     !holds;
 			     k++)
 				holds = (b[k].flags & HB_CUSTOM) != 0;
 			/* a chunk at the superblock's start may sort first */
-			for (size_t k = i; k > 0 && b[k - 1].addr == b[i].addr &&
-					   !holds;
-			     k--)
+			for (size_t k = i;
+			     k > 0 && b[k - 1].addr == b[i].addr && !holds; k--)
 				holds = (b[k - 1].flags & HB_CUSTOM) != 0;
 		}
 		if (!holds)
@@ -245,8 +245,8 @@ static FILE *open_log(pid_t pid, struct outfile *o, char **name)
 	path = expand_pid(opt.log_file, pid);
 	for (i = 0; i < nopened && strcmp(opened[i], path); i++)
 		;
-	ret = outfile_open(o, path,
-			   i < nopened ? OUTFILE_APPEND : OUTFILE_TRUNC);
+	ret =
+	    outfile_open(o, path, i < nopened ? OUTFILE_APPEND : OUTFILE_TRUNC);
 	if (!ret && i == nopened) {
 		opened = xgrow(opened, &cap, nopened + 1, sizeof(*opened));
 		opened[nopened++] = xstrdup(path);
@@ -323,7 +323,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	if (p->custom_heap.count) {
 		/* valgrind.h mempools' chunks, kept apart (clientreq.c) */
 		size_t np;
-		struct heap_block *pb = heap_table_snapshot(&p->custom_heap, &np);
+		struct heap_block *pb =
+		    heap_table_snapshot(&p->custom_heap, &np);
 		hb = xrealloc(hb, (nb + np + 1) * sizeof(*hb));
 		memcpy(hb + nb, pb, np * sizeof(*pb));
 		nb += np;
@@ -360,8 +361,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		for (struct thread *t = threads_of(p, NULL); t;
 		     t = threads_of(p, t)) {
 			size_t at = nw;
-			struct target_thread tr = thread_roots(t, exiting, exit_sig,
-							       &words, &nw, &wcap);
+			struct target_thread tr = thread_roots(
+			    t, exiting, exit_sig, &words, &nw, &wcap);
 			if (!tr.sp) {
 				nw = at;
 				continue;
@@ -398,17 +399,17 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	memset(&sum, 0, sizeof(sum));
 	if (!killed) {
 		struct scan_input in = {
-			.blocks = blocks,
-			.nblocks = nb,
-			.roots = roots.ranges,
-			.nroots = roots.nranges,
-			.root_words = roots.words,
-			.nroot_words = roots.nwords,
-			.root_word_info = roots.word_info,
-			.read = tg.read,
-			.read_ctx = tg.ctx,
-			.flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
-			.holders = want_holders ? &holders : NULL,
+		    .blocks = blocks,
+		    .nblocks = nb,
+		    .roots = roots.ranges,
+		    .nroots = roots.nranges,
+		    .root_words = roots.words,
+		    .nroot_words = roots.nwords,
+		    .root_word_info = roots.word_info,
+		    .read = tg.read,
+		    .read_ctx = tg.ctx,
+		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
+		    .holders = want_holders ? &holders : NULL,
 		};
 		scan_classify(&in, &st);
 		cliques = in.cliques;
@@ -428,8 +429,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		sum.classified = 1;
 	}
 
-	sym = sym_new_from_maps(maps ? maps : (p->maps_text ? p->maps_text : ""),
-				p->pid);
+	sym = sym_new_from_maps(
+	    maps ? maps : (p->maps_text ? p->maps_text : ""), p->pid);
 	out = open_log(p->pid, &log, &log_name);
 	memset(&rc, 0, sizeof(rc));
 	rc.out = out;
@@ -465,20 +466,20 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.preamble = !opt.quiet && p->nreports == 0;
 	if (want_holders) {
 		rh = (struct report_holders){
-			.blocks = blocks,
-			.h = &holders,
-			.roots = roots.ranges,
-			.nroots = roots.nranges,
-			.words = roots.word_info,
-			.nwords = roots.nwords,
-			.threads = trs,
-			.nthreads = ntrs,
-			.read = tg.read,
-			.read_ctx = tg.ctx,
-			.data = data_sym_cb,
-			.data_ctx = sym,
-			.kinds = opt.holder_kinds,
-			.top = opt.top_holders,
+		    .blocks = blocks,
+		    .h = &holders,
+		    .roots = roots.ranges,
+		    .nroots = roots.nranges,
+		    .words = roots.word_info,
+		    .nwords = roots.nwords,
+		    .threads = trs,
+		    .nthreads = ntrs,
+		    .read = tg.read,
+		    .read_ctx = tg.ctx,
+		    .data = data_sym_cb,
+		    .data_ctx = sym,
+		    .kinds = opt.holder_kinds,
+		    .top = opt.top_holders,
 		};
 		report_holders_prepare(&rh, recs, nrec);
 		rc.holders = &rh;
@@ -502,11 +503,10 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	}
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
-		proc_write_profiles(p, blocks, nb, !killed, &sctx,
-				    maps ? maps : p->maps_text,
-				    (int64_t)time(NULL) * 1000000000,
-				    g_report_seq,
-				    want_holders ? &holders : NULL);
+		proc_write_profiles(
+		    p, blocks, nb, !killed, &sctx, maps ? maps : p->maps_text,
+		    (int64_t)time(NULL) * 1000000000, g_report_seq,
+		    want_holders ? &holders : NULL);
 	}
 	if (!killed) {
 		/* --error-exitcode counts leaks in summary mode too, though

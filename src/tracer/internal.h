@@ -141,7 +141,7 @@ enum report_phase {
 };
 struct report_stats {
 	uint64_t reports; /* proc_report calls that scanned or reported */
-	uint64_t ns;      /* wall time in them */
+	uint64_t ns;	  /* wall time in them */
 	uint64_t blocks;  /* blocks in the last one */
 	unsigned long rss_kib[RP_NPHASES], hwm_kib[RP_NPHASES];
 };

@@ -22,14 +22,14 @@
  * its SIGCONT to the group continues leakcheck and the program together
  * (a LISTENing thread is woken by SIGCONT; leakcheck passes the signal
  * on; a thread so woken whose trap has not come in yet is not taken for
- * stopped, as its process has SIGCONT pending until then).  While leakcheck is stopped, a watcher process (forked for the
- * stop, in a session of its own) wakes it with a SIGCONT of its own when
- * it is needed: a stopped member of the job was continued alone (kill
- * -CONT PID) or died, or leakcheck was sent SIGINT, SIGTERM, SIGHUP,
- * SIGUSR1 or SIGUSR2.  leakcheck does what it is asked and, if the job is
- * still stopped, stops again.  SIGTERM or SIGHUP to leakcheck, passed on
- * to a stopped program, is followed by SIGCONT (as bash's kill of a
- * stopped job and systemd do), so that the program acts on it and the
+ * stopped, as its process has SIGCONT pending until then).  While leakcheck is
+ * stopped, a watcher process (forked for the stop, in a session of its own)
+ * wakes it with a SIGCONT of its own when it is needed: a stopped member of the
+ * job was continued alone (kill -CONT PID) or died, or leakcheck was sent
+ * SIGINT, SIGTERM, SIGHUP, SIGUSR1 or SIGUSR2.  leakcheck does what it is asked
+ * and, if the job is still stopped, stops again.  SIGTERM or SIGHUP to
+ * leakcheck, passed on to a stopped program, is followed by SIGCONT (as bash's
+ * kill of a stopped job and systemd do), so that the program acts on it and the
  * report is written.
  *
  * A stop signal that reaches leakcheck with no traced thread in its
@@ -126,7 +126,7 @@ void jobctl_changed(void)
 }
 
 /* The bit of SIG in a /proc/PID/status signal mask. */
-#define SIGBIT(sig) (1ULL << ((sig) - 1))
+#define SIGBIT(sig) (1ULL << ((sig)-1))
 
 /* /proc/PID/status's state letter and pending signals (thread's and
  * process's); 0 if PID is gone. */
@@ -209,9 +209,9 @@ int jobctl_want_stop(void)
 /* Does stopped leakcheck (SELF) have to wake up for the job PIDS? */
 static int wanted(pid_t self, const pid_t *pids, int n)
 {
-	const unsigned long long requests =
-		SIGBIT(SIGINT) | SIGBIT(SIGTERM) | SIGBIT(SIGHUP) |
-		SIGBIT(SIGUSR1) | SIGBIT(SIGUSR2);
+	const unsigned long long requests = SIGBIT(SIGINT) | SIGBIT(SIGTERM) |
+					    SIGBIT(SIGHUP) | SIGBIT(SIGUSR1) |
+					    SIGBIT(SIGUSR2);
 	unsigned long long pend;
 	int st;
 

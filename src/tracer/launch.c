@@ -33,7 +33,6 @@
 #include "leakcheck/tracer.h"
 #include "leakcheck/util.h"
 
-
 static pid_t main_pid;
 static int main_status = -1;
 static volatile sig_atomic_t got_term;
@@ -122,8 +121,8 @@ void tracer_signals(int attached)
  * bench/threads4, one CPU 22.8-23.8 s, free 22.1-22.4 s.  So a launched
  * program and leakcheck share the CPU leakcheck is on while the program
  * has a single thread; at its first clone or fork every thread gets the
- * original mask back.  The one thing the program can see: sched_getaffinity (nproc)
- * says one CPU until then.  Attached services are left alone.
+ * original mask back.  The one thing the program can see: sched_getaffinity
+ * (nproc) says one CPU until then.  Attached services are left alone.
  */
 static cpu_set_t orig_mask;
 
@@ -132,7 +131,8 @@ static void same_cpu_start(struct proc *p)
 	cpu_set_t one;
 	int cpu;
 
-	if (opt.no_same_cpu || sched_getaffinity(0, sizeof(orig_mask), &orig_mask) ||
+	if (opt.no_same_cpu ||
+	    sched_getaffinity(0, sizeof(orig_mask), &orig_mask) ||
 	    CPU_COUNT(&orig_mask) < 2 || (cpu = sched_getcpu()) < 0)
 		return;
 	CPU_ZERO(&one);
@@ -158,7 +158,8 @@ static void same_cpu_end(struct proc *p, pid_t new)
 
 void tracer_explain_ptrace_error(int err, const char *what, pid_t pid)
 {
-	char *scope = read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
+	char *scope =
+	    read_file_text("/proc/sys/kernel/yama/ptrace_scope", NULL);
 	char *status = read_file_text("/proc/self/status", NULL);
 	const char *seccomp = status ? strstr(status, "\nSeccomp:") : NULL;
 	char path[64], *tstatus, *tracer;
@@ -176,12 +177,14 @@ void tracer_explain_ptrace_error(int err, const char *what, pid_t pid)
 		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer_pid);
 		c = read_file_text(path, NULL);
 		if (c) {
-			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
+			snprintf(comm, sizeof(comm), "%.*s",
+				 (int)strcspn(c, "\n"), c);
 			free(c);
 		}
-		error("cannot trace %s: it is already traced by pid %ld (%s); "
-		      "a process has one tracer at a time: detach that one first",
-		      what, tracer_pid, comm);
+		error(
+		    "cannot trace %s: it is already traced by pid %ld (%s); "
+		    "a process has one tracer at a time: detach that one first",
+		    what, tracer_pid, comm);
 	} else if (scope && atoi(scope) >= 3)
 		error("cannot trace %s: ptrace is disabled on this system "
 		      "(kernel.yama.ptrace_scope=3, needs a reboot to lower)",
@@ -241,7 +244,8 @@ static void on_new_task(struct thread *t, int event)
 	for (size_t i = 0; i < p->npools; i++) {
 		struct vg_pool pl = p->pools[i];
 		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));
-		memcpy(pl.chunks, p->pools[i].chunks, pl.n * sizeof(*pl.chunks));
+		memcpy(pl.chunks, p->pools[i].chunks,
+		       pl.n * sizeof(*pl.chunks));
 		pl.cap = pl.n + 1;
 		np->pools = xgrow(np->pools, &np->pools_cap, np->npools + 1,
 				  sizeof(*np->pools));
@@ -270,7 +274,8 @@ static void on_new_task(struct thread *t, int event)
 	np->no_fast = p->no_fast;
 	fast_fork(p, np, event == PTRACE_EVENT_VFORK);
 	if (np->flags & PROC_ATTACHED)
-		if (guard_start(np) > 0) /* after its bps and slots are copied */
+		if (guard_start(np) >
+		    0) /* after its bps and slots are copied */
 			bp_guard_all(np);
 	{
 		struct thread *ct = adopt(nt, np);
@@ -282,7 +287,8 @@ static void on_new_task(struct thread *t, int event)
 		}
 		ct->stub = np->data ? t->stub : -1;
 		if (t->stub_busy && np->data)
-			stub_busy_add(ct->proc, ct); /* a call still on its way back */
+			stub_busy_add(ct->proc,
+				      ct); /* a call still on its way back */
 		else
 			for (size_t i = 0; i < ct->npend; i++)
 				ct->pend[i].via_stub = 0;
@@ -583,9 +589,9 @@ static void tracer_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 }
 
 static const struct bp_events tracer_bp_events = {
-	.entry = tracer_entry,
-	.fast_call = hook_fast_call,
-	.fast_free = hook_fast_free,
+    .entry = tracer_entry,
+    .fast_call = hook_fast_call,
+    .fast_free = hook_fast_free,
 };
 
 /* The start of a run: the layers below are given the run loop's
@@ -598,7 +604,8 @@ void tracer_begin(int attached)
 	tracer_signals(attached);
 }
 
-int tracer_launch(const char *path, char *const argv[], struct trace_result *res)
+int tracer_launch(const char *path, char *const argv[],
+		  struct trace_result *res)
 {
 	int status, errpipe[2], err = 0;
 	pid_t pid;
@@ -730,7 +737,7 @@ void tracer_loop(int attached)
 	}
 	for (;;) {
 		double now =
-			next_report || next_snap || deadline ? now_seconds() : 0;
+		    next_report || next_snap || deadline ? now_seconds() : 0;
 		pid_t tid;
 
 		if (attached && (got_term || (deadline && now >= deadline))) {

@@ -35,133 +35,133 @@ int bp_ensure_page(struct proc *p, pid_t tid, taddr_t hint);
  * mallocx(size, flags) is a malloc, sdallocx(ptr, size, flags) a free.
  */
 enum hook_name_flags {
-	HN_PREFIXED = 1 << 0,   /* also je_NAME and _rjem_NAME */
-	HN_ALLOCATOR = 1 << 1,  /* only in a module that defines malloc too
-				 * (jemalloc, tcmalloc: their operator new
-				 * does not call malloc); libstdc++'s, or
-				 * one linked into a program (gcc's cc1),
-				 * calls malloc, which records its blocks:
-				 * breaking on both would trap for nothing
-				 * and count each delete's free twice */
+	HN_PREFIXED = 1 << 0,  /* also je_NAME and _rjem_NAME */
+	HN_ALLOCATOR = 1 << 1, /* only in a module that defines malloc too
+				* (jemalloc, tcmalloc: their operator new
+				* does not call malloc); libstdc++'s, or
+				* one linked into a program (gcc's cc1),
+				* calls malloc, which records its blocks:
+				* breaking on both would trap for nothing
+				* and count each delete's free twice */
 };
 static const struct hook_name {
 	const char *name;
 	enum hook_kind kind;
 	unsigned flags;
 } hook_names[] = {
-	{"malloc", HOOK_MALLOC, HN_PREFIXED},
-	{"calloc", HOOK_CALLOC, HN_PREFIXED},
-	{"realloc", HOOK_REALLOC, HN_PREFIXED},
-	{"reallocarray", HOOK_REALLOCARRAY, 0},
-	{"free", HOOK_FREE, HN_PREFIXED},
-	{"cfree", HOOK_FREE, 0},
-	{"posix_memalign", HOOK_POSIX_MEMALIGN, HN_PREFIXED},
-	{"aligned_alloc", HOOK_MEMALIGN, HN_PREFIXED},
-	{"memalign", HOOK_MEMALIGN, HN_PREFIXED},
-	{"valloc", HOOK_VALLOC, HN_PREFIXED},
-	{"pvalloc", HOOK_PVALLOC, 0},
-	/* jemalloc's own API */
-	{"mallocx", HOOK_MALLOC, HN_PREFIXED},
-	{"rallocx", HOOK_REALLOC, HN_PREFIXED},
-	{"dallocx", HOOK_FREE, HN_PREFIXED},
-	{"sdallocx", HOOK_FREE, HN_PREFIXED},
-	/* C++, where an allocator defines it (HN_ALLOCATOR) */
-	{"_Znwm", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_Znam", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnwmRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnamRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnwmSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnamSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnwmSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZnamSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
-	{"_ZdlPv", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdaPv", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdlPvm", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdaPvm", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdlPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdaPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdlPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdaPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdlPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
-	{"_ZdaPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
-	/* tcmalloc (gperftools) */
-	{"tc_malloc", HOOK_MALLOC, 0},
-	{"tc_malloc_skip_new_handler", HOOK_MALLOC, 0},
-	{"tc_calloc", HOOK_CALLOC, 0},
-	{"tc_realloc", HOOK_REALLOC, 0},
-	{"tc_free", HOOK_FREE, 0},
-	{"tc_free_sized", HOOK_FREE, 0},
-	{"tc_cfree", HOOK_FREE, 0},
-	{"tc_memalign", HOOK_MEMALIGN, 0},
-	{"tc_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
-	{"tc_valloc", HOOK_VALLOC, 0},
-	{"tc_pvalloc", HOOK_PVALLOC, 0},
-	{"tc_new", HOOK_MALLOC, 0},
-	{"tc_newarray", HOOK_MALLOC, 0},
-	{"tc_new_nothrow", HOOK_MALLOC, 0},
-	{"tc_newarray_nothrow", HOOK_MALLOC, 0},
-	{"tc_new_aligned", HOOK_MALLOC, 0},
-	{"tc_newarray_aligned", HOOK_MALLOC, 0},
-	{"tc_new_aligned_nothrow", HOOK_MALLOC, 0},
-	{"tc_newarray_aligned_nothrow", HOOK_MALLOC, 0},
-	{"tc_delete", HOOK_FREE, 0},
-	{"tc_deletearray", HOOK_FREE, 0},
-	{"tc_delete_sized", HOOK_FREE, 0},
-	{"tc_deletearray_sized", HOOK_FREE, 0},
-	{"tc_delete_nothrow", HOOK_FREE, 0},
-	{"tc_deletearray_nothrow", HOOK_FREE, 0},
-	{"tc_delete_aligned", HOOK_FREE, 0},
-	{"tc_deletearray_aligned", HOOK_FREE, 0},
-	{"tc_delete_sized_aligned", HOOK_FREE, 0},
-	{"tc_deletearray_sized_aligned", HOOK_FREE, 0},
-	{"tc_delete_aligned_nothrow", HOOK_FREE, 0},
-	{"tc_deletearray_aligned_nothrow", HOOK_FREE, 0},
-	/* mimalloc: the size first, as malloc's, whatever follows it */
-	{"mi_malloc", HOOK_MALLOC, 0},
-	{"mi_zalloc", HOOK_MALLOC, 0},
-	{"mi_malloc_small", HOOK_MALLOC, 0},
-	{"mi_zalloc_small", HOOK_MALLOC, 0},
-	{"mi_malloc_aligned", HOOK_MALLOC, 0},
-	{"mi_malloc_aligned_at", HOOK_MALLOC, 0},
-	{"mi_zalloc_aligned", HOOK_MALLOC, 0},
-	{"mi_zalloc_aligned_at", HOOK_MALLOC, 0},
-	{"mi_new", HOOK_MALLOC, 0},
-	{"mi_new_nothrow", HOOK_MALLOC, 0},
-	{"mi_new_aligned", HOOK_MALLOC, 0},
-	{"mi_new_aligned_nothrow", HOOK_MALLOC, 0},
-	{"mi_calloc", HOOK_CALLOC, 0},
-	{"mi_mallocn", HOOK_CALLOC, 0},
-	{"mi_new_n", HOOK_CALLOC, 0},
-	{"mi_calloc_aligned", HOOK_CALLOC, 0},
-	{"mi_calloc_aligned_at", HOOK_CALLOC, 0},
-	{"mi_realloc", HOOK_REALLOC, 0},
-	{"mi_reallocf", HOOK_REALLOC, 0},
-	{"mi_rezalloc", HOOK_REALLOC, 0},
-	{"mi_new_realloc", HOOK_REALLOC, 0},
-	{"mi_realloc_aligned", HOOK_REALLOC, 0},
-	{"mi_realloc_aligned_at", HOOK_REALLOC, 0},
-	{"mi_rezalloc_aligned", HOOK_REALLOC, 0},
-	{"mi_rezalloc_aligned_at", HOOK_REALLOC, 0},
-	{"mi_reallocn", HOOK_REALLOCARRAY, 0},
-	{"mi_reallocarray", HOOK_REALLOCARRAY, 0},
-	{"mi_recalloc", HOOK_REALLOCARRAY, 0},
-	{"mi_new_reallocn", HOOK_REALLOCARRAY, 0},
-	{"mi_free", HOOK_FREE, 0},
-	{"mi_cfree", HOOK_FREE, 0},
-	{"mi_free_size", HOOK_FREE, 0},
-	{"mi_free_aligned", HOOK_FREE, 0},
-	{"mi_free_size_aligned", HOOK_FREE, 0},
-	{"mi_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
-	{"mi_memalign", HOOK_MEMALIGN, 0},
-	{"mi_aligned_alloc", HOOK_MEMALIGN, 0},
-	{"mi_valloc", HOOK_VALLOC, 0},
-	{"mi_pvalloc", HOOK_PVALLOC, 0},
-	/* where the dead stack is cleared, and where freeres runs
-	 * (exitpath.c): after the executable's constructors (glibc 2.34+
-	 * calls this between them and main), at exit, at _exit */
-	{"_dl_audit_preinit", HOOK_CLEAR_DEAD, 0},
-	{"exit", HOOK_CLEAR_DEAD, 0},
-	{"_exit", HOOK_EXIT_FINAL, 0},
+    {"malloc", HOOK_MALLOC, HN_PREFIXED},
+    {"calloc", HOOK_CALLOC, HN_PREFIXED},
+    {"realloc", HOOK_REALLOC, HN_PREFIXED},
+    {"reallocarray", HOOK_REALLOCARRAY, 0},
+    {"free", HOOK_FREE, HN_PREFIXED},
+    {"cfree", HOOK_FREE, 0},
+    {"posix_memalign", HOOK_POSIX_MEMALIGN, HN_PREFIXED},
+    {"aligned_alloc", HOOK_MEMALIGN, HN_PREFIXED},
+    {"memalign", HOOK_MEMALIGN, HN_PREFIXED},
+    {"valloc", HOOK_VALLOC, HN_PREFIXED},
+    {"pvalloc", HOOK_PVALLOC, 0},
+    /* jemalloc's own API */
+    {"mallocx", HOOK_MALLOC, HN_PREFIXED},
+    {"rallocx", HOOK_REALLOC, HN_PREFIXED},
+    {"dallocx", HOOK_FREE, HN_PREFIXED},
+    {"sdallocx", HOOK_FREE, HN_PREFIXED},
+    /* C++, where an allocator defines it (HN_ALLOCATOR) */
+    {"_Znwm", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_Znam", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnwmRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnamRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnwmSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnamSt11align_val_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnwmSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZnamSt11align_val_tRKSt9nothrow_t", HOOK_MALLOC, HN_ALLOCATOR},
+    {"_ZdlPv", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdaPv", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdlPvm", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdaPvm", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdlPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdaPvRKSt9nothrow_t", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdlPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdaPvSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdlPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+    {"_ZdaPvmSt11align_val_t", HOOK_FREE, HN_ALLOCATOR},
+    /* tcmalloc (gperftools) */
+    {"tc_malloc", HOOK_MALLOC, 0},
+    {"tc_malloc_skip_new_handler", HOOK_MALLOC, 0},
+    {"tc_calloc", HOOK_CALLOC, 0},
+    {"tc_realloc", HOOK_REALLOC, 0},
+    {"tc_free", HOOK_FREE, 0},
+    {"tc_free_sized", HOOK_FREE, 0},
+    {"tc_cfree", HOOK_FREE, 0},
+    {"tc_memalign", HOOK_MEMALIGN, 0},
+    {"tc_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
+    {"tc_valloc", HOOK_VALLOC, 0},
+    {"tc_pvalloc", HOOK_PVALLOC, 0},
+    {"tc_new", HOOK_MALLOC, 0},
+    {"tc_newarray", HOOK_MALLOC, 0},
+    {"tc_new_nothrow", HOOK_MALLOC, 0},
+    {"tc_newarray_nothrow", HOOK_MALLOC, 0},
+    {"tc_new_aligned", HOOK_MALLOC, 0},
+    {"tc_newarray_aligned", HOOK_MALLOC, 0},
+    {"tc_new_aligned_nothrow", HOOK_MALLOC, 0},
+    {"tc_newarray_aligned_nothrow", HOOK_MALLOC, 0},
+    {"tc_delete", HOOK_FREE, 0},
+    {"tc_deletearray", HOOK_FREE, 0},
+    {"tc_delete_sized", HOOK_FREE, 0},
+    {"tc_deletearray_sized", HOOK_FREE, 0},
+    {"tc_delete_nothrow", HOOK_FREE, 0},
+    {"tc_deletearray_nothrow", HOOK_FREE, 0},
+    {"tc_delete_aligned", HOOK_FREE, 0},
+    {"tc_deletearray_aligned", HOOK_FREE, 0},
+    {"tc_delete_sized_aligned", HOOK_FREE, 0},
+    {"tc_deletearray_sized_aligned", HOOK_FREE, 0},
+    {"tc_delete_aligned_nothrow", HOOK_FREE, 0},
+    {"tc_deletearray_aligned_nothrow", HOOK_FREE, 0},
+    /* mimalloc: the size first, as malloc's, whatever follows it */
+    {"mi_malloc", HOOK_MALLOC, 0},
+    {"mi_zalloc", HOOK_MALLOC, 0},
+    {"mi_malloc_small", HOOK_MALLOC, 0},
+    {"mi_zalloc_small", HOOK_MALLOC, 0},
+    {"mi_malloc_aligned", HOOK_MALLOC, 0},
+    {"mi_malloc_aligned_at", HOOK_MALLOC, 0},
+    {"mi_zalloc_aligned", HOOK_MALLOC, 0},
+    {"mi_zalloc_aligned_at", HOOK_MALLOC, 0},
+    {"mi_new", HOOK_MALLOC, 0},
+    {"mi_new_nothrow", HOOK_MALLOC, 0},
+    {"mi_new_aligned", HOOK_MALLOC, 0},
+    {"mi_new_aligned_nothrow", HOOK_MALLOC, 0},
+    {"mi_calloc", HOOK_CALLOC, 0},
+    {"mi_mallocn", HOOK_CALLOC, 0},
+    {"mi_new_n", HOOK_CALLOC, 0},
+    {"mi_calloc_aligned", HOOK_CALLOC, 0},
+    {"mi_calloc_aligned_at", HOOK_CALLOC, 0},
+    {"mi_realloc", HOOK_REALLOC, 0},
+    {"mi_reallocf", HOOK_REALLOC, 0},
+    {"mi_rezalloc", HOOK_REALLOC, 0},
+    {"mi_new_realloc", HOOK_REALLOC, 0},
+    {"mi_realloc_aligned", HOOK_REALLOC, 0},
+    {"mi_realloc_aligned_at", HOOK_REALLOC, 0},
+    {"mi_rezalloc_aligned", HOOK_REALLOC, 0},
+    {"mi_rezalloc_aligned_at", HOOK_REALLOC, 0},
+    {"mi_reallocn", HOOK_REALLOCARRAY, 0},
+    {"mi_reallocarray", HOOK_REALLOCARRAY, 0},
+    {"mi_recalloc", HOOK_REALLOCARRAY, 0},
+    {"mi_new_reallocn", HOOK_REALLOCARRAY, 0},
+    {"mi_free", HOOK_FREE, 0},
+    {"mi_cfree", HOOK_FREE, 0},
+    {"mi_free_size", HOOK_FREE, 0},
+    {"mi_free_aligned", HOOK_FREE, 0},
+    {"mi_free_size_aligned", HOOK_FREE, 0},
+    {"mi_posix_memalign", HOOK_POSIX_MEMALIGN, 0},
+    {"mi_memalign", HOOK_MEMALIGN, 0},
+    {"mi_aligned_alloc", HOOK_MEMALIGN, 0},
+    {"mi_valloc", HOOK_VALLOC, 0},
+    {"mi_pvalloc", HOOK_PVALLOC, 0},
+    /* where the dead stack is cleared, and where freeres runs
+     * (exitpath.c): after the executable's constructors (glibc 2.34+
+     * calls this between them and main), at exit, at _exit */
+    {"_dl_audit_preinit", HOOK_CLEAR_DEAD, 0},
+    {"exit", HOOK_CLEAR_DEAD, 0},
+    {"_exit", HOOK_EXIT_FINAL, 0},
 };
 
 /* The prefixes an HN_PREFIXED name is also looked up with; "" first. */
@@ -178,8 +178,8 @@ static const char *hook_slot_name(size_t i, size_t k)
 	if (!k)
 		return hook_names[i].name;
 	if (!names[i][k])
-		names[i][k] = xasprintf("%s%s", hook_prefixes[k],
-					hook_names[i].name);
+		names[i][k] =
+		    xasprintf("%s%s", hook_prefixes[k], hook_names[i].name);
 	return names[i][k];
 }
 
@@ -189,8 +189,8 @@ static const struct call_name {
 	const char *name;
 	int idx;
 } call_names[] = {
-	{"_ZN9__gnu_cxx9__freeresEv", FREERES_CXX},
-	{"__libc_freeres", FREERES_LIBC},
+    {"_ZN9__gnu_cxx9__freeresEv", FREERES_CXX},
+    {"__libc_freeres", FREERES_LIBC},
 };
 
 static void elf_init_once(void)
@@ -312,7 +312,7 @@ static void client_requests_module(struct proc *p, const char *path,
 	static const uint8_t seq[] = {
 	    0x48, 0xc1, 0xc7, 0x03, 0x48, 0xc1, 0xc7, 0x0d, /* rolq $3, $13 */
 	    0x48, 0xc1, 0xc7, 0x3d, 0x48, 0xc1, 0xc7, 0x33, /* rolq $61, $51 */
-	    0x48, 0x87, 0xdb};                              /* xchgq %rbx,%rbx */
+	    0x48, 0x87, 0xdb}; /* xchgq %rbx,%rbx */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t nph = 0, flen = 0, found = 0;
 	const uint8_t *file;
@@ -327,23 +327,27 @@ static void client_requests_module(struct proc *p, const char *path,
 		for (size_t i = 0; i < nph; i++) {
 			GElf_Phdr ph;
 			const uint8_t *at, *end;
-			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
-			    !(ph.p_flags & PF_X) || ph.p_offset > flen ||
+			if (!gelf_getphdr(e, (int)i, &ph) ||
+			    ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
+			    ph.p_offset > flen ||
 			    ph.p_filesz > flen - ph.p_offset)
 				continue;
 			at = file + ph.p_offset;
 			end = at + ph.p_filesz;
 			while ((at = memmem(at, (size_t)(end - at), seq,
 					    sizeof(seq)))) {
-				taddr_t xchg = bias + ph.p_vaddr +
-					       (taddr_t)(at - file - ph.p_offset) + 16;
-				int ret = bp_insert(p, xchg, HOOK_CLIENT_REQUEST,
-						    "valgrind client request");
+				taddr_t xchg =
+				    bias + ph.p_vaddr +
+				    (taddr_t)(at - file - ph.p_offset) + 16;
+				int ret =
+				    bp_insert(p, xchg, HOOK_CLIENT_REQUEST,
+					      "valgrind client request");
 				if (ret)
-					warning("cannot break on a valgrind client "
-						"request in '%s' at %#llx: %s",
-						path, (unsigned long long)xchg,
-						strerror(-ret));
+					warning(
+					    "cannot break on a valgrind client "
+					    "request in '%s' at %#llx: %s",
+					    path, (unsigned long long)xchg,
+					    strerror(-ret));
 				else
 					found++;
 				at += sizeof(seq);
@@ -373,7 +377,8 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 			size_t slot = i * NPREFIXES + k;
 			const char *name = hook_slot_name(i, k);
 			int ret = 0;
-			if (!c.found[i][k] || (p->bound[slot / 64] >> (slot % 64)) & 1)
+			if (!c.found[i][k] ||
+			    (p->bound[slot / 64] >> (slot % 64)) & 1)
 				continue;
 			p->bound[slot / 64] |= 1ull << (slot % 64);
 			/* the definer the linker binds is this one: if it is
@@ -402,8 +407,8 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 		p->decl_bound |= 1u << i;
 		ret = bp_insert(p, c.decl[i], HOOK_DECLARED, opt.decl[i].name);
 		if (ret) {
-			warning("cannot break on %s in '%s': %s", opt.decl[i].name,
-				path, strerror(-ret));
+			warning("cannot break on %s in '%s': %s",
+				opt.decl[i].name, path, strerror(-ret));
 			continue;
 		}
 		bp_find(p, c.decl[i])->decl = (uint8_t)i;
@@ -448,8 +453,8 @@ static char *mapped_path_at(struct proc *p, taddr_t addr, taddr_t *lowest)
 		int off = 0;
 		if (nl)
 			*nl = 0;
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) >=
-			    2 &&
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e,
+			   &off) >= 2 &&
 		    off > 0 && addr >= s && addr < e && line[off] == '/') {
 			res = xstrdup(line + off);
 			break;
@@ -608,9 +613,9 @@ static int modules_setup(struct proc *p, pid_t tid)
 		path = mapped_path_at(p, entry, &lowest);
 		free(path);
 		/* rip-relative operands need the page within 2 GiB */
-		if ((ret = bp_ensure_page(p, tid,
-					  lowest > (1u << 24) ? lowest - (1u << 22)
-							      : 0)))
+		if ((ret = bp_ensure_page(
+			 p, tid,
+			 lowest > (1u << 24) ? lowest - (1u << 22) : 0)))
 			return ret;
 		bind_module(p, exe, bias);
 	}
@@ -634,8 +639,8 @@ static int seen(struct proc *p, const char *path)
 
 static void mark_seen(struct proc *p, const char *path)
 {
-	char *n = xasprintf("%s%s\n", p->seen_modules ? p->seen_modules : "",
-			    path);
+	char *n =
+	    xasprintf("%s%s\n", p->seen_modules ? p->seen_modules : "", path);
 	free(p->seen_modules);
 	p->seen_modules = n;
 }
@@ -664,7 +669,8 @@ int modules_update(struct proc *p, pid_t tid)
 		long n;
 		if (mem_read(p->pid, lm, &l, sizeof(l)) != (long)sizeof(l))
 			break;
-		n = l.name ? mem_read(p->pid, l.name, name, sizeof(name) - 1) : 0;
+		n = l.name ? mem_read(p->pid, l.name, name, sizeof(name) - 1)
+			   : 0;
 		if (n < 0)
 			n = 0;
 		name[n] = 0;

@@ -91,8 +91,8 @@ void runinfo_fill(struct report_run *run, struct proc *p)
 			 * it launched has leakcheck's parent for parent */
 			run->ppid = ppid == getpid() ? getppid() : ppid;
 			run->seconds = secs > 0 ? secs : 0;
-			run->start = (long long)time(NULL) -
-				     (long long)run->seconds;
+			run->start =
+			    (long long)time(NULL) - (long long)run->seconds;
 		}
 	}
 	free(stat);

@@ -29,8 +29,7 @@
 
 static unsigned snapshot_seq;
 
-static double
-now_seconds(void)
+static double now_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -39,8 +38,7 @@ now_seconds(void)
 
 /* Snapshot SEQ of P, every thread of which is running or held by us.
  * Returns the number of outputs that could not be written. */
-static int
-proc_snapshot(struct proc *p, unsigned seq, const char *why)
+static int proc_snapshot(struct proc *p, unsigned seq, const char *why)
 {
 	struct heap_block *hb;
 	struct scan_block *blocks;
@@ -99,11 +97,10 @@ proc_snapshot(struct proc *p, unsigned seq, const char *why)
 /* The heap profiles --heap-profile, --folded and --flamegraph ask for, of
  * P's NB BLOCKS (CLASSIFIED: their kinds are set), symbolized through
  * SCTX, as snapshot SEQ (0: FILE itself).  Returns the files not written. */
-int
-proc_write_profiles(struct proc *p, const struct scan_block *blocks, size_t nb,
-		    int classified, struct sym_ctx *sctx, const char *maps,
-		    int64_t time_nanos, unsigned seq,
-		    const struct scan_holders *holders)
+int proc_write_profiles(struct proc *p, const struct scan_block *blocks,
+			size_t nb, int classified, struct sym_ctx *sctx,
+			const char *maps, int64_t time_nanos, unsigned seq,
+			const struct scan_holders *holders)
 {
 	struct profile_request req = {
 	    .pprof = opt.heap_profile,
@@ -131,14 +128,12 @@ proc_write_profiles(struct proc *p, const struct scan_block *blocks, size_t nb,
 	return profile_write_outputs(&req, &pd);
 }
 
-unsigned
-snapshot_next_seq(void)
+unsigned snapshot_next_seq(void)
 {
 	return ++snapshot_seq;
 }
 
-void
-tracer_snapshot_all(const char *why)
+void tracer_snapshot_all(const char *why)
 {
 	unsigned seq;
 

@@ -140,8 +140,7 @@ void tracer_print_stats(void)
 		(unsigned long long)g_alloc_stats.frees,
 		(unsigned long long)g_alloc_stats.unknown_frees,
 		(unsigned long long)g_alloc_stats.nested,
-		(unsigned long long)g_stats.signals,
-		g_depot.nstacks - 1);
+		(unsigned long long)g_stats.signals, g_depot.nstacks - 1);
 	fprintf(stderr,
 		"leakcheck: stats: returns: %llu through stubs (no trap, %llu "
 		"reads of their cells), %llu trapped\n",
@@ -225,8 +224,7 @@ void tracer_print_stats(void)
 		     u.steps > u.find_calls ? u.steps - u.find_calls : 0,
 		     u.steps, "steps"),
 		rate(r4, sizeof(r4), u.find_neg, u.find_calls, "lookups"),
-		rate(r5, sizeof(r5), g_depot.hits, g_depot.lookups,
-		     "stacks"));
+		rate(r5, sizeof(r5), g_depot.hits, g_depot.lookups, "stacks"));
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		user = tv_secs(start_ru.ru_utime, ru.ru_utime);

@@ -124,21 +124,46 @@ static uint64_t rd_ptr(struct rd *r, unsigned enc, uint64_t sec_addr,
 		return 0;
 	}
 	switch (enc & 0x0f) {
-	case 0x00: v = rd_u(r, 8); break;
-	case 0x01: v = rd_uleb(r); break;
-	case 0x02: v = rd_u(r, 2); break;
-	case 0x03: v = rd_u(r, 4); break;
-	case 0x04: v = rd_u(r, 8); break;
-	case 0x09: v = (uint64_t)rd_sleb(r); break;
-	case 0x0a: v = (uint64_t)(int64_t)(int16_t)rd_u(r, 2); break;
-	case 0x0b: v = (uint64_t)(int64_t)(int32_t)rd_u(r, 4); break;
-	case 0x0c: v = rd_u(r, 8); break;
-	default: r->bad = true; return 0;
+	case 0x00:
+		v = rd_u(r, 8);
+		break;
+	case 0x01:
+		v = rd_uleb(r);
+		break;
+	case 0x02:
+		v = rd_u(r, 2);
+		break;
+	case 0x03:
+		v = rd_u(r, 4);
+		break;
+	case 0x04:
+		v = rd_u(r, 8);
+		break;
+	case 0x09:
+		v = (uint64_t)rd_sleb(r);
+		break;
+	case 0x0a:
+		v = (uint64_t)(int64_t)(int16_t)rd_u(r, 2);
+		break;
+	case 0x0b:
+		v = (uint64_t)(int64_t)(int32_t)rd_u(r, 4);
+		break;
+	case 0x0c:
+		v = rd_u(r, 8);
+		break;
+	default:
+		r->bad = true;
+		return 0;
 	}
 	switch (enc & 0x70) {
-	case 0x00: break;
-	case 0x10: v += at; break;
-	default: r->bad = true; return 0;
+	case 0x00:
+		break;
+	case 0x10:
+		v += at;
+		break;
+	default:
+		r->bad = true;
+		return 0;
 	}
 	if (enc & 0x80)
 		r->bad = true;
@@ -148,8 +173,8 @@ static uint64_t rd_ptr(struct rd *r, unsigned enc, uint64_t sec_addr,
 /* ---- the rules ---- */
 
 enum rule {
-	R_SAME,  /* unchanged (also: no rule yet) */
-	R_AT,    /* saved at CFA + off */
+	R_SAME,	 /* unchanged (also: no rule yet) */
+	R_AT,	 /* saved at CFA + off */
 	R_UNDEF, /* undefined */
 	R_OTHER, /* anything else: register, expression, val_* */
 };
@@ -406,7 +431,7 @@ static bool run_cfa(const unsigned char *p, const unsigned char *end,
 		default:
 			return false;
 		}
-advance:
+	advance:
 		if (!rs)
 			return false; /* no advance in a CIE */
 		if (adv) {
@@ -421,8 +446,8 @@ advance:
 
 /* ---- the section ---- */
 
-static bool parse_cie(const unsigned char *p, const unsigned char *end,
-		      bool eh, uint64_t sec_addr, const unsigned char *sec,
+static bool parse_cie(const unsigned char *p, const unsigned char *end, bool eh,
+		      uint64_t sec_addr, const unsigned char *sec,
 		      struct cie *c, struct state *init)
 {
 	struct rd r = {p, end, false};
@@ -507,8 +532,8 @@ static int cmp_fde(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-size_t cfitab_parse(const unsigned char *sec, size_t len, uint64_t addr,
-		    int eh, struct cfitab_row **out)
+size_t cfitab_parse(const unsigned char *sec, size_t len, uint64_t addr, int eh,
+		    struct cfitab_row **out)
 {
 	struct rows pool = {0}, all = {0};
 	struct fde_rows *fdes = NULL;
@@ -617,8 +642,8 @@ size_t cfitab_parse(const unsigned char *sec, size_t len, uint64_t addr,
 		if (all.n && all.v[all.n - 1].addr == f->start &&
 		    all.v[all.n - 1].kind == CFI_NONE)
 			all.n--; /* the end of the one before: this starts */
-		all.v = xgrow(all.v, &all.cap, all.n + f->n + 1,
-			      sizeof(*all.v));
+		all.v =
+		    xgrow(all.v, &all.cap, all.n + f->n + 1, sizeof(*all.v));
 		for (size_t k = 0; k < f->n; k++) {
 			const struct cfitab_row *r = &pool.v[f->first + k];
 			/* merge rows equal across the FDE boundary */
@@ -657,14 +682,15 @@ size_t cfitab_file_rows(const char *path, struct cfitab_row **out)
 			GElf_Shdr sh;
 			const char *name;
 			Elf_Data *d;
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+			if (!gelf_getshdr(scn, &sh) ||
+			    sh.sh_type != SHT_PROGBITS ||
 			    !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
 			    strcmp(name, ".eh_frame"))
 				continue;
 			d = elf_getdata(scn, NULL);
 			if (d && d->d_buf && d->d_size)
-				n = cfitab_parse(d->d_buf, d->d_size, sh.sh_addr,
-						 1, out);
+				n = cfitab_parse(d->d_buf, d->d_size,
+						 sh.sh_addr, 1, out);
 			break;
 		}
 	if (e)
@@ -737,8 +763,8 @@ static void file_segments(const char *path, struct cfitab_file *f)
 		for (size_t i = 0; i < nph && f->nseg < (int)ARRAY_SIZE(f->seg);
 		     i++) {
 			GElf_Phdr ph;
-			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
-			    !(ph.p_flags & PF_X))
+			if (!gelf_getphdr(e, (int)i, &ph) ||
+			    ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
 				continue;
 			f->seg[f->nseg].off = ph.p_offset;
 			f->seg[f->nseg].filesz = ph.p_filesz;
@@ -757,8 +783,8 @@ static struct cfitab_file *file_get(struct cfitab_proc *t, const char *path)
 	for (size_t i = 0; i < t->nfiles; i++)
 		if (!strcmp(t->files[i].path, path))
 			return &t->files[i];
-	t->files = xgrow(t->files, &t->cap_files, t->nfiles + 1,
-			 sizeof(*t->files));
+	t->files =
+	    xgrow(t->files, &t->cap_files, t->nfiles + 1, sizeof(*t->files));
 	f = &t->files[t->nfiles++];
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
@@ -805,10 +831,10 @@ static void build(struct cfitab_proc *t)
 				break; /* overlapping: cannot be */
 			pm = xgrow(pm, &cap_pm, npm + 1, sizeof(*pm));
 			pm[npm].m = (struct cfitab_mod){
-				.lo = start,
-				.hi = end,
-				.bias = start -
-					(f->seg[i].vaddr + (off - f->seg[i].off)),
+			    .lo = start,
+			    .hi = end,
+			    .bias = start -
+				    (f->seg[i].vaddr + (off - f->seg[i].off)),
 			};
 			pm[npm].file = (size_t)(f - t->files);
 			npm++;

@@ -95,33 +95,35 @@ enum {
 	UNWIND_SNAP_SIZE = 16384, /* stack bytes read per unwind */
 	UNWIND_SNAP_MAX = 262144, /* ... grown on demand up to this */
 	UNWIND_PAGE = 4096,
-	UNWIND_NPAGES = 32,       /* page cache slots (direct-mapped) */
-	UNWIND_NNEG = 64,         /* negative IP cache slots */
-	UNWIND_RS_CACHE = 1024,   /* libunwind rs cache entries (~300 B each) */
-	UNWIND_MAPS_EVERY = 256,  /* unwinds between maps reads, unknown IPs */
+	UNWIND_NPAGES = 32,	 /* page cache slots (direct-mapped) */
+	UNWIND_NNEG = 64,	 /* negative IP cache slots */
+	UNWIND_RS_CACHE = 1024,	 /* libunwind rs cache entries (~300 B each) */
+	UNWIND_MAPS_EVERY = 256, /* unwinds between maps reads, unknown IPs */
 };
 
 /* A mapping from /proc/PID/maps, as far as we care. */
 struct unwind_map {
 	taddr_t start, end;
 	taddr_t offset; /* file offset of start */
-	int mod;        /* index into mods for executable file mappings, or -1 */
-	bool ro;        /* file-backed and not writable */
+	int mod; /* index into mods for executable file mappings, or -1 */
+	bool ro; /* file-backed and not writable */
 };
 
 /* Go runtime functions that call on another stack, rbp unchanged. */
 static const char *const stack_switch_names[] = {
-	"runtime.asmcgocall.abi0", "runtime.asmcgocall",
-	"runtime.systemstack.abi0", "runtime.systemstack",
+    "runtime.asmcgocall.abi0",
+    "runtime.asmcgocall",
+    "runtime.systemstack.abi0",
+    "runtime.systemstack",
 };
 enum { UNWIND_NSWITCH = 4 };
 
 /* One ELF file with a _UPT context that holds its unwind table. */
 struct unwind_mod {
 	char *path;
-	void *upt;         /* _UPT_create()d on first use, or NULL */
+	void *upt;	   /* _UPT_create()d on first use, or NULL */
 	bool switch_known; /* the file's stack-switch functions looked up */
-	int nswitch;       /* how many it has (0: not a Go program) */
+	int nswitch;	   /* how many it has (0: not a Go program) */
 	struct {
 		taddr_t lo, hi; /* file offsets of the function's code */
 	} sw[UNWIND_NSWITCH];
@@ -151,7 +153,7 @@ struct unwinder {
 	const struct user_regs_struct *regs; /* the first frame's */
 	struct user_regs_struct fp_regs;     /* after a frame-pointer step */
 	bool step_noinfo; /* this unw_step met an IP without CFI */
-	uint64_t gen;     /* incremented per unwind; never 0 */
+	uint64_t gen;	  /* incremented per unwind; never 0 */
 	taddr_t snap_base;
 	size_t snap_len;
 	bool snap_full; /* the last read got all it asked for: may grow */
@@ -177,7 +179,7 @@ struct unwinder {
 	int guessed; /* the first frame libunwind stepped from without CFI
 		      * (unw_step failed or found none), or -1 */
 	/* Diagnostics, printed by unwind_free at log level 2. */
-	uint64_t n_upt;        /* _UPT contexts created */
+	uint64_t n_upt;	       /* _UPT contexts created */
 	uint64_t n_maps_reads; /* our own /proc/PID/maps reads */
 	uint64_t n_fp_frames;  /* frames found by our frame-pointer fallback */
 	uint64_t n_switches;   /* Go stack switches crossed */
@@ -230,7 +232,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *oset)
 /* Reads LEN bytes at ADDR from TID into BUF; returns the bytes read. */
 static size_t vm_read(struct unwinder *u, taddr_t addr, void *buf, size_t len)
 {
-	struct iovec local = { buf, len };
+	struct iovec local = {buf, len};
 	struct iovec remote[UNWIND_SNAP_MAX / UNWIND_PAGE + 1];
 	unsigned int n = 0;
 	taddr_t a = addr, end = addr + len;
@@ -360,8 +362,8 @@ static int read_slow(struct unwinder *u, taddr_t addr, unw_word_t *val)
 	if (off > UNWIND_PAGE - sizeof(*val)) {
 		/* Straddles two pages: rare, read it directly. */
 		return vm_read(u, addr, val, sizeof(*val)) == sizeof(*val)
-			       ? 0
-			       : -UNW_EINVAL;
+			   ? 0
+			   : -UNW_EINVAL;
 	}
 	p = &u->pages[(page / UNWIND_PAGE) % UNWIND_NPAGES];
 	u->stats.page_lookups++;
@@ -373,8 +375,8 @@ static int read_slow(struct unwinder *u, taddr_t addr, unw_word_t *val)
 	if (vm_read(u, page, p->data, UNWIND_PAGE) != UNWIND_PAGE) {
 		p->addr = 0;
 		return vm_read(u, addr, val, sizeof(*val)) == sizeof(*val)
-			       ? 0
-			       : -UNW_EINVAL;
+			   ? 0
+			   : -UNW_EINVAL;
 	}
 	p->addr = page;
 	m = map_find(u, page);
@@ -458,11 +460,10 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 #define REG(unw, field)                                                        \
 	[UNW_X86_64_##unw] = offsetof(struct user_regs_struct, field)
 static const size_t reg_offset[UNW_X86_64_RIP + 1] = {
-	REG(RAX, rax), REG(RDX, rdx), REG(RCX, rcx), REG(RBX, rbx),
-	REG(RSI, rsi), REG(RDI, rdi), REG(RBP, rbp), REG(RSP, rsp),
-	REG(R8, r8),   REG(R9, r9),   REG(R10, r10), REG(R11, r11),
-	REG(R12, r12), REG(R13, r13), REG(R14, r14), REG(R15, r15),
-	REG(RIP, rip),
+    REG(RAX, rax), REG(RDX, rdx), REG(RCX, rcx), REG(RBX, rbx), REG(RSI, rsi),
+    REG(RDI, rdi), REG(RBP, rbp), REG(RSP, rsp), REG(R8, r8),	REG(R9, r9),
+    REG(R10, r10), REG(R11, r11), REG(R12, r12), REG(R13, r13), REG(R14, r14),
+    REG(R15, r15), REG(RIP, rip),
 };
 #undef REG
 
@@ -623,9 +624,9 @@ static void mod_load_switches(struct unwind_mod *mod)
 			    sym.st_value < in.sh_addr)
 				continue;
 			mod->sw[mod->nswitch].lo =
-				sym.st_value - in.sh_addr + in.sh_offset;
+			    sym.st_value - in.sh_addr + in.sh_offset;
 			mod->sw[mod->nswitch].hi =
-				mod->sw[mod->nswitch].lo + sym.st_size;
+			    mod->sw[mod->nswitch].lo + sym.st_size;
 			mod->nswitch++;
 		}
 	}
@@ -706,14 +707,14 @@ static bool switch_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
 struct unwinder *unwind_new(pid_t pid)
 {
 	unw_accessors_t acc = {
-		.find_proc_info = acc_find_proc_info,
-		.put_unwind_info = acc_put_unwind_info,
-		.get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
-		.access_mem = acc_mem,
-		.access_reg = acc_reg,
-		.access_fpreg = acc_fpreg,
-		.resume = acc_resume,
-		.get_proc_name = acc_get_proc_name,
+	    .find_proc_info = acc_find_proc_info,
+	    .put_unwind_info = acc_put_unwind_info,
+	    .get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
+	    .access_mem = acc_mem,
+	    .access_reg = acc_reg,
+	    .access_fpreg = acc_fpreg,
+	    .resume = acc_resume,
+	    .get_proc_name = acc_get_proc_name,
 	};
 	struct unwinder *u = xcalloc(1, sizeof(*u));
 
@@ -760,8 +761,7 @@ void unwind_free(struct unwinder *u)
 	      (unsigned long long)u->stats.vm_reads,
 	      (unsigned long long)u->stats.find_calls,
 	      (unsigned long long)u->stats.find_neg,
-	      (unsigned long long)u->n_upt,
-	      (unsigned long long)u->n_maps_reads,
+	      (unsigned long long)u->n_upt, (unsigned long long)u->n_maps_reads,
 	      (unsigned long long)u->n_fp_frames,
 	      (unsigned long long)u->n_switches);
 	unwind_stats_add(&freed_stats, &u->stats);
@@ -810,8 +810,7 @@ static bool snap_get(struct unwinder *u, taddr_t addr, uint64_t *val)
  * like a frame record: RBP 8-aligned, at or above SP, inside the stack
  * snapshot, holding a non-zero return address.
  */
-static bool fp_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
-		    taddr_t *rbp)
+static bool fp_step(struct unwinder *u, taddr_t *ip, taddr_t *sp, taddr_t *rbp)
 {
 	uint64_t next, ret;
 
@@ -829,18 +828,18 @@ static bool fp_step(struct unwinder *u, taddr_t *ip, taddr_t *sp,
  * first frame, with IP, SP and RBP replaced and the other callee-saved
  * registers as libunwind had recovered them for the frame below.
  */
-static int restart(struct unwinder *u, unw_cursor_t *c, taddr_t ip,
-		   taddr_t sp, taddr_t rbp)
+static int restart(struct unwinder *u, unw_cursor_t *c, taddr_t ip, taddr_t sp,
+		   taddr_t rbp)
 {
 	static const struct {
 		unw_regnum_t reg;
 		size_t off;
 	} saved[] = {
-		{ UNW_X86_64_RBX, offsetof(struct user_regs_struct, rbx) },
-		{ UNW_X86_64_R12, offsetof(struct user_regs_struct, r12) },
-		{ UNW_X86_64_R13, offsetof(struct user_regs_struct, r13) },
-		{ UNW_X86_64_R14, offsetof(struct user_regs_struct, r14) },
-		{ UNW_X86_64_R15, offsetof(struct user_regs_struct, r15) },
+	    {UNW_X86_64_RBX, offsetof(struct user_regs_struct, rbx)},
+	    {UNW_X86_64_R12, offsetof(struct user_regs_struct, r12)},
+	    {UNW_X86_64_R13, offsetof(struct user_regs_struct, r13)},
+	    {UNW_X86_64_R14, offsetof(struct user_regs_struct, r14)},
+	    {UNW_X86_64_R15, offsetof(struct user_regs_struct, r15)},
 	};
 	struct user_regs_struct r = *u->regs;
 
@@ -908,12 +907,13 @@ static void cfi_compare(struct unwinder *u, const struct user_regs_struct *regs,
 		st.lo = regs->rsp;
 		st.hi = regs->rsp + vm_read(u, regs->rsp, buf, UNWIND_SNAP_MAX);
 	}
-	nw = cfiwalk(tab, size, &st, regs->rip, regs->rsp, regs->rbp, w, max, &why);
+	nw = cfiwalk(tab, size, &st, regs->rip, regs->rsp, regs->rbp, w, max,
+		     &why);
 	u->stats.cfi_walks++;
 	u->stats.cfi_frames += (uint64_t)nw;
 	if (why == CFIWALK_FALLBACK)
-		debug("cfiwalk: pid %d: fallback at frame %d, pc %#llx", (int)u->pid,
-		      nw - 1, (unsigned long long)w[nw - 1]);
+		debug("cfiwalk: pid %d: fallback at frame %d, pc %#llx",
+		      (int)u->pid, nw - 1, (unsigned long long)w[nw - 1]);
 	if (u->guessed >= 0 && u->guessed < nw - 1) {
 		/*
 		 * libunwind found no CFI for frame GUESSED and went on by
@@ -941,8 +941,9 @@ static void cfi_compare(struct unwinder *u, const struct user_regs_struct *regs,
 			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
 					       (unsigned long long)w[i]);
 		a[la] = b[lb] = 0;
-		warning("cfiwalk: pid %d: libunwind [%s ] cfiwalk [%s ] (end %d)",
-			(int)u->pid, a, b, why);
+		warning(
+		    "cfiwalk: pid %d: libunwind [%s ] cfiwalk [%s ] (end %d)",
+		    (int)u->pid, a, b, why);
 	}
 	free(buf);
 }
@@ -972,10 +973,11 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 		u->saved = src->stack;
 		u->saved_lo = regs->rsp;
 		u->saved_len = src->len;
-		/* the copy is the stack's as far as it goes, whatever HI says */
+		/* the copy is the stack's as far as it goes, whatever HI says
+		 */
 		u->saved_hi = src->hi > regs->rsp + src->len
-				      ? src->hi
-				      : regs->rsp + src->len;
+				  ? src->hi
+				  : regs->rsp + src->len;
 		snap_use_saved(u);
 	} else {
 		u->saved_hi = 0;
@@ -1048,7 +1050,7 @@ done:
 int unwind_stack(struct unwinder *u, pid_t tid,
 		 const struct user_regs_struct *regs, taddr_t *pcs, int max)
 {
-	static const struct unwind_src live = { NULL, 0, 0 };
+	static const struct unwind_src live = {NULL, 0, 0};
 
 	return unwind_run(u, tid, regs, &live, pcs, max);
 }
@@ -1057,7 +1059,7 @@ int unwind_stack_saved(struct unwinder *u, pid_t tid,
 		       const struct user_regs_struct *regs, const void *stack,
 		       size_t len, taddr_t hi, taddr_t *pcs, int max)
 {
-	struct unwind_src saved = { stack, len, hi };
+	struct unwind_src saved = {stack, len, hi};
 	static const unsigned char none[1];
 
 	if (!stack) /* an empty copy is still a copy */

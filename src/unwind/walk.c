@@ -104,7 +104,7 @@ int cfiwalk(const void *tab, uint64_t size, const struct cfiwalk_stack *stack,
 		size = h->size; /* read once: it may change under us */
 	while (n < max) {
 		const struct cfitab_row *r =
-			find_row(tab, size, first ? pc : pc - 1);
+		    find_row(tab, size, first ? pc : pc - 1);
 		uint64_t cfa, ra, nrbp = rbp;
 
 		if (!r || r->kind == CFI_NONE || r->kind == CFI_FALLBACK ||
@@ -118,7 +118,8 @@ int cfiwalk(const void *tab, uint64_t size, const struct cfiwalk_stack *stack,
 			*why = CFIWALK_END;
 			return n;
 		}
-		cfa = (r->kind == CFI_SP ? sp : rbp) + (uint64_t)(int64_t)r->cfa_off;
+		cfa = (r->kind == CFI_SP ? sp : rbp) +
+		      (uint64_t)(int64_t)r->cfa_off;
 		if (!rd(stack, cfa - 8, &ra)) {
 			*why = CFIWALK_OUT;
 			return n;

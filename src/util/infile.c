@@ -25,8 +25,7 @@
 
 #define INFILE_CHUNK (64 * 1024)
 
-int
-infile_read(const char *path, size_t max, char **out, size_t *len)
+int infile_read(const char *path, size_t max, char **out, size_t *len)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -115,8 +114,7 @@ out:
 	return 0;
 }
 
-const char *
-infile_strerror(int err, size_t max)
+const char *infile_strerror(int err, size_t max)
 {
 	static char buf[96];
 

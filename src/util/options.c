@@ -5,8 +5,8 @@
 #include "leakcheck/options.h"
 
 struct options opt = {
-	.leak_check = LEAK_CHECK_SUMMARY,
-	.show_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
-	.error_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
-	.num_callers = 12,
+    .leak_check = LEAK_CHECK_SUMMARY,
+    .show_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
+    .error_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
+    .num_callers = 12,
 };

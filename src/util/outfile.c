@@ -41,15 +41,13 @@ static unsigned failures;
  * ".NAME.XXXXXX" is left in the user's directory. */
 static struct outfile *pending;
 
-static void
-remove_pending(void)
+static void remove_pending(void)
 {
 	for (struct outfile *o = pending; o; o = o->next)
 		unlink(o->tmp);
 }
 
-static void
-pending_add(struct outfile *o)
+static void pending_add(struct outfile *o)
 {
 	static int registered;
 
@@ -59,8 +57,7 @@ pending_add(struct outfile *o)
 	pending = o;
 }
 
-static void
-pending_remove(struct outfile *o)
+static void pending_remove(struct outfile *o)
 {
 	for (struct outfile **pp = &pending; *pp; pp = &(*pp)->next) {
 		if (*pp == o) {
@@ -70,14 +67,12 @@ pending_remove(struct outfile *o)
 	}
 }
 
-unsigned
-outfile_failures(void)
+unsigned outfile_failures(void)
 {
 	return failures;
 }
 
-static ssize_t
-cookie_write(void *c, const char *buf, size_t len)
+static ssize_t cookie_write(void *c, const char *buf, size_t len)
 {
 	struct outfile *o = c;
 	size_t done = 0;
@@ -95,14 +90,12 @@ cookie_write(void *c, const char *buf, size_t len)
 	return (ssize_t)done;
 }
 
-static int
-cookie_close(void *c)
+static int cookie_close(void *c)
 {
 	return 0; /* outfile_close() closes the descriptor and checks it */
 }
 
-static int
-fail(struct outfile *o, int err)
+static int fail(struct outfile *o, int err)
 {
 	free(o->path);
 	o->path = NULL;
@@ -111,8 +104,7 @@ fail(struct outfile *o, int err)
 }
 
 /* Wrap O->fd into O->f.  Returns 0 or -errno. */
-static int
-wrap(struct outfile *o)
+static int wrap(struct outfile *o)
 {
 	static const cookie_io_functions_t io = {
 	    .write = cookie_write,
@@ -132,8 +124,7 @@ wrap(struct outfile *o)
  * replace) or, for a new file, 0666 less the umask.  Returns the
  * descriptor, *TMP its malloc'd name; or -1 with errno set.
  */
-static int
-make_tmp(const char *path, const struct stat *old, char **tmp)
+static int make_tmp(const char *path, const struct stat *old, char **tmp)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
@@ -168,8 +159,7 @@ make_tmp(const char *path, const struct stat *old, char **tmp)
 	return fd;
 }
 
-int
-outfile_open(struct outfile *o, const char *path, enum outfile_mode mode)
+int outfile_open(struct outfile *o, const char *path, enum outfile_mode mode)
 {
 	int through = O_WRONLY | O_NONBLOCK | O_CLOEXEC;
 	int inplace = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
@@ -224,8 +214,7 @@ outfile_open(struct outfile *o, const char *path, enum outfile_mode mode)
 	return 0;
 }
 
-void
-outfile_stderr(struct outfile *o)
+void outfile_stderr(struct outfile *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->fd = STDERR_FILENO;
@@ -236,8 +225,7 @@ outfile_stderr(struct outfile *o)
 	}
 }
 
-int
-outfile_close(struct outfile *o)
+int outfile_close(struct outfile *o)
 {
 	int ret = 0;
 

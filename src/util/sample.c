@@ -13,8 +13,7 @@
 
 #include "leakcheck/profile.h"
 
-static uint64_t
-splitmix64(uint64_t x)
+static uint64_t splitmix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -22,8 +21,7 @@ splitmix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-void
-sampler_seed(struct sampler *s, uint64_t seed)
+void sampler_seed(struct sampler *s, uint64_t seed)
 {
 	s->rng = splitmix64(seed);
 	if (!s->rng)
@@ -31,8 +29,7 @@ sampler_seed(struct sampler *s, uint64_t seed)
 	s->left = 0;
 }
 
-static uint64_t
-xorshift64s(struct sampler *s)
+static uint64_t xorshift64s(struct sampler *s)
 {
 	uint64_t x = s->rng;
 
@@ -43,8 +40,7 @@ xorshift64s(struct sampler *s)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
-uint64_t
-sampler_next_interval(struct sampler *s, uint64_t rate)
+uint64_t sampler_next_interval(struct sampler *s, uint64_t rate)
 {
 	double u, v;
 
@@ -66,8 +62,7 @@ sampler_next_interval(struct sampler *s, uint64_t rate)
 	return (uint64_t)v + 1;
 }
 
-double
-sampler_weight(uint64_t rate, uint64_t size)
+double sampler_weight(uint64_t rate, uint64_t size)
 {
 	if (!rate)
 		return 1.0;

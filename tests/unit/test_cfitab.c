@@ -126,9 +126,9 @@ static void fde(struct buf *b, int eh, uint64_t sec_addr, size_t cie_at,
 /* push %rbp at 0x1000; mov %rsp,%rbp at 0x1001; CFA on rbp from 0x1004;
  * leave at 0x1034: CFA rsp + 8 again */
 static const unsigned char ins_fp[] = {
-	0x41, 0x0e, 16, 0x86, 2, /* adv 1; def_cfa_offset 16; rbp at -16 */
-	0x43, 0x0d, 6,           /* adv 3; def_cfa_register rbp */
-	0x70, 0x0c, 7, 8,        /* adv 0x30; def_cfa rsp+8 */
+    0x41, 0x0e, 16, 0x86, 2, /* adv 1; def_cfa_offset 16; rbp at -16 */
+    0x43, 0x0d, 6,	     /* adv 3; def_cfa_register rbp */
+    0x70, 0x0c, 7,  8,	     /* adv 0x30; def_cfa rsp+8 */
 };
 /* adv 2; def_cfa_expression (2 bytes); */
 static const unsigned char ins_expr[] = {0x42, 0x0f, 2, 0x77, 0x08};
@@ -159,20 +159,20 @@ struct want {
 };
 
 static const struct want want_rows[] = {
-	{0x1000, CFI_SP, 8, CFI_RBP_SAME, 0},
-	{0x1001, CFI_SP, 16, CFI_RBP_AT, -16},
-	{0x1004, CFI_BP, 16, CFI_RBP_AT, -16},
-	{0x1034, CFI_SP, 8, CFI_RBP_AT, -16},
-	/* 0x1040's FDE: CFA rsp + 8, rbp as is: a row of its own */
-	{0x1040, CFI_SP, 8, CFI_RBP_SAME, 0},
-	{0x1050, CFI_NONE, 0, 0, 0},
-	{0x1100, CFI_SP, 8, CFI_RBP_SAME, 0},
-	{0x1102, CFI_FALLBACK, 0, 0, 0},
-	{0x1120, CFI_NONE, 0, 0, 0},
-	{0x1200, CFI_FALLBACK, 0, 0, 0},
-	{0x1208, CFI_NONE, 0, 0, 0},
-	{0x1300, CFI_END, 0, 0, 0},
-	{0x1308, CFI_NONE, 0, 0, 0},
+    {0x1000, CFI_SP, 8, CFI_RBP_SAME, 0},
+    {0x1001, CFI_SP, 16, CFI_RBP_AT, -16},
+    {0x1004, CFI_BP, 16, CFI_RBP_AT, -16},
+    {0x1034, CFI_SP, 8, CFI_RBP_AT, -16},
+    /* 0x1040's FDE: CFA rsp + 8, rbp as is: a row of its own */
+    {0x1040, CFI_SP, 8, CFI_RBP_SAME, 0},
+    {0x1050, CFI_NONE, 0, 0, 0},
+    {0x1100, CFI_SP, 8, CFI_RBP_SAME, 0},
+    {0x1102, CFI_FALLBACK, 0, 0, 0},
+    {0x1120, CFI_NONE, 0, 0, 0},
+    {0x1200, CFI_FALLBACK, 0, 0, 0},
+    {0x1208, CFI_NONE, 0, 0, 0},
+    {0x1300, CFI_END, 0, 0, 0},
+    {0x1308, CFI_NONE, 0, 0, 0},
 };
 
 static void check_rows(const struct cfitab_row *r, size_t n)
@@ -259,7 +259,8 @@ static void test_malformed(void)
 		size_t n;
 		memcpy(copy, b.b, len);
 		for (int m = 0; m < 1 + i % 4; m++)
-			copy[check_rand(&seed) % len] = (unsigned char)check_rand(&seed);
+			copy[check_rand(&seed) % len] =
+			    (unsigned char)check_rand(&seed);
 		n = cfitab_parse(copy, len, SEC_ADDR, 1, &r);
 		bad += !sorted(r, n);
 		free(r);
@@ -287,12 +288,12 @@ struct blob {
 static void make_blob(struct blob *b)
 {
 	static const struct cfitab_row rows[] = {
-		{0x100000, 16, 0, CFI_SP, CFI_RBP_SAME},
-		{0x100100, 16, -16, CFI_BP, CFI_RBP_AT},
-		{0x100200, 8, 0, CFI_SP, CFI_RBP_SAME},
-		{0x100300, 0, 0, CFI_END, 0},
-		{0x100400, 0, 0, CFI_FALLBACK, 0},
-		{0x100500, 0, 0, CFI_NONE, 0},
+	    {0x100000, 16, 0, CFI_SP, CFI_RBP_SAME},
+	    {0x100100, 16, -16, CFI_BP, CFI_RBP_AT},
+	    {0x100200, 8, 0, CFI_SP, CFI_RBP_SAME},
+	    {0x100300, 0, 0, CFI_END, 0},
+	    {0x100400, 0, 0, CFI_FALLBACK, 0},
+	    {0x100500, 0, 0, CFI_NONE, 0},
 	};
 	memset(b, 0, sizeof(*b));
 	b->h.magic = CFITAB_MAGIC;
@@ -337,7 +338,8 @@ static void test_walk(void)
 	/* ends at D */
 	s = make_stack(5, PC(0x100350));
 	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 4);
 	CHECK_EQ_U(why, CFIWALK_END);
 	if (n == 4) {
@@ -347,27 +349,32 @@ static void test_walk(void)
 		CHECK_EQ_U(pcs[3], PC(0x100350));
 	}
 	/* MAX */
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 2, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 2,
+		    &why);
 	CHECK_EQ_U(n, 2);
 	CHECK_EQ_U(why, CFIWALK_MAX);
 	/* a fallback frame, and one in no module */
 	s[4] = PC(0x100450);
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 4);
 	CHECK_EQ_U(why, CFIWALK_FALLBACK);
 	s[4] = 0x999000;
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 4);
 	CHECK_EQ_U(why, CFIWALK_FALLBACK);
 	/* a return address 0 ends it */
 	s[4] = 0;
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 3);
 	CHECK_EQ_U(why, CFIWALK_END);
 	/* a pc at the very start of A's successor: callers are looked up at
 	 * ra - 1, so a return address at 0x100100 is still A's */
 	s[4] = PC(0x100100);
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 5, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 5,
+		    &why);
 	/* A's row at 0x1000ff: CFA = LO+40+16, past the stack: OUT */
 	CHECK_EQ_U(n, 4);
 	CHECK_EQ_U(why, CFIWALK_OUT);
@@ -377,32 +384,37 @@ static void test_walk(void)
 	 * no read past the block (ASan) */
 	s = make_stack(4, 0);
 	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 32};
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 3);
 	CHECK_EQ_U(why, CFIWALK_OUT);
 	/* rbp far outside: OUT at B */
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, 0xffffffffffff0000ull, pcs, 16,
-		    &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, 0xffffffffffff0000ull,
+		    pcs, 16, &why);
 	CHECK_EQ_U(n, 2);
 	CHECK_EQ_U(why, CFIWALK_OUT);
 	/* sp below the stack */
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO - 64, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO - 64, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 1);
 	CHECK_EQ_U(why, CFIWALK_OUT);
 	free(s);
 
 	/* a table that is not one, or whose sizes lie */
 	b.h.magic = 0;
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 1);
 	CHECK_EQ_U(why, CFIWALK_FALLBACK);
 	make_blob(&b);
 	b.m.nrows = 1000;
-	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16, &why);
+	n = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs, 16,
+		    &why);
 	CHECK_EQ_U(n, 1);
 	CHECK_EQ_U(why, CFIWALK_FALLBACK);
 	/* max 0 */
-	CHECK_EQ_U(cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO, pcs, 0, &why), 0);
+	CHECK_EQ_U(
+	    cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO, pcs, 0, &why), 0);
 }
 
 /* ---- this process's own stack against backtrace() ---- */
@@ -489,8 +501,8 @@ static void test_self(void)
 
 extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_walk_at[];
 
-typedef long walk_fn(uint64_t data, uint64_t entry, uint64_t slot,
-		     uint64_t sp, uint64_t rbp, uint64_t pc);
+typedef long walk_fn(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
+		     uint64_t rbp, uint64_t pc);
 
 static walk_fn *blob_walk;
 static unsigned char *blob_data;
@@ -515,9 +527,11 @@ NOIPA static int blob_f3(void)
 	entry[T_HI / 8] = stack_hi(sp);
 	slot = xcalloc(1, 1 << FAST_SLOT_SHIFT);
 	slot[S_LEN / 8] = 99;
-	n = blob_walk((uint64_t)(uintptr_t)blob_data, (uint64_t)(uintptr_t)entry,
-		      (uint64_t)(uintptr_t)slot, sp, rbp, pc);
-	for (skip = 0; skip < nb && (uint64_t)(uintptr_t)bt[skip] != slot[S_STACK / 8 + 1];
+	n = blob_walk((uint64_t)(uintptr_t)blob_data,
+		      (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot, sp,
+		      rbp, pc);
+	for (skip = 0; skip < nb &&
+		       (uint64_t)(uintptr_t)bt[skip] != slot[S_STACK / 8 + 1];
 	     skip++)
 		;
 	skip--;
@@ -526,23 +540,24 @@ NOIPA static int blob_f3(void)
 	CHECK_EQ_U(slot[S_LEN / 8], 0);
 	CHECK(skip == 0 || skip == 1);
 	for (long i = 1; i < n && skip >= 0 && i + skip < nb; i++)
-		same &= slot[S_STACK / 8 + i] == (uint64_t)(uintptr_t)bt[i + skip];
+		same &=
+		    slot[S_STACK / 8 + i] == (uint64_t)(uintptr_t)bt[i + skip];
 	CHECK(same);
 	CHECK_EQ_U(n + skip, nb);
 	/* the table being rewritten (gen odd): no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 3;
 	slot[S_NPCS / 8] = 0;
 	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
-			     sp, rbp, pc),
+			     (uint64_t)(uintptr_t)entry,
+			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
 		   0);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
 	/* a stack that ends just above sp: no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 4;
 	entry[T_HI / 8] = sp + 8;
 	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
-			     sp, rbp, pc),
+			     (uint64_t)(uintptr_t)entry,
+			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
 		   0);
 	free(slot);
 	cfitab_proc_free(t);
@@ -566,8 +581,9 @@ NOIPA static int blob_f1(void)
 static void test_blob(void)
 {
 	size_t len = (size_t)(lc_fast_blob_end - lc_fast_blob);
-	unsigned char *code = mmap(NULL, len, PROT_READ | PROT_WRITE | PROT_EXEC,
-				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *code =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t max = 31;
 
 	blob_data = mmap(NULL, FAST_DATA_SIZE, PROT_READ | PROT_WRITE,
@@ -576,7 +592,8 @@ static void test_blob(void)
 	if (code == MAP_FAILED || blob_data == MAP_FAILED)
 		return;
 	memcpy(code, lc_fast_blob, len);
-	blob_walk = (walk_fn *)(void *)(code + (lc_fast_walk_at - lc_fast_blob));
+	blob_walk =
+	    (walk_fn *)(void *)(code + (lc_fast_walk_at - lc_fast_blob));
 	memcpy(blob_data + D_MAXPCS, &max, sizeof(max));
 	sink += blob_f1();
 	munmap(code, len);

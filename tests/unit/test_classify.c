@@ -34,16 +34,14 @@ static struct {
 	bool all_or_nothing; /* fail a read that is not wholly readable */
 } mem;
 
-static void
-mem_reset(void)
+static void mem_reset(void)
 {
 	for (size_t i = 0; i < mem.nr; i++)
 		free(mem.r[i].data);
 	memset(&mem, 0, sizeof(mem));
 }
 
-static uint8_t *
-mem_map(taddr_t addr, size_t len)
+static uint8_t *mem_map(taddr_t addr, size_t len)
 {
 	struct region *r = &mem.r[mem.nr++];
 	r->addr = addr;
@@ -52,8 +50,7 @@ mem_map(taddr_t addr, size_t len)
 	return r->data;
 }
 
-static struct region *
-mem_find(taddr_t a)
+static struct region *mem_find(taddr_t a)
 {
 	for (size_t i = 0; i < mem.nr; i++)
 		if (a >= mem.r[i].addr && a - mem.r[i].addr < mem.r[i].len)
@@ -61,8 +58,7 @@ mem_find(taddr_t a)
 	return NULL;
 }
 
-static long
-mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
+static long mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	size_t done = 0;
 
@@ -85,16 +81,14 @@ mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 	return (long)done;
 }
 
-static void
-poke(taddr_t addr, uint64_t v)
+static void poke(taddr_t addr, uint64_t v)
 {
 	struct region *r = mem_find(addr);
 	BUG_ON(!r || addr + 8 - r->addr > r->len);
 	memcpy(r->data + (addr - r->addr), &v, 8);
 }
 
-static uint64_t
-peek(taddr_t addr, bool *ok)
+static uint64_t peek(taddr_t addr, bool *ok)
 {
 	uint64_t v = 0;
 	*ok = mem_read(NULL, addr, &v, 8) == 8;
@@ -102,8 +96,7 @@ peek(taddr_t addr, bool *ok)
 	return v;
 }
 
-static struct scan_block
-blk(taddr_t addr, uint64_t size)
+static struct scan_block blk(taddr_t addr, uint64_t size)
 {
 	struct scan_block b;
 	memset(&b, 0, sizeof(b));
@@ -121,9 +114,10 @@ static struct {
 	bool no_clique; /* run without asking for clique[] */
 } last;
 
-static struct scan_stats
-run(struct scan_block *b, size_t n, const struct scan_range *roots,
-    size_t nroots, const taddr_t *words, size_t nwords, unsigned flags)
+static struct scan_stats run(struct scan_block *b, size_t n,
+			     const struct scan_range *roots, size_t nroots,
+			     const taddr_t *words, size_t nwords,
+			     unsigned flags)
 {
 	struct scan_input in = {
 	    .blocks = b,
@@ -138,7 +132,8 @@ run(struct scan_block *b, size_t n, const struct scan_range *roots,
 	};
 	struct scan_stats st;
 
-	last.clique = xgrow(last.clique, &last.cap, n + 1, sizeof(*last.clique));
+	last.clique =
+	    xgrow(last.clique, &last.cap, n + 1, sizeof(*last.clique));
 	memset(last.clique, 0xee, n * sizeof(*last.clique));
 	in.clique = last.no_clique ? NULL : last.clique;
 	free(last.cliques);
@@ -148,7 +143,8 @@ run(struct scan_block *b, size_t n, const struct scan_range *roots,
 	/* the cliques: sorted, each with something in it, each a leader
 	 * that is definitely lost */
 	for (size_t k = 0; k < last.ncliques; k++) {
-		CHECK(!k || last.cliques[k - 1].leader < last.cliques[k].leader);
+		CHECK(!k ||
+		      last.cliques[k - 1].leader < last.cliques[k].leader);
 		CHECK(last.cliques[k].blocks > 0);
 		CHECK(last.cliques[k].leader < n &&
 		      b[last.cliques[k].leader].kind == LEAK_DEFINITE);
@@ -157,22 +153,19 @@ run(struct scan_block *b, size_t n, const struct scan_range *roots,
 }
 
 /* Of the last run(): block I's clique and indirect totals. */
-static uint32_t
-clique_of(size_t i)
+static uint32_t clique_of(size_t i)
 {
 	return last.clique[i];
 }
 
-static uint64_t
-ind_bytes(size_t i)
+static uint64_t ind_bytes(size_t i)
 {
 	const struct scan_clique *c =
 	    scan_clique_find(last.cliques, last.ncliques, i);
 	return c ? c->bytes : 0;
 }
 
-static uint64_t
-ind_blocks(size_t i)
+static uint64_t ind_blocks(size_t i)
 {
 	const struct scan_clique *c =
 	    scan_clique_find(last.cliques, last.ncliques, i);
@@ -180,10 +173,10 @@ ind_blocks(size_t i)
 }
 
 /* one root page at ROOT and a heap at HEAP */
-static const struct scan_range root_page = {.start = ROOT, .end = ROOT + 0x1000};
+static const struct scan_range root_page = {.start = ROOT,
+					    .end = ROOT + 0x1000};
 
-static void
-setup(void)
+static void setup(void)
 {
 	mem_reset();
 	mem_map(HEAP, 0x10000);
@@ -192,8 +185,7 @@ setup(void)
 
 /* ---- hand-built graphs ---- */
 
-static void
-test_find_block(void)
+static void test_find_block(void)
 {
 	struct scan_block b[] = {blk(0x1000, 16), blk(0x1010, 0),
 				 blk(0x1020, 8), blk(0x2000, 100)};
@@ -213,8 +205,7 @@ test_find_block(void)
 	CHECK_EQ_U(scan_find_block(b, 1, 0x1010), (unsigned long long)-1);
 }
 
-static void
-test_empty(void)
+static void test_empty(void)
 {
 	struct scan_stats st;
 
@@ -225,8 +216,7 @@ test_empty(void)
 	CHECK_EQ_U(st.unreadable, 0);
 }
 
-static void
-test_direct_leak(void)
+static void test_direct_leak(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32)};
 	struct scan_stats st;
@@ -242,8 +232,7 @@ test_direct_leak(void)
 	CHECK_EQ_U(st.unreadable, 0);
 }
 
-static void
-test_reachable_root(void)
+static void test_reachable_root(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 
@@ -255,8 +244,7 @@ test_reachable_root(void)
 	CHECK_EQ_U(clique_of(1), 1);
 }
 
-static void
-test_reachable_register(void)
+static void test_reachable_register(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 	taddr_t regs[] = {0, 42, HEAP + 0x10, HEAP + 0x48};
@@ -267,8 +255,7 @@ test_reachable_register(void)
 	CHECK_EQ_U(b[1].kind, LEAK_POSSIBLE);
 }
 
-static void
-test_interior_only(void)
+static void test_interior_only(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32)};
 
@@ -284,8 +271,7 @@ test_interior_only(void)
 	CHECK_EQ_U(b[0].kind, LEAK_DEFINITE);
 }
 
-static void
-test_chain(void)
+static void test_chain(void)
 {
 	/* root -> A -> B -> C(interior) */
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32),
@@ -301,8 +287,7 @@ test_chain(void)
 	CHECK_EQ_U(b[2].kind, LEAK_POSSIBLE);
 }
 
-static void
-test_lost_chain(void)
+static void test_lost_chain(void)
 {
 	/* lost A -> B -> C(interior): A definite, B and C indirect */
 	struct scan_block b[] = {blk(HEAP + 0x10, 40), blk(HEAP + 0x50, 24),
@@ -322,8 +307,7 @@ test_lost_chain(void)
 	CHECK_EQ_U(ind_bytes(1), 0);
 }
 
-static void
-test_lost_cycle(void)
+static void test_lost_cycle(void)
 {
 	/* B -> C -> A -> B, all lost: the lowest (A) leads */
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
@@ -343,8 +327,7 @@ test_lost_cycle(void)
 	CHECK_EQ_U(clique_of(2), 0);
 }
 
-static void
-test_clique_merge(void)
+static void test_clique_merge(void)
 {
 	/*
 	 * X(low) -> Y, Z(high) -> X, W(higher) -> Z: X leads {Y} first,
@@ -383,8 +366,7 @@ test_clique_merge(void)
 	CHECK_EQ_U(clique_of(2), 0);
 }
 
-static void
-test_possible_child(void)
+static void test_possible_child(void)
 {
 	/* root -interior-> P -start-> C: C is only possible */
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
@@ -397,8 +379,7 @@ test_possible_child(void)
 	CHECK_EQ_U(b[1].kind, LEAK_POSSIBLE);
 }
 
-static void
-test_upgrade(void)
+static void test_upgrade(void)
 {
 	/*
 	 * root -interior-> P -start-> A -start-> B and root -> R -> S -> A:
@@ -433,8 +414,7 @@ test_upgrade(void)
 	}
 }
 
-static void
-test_unreadable_root(void)
+static void test_unreadable_root(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 32), blk(HEAP + 0x40, 32)};
 	/* [ROOT, ROOT + 0x3000): only the first page is mapped; and an
@@ -465,8 +445,7 @@ test_unreadable_root(void)
 	CHECK_EQ_U(st.root_bytes, 0x20);
 }
 
-static void
-test_unreadable_block(void)
+static void test_unreadable_block(void)
 {
 	/* a 3-page block whose middle page is unmapped */
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
@@ -486,14 +465,14 @@ test_unreadable_block(void)
 	CHECK_EQ_U(st.heap_bytes, 0x3000 - 0x20 - 0x1000 + 32);
 }
 
-static void
-test_big(void)
+static void test_big(void)
 {
 	/* a 300 KB block and a 200 KB root range: read in chunks */
 	const uint64_t big = 300 * 1024;
 	struct scan_block b[] = {blk(HEAP + 0x10, 16), blk(HEAP + 0x30, 16),
 				 blk(0x10000010, big)};
-	struct scan_range r = {.start = 0x20000000, .end = 0x20000000 + 200 * 1024};
+	struct scan_range r = {.start = 0x20000000,
+			       .end = 0x20000000 + 200 * 1024};
 	struct scan_stats st;
 
 	setup();
@@ -510,8 +489,7 @@ test_big(void)
 	CHECK(mem.reads < 20);
 }
 
-static void
-test_glibc_chunks(void)
+static void test_glibc_chunks(void)
 {
 	/*
 	 * glibc chunks: user pointer = chunk + 16, next chunk header at
@@ -552,8 +530,7 @@ test_glibc_chunks(void)
 	CHECK_EQ_U(ind_bytes(1), 24);
 }
 
-static void
-test_zero_size(void)
+static void test_zero_size(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x10, 0), blk(HEAP + 0x30, 0),
 				 blk(HEAP + 0x50, 0)};
@@ -578,8 +555,7 @@ test_zero_size(void)
 	CHECK_EQ_U(c[1].kind, LEAK_DEFINITE);
 }
 
-static void
-test_heuristics(void)
+static void test_heuristics(void)
 {
 	struct scan_block b[] = {
 	    blk(HEAP + 0x10, 24 + 10 + 1),  /* std::string, capacity 10 */
@@ -652,20 +628,17 @@ test_heuristics(void)
 
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t
-rnd(void)
+static uint64_t rnd(void)
 {
 	return check_rand(&rng_state);
 }
 
-static uint64_t
-below(uint64_t n)
+static uint64_t below(uint64_t n)
 {
 	return n ? rnd() % n : 0;
 }
 
-static uint64_t
-chunksize(uint64_t n)
+static uint64_t chunksize(uint64_t n)
 {
 	uint64_t c = (n + 8 + 15) & ~15ull;
 	return c < 32 ? 32 : c;
@@ -679,8 +652,7 @@ struct ref_edges {
 	size_t n, cap, cap2;
 };
 
-static void
-edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
+static void edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
 {
 	e->to = xgrow(e->to, &e->cap, e->n + 1, sizeof(*e->to));
 	e->kind = xgrow(e->kind, &e->cap2, e->n + 1, sizeof(*e->kind));
@@ -688,8 +660,7 @@ edge_add(struct ref_edges *e, uint32_t to, uint8_t kind)
 	e->kind[e->n++] = kind;
 }
 
-static long
-ref_find(const struct scan_block *b, size_t n, taddr_t p)
+static long ref_find(const struct scan_block *b, size_t n, taddr_t p)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -705,8 +676,7 @@ ref_find(const struct scan_block *b, size_t n, taddr_t p)
 	return -1;
 }
 
-static int
-ref_heuristic(const struct scan_block *b, taddr_t p)
+static int ref_heuristic(const struct scan_block *b, taddr_t p)
 {
 	bool ok0, ok1;
 	uint64_t w0 = peek(b->addr, &ok0), w1 = peek(b->addr + 8, &ok1);
@@ -719,9 +689,8 @@ ref_heuristic(const struct scan_block *b, taddr_t p)
 }
 
 /* Add the edge for word P, if it is one. */
-static void
-ref_word(const struct scan_block *b, size_t n, taddr_t p, unsigned flags,
-	 struct ref_edges *e)
+static void ref_word(const struct scan_block *b, size_t n, taddr_t p,
+		     unsigned flags, struct ref_edges *e)
 {
 	long t = ref_find(b, n, p);
 	if (t < 0)
@@ -741,9 +710,8 @@ ref_word(const struct scan_block *b, size_t n, taddr_t p, unsigned flags,
 
 static uint64_t ref_readable, ref_unreadable;
 
-static void
-ref_scan(const struct scan_block *b, size_t n, taddr_t s, taddr_t end,
-	 unsigned flags, struct ref_edges *e)
+static void ref_scan(const struct scan_block *b, size_t n, taddr_t s,
+		     taddr_t end, unsigned flags, struct ref_edges *e)
 {
 	for (taddr_t a = (s + 7) & ~7ull; a + 8 <= end; a += 8) {
 		bool ok;
@@ -767,11 +735,10 @@ struct ref_result {
  * everything else reached by any edge; then cliques by a walk from each
  * unreached block in address order, with totals summed per final leader.
  */
-static void
-ref_classify(const struct scan_block *b, size_t n,
-	     const struct scan_range *roots, size_t nroots,
-	     const taddr_t *words, size_t nwords, unsigned flags,
-	     struct ref_result *res)
+static void ref_classify(const struct scan_block *b, size_t n,
+			 const struct scan_range *roots, size_t nroots,
+			 const taddr_t *words, size_t nwords, unsigned flags,
+			 struct ref_result *res)
 {
 	struct ref_edges root = {0};
 	struct ref_edges *out = xcalloc(n, sizeof(*out));
@@ -873,8 +840,8 @@ ref_classify(const struct scan_block *b, size_t n,
 
 /* A random value for a heap word: mostly noise, sometimes a pointer of
  * some kind to a random block. */
-static uint64_t
-random_word(const struct scan_block *b, size_t n, unsigned ptr_permille)
+static uint64_t random_word(const struct scan_block *b, size_t n,
+			    unsigned ptr_permille)
 {
 	const struct scan_block *t = &b[below(n)];
 	uint64_t r = below(1000);
@@ -907,8 +874,8 @@ random_word(const struct scan_block *b, size_t n, unsigned ptr_permille)
 	}
 }
 
-static void
-test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
+static void test_random(size_t n, unsigned ptr_permille, unsigned flags,
+			bool aon)
 {
 	struct scan_block *b = xcalloc(n, sizeof(*b));
 	struct ref_result ref = {
@@ -1004,16 +971,15 @@ test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 		    ind_bytes(i) != ref.ind_bytes[i] ||
 		    ind_blocks(i) != ref.ind_blocks[i]) {
 			if (bad++ < 5)
-				fprintf(
-				    stderr,
-				    "block %zu: kind %u/%u clique %u/%u "
-				    "ind %llu/%llu %llu/%llu\n",
-				    i, b[i].kind, ref.kind[i], clique_of(i),
-				    ref.clique[i],
-				    (unsigned long long)ind_bytes(i),
-				    (unsigned long long)ref.ind_bytes[i],
-				    (unsigned long long)ind_blocks(i),
-				    (unsigned long long)ref.ind_blocks[i]);
+				fprintf(stderr,
+					"block %zu: kind %u/%u clique %u/%u "
+					"ind %llu/%llu %llu/%llu\n",
+					i, b[i].kind, ref.kind[i], clique_of(i),
+					ref.clique[i],
+					(unsigned long long)ind_bytes(i),
+					(unsigned long long)ref.ind_bytes[i],
+					(unsigned long long)ind_blocks(i),
+					(unsigned long long)ref.ind_blocks[i]);
 		}
 	}
 	CHECK_EQ_U(bad, 0);
@@ -1027,7 +993,8 @@ test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 	last.no_clique = false;
 	bad = 0;
 	for (size_t i = 0; i < n; i++)
-		bad += b[i].kind != kind[i] || ind_bytes(i) != ref.ind_bytes[i] ||
+		bad += b[i].kind != kind[i] ||
+		       ind_bytes(i) != ref.ind_bytes[i] ||
 		       ind_blocks(i) != ref.ind_blocks[i];
 	CHECK_EQ_U(bad, 0);
 	free(kind);
@@ -1055,8 +1022,7 @@ test_random(size_t n, unsigned ptr_permille, unsigned flags, bool aon)
 	free(ref.ind_blocks);
 }
 
-int
-main(void)
+int main(void)
 {
 	test_find_block();
 	test_empty();

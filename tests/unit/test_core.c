@@ -24,8 +24,7 @@
 
 static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 
-static uint64_t
-next(void)
+static uint64_t next(void)
 {
 	return check_rand(&rng);
 }
@@ -36,8 +35,7 @@ struct buf {
 	size_t n, cap;
 };
 
-static size_t
-put(struct buf *b, const void *d, size_t n)
+static size_t put(struct buf *b, const void *d, size_t n)
 {
 	size_t at = b->n;
 	b->p = xgrow(b->p, &b->cap, b->n + n, 1);
@@ -46,16 +44,14 @@ put(struct buf *b, const void *d, size_t n)
 	return at;
 }
 
-static void
-pad4(struct buf *b)
+static void pad4(struct buf *b)
 {
 	static const uint8_t z[4];
 	put(b, z, (4 - b->n % 4) % 4);
 }
 
-static void
-note(struct buf *b, const char *name, uint32_t type, const void *desc,
-     uint32_t len)
+static void note(struct buf *b, const char *name, uint32_t type,
+		 const void *desc, uint32_t len)
 {
 	uint32_t h[3] = {(uint32_t)strlen(name) + 1, len, type};
 	put(b, h, sizeof(h));
@@ -76,8 +72,7 @@ note(struct buf *b, const char *name, uint32_t type, const void *desc,
  * writes.  STACK_DUMPED 0: the stack is left out, as coredump_filter
  * without bit 0 does.
  */
-static struct buf
-make_core(int stack_dumped)
+static struct buf make_core(int stack_dumped)
 {
 	struct buf b = {0}, notes = {0};
 	Elf64_Ehdr eh = {0};
@@ -163,8 +158,7 @@ make_core(int stack_dumped)
 static char path[] = "/tmp/leakcheck-test-core.XXXXXX";
 static int fd = -1;
 
-static void
-write_core(const uint8_t *p, size_t n)
+static void write_core(const uint8_t *p, size_t n)
 {
 	if (ftruncate(fd, 0) || pwrite(fd, p, n, 0) != (ssize_t)n) {
 		perror("test_core: write");
@@ -174,8 +168,7 @@ write_core(const uint8_t *p, size_t n)
 
 /* Open the core as it is in the file: status, *ERR; *OPENED: C is to
  * be released. */
-static int
-open_core_at(struct core *c, char **err, int *opened)
+static int open_core_at(struct core *c, char **err, int *opened)
 {
 	int ret = core_open(c, path, err);
 	*opened = ret == CORE_OK;
@@ -184,15 +177,13 @@ open_core_at(struct core *c, char **err, int *opened)
 	return ret;
 }
 
-static int
-open_core(struct core *c, char **err)
+static int open_core(struct core *c, char **err)
 {
 	int opened;
 	return open_core_at(c, err, &opened);
 }
 
-static void
-test_good(void)
+static void test_good(void)
 {
 	struct buf b = make_core(1);
 	struct core c;
@@ -234,8 +225,7 @@ test_good(void)
 }
 
 /* STATUS and a message that holds WHAT. */
-static void
-refused(const char *name, int status, const char *what)
+static void refused(const char *name, int status, const char *what)
 {
 	struct core c;
 	char *err = NULL;
@@ -252,8 +242,7 @@ refused(const char *name, int status, const char *what)
 	free(err);
 }
 
-static void
-test_refusals(void)
+static void test_refusals(void)
 {
 	struct buf b = make_core(1);
 	Elf64_Ehdr *eh;
@@ -288,8 +277,7 @@ test_refusals(void)
 }
 
 /* Mutations of the good core: each opened, checked and read. */
-static void
-test_fuzz(void)
+static void test_fuzz(void)
 {
 	struct buf seed = make_core(1);
 	uint8_t *m = xmalloc(seed.n);
@@ -353,8 +341,7 @@ test_fuzz(void)
 	free(seed.p);
 }
 
-int
-main(void)
+int main(void)
 {
 	fd = mkstemp(path);
 	if (fd < 0) {

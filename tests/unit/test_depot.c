@@ -13,8 +13,7 @@
 #include "leakcheck/util.h"
 
 /* Stack number I: 1..40 frames of code-like addresses, unique per I. */
-static unsigned
-make_stack(size_t i, taddr_t *pcs)
+static unsigned make_stack(size_t i, taddr_t *pcs)
 {
 	uint64_t x = i * 0x9e3779b97f4a7c15ULL + 1;
 	unsigned n = 1 + i % 40;
@@ -29,16 +28,14 @@ make_stack(size_t i, taddr_t *pcs)
 	return n;
 }
 
-static int
-frames_equal(const taddr_t *got, unsigned ngot, const taddr_t *want,
-	     unsigned nwant)
+static int frames_equal(const taddr_t *got, unsigned ngot, const taddr_t *want,
+			unsigned nwant)
 {
 	return got && ngot == nwant &&
 	       !memcmp(got, want, nwant * sizeof(*want));
 }
 
-static void
-test_basic(void)
+static void test_basic(void)
 {
 	struct stack_depot d;
 	taddr_t a[] = {0x401136, 0x401180, 0x7ffff7829d90};
@@ -99,8 +96,7 @@ test_basic(void)
 	stack_depot_release(&d);
 }
 
-static void
-test_truncate(void)
+static void test_truncate(void)
 {
 	struct stack_depot d;
 	taddr_t pcs[300];
@@ -130,16 +126,14 @@ test_truncate(void)
 	stack_depot_release(&d);
 }
 
-static int
-cmp_u32(const void *a, const void *b)
+static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-static void
-test_many(void)
+static void test_many(void)
 {
 	struct stack_depot d;
 	size_t nst = 100000, bad = 0, bad_get = 0, total_frames = 0, overhead;
@@ -212,8 +206,7 @@ test_many(void)
 }
 
 /* Interning frames that live in the depot itself, across its growth. */
-static void
-test_alias(void)
+static void test_alias(void)
 {
 	struct stack_depot d;
 	taddr_t pcs[64], want[64];
@@ -245,8 +238,7 @@ test_alias(void)
 	stack_depot_release(&d);
 }
 
-int
-main(void)
+int main(void)
 {
 	test_basic();
 	test_truncate();

@@ -29,8 +29,7 @@
 static unsigned long long rng = 0x2545f4914f6cdd1dull;
 
 /* a fixed sequence, not randomness */
-static uint64_t
-next(void)
+static uint64_t next(void)
 {
 	return check_rand(&rng);
 }
@@ -38,8 +37,7 @@ next(void)
 /* A mutation of SEED (LEN bytes), malloc'd and NUL-terminated (it may
  * hold a NUL of its own: binary input is one of the mutations); its
  * length in *OUTLEN. */
-static char *
-mutate(const char *seed, size_t len, size_t *outlen)
+static char *mutate(const char *seed, size_t len, size_t *outlen)
 {
 	size_t cap = len * 2 + 64, n = len;
 	char *s = xmalloc(cap + 1);
@@ -55,10 +53,12 @@ mutate(const char *seed, size_t len, size_t *outlen)
 			break;
 		case 1: /* set a byte: text bytes mostly, sometimes any */
 			if (n) {
-				static const char text[] = " {}[]:\",\n*?<>&'x0";
-				s[at] = (char)(next() % 8
-						   ? text[next() % (sizeof(text) - 1)]
-						   : (int)(next() % 256));
+				static const char text[] =
+				    " {}[]:\",\n*?<>&'x0";
+				s[at] =
+				    (char)(next() % 8 ? text[next() %
+							     (sizeof(text) - 1)]
+						      : (int)(next() % 256));
 			}
 			break;
 		case 2: /* insert a byte */
@@ -91,21 +91,20 @@ mutate(const char *seed, size_t len, size_t *outlen)
 }
 
 static const char *const supp_seeds[] = {
-	"{\n   leak-in-lib\n   Memcheck:Leak\n   match-leak-kinds: "
-	"definite,possible\n   fun:malloc\n   fun:make_*\n   ...\n   "
-	"obj:*/libfoo.so*\n   fun:main\n}\n# comment\n{\n   other\n   "
-	"Memcheck:Leak\n   fun:calloc\n   src:list.c:10\n}\n",
-	"# LSan\nleak:make_node\nleak:libfoo.so\nleak:^build_\nleak:list.c\n",
+    "{\n   leak-in-lib\n   Memcheck:Leak\n   match-leak-kinds: "
+    "definite,possible\n   fun:malloc\n   fun:make_*\n   ...\n   "
+    "obj:*/libfoo.so*\n   fun:main\n}\n# comment\n{\n   other\n   "
+    "Memcheck:Leak\n   fun:calloc\n   src:list.c:10\n}\n",
+    "# LSan\nleak:make_node\nleak:libfoo.so\nleak:^build_\nleak:list.c\n",
 };
 
 static const struct supp_frame stack[] = {
-	{"malloc", "malloc", "/lib/x86_64-linux-gnu/libc.so.6", NULL, 0, 0},
-	{"make_node", "make_node", "/usr/bin/prog", "/src/list.c", 10, 0},
-	{"main", "main", "/usr/bin/prog", "/src/main.c", 5, 0},
+    {"malloc", "malloc", "/lib/x86_64-linux-gnu/libc.so.6", NULL, 0, 0},
+    {"make_node", "make_node", "/usr/bin/prog", "/src/list.c", 10, 0},
+    {"main", "main", "/usr/bin/prog", "/src/main.c", 5, 0},
 };
 
-static void
-fuzz_suppressions(void)
+static void fuzz_suppressions(void)
 {
 	unsigned ok = 0, refused = 0;
 
@@ -113,8 +112,9 @@ fuzz_suppressions(void)
 		for (int i = 0; i < FUZZ_N; i++) {
 			struct supp_set set;
 			size_t len;
-			char *text = mutate(supp_seeds[s], strlen(supp_seeds[s]),
-					    &len), *err = NULL;
+			char *text = mutate(supp_seeds[s],
+					    strlen(supp_seeds[s]), &len),
+			     *err = NULL;
 			int ret;
 			supp_set_init(&set);
 			ret = supp_set_parse(&set, "fuzz.supp", text, &err);
@@ -137,27 +137,26 @@ fuzz_suppressions(void)
 }
 
 static const char junit_seed[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	"<!-- leakcheck 0.1.0 junit; combine files with: leakcheck merge "
-	"OUT.xml IN.xml... -->\n"
-	"<testsuites name=\"leakcheck\" tests=\"1\" failures=\"1\" errors=\"0\" "
-	"skipped=\"0\" time=\"0.001\">\n"
-	"  <testsuite name=\"./prog a\" tests=\"1\" failures=\"1\" errors=\"0\" "
-	"skipped=\"0\" time=\"0.001\" timestamp=\"2026-12-05T12:00:00\" "
-	"hostname=\"h\">\n"
-	"    <testcase name=\"definitely lost in leak from main\" "
-	"classname=\"prog\" time=\"0\" file=\"a.c\" line=\"3\">\n"
-	"      <failure message=\"10 bytes in 1 blocks are definitely lost\" "
-	"type=\"definitely lost\">   at 0x1: malloc\n</failure>\n"
-	"    </testcase>\n  </testsuite>\n</testsuites>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!-- leakcheck 0.1.0 junit; combine files with: leakcheck merge "
+    "OUT.xml IN.xml... -->\n"
+    "<testsuites name=\"leakcheck\" tests=\"1\" failures=\"1\" errors=\"0\" "
+    "skipped=\"0\" time=\"0.001\">\n"
+    "  <testsuite name=\"./prog a\" tests=\"1\" failures=\"1\" errors=\"0\" "
+    "skipped=\"0\" time=\"0.001\" timestamp=\"2026-12-05T12:00:00\" "
+    "hostname=\"h\">\n"
+    "    <testcase name=\"definitely lost in leak from main\" "
+    "classname=\"prog\" time=\"0\" file=\"a.c\" line=\"3\">\n"
+    "      <failure message=\"10 bytes in 1 blocks are definitely lost\" "
+    "type=\"definitely lost\">   at 0x1: malloc\n</failure>\n"
+    "    </testcase>\n  </testsuite>\n</testsuites>\n";
 
 static const char sarif_seed[] =
-	"{\n  \"version\": \"2.1.0\",\n  \"$schema\": \"x\",\n  \"runs\": [{\n"
-	"  \"tool\": {\"driver\": {\"name\": \"leakcheck\"}},\n"
-	"  \"results\": [{\"ruleId\": \"leak/definite\"}]\n  }]\n}\n";
+    "{\n  \"version\": \"2.1.0\",\n  \"$schema\": \"x\",\n  \"runs\": [{\n"
+    "  \"tool\": {\"driver\": {\"name\": \"leakcheck\"}},\n"
+    "  \"results\": [{\"ruleId\": \"leak/definite\"}]\n  }]\n}\n";
 
-static int
-write_file(const char *path, const char *s, size_t len)
+static int write_file(const char *path, const char *s, size_t len)
 {
 	FILE *f = fopen(path, "w");
 	int bad;
@@ -168,8 +167,7 @@ write_file(const char *path, const char *s, size_t len)
 	return fclose(f) || bad ? -1 : 0;
 }
 
-static char *
-slurp(const char *path)
+static char *slurp(const char *path)
 {
 	char *s = NULL;
 	size_t len;
@@ -179,9 +177,8 @@ slurp(const char *path)
 
 typedef int (*merge_fn)(const char *, char *const *, size_t, char **, int *);
 
-static void
-fuzz_merge(const char *what, merge_fn merge, const char *seed,
-	   const char *dir, const char *ext)
+static void fuzz_merge(const char *what, merge_fn merge, const char *seed,
+		       const char *dir, const char *ext)
 {
 	char *in = xasprintf("%s/in%s", dir, ext);
 	char *out = xasprintf("%s/out%s", dir, ext);
@@ -220,7 +217,8 @@ fuzz_merge(const char *what, merge_fn merge, const char *seed,
 		free(text);
 	}
 	if (!(ok > 0 && refused > 0))
-		fprintf(stderr, "%s: %u merged, %u refused\n", what, ok, refused);
+		fprintf(stderr, "%s: %u merged, %u refused\n", what, ok,
+			refused);
 	/* the mutations reach both ends */
 	CHECK(ok > 0 && refused > 0);
 	unlink(in);
@@ -231,8 +229,7 @@ fuzz_merge(const char *what, merge_fn merge, const char *seed,
 	free(out2);
 }
 
-int
-main(void)
+int main(void)
 {
 	char dir[] = "/tmp/leakcheck-fuzz.XXXXXX";
 

@@ -20,8 +20,7 @@
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
-static uint64_t
-rng(void)
+static uint64_t rng(void)
 {
 	uint64_t x = rng_state;
 
@@ -39,8 +38,7 @@ rng(void)
  */
 static uint64_t key_salt;
 
-static taddr_t
-key_addr(size_t i, size_t nkeys)
+static taddr_t key_addr(size_t i, size_t nkeys)
 {
 	if (i < nkeys / 2)
 		return 0x555555559000ULL + key_salt + i * 16;
@@ -53,16 +51,15 @@ struct ref {
 	struct heap_block b;
 };
 
-static int
-blocks_equal(const struct heap_block *a, const struct heap_block *b)
+static int blocks_equal(const struct heap_block *a, const struct heap_block *b)
 {
 	return a->addr == b->addr && a->size == b->size &&
 	       a->stack_id == b->stack_id && a->flags == b->flags;
 }
 
 /* Every key and every slot agree with REF; returns the number of errors. */
-static size_t
-verify_all(const struct heap_table *t, const struct ref *ref, size_t nkeys)
+static size_t verify_all(const struct heap_table *t, const struct ref *ref,
+			 size_t nkeys)
 {
 	size_t bad = 0, live = 0, used = 0;
 
@@ -109,8 +106,7 @@ verify_all(const struct heap_table *t, const struct ref *ref, size_t nkeys)
 	return bad;
 }
 
-static void
-test_basic(void)
+static void test_basic(void)
 {
 	struct heap_table t;
 	struct heap_block a = {0x1000, 24, 7, 0},
@@ -160,18 +156,17 @@ test_basic(void)
  * with no stack, and the stack id a slot uses for that.  An overwrite
  * moves a block between the two arrays.
  */
-static void
-test_wide(void)
+static void test_wide(void)
 {
 	static const struct heap_block cases[] = {
-	    {0x1000, 0xfffffffeULL, 1, 0},          /* slot: largest size */
-	    {0x1010, 0xffffffffULL, 1, 0},          /* wide */
-	    {0x1020, 1ULL << 40, 2, 0},             /* wide */
-	    {0x1030, 16, 0, HB_PRE_ATTACH},         /* slot */
-	    {0x1040, 16, 3, HB_PRE_ATTACH},         /* wide: has a stack */
-	    {0x1050, 16, 0, 2},                     /* wide: another flag */
-	    {0x1060, 16, HEAP_SLOT_PRE_ATTACH, 0},  /* wide: reserved id */
-	    {0x1070, 0, UINT32_MAX, 0},             /* slot: unsampled */
+	    {0x1000, 0xfffffffeULL, 1, 0},	   /* slot: largest size */
+	    {0x1010, 0xffffffffULL, 1, 0},	   /* wide */
+	    {0x1020, 1ULL << 40, 2, 0},		   /* wide */
+	    {0x1030, 16, 0, HB_PRE_ATTACH},	   /* slot */
+	    {0x1040, 16, 3, HB_PRE_ATTACH},	   /* wide: has a stack */
+	    {0x1050, 16, 0, 2},			   /* wide: another flag */
+	    {0x1060, 16, HEAP_SLOT_PRE_ATTACH, 0}, /* wide: reserved id */
+	    {0x1070, 0, UINT32_MAX, 0},		   /* slot: unsampled */
 	};
 	static const int in_slot[] = {1, 0, 0, 1, 0, 0, 0, 1};
 	size_t n = ARRAY_SIZE(cases), got, bad = 0;
@@ -198,7 +193,8 @@ test_wide(void)
 
 		b.addr = cases[i].addr;
 		CHECK_EQ_U(heap_table_insert(&t, &b), 1);
-		bad += !heap_table_find(&t, b.addr, &f) || !blocks_equal(&f, &b);
+		bad +=
+		    !heap_table_find(&t, b.addr, &f) || !blocks_equal(&f, &b);
 	}
 	CHECK_EQ_U(bad, 0);
 	CHECK_EQ_U(t.count, n);
@@ -229,9 +225,8 @@ test_wide(void)
  * between 20% and 90% so the table grows through several capacities and
  * then drains again at full load.
  */
-static void
-random_ops(struct heap_table *t, struct ref *ref, size_t nkeys, size_t nops,
-	   size_t verify_every)
+static void random_ops(struct heap_table *t, struct ref *ref, size_t nkeys,
+		       size_t nops, size_t verify_every)
 {
 	size_t bad = 0, checks = 0;
 
@@ -281,8 +276,7 @@ random_ops(struct heap_table *t, struct ref *ref, size_t nkeys, size_t nops,
 	CHECK_EQ_U(verify_all(t, ref, nkeys), 0);
 }
 
-static size_t
-ref_live(const struct ref *ref, size_t nkeys)
+static size_t ref_live(const struct ref *ref, size_t nkeys)
 {
 	size_t n = 0;
 
@@ -291,8 +285,8 @@ ref_live(const struct ref *ref, size_t nkeys)
 	return n;
 }
 
-static void
-check_snapshot(const struct heap_table *t, const struct ref *ref, size_t nkeys)
+static void check_snapshot(const struct heap_table *t, const struct ref *ref,
+			   size_t nkeys)
 {
 	size_t n = 12345, bad = 0;
 	struct heap_block *s = heap_table_snapshot(t, &n);
@@ -313,8 +307,7 @@ check_snapshot(const struct heap_table *t, const struct ref *ref, size_t nkeys)
 }
 
 /* heap_table_take on a copy of T gives what the snapshot of T gives. */
-static void
-check_take(const struct heap_table *t)
+static void check_take(const struct heap_table *t)
 {
 	struct heap_table c;
 	size_t n, m;
@@ -331,8 +324,7 @@ check_take(const struct heap_table *t)
 	heap_table_release(&c);
 }
 
-static void
-test_random(void)
+static void test_random(void)
 {
 	struct heap_table t;
 	size_t nkeys;
@@ -389,8 +381,7 @@ test_random(void)
 	free(ref);
 }
 
-static int
-cmp_block(const void *a, const void *b)
+static int cmp_block(const void *a, const void *b)
 {
 	taddr_t x = ((const struct heap_block *)a)->addr;
 	taddr_t y = ((const struct heap_block *)b)->addr;
@@ -399,8 +390,7 @@ cmp_block(const void *a, const void *b)
 }
 
 /* Full 64-bit addresses: every radix pass is used; compare with qsort. */
-static void
-test_snapshot_wide(void)
+static void test_snapshot_wide(void)
 {
 	struct heap_table t;
 	size_t n = 200000, got, bad = 0, k = 0;
@@ -469,8 +459,7 @@ test_snapshot_wide(void)
 	free(want);
 }
 
-static void
-test_copy(void)
+static void test_copy(void)
 {
 	struct heap_table a, b, e, e2;
 	size_t n = 10000, na, nb;
@@ -532,8 +521,7 @@ test_copy(void)
 }
 
 /* Distinct, 16-byte aligned, 96 bytes apart on average: like a brk heap. */
-static taddr_t
-mem_addr(size_t i)
+static taddr_t mem_addr(size_t i)
 {
 	return 0x555555559000ULL + i * 96 + (i % 5) * 16;
 }
@@ -542,8 +530,7 @@ mem_addr(size_t i)
  * Memory per live block, at 1M blocks and at every count on the way to
  * 2M: the bound must hold right after a growth too, not just on average.
  */
-static void
-test_memory(void)
+static void test_memory(void)
 {
 	struct heap_table t;
 	size_t n = 2000000, bad = 0;
@@ -587,8 +574,7 @@ test_memory(void)
 	heap_table_release(&t);
 }
 
-int
-main(void)
+int main(void)
 {
 	test_basic();
 	test_wide();

@@ -32,8 +32,7 @@
 
 static uint8_t heap[0x40000], rootp[0x1000], stackp[0x1000];
 
-static uint8_t *
-mem_at(taddr_t a, size_t *avail)
+static uint8_t *mem_at(taddr_t a, size_t *avail)
 {
 	if (a >= HEAP && a - HEAP < sizeof(heap)) {
 		*avail = sizeof(heap) - (a - HEAP);
@@ -50,8 +49,7 @@ mem_at(taddr_t a, size_t *avail)
 	return NULL;
 }
 
-static long
-mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
+static long mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	size_t avail;
 	uint8_t *p = mem_at(addr, &avail);
@@ -65,8 +63,7 @@ mem_read(void *ctx, taddr_t addr, void *buf, size_t len)
 	return (long)len;
 }
 
-static void
-poke(taddr_t addr, uint64_t v)
+static void poke(taddr_t addr, uint64_t v)
 {
 	size_t avail;
 	uint8_t *p = mem_at(addr, &avail);
@@ -75,8 +72,7 @@ poke(taddr_t addr, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-static uint64_t
-peek(taddr_t addr)
+static uint64_t peek(taddr_t addr)
 {
 	size_t avail;
 	uint8_t *p = mem_at(addr, &avail);
@@ -87,16 +83,14 @@ peek(taddr_t addr)
 	return v;
 }
 
-static void
-setup(void)
+static void setup(void)
 {
 	memset(heap, 0, sizeof(heap));
 	memset(rootp, 0, sizeof(rootp));
 	memset(stackp, 0, sizeof(stackp));
 }
 
-static struct scan_block
-blk(taddr_t addr, uint64_t size)
+static struct scan_block blk(taddr_t addr, uint64_t size)
 {
 	struct scan_block b;
 	memset(&b, 0, sizeof(b));
@@ -112,9 +106,9 @@ static const struct scan_range stack_root = {STACK, STACK + 0x1000, ROOT_STACK,
 
 static struct scan_holders H;
 
-static void
-run(struct scan_block *b, size_t n, const struct scan_range *roots,
-    size_t nroots, const taddr_t *words, size_t nwords, unsigned flags)
+static void run(struct scan_block *b, size_t n, const struct scan_range *roots,
+		size_t nroots, const taddr_t *words, size_t nwords,
+		unsigned flags)
 {
 	struct scan_input in = {
 	    .blocks = b,
@@ -134,8 +128,7 @@ run(struct scan_block *b, size_t n, const struct scan_range *roots,
 }
 
 /* CHAIN of block I, as a string: "h0 1 2" (hit 0, block 1, block 2). */
-static const char *
-chain_str(size_t i)
+static const char *chain_str(size_t i)
 {
 	static char buf[256];
 	uint32_t c[16];
@@ -152,8 +145,7 @@ chain_str(size_t i)
 /* ---- hand-built graphs ---- */
 
 /* global +0x10 -> A; A+16 -> B; B+8 -> C */
-static void
-test_chain(void)
+static void test_chain(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 64), blk(HEAP + 0x200, 32),
 				 blk(HEAP + 0x300, 16)};
@@ -193,8 +185,7 @@ test_chain(void)
 }
 
 /* global -> A; A -> B, C; B -> D; C -> D: A dominates D, B and C don't */
-static void
-test_diamond(void)
+static void test_diamond(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 100), blk(HEAP + 0x200, 10),
 				 blk(HEAP + 0x300, 20), blk(HEAP + 0x400, 40)};
@@ -219,8 +210,7 @@ test_diamond(void)
 
 /* global -> A <-> B; then a second global -> B as well: each block has
  * two ways in, so no global and no block keeps the other alive */
-static void
-test_cycle(void)
+static void test_cycle(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 16), blk(HEAP + 0x200, 24)};
 
@@ -254,8 +244,7 @@ test_cycle(void)
  * the interior one is shorter.  F, pointed to only at +40 from A, is
  * possibly lost: its chain goes through A and says where it points.
  */
-static void
-test_interior(void)
+static void test_interior(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 32), blk(HEAP + 0x200, 32),
 				 blk(HEAP + 0x300, 64), blk(HEAP + 0x400, 32),
@@ -283,8 +272,7 @@ test_interior(void)
 }
 
 /* a register of a thread -> A -> B; a stack word -> C */
-static void
-test_register_and_stack(void)
+static void test_register_and_stack(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 16), blk(HEAP + 0x200, 16),
 				 blk(HEAP + 0x300, 48)};
@@ -324,8 +312,7 @@ test_register_and_stack(void)
  * block retains its list, not R; R's chain and dominator are the
  * global's.
  */
-static void
-test_lost(void)
+static void test_lost(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 16), blk(HEAP + 0x200, 16),
 				 blk(HEAP + 0x300, 16), blk(HEAP + 0x400, 100)};
@@ -349,8 +336,7 @@ test_lost(void)
 	CHECK_EQ_U(H.hits[0].retained_bytes, 100);
 }
 
-static void
-test_empty(void)
+static void test_empty(void)
 {
 	setup();
 	run(NULL, 0, &data_root, 1, NULL, 0, 0);
@@ -368,8 +354,7 @@ struct ref {
 };
 
 /* Nodes as holders.c numbers them: 0 S, 1..nh hits, then blocks. */
-static void
-ref_build(struct ref *r, const struct scan_block *b, size_t n)
+static void ref_build(struct ref *r, const struct scan_block *b, size_t n)
 {
 	size_t cap = 0, v;
 
@@ -414,8 +399,8 @@ ref_build(struct ref *r, const struct scan_block *b, size_t n)
 }
 
 /* Mark in SEEN what S reaches without going through node X. */
-static void
-ref_reach(const struct ref *r, size_t x, uint8_t *seen, size_t *stack)
+static void ref_reach(const struct ref *r, size_t x, uint8_t *seen,
+		      size_t *stack)
 {
 	size_t nn = 1 + r->nh + r->n, top = 0;
 
@@ -434,8 +419,7 @@ ref_reach(const struct ref *r, size_t x, uint8_t *seen, size_t *stack)
 	}
 }
 
-static void
-test_random(size_t n, unsigned long long seed)
+static void test_random(size_t n, unsigned long long seed)
 {
 	struct scan_block *b = xcalloc(n, sizeof(*b));
 	taddr_t a = HEAP;
@@ -544,8 +528,8 @@ enum {
 	PC_MAIN = 0x3000
 };
 
-static int
-fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+static int fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		    int max)
 {
 	static const struct {
 		taddr_t pc;
@@ -569,8 +553,7 @@ fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
 }
 
 /* the global 'cache' at ROOT, 0x100 bytes */
-static int
-fake_data(void *ctx, taddr_t a, struct sym_data *d)
+static int fake_data(void *ctx, taddr_t a, struct sym_data *d)
 {
 	memset(d, 0, sizeof(*d));
 	if (a < ROOT || a >= ROOT + 0x1000)
@@ -586,9 +569,8 @@ fake_data(void *ctx, taddr_t a, struct sym_data *d)
 	return 1;
 }
 
-static char *
-capture_text(struct report_ctx *rc, const struct loss_record *recs, size_t nrec,
-	     const struct leak_summary *sum)
+static char *capture_text(struct report_ctx *rc, const struct loss_record *recs,
+			  size_t nrec, const struct leak_summary *sum)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -613,8 +595,7 @@ capture_text(struct report_ctx *rc, const struct loss_record *recs, size_t nrec,
  * grow: possibly lost); rbx of thread 7 -> D (24, keep); a lost L (16,
  * lose) -> I (16, lose).
  */
-static void
-test_report(void)
+static void test_report(void)
 {
 	struct scan_block b[] = {blk(HEAP + 0x100, 64), blk(HEAP + 0x200, 32),
 				 blk(HEAP + 0x300, 16), blk(HEAP + 0x400, 24),
@@ -761,8 +742,7 @@ test_report(void)
 	stack_depot_release(&depot);
 }
 
-int
-main(void)
+int main(void)
 {
 	test_empty();
 	test_chain();

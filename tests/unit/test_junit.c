@@ -29,9 +29,8 @@ static const char prog[] = "/home/u/proj/build/prog";
 #define PC_MAIN2 0x555500001310ull
 #define PROG_BASE 0x555500000000ull
 
-static void
-set(struct sym_frame *f, taddr_t pc, const char *func, const char *file,
-    int line, const char *module, taddr_t base)
+static void set(struct sym_frame *f, taddr_t pc, const char *func,
+		const char *file, int line, const char *module, taddr_t base)
 {
 	memset(f, 0, sizeof(*f));
 	f->pc = pc;
@@ -42,8 +41,8 @@ set(struct sym_frame *f, taddr_t pc, const char *func, const char *file,
 	f->module_base = base;
 }
 
-static int
-fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+static int fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		    int max)
 {
 	switch (pc) {
 	case PC_MALLOC:
@@ -72,7 +71,8 @@ fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
 		set(out, pc, NULL, NULL, 0, prog, PROG_BASE);
 		return 1;
 	case PC_TPL:
-		set(out, pc, "Box<std::pair<int, char> >* make<Box<int&> >(A&&)",
+		set(out, pc,
+		    "Box<std::pair<int, char> >* make<Box<int&> >(A&&)",
 		    "/home/u/proj/src/t.cc", 7, prog, PROG_BASE);
 		return 1;
 	default:
@@ -81,8 +81,7 @@ fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
 	}
 }
 
-static void
-test_escape(void)
+static void test_escape(void)
 {
 	char *s;
 
@@ -96,8 +95,11 @@ test_escape(void)
 	CHECK_STR(s, "t&#9;n&#10;r&#13;");
 	free(s);
 	/* forbidden controls dropped; DEL and C1 are allowed */
-	s = xml_escape("a\x01\x1f\x7f" "b", 0);
-	CHECK_STR(s, "a\x7f" "b");
+	s = xml_escape("a\x01\x1f\x7f"
+		       "b",
+		       0);
+	CHECK_STR(s, "a\x7f"
+		     "b");
 	free(s);
 	/* invalid UTF-8: lone continuation, truncated, overlong, surrogate,
 	 * above U+10FFFF, 0xff */
@@ -120,14 +122,12 @@ test_escape(void)
 
 static struct stack_depot depot;
 
-static uint32_t
-stack(const taddr_t *pcs, unsigned n)
+static uint32_t stack(const taddr_t *pcs, unsigned n)
 {
 	return stack_depot_intern(&depot, pcs, n);
 }
 
-static struct loss_record
-rec(enum leak_kind k, uint32_t sid, uint64_t bytes)
+static struct loss_record rec(enum leak_kind k, uint32_t sid, uint64_t bytes)
 {
 	struct loss_record r;
 	memset(&r, 0, sizeof(r));
@@ -138,8 +138,7 @@ rec(enum leak_kind k, uint32_t sid, uint64_t bytes)
 	return r;
 }
 
-static void
-test_names(void)
+static void test_names(void)
 {
 	static const taddr_t s1[] = {PC_MALLOC, PC_F, PC_G, PC_MAIN};
 	static const taddr_t s2[] = {PC_MALLOC, PC_NEW, PC_TPL, PC_MAIN};
@@ -195,8 +194,8 @@ test_names(void)
 		char dir[] = "/tmp/test_junit.XXXXXX", *a, *b, *m, *err = NULL;
 		char *in[2];
 		char *argv[] = {(char *)"./prog", (char *)"x<y", NULL};
-		struct report_run run = {.argv = argv, .ppid = 1,
-					 .seconds = 1.5, .start = 86400};
+		struct report_run run = {
+		    .argv = argv, .ppid = 1, .seconds = 1.5, .start = 86400};
 		struct leak_summary sum;
 		int code = -1;
 		FILE *f;
@@ -232,7 +231,9 @@ test_names(void)
 				  "time=\"1.500\">") != NULL);
 		CHECK(strstr(buf, "name=\"./prog x&lt;y\"") != NULL);
 		CHECK(strstr(buf, "timestamp=\"1970-01-02T00:00:00\"") != NULL);
-		CHECK(strstr(buf, "make&lt;Box&lt;int&amp;&gt; &gt;(A&amp;&amp;)") != NULL);
+		CHECK(strstr(buf,
+			     "make&lt;Box&lt;int&amp;&gt; &gt;(A&amp;&amp;)") !=
+		      NULL);
 		/* merging a file that is not ours fails and writes nothing */
 		f = fopen(b, "w");
 		if (f) {
@@ -255,8 +256,7 @@ test_names(void)
 	stack_depot_release(&depot);
 }
 
-int
-main(void)
+int main(void)
 {
 	test_escape();
 	test_names();

@@ -30,8 +30,7 @@ struct field {
 	size_t len;
 };
 
-static int
-rd_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+static int rd_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	int shift = 0;
 
@@ -47,8 +46,7 @@ rd_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 }
 
 /* Next field of [*P, END); returns 1, 0 at the end, -1 on bad input. */
-static int
-rd_field(const uint8_t **p, const uint8_t *end, struct field *f)
+static int rd_field(const uint8_t **p, const uint8_t *end, struct field *f)
 {
 	uint64_t key;
 
@@ -70,8 +68,7 @@ rd_field(const uint8_t **p, const uint8_t *end, struct field *f)
 }
 
 /* The varint field NUM of a message (0 if absent). */
-static uint64_t
-msg_uint(const uint8_t *d, size_t len, unsigned num)
+static uint64_t msg_uint(const uint8_t *d, size_t len, unsigned num)
 {
 	const uint8_t *p = d;
 	struct field f;
@@ -84,9 +81,8 @@ msg_uint(const uint8_t *d, size_t len, unsigned num)
 }
 
 /* Packed varints of field NUM into OUT (at most MAX); returns count. */
-static size_t
-msg_packed(const uint8_t *d, size_t len, unsigned num, uint64_t *out,
-	   size_t max)
+static size_t msg_packed(const uint8_t *d, size_t len, unsigned num,
+			 uint64_t *out, size_t max)
 {
 	const uint8_t *p = d;
 	struct field f;
@@ -105,8 +101,7 @@ msg_packed(const uint8_t *d, size_t len, unsigned num, uint64_t *out,
 
 /* ---- encoder ---- */
 
-static void
-test_pb(void)
+static void test_pb(void)
 {
 	struct pb b = {0};
 	const uint8_t *p, *end;
@@ -175,8 +170,7 @@ test_pb(void)
 
 /* ---- sampler ---- */
 
-static void
-test_sampler(void)
+static void test_sampler(void)
 {
 	struct sampler s;
 	const uint64_t rate = 1000, size = 100, trials = 200000;
@@ -222,8 +216,7 @@ test_sampler(void)
 
 /* ---- paths ---- */
 
-static void
-test_paths(void)
+static void test_paths(void)
 {
 	char *s;
 
@@ -251,8 +244,8 @@ test_paths(void)
 #define PC_KEEPER 0x401300ull
 #define PC_MAIN 0x401400ull
 
-static int
-fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+static int fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		    int max)
 {
 	memset(out, 0, 2 * sizeof(*out));
 	out[0].pc = out[1].pc = pc;
@@ -287,8 +280,8 @@ static const char maps[] =
     "00400000-00402000 r-xp 00001000 08:01 1234 /bin/testprog\n"
     "7ffc0000-7ffd0000 rw-p 00000000 00:00 0 [stack]\n";
 
-static void
-setup(struct stack_depot *d, struct scan_block *b, uint32_t *s1, uint32_t *s2)
+static void setup(struct stack_depot *d, struct scan_block *b, uint32_t *s1,
+		  uint32_t *s2)
 {
 	taddr_t st1[] = {PC_MALLOC, PC_LEAKY, PC_MAIN};
 	taddr_t st2[] = {PC_MALLOC, PC_KEEPER, PC_MAIN};
@@ -316,8 +309,8 @@ setup(struct stack_depot *d, struct scan_block *b, uint32_t *s1, uint32_t *s2)
 	}
 }
 
-static unsigned char *
-gunzip(const unsigned char *in, size_t len, size_t *outlen)
+static unsigned char *gunzip(const unsigned char *in, size_t len,
+			     size_t *outlen)
 {
 	z_stream z;
 	size_t cap = 1 << 20;
@@ -335,8 +328,7 @@ gunzip(const unsigned char *in, size_t len, size_t *outlen)
 	return out;
 }
 
-static void
-test_pprof(const struct profile_data *d)
+static void test_pprof(const struct profile_data *d)
 {
 	unsigned char *gz, *gz2, *raw;
 	size_t gzlen, gzlen2, len, nstr = 0, nsample = 0, nloc = 0, nfunc = 0;
@@ -455,9 +447,8 @@ test_pprof(const struct profile_data *d)
 	free(gz2);
 }
 
-static char *
-capture(int (*fn)(const struct profile_data *, FILE *),
-	const struct profile_data *d)
+static char *capture(int (*fn)(const struct profile_data *, FILE *),
+		     const struct profile_data *d)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -468,14 +459,12 @@ capture(int (*fn)(const struct profile_data *, FILE *),
 	return buf;
 }
 
-static int
-flame(const struct profile_data *d, FILE *f)
+static int flame(const struct profile_data *d, FILE *f)
 {
 	return profile_write_flamegraph(d, f, "t<&>\"'");
 }
 
-static void
-test_folded_svg(const struct profile_data *d)
+static void test_folded_svg(const struct profile_data *d)
 {
 	char *s = capture(profile_write_folded, d);
 
@@ -499,8 +488,7 @@ test_folded_svg(const struct profile_data *d)
 	free(s);
 }
 
-static void
-test_sampled_weights(struct profile_data d)
+static void test_sampled_weights(struct profile_data d)
 {
 	size_t n;
 	struct pf_group *g;
@@ -514,8 +502,7 @@ test_sampled_weights(struct profile_data d)
 	free(g);
 }
 
-int
-main(void)
+int main(void)
 {
 	struct stack_depot depot;
 	struct scan_block blocks[6];

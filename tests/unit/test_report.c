@@ -54,9 +54,8 @@ static int weird;	  /* PC_CXX resolves to names that need escaping */
 static int bad_is_return; /* is_return wrong for a frame */
 static int sym_calls;
 
-static void
-set(struct sym_frame *f, taddr_t pc, const char *func, const char *file,
-    int line, const char *module, int inlined)
+static void set(struct sym_frame *f, taddr_t pc, const char *func,
+		const char *file, int line, const char *module, int inlined)
 {
 	f->pc = pc;
 	f->func = func;
@@ -66,8 +65,8 @@ set(struct sym_frame *f, taddr_t pc, const char *func, const char *file,
 	f->inlined = inlined;
 }
 
-static int
-fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+static int fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		    int max)
 {
 	int *calls = ctx;
 	(*calls)++;
@@ -129,8 +128,7 @@ fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
 static struct stack_depot depot;
 static uint32_t s1, s2, s3, s4;
 
-static void
-make_stacks(void)
+static void make_stacks(void)
 {
 	static const taddr_t st1[] = {PC_MALLOC, PC_MK, PC_MAIN, PC_CALL_MAIN};
 	static const taddr_t st2[] = {PC_MALLOC, PC_INL, PC_CALL_MAIN};
@@ -149,8 +147,7 @@ make_stacks(void)
 static struct scan_clique cliques[4];
 static size_t ncliques;
 
-static size_t
-make_blocks(struct scan_block *b)
+static size_t make_blocks(struct scan_block *b)
 {
 	static const struct {
 		int kind;
@@ -194,8 +191,7 @@ make_blocks(struct scan_block *b)
 	return ARRAY_SIZE(t);
 }
 
-static void
-init_ctx(struct report_ctx *rc, FILE *out)
+static void init_ctx(struct report_ctx *rc, FILE *out)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->out = out;
@@ -216,9 +212,8 @@ init_ctx(struct report_ctx *rc, FILE *out)
 
 /* ---- loss records ---- */
 
-static void
-test_records(const struct loss_record *r, size_t n,
-	     const struct leak_summary *sum)
+static void test_records(const struct loss_record *r, size_t n,
+			 const struct leak_summary *sum)
 {
 	static const struct {
 		int kind;
@@ -270,8 +265,7 @@ test_records(const struct loss_record *r, size_t n,
 	CHECK_EQ_U(sum->unclassified_blocks, 0);
 }
 
-static void
-test_records_edge(void)
+static void test_records_edge(void)
 {
 	struct leak_summary sum;
 	struct loss_record *r;
@@ -447,9 +441,8 @@ static const char want_killed[] =
 /* clang-format on */
 
 /* Render with RC into a string; caller frees. */
-static char *
-render(struct report_ctx *rc, const struct loss_record *r, size_t n,
-       const struct leak_summary *sum)
+static char *render(struct report_ctx *rc, const struct loss_record *r,
+		    size_t n, const struct leak_summary *sum)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -464,8 +457,7 @@ render(struct report_ctx *rc, const struct loss_record *r, size_t n,
 }
 
 /* Compare and, on a mismatch, show the first differing line. */
-static void
-check_text(const char *name, const char *got, const char *want)
+static void check_text(const char *name, const char *got, const char *want)
 {
 	size_t i = 0, line = 1, ls = 0;
 	if (!strcmp(got, want)) {
@@ -486,8 +478,8 @@ check_text(const char *name, const char *got, const char *want)
 		(int)strcspn(want + ls, "\n"), want + ls);
 }
 
-static void
-test_text(const struct loss_record *r, size_t n, const struct leak_summary *sum)
+static void test_text(const struct loss_record *r, size_t n,
+		      const struct leak_summary *sum)
 {
 	struct report_ctx rc;
 	struct leak_summary es;
@@ -567,8 +559,7 @@ test_text(const struct loss_record *r, size_t n, const struct leak_summary *sum)
 	free(t);
 }
 
-static void
-test_error_count(struct loss_record *r, size_t n)
+static void test_error_count(struct loss_record *r, size_t n)
 {
 	struct report_ctx rc;
 	char *t;
@@ -600,8 +591,7 @@ test_error_count(struct loss_record *r, size_t n)
 
 /* ---- JSON ---- */
 
-static char *
-slurp(const char *path)
+static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
@@ -619,8 +609,7 @@ slurp(const char *path)
 	return buf;
 }
 
-static size_t
-count(const char *s, const char *sub)
+static size_t count(const char *s, const char *sub)
 {
 	size_t n = 0;
 	for (const char *p = s; (p = strstr(p, sub)); p += strlen(sub))
@@ -630,8 +619,7 @@ count(const char *s, const char *sub)
 
 /* Minimal JSON well-formedness: brackets balance outside strings, no raw
  * control characters inside them, every byte valid UTF-8 or ASCII. */
-static int
-json_sane(const char *s)
+static int json_sane(const char *s)
 {
 	int depth = 0, in_str = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -662,8 +650,8 @@ json_sane(const char *s)
 	return depth == 0 && !in_str;
 }
 
-static void
-test_json(const struct loss_record *r, size_t n, const struct leak_summary *sum)
+static void test_json(const struct loss_record *r, size_t n,
+		      const struct leak_summary *sum)
 {
 	struct report_ctx rc;
 	char path[] = "/tmp/test_report.XXXXXX";
@@ -792,8 +780,7 @@ test_json(const struct loss_record *r, size_t n, const struct leak_summary *sum)
 	unlink(path);
 }
 
-int
-main(void)
+int main(void)
 {
 	struct scan_block blocks[32];
 	struct leak_summary sum;

@@ -45,8 +45,7 @@ static const struct supp_frame newarr_stack[] = {
 static struct supp_set set;
 
 /* Parse TEXT into a fresh SET; returns the parse result. */
-static int
-load(const char *text)
+static int load(const char *text)
 {
 	char *err = NULL;
 	int ret;
@@ -61,9 +60,8 @@ load(const char *text)
 }
 
 /* Does TEXT (one suppression) suppress a KIND record with stack F? */
-static int
-supp1(const char *text, enum leak_kind kind, const struct supp_frame *f,
-      size_t n)
+static int supp1(const char *text, enum leak_kind kind,
+		 const struct supp_frame *f, size_t n)
 {
 	if (load(text) != 0)
 		return -1;
@@ -74,8 +72,7 @@ supp1(const char *text, enum leak_kind kind, const struct supp_frame *f,
 #define C_N ARRAY_SIZE(c_stack)
 #define CXX_N ARRAY_SIZE(cxx_stack)
 
-static void
-test_valgrind_match(void)
+static void test_valgrind_match(void)
 {
 	/* a copied valgrind suppression: fun:malloc first */
 	CHECK_EQ_U(supp1(VG("fun:malloc\nfun:make_node\nfun:build_list\n"),
@@ -138,8 +135,7 @@ test_valgrind_match(void)
 	CHECK_EQ_U(supp1(VG("fun:mall\\oc\n"), LEAK_DEFINITE, c_stack, C_N), 1);
 }
 
-static void
-test_valgrind_cxx(void)
+static void test_valgrind_cxx(void)
 {
 	/* mangled names only, and frame 0 is operator new */
 	CHECK_EQ_U(supp1(VG("fun:_Znwm\nfun:_ZN1A4makeEv\nobj:*libthird*\n"
@@ -175,8 +171,7 @@ test_valgrind_cxx(void)
 		   1);
 }
 
-static void
-test_valgrind_kinds(void)
+static void test_valgrind_kinds(void)
 {
 	const char *def = "{\n n\n Memcheck:Leak\n match-leak-kinds: "
 			  "definite,possible\n fun:malloc\n}\n";
@@ -194,8 +189,7 @@ test_valgrind_kinds(void)
 		   0);
 }
 
-static void
-test_valgrind_parse(void)
+static void test_valgrind_parse(void)
 {
 	/* other kinds and tools: read, checked, ignored */
 	CHECK_EQ_U(load("# comment\n\n{\n  cond\n  Memcheck:Cond\n  fun:f\n}\n"
@@ -260,8 +254,7 @@ test_valgrind_parse(void)
 	CHECK(err == NULL);
 }
 
-static void
-test_lsan(void)
+static void test_lsan(void)
 {
 	/* function, module, file; any frame; substring */
 	CHECK_EQ_U(supp1("leak:build_list\n", LEAK_DEFINITE, c_stack, C_N), 1);
@@ -312,9 +305,8 @@ test_lsan(void)
 }
 
 /* supp_print for F, fed back: the record must be suppressed. */
-static void
-round_trip(enum leak_kind kind, const struct supp_frame *f, size_t n,
-	   const char *expect)
+static void round_trip(enum leak_kind kind, const struct supp_frame *f,
+		       size_t n, const char *expect)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -333,8 +325,7 @@ round_trip(enum leak_kind kind, const struct supp_frame *f, size_t n,
 	free(text);
 }
 
-static void
-test_generate(void)
+static void test_generate(void)
 {
 	round_trip(LEAK_DEFINITE, c_stack, C_N,
 		   "{\n   <insert_a_suppression_name_here>\n   Memcheck:Leak\n"
@@ -362,8 +353,8 @@ test_generate(void)
 }
 
 /* supp_apply: records of a fake depot, symbolized by a fake. */
-static int
-fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
+static int fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
+		    int max)
 {
 	const struct supp_frame *f = &c_stack[pc - 1];
 	memset(out, 0, sizeof(*out));
@@ -376,8 +367,7 @@ fake_sym(void *ctx, taddr_t pc, int is_return, struct sym_frame *out, int max)
 	return 1;
 }
 
-static void
-test_apply(void)
+static void test_apply(void)
 {
 	struct stack_depot d;
 	struct report_ctx rc;
@@ -437,8 +427,7 @@ test_apply(void)
 	stack_depot_release(&d);
 }
 
-int
-main(void)
+int main(void)
 {
 	supp_set_init(&set);
 	test_valgrind_match();

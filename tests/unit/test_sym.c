@@ -28,40 +28,35 @@ uintptr_t sym_test_callee(int *line);
 uintptr_t sym_test_inline_caller(int *inner, int *outer);
 
 /* Returns its own return address: a PC inside the caller. */
-static NOINLINE uintptr_t
-here(void)
+static NOINLINE uintptr_t here(void)
 {
 	uintptr_t ra = (uintptr_t)__builtin_return_address(0);
 	__asm__ volatile("" : "+r"(ra));
 	return ra;
 }
 
-NOINLINE uintptr_t
-sym_test_callee(int *line)
+NOINLINE uintptr_t sym_test_callee(int *line)
 {
 	uintptr_t ra = (*line = __LINE__, here());
 	__asm__ volatile("" : "+r"(ra)); /* no tail call */
 	return ra;
 }
 
-static inline __attribute__((always_inline)) uintptr_t
-sym_test_inl(int *line)
+static inline __attribute__((always_inline)) uintptr_t sym_test_inl(int *line)
 {
 	uintptr_t ra = (*line = __LINE__, here());
 	__asm__ volatile("" : "+r"(ra));
 	return ra;
 }
 
-NOINLINE uintptr_t
-sym_test_inline_caller(int *inner, int *outer)
+NOINLINE uintptr_t sym_test_inline_caller(int *inner, int *outer)
 {
 	uintptr_t ra = (*outer = __LINE__, sym_test_inl(inner));
 	__asm__ volatile("" : "+r"(ra));
 	return ra;
 }
 
-static char *
-read_file(const char *path)
+static char *read_file(const char *path)
 {
 	int fd = open(path, O_RDONLY);
 	size_t len = 0, cap = 0;
@@ -81,8 +76,7 @@ read_file(const char *path)
 	return buf;
 }
 
-static int
-ends_with(const char *s, const char *suffix)
+static int ends_with(const char *s, const char *suffix)
 {
 	size_t n, m = strlen(suffix);
 	if (!s)
@@ -91,8 +85,7 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-static void
-test_noinline(struct symbolizer *s)
+static void test_noinline(struct symbolizer *s)
 {
 	struct sym_frame f[8], g[8];
 	int line = 0;
@@ -123,8 +116,7 @@ test_noinline(struct symbolizer *s)
 	CHECK(g[0].file == f[0].file);
 }
 
-static void
-test_inline(struct symbolizer *s)
+static void test_inline(struct symbolizer *s)
 {
 	struct sym_frame f[8];
 	int inner = 0, outer = 0;
@@ -153,8 +145,7 @@ test_inline(struct symbolizer *s)
 	CHECK_STR(f[0].func, "sym_test_inl");
 }
 
-static void
-test_libc(struct symbolizer *s)
+static void test_libc(struct symbolizer *s)
 {
 	/* libc's own malloc, not a sanitizer's interceptor */
 	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
@@ -181,8 +172,7 @@ test_libc(struct symbolizer *s)
  * A library without DWARF here (libz, through libdw): the function comes
  * from .dynsym.
  */
-static void
-test_no_dwarf(struct symbolizer *s)
+static void test_no_dwarf(struct symbolizer *s)
 {
 	void *h = dlopen("libz.so.1", RTLD_NOW | RTLD_NOLOAD);
 	void *fn = h ? dlsym(h, "zlibVersion") : NULL;
@@ -200,8 +190,7 @@ test_no_dwarf(struct symbolizer *s)
 	dlclose(h);
 }
 
-static void
-test_nowhere(struct symbolizer *s)
+static void test_nowhere(struct symbolizer *s)
 {
 	struct sym_frame f[8];
 	int n = sym_lookup(s, 0x10, 0, f, 8);
@@ -220,8 +209,7 @@ test_nowhere(struct symbolizer *s)
 }
 
 /* Files that are gone give a module path and nothing else. */
-static void
-test_gone_files(void)
+static void test_gone_files(void)
 {
 	static const char maps[] =
 	    "00400000-00401000 r-xp 00000000 08:01 1234 "
@@ -276,8 +264,7 @@ test_gone_files(void)
 	sym_free(s);
 }
 
-int
-main(void)
+int main(void)
 {
 	char *maps = read_file("/proc/self/maps");
 	struct symbolizer *s;

@@ -79,7 +79,9 @@ static void fake_init(struct fake *f)
 	static const struct {
 		taddr_t start;
 		size_t len;
-	} segs[] = {{DATA, DATA_LEN}, {HEAP, HEAP_LEN}, {MMAP, MMAP_LEN},
+	} segs[] = {{DATA, DATA_LEN},
+		    {HEAP, HEAP_LEN},
+		    {MMAP, MMAP_LEN},
 		    {STACK, STACK_LEN}};
 	struct seg *d, *h, *m;
 
@@ -143,8 +145,8 @@ static void fake_free(struct fake *f)
 
 static struct scan_block *walk(struct fake *f, size_t *nb, int *ret)
 {
-	struct target tg = {.pid = 4242, .maps = maps, .read = fake_read,
-			    .ctx = f};
+	struct target tg = {
+	    .pid = 4242, .maps = maps, .read = fake_read, .ctx = f};
 	struct heap_table t;
 	struct heap_block *hb;
 	struct scan_block *b;
@@ -221,15 +223,12 @@ static void test_roots_and_classify(void)
 	int ret, data_ranges = 0, stack_ranges = 0;
 	struct root_set rs;
 	taddr_t regs[3] = {0, C3 + 16, 12345};
-	struct target_thread th = {.tid = 77,
-				   .sp = SP,
-				   .from = SP - 128,
-				   .words = regs,
-				   .nwords = 3};
+	struct target_thread th = {
+	    .tid = 77, .sp = SP, .from = SP - 128, .words = regs, .nwords = 3};
 	struct scan_range own = {.start = DATA + 0x1800, .end = DATA + 0x1900};
 	struct roots_opts ro = {.exclude = &own, .nexclude = 1};
-	struct target tg = {.pid = 4242, .maps = maps, .read = fake_read,
-			    .ctx = &f};
+	struct target tg = {
+	    .pid = 4242, .maps = maps, .read = fake_read, .ctx = &f};
 
 	fake_init(&f);
 	/* C1's block held from libc's data; C2's only from dead stack

@@ -21,16 +21,14 @@
 
 static char dir[] = "/tmp/leakcheck-test-util.XXXXXX";
 
-static char *
-path_of(const char *name)
+static char *path_of(const char *name)
 {
 	return xasprintf("%s/%s", dir, name);
 }
 
 /* NAME filled with LEN bytes of 'a' and a newline every 64, with a NUL
  * at NUL_AT unless it is (size_t)-1. */
-static char *
-make_file(const char *name, size_t len, size_t nul_at)
+static char *make_file(const char *name, size_t len, size_t nul_at)
 {
 	char *p = path_of(name), *buf = xmalloc(len + 1);
 	FILE *f;
@@ -49,8 +47,7 @@ make_file(const char *name, size_t len, size_t nul_at)
 	return p;
 }
 
-static void
-test_infile_sizes(void)
+static void test_infile_sizes(void)
 {
 	/* around the 64 KiB chunk and the limit */
 	static const size_t sizes[] = {0,     1,      65535,  65536,
@@ -76,8 +73,7 @@ test_infile_sizes(void)
 	}
 }
 
-static void
-test_infile_errors(void)
+static void test_infile_errors(void)
 {
 	char *p, *out;
 	size_t len;
@@ -107,8 +103,7 @@ test_infile_errors(void)
 	CHECK(strstr(infile_strerror(-EFBIG, 64u << 20), "64 MiB") != NULL);
 }
 
-static char *
-slurp(const char *p)
+static char *slurp(const char *p)
 {
 	char *out = NULL;
 	size_t len;
@@ -119,8 +114,7 @@ slurp(const char *p)
 }
 
 /* Temporary files of NAME left in the directory. */
-static int
-leftovers(const char *name)
+static int leftovers(const char *name)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -135,8 +129,7 @@ leftovers(const char *name)
 	return n;
 }
 
-static void
-test_outfile(void)
+static void test_outfile(void)
 {
 	char *p = path_of("out"), *got;
 	struct outfile o;
@@ -190,8 +183,7 @@ test_outfile(void)
 
 /* An exit between open and close (out of memory, a fatal error) leaves
  * neither the file nor its temporary file. */
-static void
-test_outfile_exit(void)
+static void test_outfile_exit(void)
 {
 	char *p = path_of("cut");
 	int status;
@@ -211,8 +203,7 @@ test_outfile_exit(void)
 	free(p);
 }
 
-static void
-test_printable(void)
+static void test_printable(void)
 {
 	CHECK_EQ_U(printable_seq((const unsigned char *)"a"), 1);
 	CHECK_EQ_U(printable_seq((const unsigned char *)" "), 1);
@@ -231,8 +222,7 @@ test_printable(void)
 	CHECK_EQ_U(printable_seq((const unsigned char *)"\xff"), 0);
 }
 
-int
-main(void)
+int main(void)
 {
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");

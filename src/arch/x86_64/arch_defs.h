@@ -11,9 +11,9 @@
 
 typedef struct user_regs_struct arch_regs_t;
 
-#define ARCH_BP_INSN 0xcc    /* int3 */
-#define ARCH_BP_LEN 1        /* PC after the trap = bp address + 1 */
-#define ARCH_RED_ZONE 128    /* below sp, still in use by leaf code */
+#define ARCH_BP_INSN 0xcc /* int3 */
+#define ARCH_BP_LEN 1	  /* PC after the trap = bp address + 1 */
+#define ARCH_RED_ZONE 128 /* below sp, still in use by leaf code */
 #define ARCH_SYSCALL_INSN "\x0f\x05\xcc" /* syscall; int3 */
 #define ARCH_SYSCALL_INSN_LEN 3
 
@@ -141,10 +141,10 @@ static inline int arch_rep_movsb(const uint8_t *code, arch_regs_t *r,
 /* General registers as root words for the scan; returns the count. */
 static inline int arch_regs_words(const arch_regs_t *r, unsigned long long *w)
 {
-	const unsigned long long v[] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
-					r->rdi, r->rbp, r->rsp, r->r8,  r->r9,
-					r->r10, r->r11, r->r12, r->r13, r->r14,
-					r->r15, r->fs_base, r->gs_base};
+	const unsigned long long v[] = {
+	    r->rax, r->rbx, r->rcx, r->rdx, r->rsi,	r->rdi,
+	    r->rbp, r->rsp, r->r8,  r->r9,  r->r10,	r->r11,
+	    r->r12, r->r13, r->r14, r->r15, r->fs_base, r->gs_base};
 	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		w[i] = v[i];
 	return (int)(sizeof(v) / sizeof(v[0]));

@@ -8,17 +8,19 @@
 #ifndef LEAKCHECK_FAST_LAYOUT_H
 #define LEAKCHECK_FAST_LAYOUT_H
 
-#define D_HEAD 0x00     /* u64: slots reserved so far (the program's) */
-#define D_TAIL 0x40     /* u64: slots consumed so far (the tracer's) */
+#define D_HEAD 0x00	/* u64: slots reserved so far (the program's) */
+#define D_TAIL 0x40	/* u64: slots consumed so far (the tracer's) */
 #define D_DISABLED 0x80 /* byte: record nothing (set by the guard) */
-#define D_MAXPCS 0xc0   /* u64: return addresses a walk in the program
-			 * writes at most; 0: no walk, copy the stack */
-#define D_CHECK 0xc8    /* byte: copy the stack after a walk too, at
-			 * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK:
-			 * leakcheck compares the two) */
+#define D_MAXPCS                                                               \
+	0xc0 /* u64: return addresses a walk in the program                    \
+	      * writes at most; 0: no walk, copy the stack */
+#define D_CHECK                                                                  \
+	0xc8		 /* byte: copy the stack after a walk too, at            \
+			  * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK: \
+			  * leakcheck compares the two) */
 #define D_THREADS 0x1000 /* the thread table, FAST_THR_N entries */
 #define FAST_THR_N 4096
-#define FAST_THR_SHIFT 7 /* 128-byte entries */
+#define FAST_THR_SHIFT 7   /* 128-byte entries */
 #define FAST_THR_PROBES 16 /* a lookup gives up (slow path) after these */
 #define D_RING (D_THREADS + (FAST_THR_N << FAST_THR_SHIFT))
 #define FAST_NSLOTS 512
@@ -37,21 +39,23 @@
 #define FAST_PAGE_OFF 0x2800   /* INJ_FAST */
 
 /* A thread-table entry; the key is the thread pointer (%fs:0). */
-#define T_KEY 0   /* 0: empty; 1: a thread that is gone */
-#define T_LO 8    /* its stack: [lo, hi); lo = hi = 0: always slow */
+#define T_KEY 0 /* 0: empty; 1: a thread that is gone */
+#define T_LO 8	/* its stack: [lo, hi); lo = hi = 0: always slow */
 #define T_HI 16
-#define T_WIN 24  /* stack bytes to copy at most */
-#define T_BUSY 32 /* sp at the entry of its recorded call in progress, or 0;
-		   * in progress while the slot there holds an address in
-		   * our page (fast.S, ENTER) */
-#define T_RET 40  /* that call's return address */
+#define T_WIN 24 /* stack bytes to copy at most */
+#define T_BUSY                                                                 \
+	32	 /* sp at the entry of its recorded call in progress, or 0;    \
+		  * in progress while the slot there holds an address in       \
+		  * our page (fast.S, ENTER) */
+#define T_RET 40 /* that call's return address */
 #define T_KIND 48
 #define T_A0 56
 #define T_A1 64
 #define T_A2 72
 #define T_FN 80
-#define T_WALK 88 /* during the walk (fast.S): sp of the frame it was called
-		   * from, where leakcheck can abort it (fast_leave) */
+#define T_WALK                                                                 \
+	88 /* during the walk (fast.S): sp of the frame it was called          \
+	    * from, where leakcheck can abort it (fast_leave) */
 
 /* A ring slot: a header, then the stack bytes (S_LEN of them), or the
  * return addresses the walk in the program found (S_NPCS of them; with
@@ -63,17 +67,17 @@
 #define S_A1 24
 #define S_A2 32
 #define S_RES 40 /* the result */
-#define S_PC 48  /* the return address: the first frame to unwind */
-#define S_SP 56  /* sp just after the return */
+#define S_PC 48	 /* the return address: the first frame to unwind */
+#define S_SP 56	 /* sp just after the return */
 #define S_RBP 64
 #define S_RBX 72
 #define S_R12 80
 #define S_R13 88
 #define S_R14 96
 #define S_R15 104
-#define S_LEN 112 /* stack bytes that follow */
-#define S_FN 120  /* the entry point called */
-#define S_HI 128  /* the end of the thread's stack */
+#define S_LEN 112  /* stack bytes that follow */
+#define S_FN 120   /* the entry point called */
+#define S_HI 128   /* the end of the thread's stack */
 #define S_NPCS 136 /* return addresses that follow (S_LEN is 0 then) */
 #define S_STACK 144
 #define FAST_STACK_MAX ((1 << FAST_SLOT_SHIFT) - S_STACK)

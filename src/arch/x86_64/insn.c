@@ -56,10 +56,10 @@ int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off)
 
 	*rip_rel_off = -1;
 	/* legacy prefixes */
-	while (p < end && (*p == 0x66 || *p == 0x67 || *p == 0xf2 ||
-			   *p == 0xf3 || *p == 0x2e || *p == 0x3e ||
-			   *p == 0x26 || *p == 0x36 || *p == 0x64 ||
-			   *p == 0x65 || *p == 0xf0)) {
+	while (p < end &&
+	       (*p == 0x66 || *p == 0x67 || *p == 0xf2 || *p == 0xf3 ||
+		*p == 0x2e || *p == 0x3e || *p == 0x26 || *p == 0x36 ||
+		*p == 0x64 || *p == 0x65 || *p == 0xf0)) {
 		if (*p == 0x66)
 			opsize16 = 1;
 		p++;
@@ -85,7 +85,8 @@ int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off)
 		} else if (op == 0x05 || op == 0x0b || op == 0xa2 ||
 			   (op >= 0xc8 && op <= 0xcf)) {
 			/* syscall, ud2, cpuid, bswap */
-		} else if (op == 0x1e || op == 0x1f || (op >= 0x10 && op <= 0x17) ||
+		} else if (op == 0x1e || op == 0x1f ||
+			   (op >= 0x10 && op <= 0x17) ||
 			   (op >= 0x28 && op <= 0x2f) ||
 			   (op >= 0x40 && op <= 0x4f) ||
 			   (op >= 0x51 && op <= 0x7f && op != 0x77) ||
@@ -94,9 +95,11 @@ int arch_insn_len(const uint8_t *code, size_t n, int *rip_rel_off)
 			   op == 0xb1 || op == 0xb3 || op == 0xb6 ||
 			   op == 0xb7 || op == 0xbb || op == 0xbc ||
 			   op == 0xbd || op == 0xbe || op == 0xbf ||
-			   op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xfe)) {
+			   op == 0xc0 || op == 0xc1 ||
+			   (op >= 0xd0 && op <= 0xfe)) {
 			has_modrm = 1;
-			if (op == 0x70 || op == 0x71 || op == 0x72 || op == 0x73)
+			if (op == 0x70 || op == 0x71 || op == 0x72 ||
+			    op == 0x73)
 				imm = IMM8;
 		} else if (op == 0xba) {
 			has_modrm = 1;
@@ -316,7 +319,8 @@ int arch_prepare_displaced_n(const uint8_t *code, size_t n, taddr_t from,
 		if (ended || left < 1)
 			return -ENOTSUP;
 		if ((c[0] >= 0x70 && c[0] <= 0x7f) ||
-		    (left >= 6 && c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f)) {
+		    (left >= 6 && c[0] == 0x0f && c[1] >= 0x80 &&
+		     c[1] <= 0x8f)) {
 			/* jcc: re-encoded as 0f 8x rel32 */
 			int short_form = c[0] != 0x0f;
 			unsigned len = short_form ? 2 : 6;
@@ -374,7 +378,8 @@ int arch_prepare_displaced_n(const uint8_t *code, size_t n, taddr_t from,
 				int64_t t, nd;
 				memcpy(&disp, c + riprel, 4);
 				t = (int64_t)(pc + (taddr_t)len) + disp;
-				nd = t - (int64_t)(slot_addr + sl + (taddr_t)len);
+				nd = t -
+				     (int64_t)(slot_addr + sl + (taddr_t)len);
 				if (nd != (int32_t)nd)
 					return -ERANGE;
 				disp = (int32_t)nd;
