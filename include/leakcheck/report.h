@@ -262,6 +262,12 @@ struct report_writer {
 		     const struct report_result *r);
 };
 extern const struct report_writer report_writers[]; /* ends at name NULL */
+/* PATTERN with each %p replaced by PID; malloc'd, caller frees. */
+char *report_path(const char *pattern, pid_t pid);
+/* Every report file whose option is given, in the table's order, for
+ * process PID; a file that cannot be written gets one error line. */
+void report_write_files(const struct report_ctx *rc, pid_t pid,
+			const struct report_result *res);
 
 /*
  * Combine the JUnit files written by report_junit() (or by an earlier

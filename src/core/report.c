@@ -326,23 +326,6 @@ static size_t type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
 	return typed;
 }
 
-static char *expand_pid(const char *pat, pid_t pid)
-{
-	char *out = xstrdup(""), *n;
-
-	for (const char *s = pat; *s; s++) {
-		if (s[0] == '%' && s[1] == 'p') {
-			n = xasprintf("%s%d", out, (int)pid);
-			s++;
-		} else {
-			n = xasprintf("%s%c", out, *s);
-		}
-		free(out);
-		out = n;
-	}
-	return out;
-}
-
 /* psargs split at spaces, NULL-ended; malloc'd, one block. */
 static char **split_args(const char *s)
 {
@@ -551,7 +534,7 @@ int core_report(const char *core_path, const char *program)
 		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 
 	if (opt.log_file) {
-		log_name = expand_pid(opt.log_file, r.core.pid);
+		log_name = report_path(opt.log_file, r.core.pid);
 		ret = outfile_open(&log, log_name, OUTFILE_TRUNC);
 		if (ret) {
 			error("cannot open log file '%s': %s; reporting on "
@@ -576,18 +559,7 @@ int core_report(const char *core_path, const char *program)
 	free(log_name);
 	{
 		struct report_result res = {recs, nrec, &sum, r.core.psargs};
-		for (const struct report_writer *w = report_writers; w->name;
-		     w++) {
-			char *path;
-			if (!*w->file)
-				continue;
-			path = expand_pid(*w->file, r.core.pid);
-			ret = w->write(&rc, path, &res);
-			if (ret)
-				error("cannot write %s to '%s': %s", w->what,
-				      path, strerror(-ret));
-			free(path);
-		}
+		report_write_files(&rc, r.core.pid, &res);
 	}
 	{
 		struct report_ctx full = rc;

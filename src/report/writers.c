@@ -3,10 +3,13 @@
  * a format's writer behind one signature.  Adding a format is a file
  * here and an entry below; the tracer does not change.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 #include "leakcheck/options.h"
-#include "leakcheck/util.h"
 #include "leakcheck/report.h"
+#include "leakcheck/util.h"
 
 int report_put_file(const char *path, report_put_fn put,
 		    const struct report_ctx *rc,
@@ -52,3 +55,37 @@ const struct report_writer report_writers[] = {
     {"xml", "XML", &opt.xml_file, w_vgxml},
     {NULL, NULL, NULL, NULL},
 };
+
+char *report_path(const char *pattern, pid_t pid)
+{
+	char *out = xstrdup(""), *n;
+
+	for (const char *s = pattern; *s; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			n = xasprintf("%s%d", out, (int)pid);
+			s++;
+		} else {
+			n = xasprintf("%s%c", out, *s);
+		}
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+void report_write_files(const struct report_ctx *rc, pid_t pid,
+			const struct report_result *res)
+{
+	for (const struct report_writer *w = report_writers; w->name; w++) {
+		char *path;
+		int ret;
+		if (!*w->file)
+			continue;
+		path = report_path(*w->file, pid);
+		ret = w->write(rc, path, res);
+		if (ret)
+			error("cannot write %s to '%s': %s", w->what, path,
+			      strerror(-ret));
+		free(path);
+	}
+}

@@ -85,22 +85,6 @@ int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 	return n;
 }
 
-static char *expand_pid(const char *pat, pid_t pid)
-{
-	char *out = xstrdup(""), *n;
-	for (const char *s = pat; *s; s++) {
-		if (s[0] == '%' && s[1] == 'p') {
-			n = xasprintf("%s%d", out, pid);
-			s++;
-		} else {
-			n = xasprintf("%s%c", out, *s);
-		}
-		free(out);
-		out = n;
-	}
-	return out;
-}
-
 /*
  * memcheck's rule for a program's own allocator (find_active_chunks): a
  * malloc'd block that holds a block the program declared (HB_CUSTOM:
@@ -139,24 +123,6 @@ static int report_files_wanted(void)
 		if (*w->file)
 			return 1;
 	return 0;
-}
-
-/* Every report file asked for, in the table's order. */
-static void report_files(const struct report_ctx *rc, pid_t pid,
-			 const struct report_result *res)
-{
-	for (const struct report_writer *w = report_writers; w->name; w++) {
-		char *path;
-		int ret;
-		if (!*w->file)
-			continue;
-		path = expand_pid(*w->file, pid);
-		ret = w->write(rc, path, res);
-		if (ret)
-			error("cannot write %s to '%s': %s", w->what, path,
-			      strerror(-ret));
-		free(path);
-	}
 }
 
 /* What a thread gives the scan besides its registers. */
@@ -242,7 +208,7 @@ static FILE *open_log(pid_t pid, struct outfile *o, char **name)
 		outfile_stderr(o);
 		return o->f;
 	}
-	path = expand_pid(opt.log_file, pid);
+	path = report_path(opt.log_file, pid);
 	for (i = 0; i < nopened && strcmp(opened[i], path); i++)
 		;
 	ret =
@@ -499,7 +465,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	{
 		struct report_result res = {recs, nrec, &sum,
 					    p->command ? p->command : ""};
-		report_files(&rc, p->pid, &res);
+		report_write_files(&rc, p->pid, &res);
 	}
 	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
 		/* the heap profiles: from the same classified blocks */
