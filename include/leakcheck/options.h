@@ -68,8 +68,6 @@ struct options {
 		uint8_t size2; /*   ... times this one (calloc-like), 0: none */
 	} decl[32];
 	unsigned ndecl;
-	int pid;	  /* --pid: attach instead of launching (the
-			   * first of pids[]) */
 	int pids[64];	  /* every --pid and --pid-tree, in order */
 	int pid_tree[64]; /*   1: with its descendants (--pid-tree) */
 	unsigned npids;

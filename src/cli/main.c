@@ -364,7 +364,6 @@ static void parse_options(int argc, char **argv)
 				    ARRAY_SIZE(opt.pids));
 			opt.pid_tree[opt.npids] = c == O_PID_TREE;
 			opt.pids[opt.npids++] = pid;
-			opt.pid = opt.pids[0];
 			break;
 		}
 		case O_INTERVAL:
@@ -681,7 +680,7 @@ int main(int argc, char **argv)
 		return cmd_merge(argc - 1, argv + 1);
 	parse_options(argc, argv);
 	if (opt.core) {
-		if (opt.pid)
+		if (opt.npids)
 			die(LC_EXIT_USAGE, "give either --pid (--pid-tree) or "
 					   "--core, not both");
 		if (optind + 1 < argc)
@@ -698,7 +697,7 @@ int main(int argc, char **argv)
 		return core_report(opt.core,
 				   optind < argc ? argv[optind] : NULL);
 	}
-	if (opt.pid) {
+	if (opt.npids) {
 		if (optind < argc)
 			die(LC_EXIT_USAGE,
 			    "give either --pid or a program to run, not both");
