@@ -39,6 +39,13 @@ void hook_return(struct thread *t, arch_regs_t *regs);
 /* clientreq.c: T is at the client request B of valgrind.h (see there);
  * REGS's pc is set to B's address. */
 void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs);
+/* clientreq.c: every block of P as the leak check sees it, sorted
+ * (malloc's, taken from the table if TAKE, and the declared ones); then
+ * clientreq_drop_pool_memory compacts the scan blocks made of them,
+ * leaving out a malloc'd block that holds declared ones.  Both used by
+ * every report and snapshot. */
+struct heap_block *clientreq_blocks(struct proc *p, int take, size_t *n);
+size_t clientreq_drop_pool_memory(struct scan_block *b, size_t nb);
 /* The same, quietly: returns 0, or -ENOENT if no call of T was pending
  * at that return (REGS untouched then). */
 int hook_return_ok(struct thread *t, arch_regs_t *regs);

@@ -137,6 +137,57 @@ static void block_resize(struct proc *p, taddr_t addr, uint64_t size)
 	}
 }
 
+/* P's blocks, sorted: malloc's (taken out of P's table if TAKE: the last
+ * report) and the program's declared ones (copied). */
+struct heap_block *clientreq_blocks(struct proc *p, int take, size_t *n)
+{
+	struct heap_block *hb = take ? heap_table_take(&p->heap, n)
+				     : heap_table_snapshot(&p->heap, n);
+	struct heap_block *cb;
+	size_t nc;
+
+	if (!p->custom_heap.count)
+		return hb;
+	cb = heap_table_snapshot(&p->custom_heap, &nc);
+	hb = xrealloc(hb, (*n + nc + 1) * sizeof(*hb));
+	memcpy(hb + *n, cb, nc * sizeof(*cb));
+	*n += nc;
+	free(cb);
+	heap_blocks_sort(hb, *n);
+	return hb;
+}
+
+/*
+ * memcheck's rule for a program's own allocator (find_active_chunks): a
+ * malloc'd block that holds a block the program declared (HB_CUSTOM:
+ * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC) is that allocator's memory, not a
+ * block of its own: it leaves the leak check, and the blocks in it are
+ * checked instead.  B (NB, sorted) is compacted in place; returns the
+ * number left.
+ */
+size_t clientreq_drop_pool_memory(struct scan_block *b, size_t nb)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		int holds = 0;
+		if (!(b[i].flags & HB_CUSTOM)) {
+			for (size_t k = i + 1;
+			     k < nb && b[k].addr < b[i].addr + b[i].size &&
+			     !holds;
+			     k++)
+				holds = (b[k].flags & HB_CUSTOM) != 0;
+			/* a chunk at the superblock's start may sort first */
+			for (size_t k = i;
+			     k > 0 && b[k - 1].addr == b[i].addr && !holds; k--)
+				holds = (b[k - 1].flags & HB_CUSTOM) != 0;
+		}
+		if (!holds)
+			b[out++] = b[i];
+	}
+	return out;
+}
+
 void hook_client_request(struct thread *t, struct bp *b, arch_regs_t *regs)
 {
 	struct proc *p = t->proc;

@@ -85,37 +85,6 @@ int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 	return n;
 }
 
-/*
- * memcheck's rule for a program's own allocator (find_active_chunks): a
- * malloc'd block that holds a block the program declared (HB_CUSTOM:
- * MALLOCLIKE_BLOCK, MEMPOOL_ALLOC) is that allocator's memory, not a
- * block of its own: it leaves the leak check, and the blocks in it are
- * checked instead.  B (NB, sorted) is compacted in place; returns the
- * number left.
- */
-static size_t drop_pool_memory(struct scan_block *b, size_t nb)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < nb; i++) {
-		int holds = 0;
-		if (!(b[i].flags & HB_CUSTOM)) {
-			for (size_t k = i + 1;
-			     k < nb && b[k].addr < b[i].addr + b[i].size &&
-			     !holds;
-			     k++)
-				holds = (b[k].flags & HB_CUSTOM) != 0;
-			/* a chunk at the superblock's start may sort first */
-			for (size_t k = i;
-			     k > 0 && b[k - 1].addr == b[i].addr && !holds; k--)
-				holds = (b[k - 1].flags & HB_CUSTOM) != 0;
-		}
-		if (!holds)
-			b[out++] = b[i];
-	}
-	return out;
-}
-
 /* Is any report file (report_writers[]) asked for? */
 static int report_files_wanted(void)
 {
@@ -284,19 +253,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	} else if (exiting) {
 		hook_harvest(p);
 	}
-	hb = exiting || killed ? heap_table_take(&p->heap, &nb)
-			       : heap_table_snapshot(&p->heap, &nb);
-	if (p->custom_heap.count) {
-		/* valgrind.h mempools' chunks, kept apart (clientreq.c) */
-		size_t np;
-		struct heap_block *pb =
-		    heap_table_snapshot(&p->custom_heap, &np);
-		hb = xrealloc(hb, (nb + np + 1) * sizeof(*hb));
-		memcpy(hb + nb, pb, np * sizeof(*pb));
-		nb += np;
-		free(pb);
-		heap_blocks_sort(hb, nb);
-	}
+	hb = clientreq_blocks(p, exiting || killed, &nb);
 	for (size_t i = 0; i < nb; i++) {
 		struct heap_block h = hb[i];
 		struct scan_block sb = {
@@ -315,7 +272,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			in_use_bytes += blocks[i].size;
 			in_use_blocks++;
 		}
-	nb = drop_pool_memory(blocks, nb);
+	nb = clientreq_drop_pool_memory(blocks, nb);
 	mem_phase(RP_BLOCKS);
 
 	if (!killed) {

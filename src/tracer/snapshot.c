@@ -54,7 +54,7 @@ static int proc_snapshot(struct proc *p, unsigned seq, const char *why)
 	proc_stop_all(p, NULL);
 	hook_harvest_stopped(p);
 	clock_gettime(CLOCK_REALTIME, &wall);
-	hb = heap_table_snapshot(&p->heap, &nb);
+	hb = clientreq_blocks(p, 0, &nb);
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	maps = read_file_text(path, NULL);
 	proc_resume_all(p);
@@ -68,6 +68,7 @@ static int proc_snapshot(struct proc *p, unsigned seq, const char *why)
 		blocks[i].flags = hb[i].flags;
 	}
 	free(hb);
+	nb = clientreq_drop_pool_memory(blocks, nb);
 	if (!maps && p->maps_text)
 		maps = xstrdup(p->maps_text);
 	sym = sym_new_from_maps(maps ? maps : "", p->pid);
