@@ -267,6 +267,18 @@ static void on_new_task(struct thread *t, int event)
 	np->ldso_base = p->ldso_base;
 	memcpy(np->bound, p->bound, sizeof(np->bound));
 	np->decl_bound = p->decl_bound;
+	/* what only the parent learnt: glibc's and libstdc++'s freeres
+	 * (the child runs them at its _exit, as valgrind's child does), and,
+	 * attached, the heap walk's index and whether the heap from before
+	 * the attach is unknown (then scanned as roots in the child too) */
+	memcpy(np->freeres_fn, p->freeres_fn, sizeof(np->freeres_fn));
+	np->freeres_state = p->freeres_state;
+	if (p->npre) {
+		np->pre = xmalloc(p->npre * sizeof(*np->pre));
+		memcpy(np->pre, p->pre, p->npre * sizeof(*np->pre));
+		np->npre = p->npre;
+	}
+	np->pre_unknown = p->pre_unknown;
 	np->seen_modules = p->seen_modules ? xstrdup(p->seen_modules) : NULL;
 	np->maps_text = p->maps_text ? xstrdup(p->maps_text) : NULL;
 	np->command = p->command ? xstrdup(p->command) : NULL;
