@@ -187,6 +187,19 @@ preamble() {
 }
 preamble
 
+# Every option in --help is in the man page and in README, in the same
+# change (a new option's name is checked, not its words).
+options_documented() {
+	local name=options-documented o why=
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	for o in $("$LC" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' | grep -oE -- '--[a-z-]+'); do
+		grep -qF -- "$(echo "$o" | sed 's/-/\\-/g')" man/leakcheck.1 || why="$why $o (man)"
+		grep -qE -- "$o([=\`| ]|\$)" README.md || why="$why $o (README)"
+	done
+	verdict "$name" "${why# }"
+}
+options_documented
+
 # A child started with posix_spawn or vfork gets the fast path once it
 # has exec'd (it has memory of its own then): stats-calls' 39 calls are
 # recorded by the program, not trapped (the previous binary: 0 recorded).

@@ -58,6 +58,7 @@ struct options {
 	int unwind_in_program; /* --unwind-in-program=yes */
 	int no_libc_freeres;   /* --run-libc-freeres=no */
 	int no_cxx_freeres;    /* --run-cxx-freeres=no */
+	int no_default_supps;  /* --default-suppressions=no */
 	/* --malloc-like, --free-like, --realloc-like: the program's own
 	 * allocator functions, by name */
 	struct decl_fn {

@@ -73,6 +73,12 @@ int supp_set_load(struct supp_set *set, const char *path, char **err);
 int supp_set_parse(struct supp_set *set, const char *name, const char *text,
 		   char **err);
 
+/* Add leakcheck's built-in suppressions (SUPP_DEFAULT_NAME: the blocks
+ * allocators keep for themselves from their start; see suppress.c). */
+#define SUPP_DEFAULT_NAME "(leakcheck's default suppressions)"
+void supp_set_add_defaults(struct supp_set *set);
+extern const char supp_default_text[];
+
 /*
  * The first suppression of SET that matches a loss record of KIND whose
  * stack is F[0..N), or NULL.  ALLOC0: F[0] is the allocator entry point

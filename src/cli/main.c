@@ -163,19 +163,26 @@ static int parse_yesno(const char *optname, const char *s)
 	    optname);
 }
 
-/* --suppressions=PATH: read it now, so a bad file stops us before the
- * program runs. */
-static void load_suppressions(const char *path)
+/* opt.supps, made on first use */
+static struct supp_set *supps(void)
 {
 	static struct supp_set set;
-	char *err = NULL;
-	int ret;
 
 	if (!opt.supps) {
 		supp_set_init(&set);
 		opt.supps = &set;
 	}
-	ret = supp_set_load(opt.supps, path, &err);
+	return opt.supps;
+}
+
+/* --suppressions=PATH: read it now, so a bad file stops us before the
+ * program runs. */
+static void load_suppressions(const char *path)
+{
+	char *err = NULL;
+	int ret;
+
+	ret = supp_set_load(supps(), path, &err);
 	if (ret == -EINVAL) {
 		fprintf(stderr, "leakcheck: %s\n", err);
 		free(err);
@@ -298,6 +305,10 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_SUPPRESSIONS:
 			load_suppressions(optarg);
+			break;
+		case O_DEFAULT_SUPPRESSIONS:
+			opt.no_default_supps =
+			    !parse_yesno("default-suppressions", optarg);
 			break;
 		case O_GEN_SUPPRESSIONS:
 			/* valgrind's "yes" asks at each error; we cannot (stdin
@@ -679,6 +690,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
 	parse_options(argc, argv);
+	if (!opt.no_default_supps)
+		supp_set_add_defaults(supps());
 	if (opt.core) {
 		if (opt.npids)
 			die(LC_EXIT_USAGE, "give either --pid (--pid-tree) or "

@@ -81,6 +81,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "leakcheck/options.h"
 #include "leakcheck/suppress.h"
 #include "leakcheck/depot.h"
 #include "leakcheck/sym.h"
@@ -429,6 +430,40 @@ int supp_set_parse(struct supp_set *set, const char *name, const char *text,
 			   sizeof(*set->files));
 	set->files[set->nfiles++] = file;
 	return 0;
+}
+
+/*
+ * The built-in suppressions (--default-suppressions=yes), like valgrind's
+ * default.supp: memory an allocator allocates for itself from its start
+ * and keeps until the process dies, which no program can free.  Each is
+ * one that valgrind never sees, as under valgrind the allocator is
+ * replaced.  Keep each narrow: the allocator's own object, frames up to
+ * the dynamic linker's call of its constructors.
+ *
+ *   tcmalloc (gperftools 2.10): its constructor news a TCMallocGuard
+ *   (16 bytes, kept), and MallocExtension::Register news a default
+ *   MallocExtension (8 bytes) that it then drops for its own
+ *   implementation unless it runs under valgrind: "definitely lost" in
+ *   every program that loads libtcmalloc.
+ */
+const char supp_default_text[] =
+    "{\n"
+    "   tcmalloc: the blocks libtcmalloc's constructor allocates\n"
+    "   Memcheck:Leak\n"
+    "   match-leak-kinds: all\n"
+    "   fun:_Znwm\n"
+    "   obj:*/libtcmalloc*.so*\n"
+    "   ...\n"
+    "   fun:_dl_init\n"
+    "}\n";
+
+void supp_set_add_defaults(struct supp_set *set)
+{
+	char *err = NULL;
+
+	/* fixed text: a syntax error is leakcheck's bug, caught by tests */
+	if (supp_set_parse(set, SUPP_DEFAULT_NAME, supp_default_text, &err))
+		die(LC_EXIT_INTERNAL, "default suppressions: %s", err);
 }
 
 int supp_set_load(struct supp_set *set, const char *path, char **err)

@@ -427,6 +427,54 @@ static void test_apply(void)
 	stack_depot_release(&d);
 }
 
+/* The built-in suppressions parse, suppress tcmalloc's own startup
+ * blocks (both kinds it leaves), and not a program's operator new made
+ * from a constructor, nor a new called from tcmalloc after startup. */
+static void test_defaults(void)
+{
+	static const char TC[] = "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4.5.10";
+	static const char LDSO[] = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+	const struct supp_frame guard[] = {
+	    {"_Znwm", "operator new(unsigned long)", TC, NULL, 0, 0},
+	    {"_ZN13TCMallocGuardC1Ev", "TCMallocGuard::TCMallocGuard()", TC,
+	     NULL, 0, 0},
+	    {NULL, NULL, TC, NULL, 0, 0},
+	    {"call_init", "call_init", LDSO, "dl-init.c", 74, 1},
+	    {"call_init", "call_init", LDSO, "dl-init.c", 26, 0},
+	    {"_dl_init", "_dl_init", LDSO, "dl-init.c", 121, 0},
+	    {"_dl_start_user", "_dl_start_user", LDSO, NULL, 0, 0},
+	};
+	const struct supp_frame prog_ctor[] = {
+	    {"_Znwm", "operator new(unsigned long)", STDCXX, NULL, 0, 0},
+	    {"_ZN6ConfigC1Ev", "Config::Config()", PROG, "/src/a.cc", 9, 0},
+	    {"call_init", "call_init", LDSO, "dl-init.c", 74, 1},
+	    {"_dl_init", "_dl_init", LDSO, "dl-init.c", 121, 0},
+	};
+	const struct supp_frame later[] = {
+	    {"_Znwm", "operator new(unsigned long)", TC, NULL, 0, 0},
+	    {"_ZN15MallocExtension8RegisterEPS_",
+	     "MallocExtension::Register(MallocExtension*)", TC, NULL, 0, 0},
+	    {"main", "main", PROG, "/src/a.cc", 30, 0},
+	};
+	char *err = NULL;
+
+	supp_set_release(&set);
+	supp_set_init(&set);
+	CHECK_EQ_U(supp_set_parse(&set, SUPP_DEFAULT_NAME, supp_default_text,
+				  &err),
+		   0);
+	free(err);
+	CHECK(set.n >= 1);
+	CHECK(supp_match(&set, LEAK_DEFINITE, guard, ARRAY_SIZE(guard), 1) !=
+	      NULL);
+	CHECK(supp_match(&set, LEAK_REACHABLE, guard, ARRAY_SIZE(guard), 1) !=
+	      NULL);
+	CHECK(supp_match(&set, LEAK_DEFINITE, prog_ctor, ARRAY_SIZE(prog_ctor),
+			 1) == NULL);
+	CHECK(supp_match(&set, LEAK_DEFINITE, later, ARRAY_SIZE(later), 1) ==
+	      NULL);
+}
+
 int main(void)
 {
 	supp_set_init(&set);
@@ -437,6 +485,7 @@ int main(void)
 	test_lsan();
 	test_generate();
 	test_apply();
+	test_defaults();
 	supp_set_release(&set);
 	return check_done("suppress");
 }
