@@ -43,6 +43,10 @@ void sym_free(struct symbolizer *s);
 int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 	       struct sym_frame *out, int max);
 
+/* NAME as a report shows a function: demangled when it is a C++ name
+ * (and leakcheck can demangle), interned in S (valid while S lives). */
+const char *sym_func_name(struct symbolizer *s, const char *name);
+
 /* A data address: the variable (symbol) holding it, if known. */
 struct sym_data {
 	const char *name;    /* the variable (demangled), or NULL */

@@ -183,6 +183,11 @@ static const char *intern_func(struct symbolizer *s, const char *name)
 	return intern(s, name);
 }
 
+const char *sym_func_name(struct symbolizer *s, const char *name)
+{
+	return intern_func(s, name);
+}
+
 /* PC cache */
 
 static size_t hash_pc(taddr_t pc, int is_return)

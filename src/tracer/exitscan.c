@@ -75,7 +75,7 @@ int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		/* frame 0 is the entry point we broke on: call it by the name
 		 * the program called (malloc, not __libc_malloc), as valgrind
 		 * does, and leave out the allocator's own source line */
-		out[0].func = b->name;
+		out[0].func = c->sym ? sym_func_name(c->sym, b->name) : b->name;
 		out[0].mangled = b->name;
 		out[0].file = NULL;
 		out[0].line = 0;
