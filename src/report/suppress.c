@@ -444,14 +444,17 @@ int supp_set_parse(struct supp_set *set, const char *name, const char *text,
  *   (16 bytes, kept), and MallocExtension::Register news a default
  *   MallocExtension (8 bytes) that it then drops for its own
  *   implementation unless it runs under valgrind: "definitely lost" in
- *   every program that loads libtcmalloc.
+ *   every program that loads libtcmalloc.  It also setenv()s two
+ *   variables (glibc's freeres frees them at a normal exit, not after a
+ *   fatal signal).  So: whatever is allocated under libtcmalloc's code
+ *   while the dynamic linker runs the constructors.
  */
 const char supp_default_text[] =
     "{\n"
     "   tcmalloc: the blocks libtcmalloc's constructor allocates\n"
     "   Memcheck:Leak\n"
     "   match-leak-kinds: all\n"
-    "   fun:_Znwm\n"
+    "   ...\n"
     "   obj:*/libtcmalloc*.so*\n"
     "   ...\n"
     "   fun:_dl_init\n"

@@ -444,6 +444,15 @@ static void test_defaults(void)
 	    {"_dl_init", "_dl_init", LDSO, "dl-init.c", 121, 0},
 	    {"_dl_start_user", "_dl_start_user", LDSO, NULL, 0, 0},
 	};
+	const struct supp_frame env[] = {
+	    {"malloc", "malloc", TC, NULL, 0, 0},
+	    {"__add_to_environ", "__add_to_environ", LIBC, "setenv.c", 217, 0},
+	    {"_ZN15MallocExtension10InitializeEv",
+	     "MallocExtension::Initialize()", TC, NULL, 0, 0},
+	    {NULL, NULL, TC, NULL, 0, 0},
+	    {"call_init", "call_init", LDSO, "dl-init.c", 74, 1},
+	    {"_dl_init", "_dl_init", LDSO, "dl-init.c", 121, 0},
+	};
 	const struct supp_frame prog_ctor[] = {
 	    {"_Znwm", "operator new(unsigned long)", STDCXX, NULL, 0, 0},
 	    {"_ZN6ConfigC1Ev", "Config::Config()", PROG, "/src/a.cc", 9, 0},
@@ -468,6 +477,8 @@ static void test_defaults(void)
 	CHECK(supp_match(&set, LEAK_DEFINITE, guard, ARRAY_SIZE(guard), 1) !=
 	      NULL);
 	CHECK(supp_match(&set, LEAK_REACHABLE, guard, ARRAY_SIZE(guard), 1) !=
+	      NULL);
+	CHECK(supp_match(&set, LEAK_REACHABLE, env, ARRAY_SIZE(env), 1) !=
 	      NULL);
 	CHECK(supp_match(&set, LEAK_DEFINITE, prog_ctor, ARRAY_SIZE(prog_ctor),
 			 1) == NULL);
