@@ -246,7 +246,7 @@ check-core: leakcheck testprogs
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
-CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
+CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/allocators.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
 	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh tests/core.sh
 

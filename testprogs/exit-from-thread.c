@@ -14,6 +14,11 @@
  * VG-EXPECT: definite=128/1 indirect=0/0 possible=272/1 reachable=144/1
  * VG-DIFFERS: the live thread's DTV: valgrind calls it possibly lost (its TCB points 16 bytes into it); it is glibc's own memory, which leakcheck counts as still reachable, never an error kind, as LSan does
  * EXPECT-STATUS: 3
+ * ALLOC-EXTRA[jemalloc]: reachable=32/0 (a thread's DTV is 16 bytes longer
+ *   for each module with TLS that the allocator brings: jemalloc and
+ *   libstdc++)
+ * ALLOC-EXTRA[tcmalloc]: reachable=48/0 (libtcmalloc, libstdc++, libunwind)
+ * ALLOC-EXTRA[mimalloc]: reachable=16/0 (libmimalloc)
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -26,6 +26,11 @@
  * EXPECT-HELD: reachable (pthread_create|allocate_dtv|_dl_allocate_tls) :: ^held by: glibc's DTV \(TLS vector\) of thread [0-9]+ \| -> this block
  * VG-EXPECT: definite=0/0 indirect=0/0 possible=272/1 reachable=4096/1
  * VG-DIFFERS: the live thread's DTV: valgrind calls it possibly lost (its TCB points 16 bytes into it); it is glibc's own memory, which leakcheck counts as still reachable, never an error kind, as LSan does
+ * ALLOC-EXTRA[jemalloc]: reachable=32/0 (a thread's DTV is 16 bytes longer
+ *   for each module with TLS that the allocator brings: jemalloc and
+ *   libstdc++)
+ * ALLOC-EXTRA[tcmalloc]: reachable=48/0 (libtcmalloc, libstdc++, libunwind)
+ * ALLOC-EXTRA[mimalloc]: reachable=16/0 (libmimalloc)
  */
 #include <pthread.h>
 #include <signal.h>

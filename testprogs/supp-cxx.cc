@@ -13,6 +13,8 @@
  *
  * OPTS: --suppressions=../../testprogs/supp-cxx.supp
  * EXPECT: definite=80/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=140/2
+ * ALLOC-EXTRA[tcmalloc]: suppressed=24/2 (tcmalloc's own blocks, by the
+ *   default suppressions)
  */
 #include <cstdlib>
 #include <cstring>

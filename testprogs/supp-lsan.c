@@ -21,6 +21,8 @@
  * EXPECT: definite=444/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=1887/5
  * EXPECT[*-O2]: definite=666/2 indirect=0/0 possible=0/0 reachable=0/0 suppressed=1665/4
  * SKIP-VALGRIND: LSan's format
+ * ALLOC-EXTRA[tcmalloc]: suppressed=24/2 (tcmalloc's own blocks, by the
+ *   default suppressions)
  */
 #include <stdlib.h>
 #include <string.h>

@@ -28,6 +28,8 @@
  * OPTS: --suppressions=../../testprogs/supp-valgrind.supp
  * EXPECT: definite=400/1 indirect=0/0 possible=0/0 reachable=0/0 suppressed=1701/5
  * EXPECT[*-O2]: definite=600/2 indirect=0/0 possible=0/0 reachable=300/1 suppressed=1201/3
+ * ALLOC-EXTRA[tcmalloc]: suppressed=24/2 (tcmalloc's own blocks, by the
+ *   default suppressions)
  */
 #include <stdlib.h>
 #include <string.h>

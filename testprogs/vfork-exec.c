@@ -12,6 +12,8 @@
  * into fork; the result is the same.)
  *
  * EXPECT: definite=160/2 indirect=0/0 possible=0/0 reachable=0/0
+ * ALLOC-SKIP[*]: run through env with --trace-children=yes, the program
+ *   its child execs is traced and reports too
  */
 #include <stdlib.h>
 #include <string.h>

@@ -58,10 +58,11 @@ tp_lines() {
 tp_has() { grep -Eq "^[[:space:]]*(/\\*+|\\*+|//)?[[:space:]]*$2(\\[[^]]+\\])?:" "$1"; }
 
 # tp_bad_variants SRC: the variant names in KEY[...] lines that match no
-# variant the Makefile builds (a typo would silently apply to nothing)
+# variant the Makefile builds (a typo would silently apply to nothing);
+# ALLOC-* lines name allocators (tests/allocators.sh), not variants
 tp_bad_variants() {
 	local v pat ok
-	for pat in $(sed -n 's/^[[:space:]]*\**[[:space:]]*[A-Z-]*\[\([^]]*\)\]:.*/\1/p' "$1" | tr ',' ' '); do
+	for pat in $(grep -v '^[[:space:]]*\**[[:space:]]*ALLOC-' "$1" | sed -n 's/^[[:space:]]*\**[[:space:]]*[A-Z-]*\[\([^]]*\)\]:.*/\1/p' | tr ',' ' '); do
 		ok=
 		for v in $TP_ALL_VARIANTS; do
 			# shellcheck disable=SC2254
