@@ -6,15 +6,19 @@
  *   c = mallocx(100, 0); c = rallocx(c, 300, 0); dallocx(c, 0)   freed
  *   d = malloc(50), dropped (jemalloc's malloc)          definitely lost
  *   keep = mallocx(700, MALLOCX_ALIGN(64)) in a global  still reachable
+ *   e = mallocx(100, 0); xallocx(e, 110, 0, 0) resizes it in place (its
+ *       size class is 112 bytes), dropped: 110 bytes, with mallocx's
+ *       stack                                            definitely lost
  *
  * valgrind cannot be the oracle: it replaces malloc and free but not
- * mallocx, rallocx, sdallocx or dallocx, so it sees neither the 2,000
- * bytes nor their frees.
+ * mallocx, rallocx, xallocx, sdallocx or dallocx, so it sees neither the
+ * 2,000 bytes nor their frees.
  *
  * LIBS: -ljemalloc
- * EXPECT: definite=2050/2 indirect=0/0 possible=0/0 reachable=700/1
+ * EXPECT: definite=2160/3 indirect=0/0 possible=0/0 reachable=700/1
  * EXPECT-STACK: definite mallocx <- leak_mallocx <- main
  * EXPECT-STACK: definite malloc <- leak_malloc <- main
+ * EXPECT-STACK: definite mallocx <- leak_xallocx <- main
  * SKIP-VALGRIND: valgrind does not intercept jemalloc's mallocx/rallocx/sdallocx/dallocx
  */
 #include <jemalloc/jemalloc.h>
@@ -41,6 +45,18 @@ static __attribute__((noinline)) void leak_malloc(void)
 	sink = NULL;
 }
 
+static __attribute__((noinline)) int leak_xallocx(void)
+{
+	char *e = mallocx(100, 0);
+
+	if (xallocx(e, 110, 0, 0) < 110)
+		return -1; /* not in place: another jemalloc than 5.3's */
+	memset(e, 3, 100);
+	sink = e;
+	sink = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	void *b, *c;
@@ -53,5 +69,5 @@ int main(void)
 	dallocx(c, 0);
 	leak_malloc();
 	keep = mallocx(700, MALLOCX_ALIGN(64));
-	return 0;
+	return leak_xallocx() ? 2 : 0;
 }

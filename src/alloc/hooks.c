@@ -318,6 +318,8 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 				 arch_arg(regs, 2)};
 		sampled = sampler_take(&sampler, opt.sample_rate,
 				       decl_size(&opt.decl[b->decl], a));
+	} else if (b->kind == HOOK_XALLOCX) {
+		sampled = 0; /* the block keeps the stack it was made with */
 	} else {
 		sampled = sampler_take(&sampler, opt.sample_rate,
 				       sampled_size(b->kind, arch_arg(regs, 0),
@@ -426,6 +428,21 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 		hook_record(p, res, (pd->a0 + 4095) & ~(uint64_t)4095,
 			    pd->stack_id, 0);
 		break;
+	case HOOK_XALLOCX: {
+		/* at least size bytes now (extra more if it could), or, when
+		 * it could not grow, unchanged: RES is the real size either
+		 * way.  A resize, not an allocation: the counts stay. */
+		struct heap_block blk;
+		uint64_t want = pd->a1, most;
+		if (__builtin_add_overflow(pd->a1, pd->a2, &most))
+			most = UINT64_MAX;
+		if (res >= want &&
+		    heap_table_find(&p->heap, pd->a0, &blk)) {
+			blk.size = res < most ? res : most;
+			heap_table_insert(&p->heap, &blk);
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -21,6 +21,8 @@ enum hook_kind {
 	HOOK_MEMALIGN,	     /* memalign/aligned_alloc(align, size) */
 	HOOK_VALLOC,	     /* valloc(size) */
 	HOOK_PVALLOC,	     /* pvalloc(size): rounded up to pages */
+	HOOK_XALLOCX,	     /* jemalloc's xallocx(p, size, extra, flags):
+			      * p resized in place; returns its real size */
 	HOOK_CLEAR_DEAD,     /* exit(), _dl_audit_preinit(): the dead stack
 			      * below sp is cleared (exitpath.c) */
 	HOOK_EXIT_FINAL, /* _exit(): run the freeres functions (exitpath.c) */

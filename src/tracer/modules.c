@@ -65,6 +65,7 @@ static const struct hook_name {
     {"rallocx", HOOK_REALLOC, HN_PREFIXED},
     {"dallocx", HOOK_FREE, HN_PREFIXED},
     {"sdallocx", HOOK_FREE, HN_PREFIXED},
+    {"xallocx", HOOK_XALLOCX, HN_PREFIXED},
     /* C++, where an allocator defines it (HN_ALLOCATOR) */
     {"_Znwm", HOOK_MALLOC, HN_ALLOCATOR},
     {"_Znam", HOOK_MALLOC, HN_ALLOCATOR},

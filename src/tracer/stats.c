@@ -109,6 +109,7 @@ void tracer_print_stats(void)
 	    [HOOK_POSIX_MEMALIGN] = "posix_memalign",
 	    [HOOK_MEMALIGN] = "memalign",
 	    [HOOK_VALLOC] = "valloc",
+	    [HOOK_XALLOCX] = "xallocx",
 	    [HOOK_PVALLOC] = "pvalloc",
 	};
 	static const char *const phases[RP_NPHASES] = {
