@@ -182,5 +182,43 @@ for src in testprogs/*.c testprogs/*.cc; do
 		done
 	done
 done
+# A prefixed jemalloc linked in statically (Rust's tikv-jemallocator's
+# way): built once from the jemalloc source in Debian's
+# librust-jemalloc-sys-dev (5.1.0), configured --with-jemalloc-prefix=_rjem_,
+# into build/rjem (kept: about a minute of CPU); tests/static-rjem.c,
+# linked against it, is found and classified by its EXPECT lines.
+static_rjem() {
+	local name=static-rjem src=tests/static-rjem.c d=build/rjem o=$OUT/static-rjem \
+		crate=/usr/share/cargo/registry/jemalloc-sys-0.3.2 got want miss
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	if [ ! -d "$crate/jemalloc" ]; then
+		echo "SKIP $name: $crate is not installed (tests/deps.sh installs librust-jemalloc-sys-dev)"
+		return
+	fi
+	if [ ! -e "$d/lib/libjemalloc.a" ]; then
+		rm -rf "$d" && mkdir -p build && cp -r "$crate/jemalloc" "$d" &&
+			cp "$crate/configure/configure" "$crate/configure/VERSION" "$d/" &&
+			chmod +x "$d/configure" &&
+			(cd "$d" && ./configure --with-jemalloc-prefix=_rjem_ --disable-cxx \
+				--disable-shared --disable-stats --disable-doc &&
+				make -j2 lib/libjemalloc.a) >"$OUT/rjem-build.log" 2>&1 ||
+			{ ko "$name" "jemalloc did not build: $(tail -3 "$OUT/rjem-build.log" | paste -sd ' ')"; rm -rf "$d"; return; }
+	fi
+	gcc -O2 -g -o "$d/$name" "$src" "$d/lib/libjemalloc.a" -lpthread -ldl -lm 2>"$o.cc" ||
+		{ ko "$name" "does not build: $(head -3 "$o.cc" | paste -sd ' ')"; return; }
+	"$LC" --leak-check=full --show-leak-kinds=all --log-file="$o.%p" "$d/$name" \
+		>/dev/null 2>"$o.stderr" </dev/null
+	got=$(summaries "$o".[0-9]*)
+	want=$(tp_lines "$src" EXPECT gcc-O2)
+	if [ "$got" != "$want" ]; then
+		ko "$name" "got [$got] expected [$want]"
+	elif miss=$(stack_misses "$(tp_lines "$src" EXPECT-STACK gcc-O2)" "$o".[0-9]*) && [ -n "$miss" ]; then
+		ko "$name" "no record [$(echo "$miss" | head -1)]"
+	else
+		ok "$name"
+	fi
+}
+static_rjem
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

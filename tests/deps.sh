@@ -10,7 +10,7 @@ need=""
 #   of other allocators' entry points
 # debuginfod (the server): tests/debuginfod.sh
 # gdb (its gcore): tests/core.sh takes cores of running testprogs
-pkgs="debuginfod gdb gcc g++ clang make cmake pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3 tmux libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev"
+pkgs="debuginfod gdb gcc g++ clang make cmake pkg-config libunwind-dev libdw-dev libelf-dev zlib1g-dev valgrind golang-go libxml2-utils python3 tmux libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev librust-jemalloc-sys-dev"
 # chromium renders the flame graph in tests/profile.sh, which skips that
 # test without it: ~110 MB to download (chromium, chromium-common) and
 # ~360 MB installed before GTK and X libraries, so only when asked for:
