@@ -145,6 +145,8 @@ static void hook_record_free(struct proc *p, taddr_t addr)
 {
 	if (!addr)
 		return;
+	if (p->mi_owner.count)
+		heap_table_remove(&p->mi_owner, addr, NULL);
 	if (heap_table_remove(&p->heap, addr, NULL))
 		g_alloc_stats.frees++;
 	else
@@ -273,6 +275,35 @@ void hook_harvest_stopped(struct proc *p)
 	hook_harvest(p);
 }
 
+/*
+ * mimalloc's mi_heap_destroy(HEAP) frees every block still allocated in
+ * HEAP (DESTROY), mi_heap_delete(HEAP) moves them to the default heap,
+ * which cannot be destroyed: either way they leave mi_owner.
+ */
+static void heap_release(struct proc *p, taddr_t heap, int destroy)
+{
+	size_t n;
+	struct heap_block *v;
+
+	if (!heap || !p->mi_owner.count)
+		return;
+	v = heap_table_snapshot(&p->mi_owner, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].size != heap)
+			continue;
+		heap_table_remove(&p->mi_owner, v[i].addr, NULL);
+		if (destroy)
+			hook_record_free(p, v[i].addr);
+	}
+	free(v);
+}
+
+/* Argument I of the call B traps: after the heap, for mi_heap_*. */
+static uint64_t hook_arg(const struct bp *b, const arch_regs_t *regs, int i)
+{
+	return arch_arg(regs, i + b->heap_arg);
+}
+
 void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 {
 	struct proc *p = t->proc;
@@ -296,9 +327,17 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		}
 		g_alloc_stats.calls[b->kind]++;
 		hook_record_free(
-		    p, arch_arg(regs, b->kind == HOOK_FREE
-					  ? 0
-					  : opt.decl[b->decl].ptr - 1));
+		    p, hook_arg(b, regs,
+				b->kind == HOOK_FREE ? 0
+						     : opt.decl[b->decl].ptr - 1));
+		return;
+	case HOOK_HEAP_DESTROY:
+	case HOOK_HEAP_DELETE:
+		pend_drop_left(t, ARCH_SP(regs));
+		if (t->npend)
+			return; /* inside an allocator call: its own doing */
+		g_alloc_stats.calls[b->kind]++;
+		heap_release(p, arch_arg(regs, 0), b->kind == HOOK_HEAP_DESTROY);
 		return;
 	default:
 		break;
@@ -322,9 +361,9 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		sampled = 0; /* the block keeps the stack it was made with */
 	} else {
 		sampled = sampler_take(&sampler, opt.sample_rate,
-				       sampled_size(b->kind, arch_arg(regs, 0),
-						    arch_arg(regs, 1),
-						    arch_arg(regs, 2)));
+				       sampled_size(b->kind, hook_arg(b, regs, 0),
+						    hook_arg(b, regs, 1),
+						    hook_arg(b, regs, 2)));
 	}
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled
@@ -362,9 +401,10 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	pd->slot = ARCH_SP(regs);
 	pd->orig_ret = ret_addr;
 	pd->via = tramp;
-	pd->a0 = arch_arg(regs, 0);
-	pd->a1 = arch_arg(regs, 1);
-	pd->a2 = arch_arg(regs, 2);
+	pd->a0 = hook_arg(b, regs, 0);
+	pd->a1 = hook_arg(b, regs, 1);
+	pd->a2 = hook_arg(b, regs, 2);
+	pd->mi_heap = b->heap_arg ? arch_arg(regs, 0) : 0;
 	pd->kind = b->kind;
 	pd->decl = b->decl;
 	pd->stack_id = sampled ? stack_depot_intern(&g_depot, pcs, (unsigned)n)
@@ -445,6 +485,11 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 	}
 	default:
 		break;
+	}
+	if (pd->mi_heap && res && heap_table_find(&p->heap, res, NULL)) {
+		/* whose it is, for mi_heap_destroy */
+		struct heap_block o = {.addr = res, .size = pd->mi_heap};
+		heap_table_insert(&p->mi_owner, &o);
 	}
 }
 

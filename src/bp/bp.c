@@ -327,6 +327,12 @@ struct bp *bp_find(struct proc *p, taddr_t addr)
 int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	      const char *name)
 {
+	return bp_insert_heap_arg(p, addr, kind, name, 0);
+}
+
+int bp_insert_heap_arg(struct proc *p, taddr_t addr, enum hook_kind kind,
+		       const char *name, int heap_arg)
+{
 	uint8_t code[16];
 	struct arch_displaced d;
 	taddr_t slot;
@@ -352,6 +358,7 @@ int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	b->orig = code[0];
 	b->kind = (uint8_t)kind;
 	b->name = name;
+	b->heap_arg = heap_arg != 0;
 	if (fast_patch(p, b, code, sizeof(code), slot) == 0) {
 		/* a jmp to the fast path, and no int3.  The guard leaves
 		 * the jmp: 5 bytes are not written back at once without an

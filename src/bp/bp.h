@@ -23,6 +23,10 @@ enum hook_kind {
 	HOOK_PVALLOC,	     /* pvalloc(size): rounded up to pages */
 	HOOK_XALLOCX,	     /* jemalloc's xallocx(p, size, extra, flags):
 			      * p resized in place; returns its real size */
+	HOOK_HEAP_DESTROY,   /* mimalloc's mi_heap_destroy(heap): frees the
+			      * blocks its mi_heap_* calls made */
+	HOOK_HEAP_DELETE,    /* mi_heap_delete(heap): they move to the
+			      * default heap, which is never destroyed */
 	HOOK_CLEAR_DEAD,     /* exit(), _dl_audit_preinit(): the dead stack
 			      * below sp is cleared (exitpath.c) */
 	HOOK_EXIT_FINAL, /* _exit(): run the freeres functions (exitpath.c) */
@@ -47,11 +51,17 @@ struct bp {
 	uint8_t orig5[5]; /*   the bytes it replaced */
 	taddr_t trap;	  /*   its slow path's int3 */
 	uint8_t decl;	  /* HOOK_DECLARED: its index in opt.decl */
+	uint8_t heap_arg; /* the first argument is a mimalloc heap, the
+			   * kind's arguments follow it (mi_heap_malloc) */
 };
 
 /* bp.c */
 int bp_insert(struct proc *p, taddr_t addr, enum hook_kind kind,
 	      const char *name);
+/* The same for an entry point whose first argument is a mimalloc heap
+ * (HEAP_ARG): KIND's arguments follow it.  Never on the fast path. */
+int bp_insert_heap_arg(struct proc *p, taddr_t addr, enum hook_kind kind,
+		       const char *name, int heap_arg);
 struct bp *bp_find(struct proc *p, taddr_t addr);
 void bp_remove_all(struct proc *p);
 void bp_restore_returns(struct proc *p);

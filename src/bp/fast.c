@@ -342,7 +342,8 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 	int ret;
 
 	if (!f || !(p->nthreads <= 1 || p->all_stopped) ||
-	    !fast_kind_ok(b->kind) || f->ninst >= FAST_INST_MAX ||
+	    !fast_kind_ok(b->kind) || b->heap_arg ||
+	    f->ninst >= FAST_INST_MAX ||
 	    (p->flags & PROC_VFORK_CHILD))
 		return -ENOTSUP;
 	ia = f->inst + f->ninst * FAST_INST_SIZE;

@@ -46,6 +46,7 @@ struct pending {
 	uint8_t kind;
 	uint8_t decl;	  /* HOOK_DECLARED: its index in opt.decl */
 	uint8_t via_stub; /* returns through the thread's stub: no trap */
+	taddr_t mi_heap;  /* a mi_heap_* call: its heap, else 0 */
 };
 
 enum thread_state {
@@ -124,6 +125,9 @@ struct proc {
 					* declares (alloc/clientreq.c), apart
 					* from HEAP: one may start where the
 					* malloc'd block it is carved from does */
+	struct heap_table mi_owner;    /* the blocks of mimalloc's mi_heap_*
+					* calls: block address -> its heap
+					* (in .size), for mi_heap_destroy */
 	struct alloc_total *alloc_tot; /* by stack id: pprof's alloc_* */
 	size_t nalloc_tot;
 	struct pre_block *pre; /* the heap walk's blocks, by address */

@@ -27,6 +27,7 @@ struct proc *proc_new(pid_t pid)
 	p->stat_fd = -1;
 	heap_table_init(&p->heap);
 	heap_table_init(&p->custom_heap);
+	heap_table_init(&p->mi_owner);
 	p->next = procs;
 	procs = p;
 	return p;
@@ -56,6 +57,7 @@ void proc_free(struct proc *p)
 	free(p->ret_hash);
 	heap_table_release(&p->heap);
 	heap_table_release(&p->custom_heap);
+	heap_table_release(&p->mi_owner);
 	if (p->unw)
 		unwind_free(p->unw);
 	free(p->bps);

@@ -241,6 +241,7 @@ static void on_new_task(struct thread *t, int event)
 		np->flags |= PROC_VFORK_CHILD;
 	heap_table_copy(&np->heap, &p->heap);
 	heap_table_copy(&np->custom_heap, &p->custom_heap);
+	heap_table_copy(&np->mi_owner, &p->mi_owner);
 	for (size_t i = 0; i < p->npools; i++) {
 		struct vg_pool pl = p->pools[i];
 		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));

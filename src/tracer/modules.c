@@ -43,6 +43,8 @@ enum hook_name_flags {
 				* calls malloc, which records its blocks:
 				* breaking on both would trap for nothing
 				* and count each delete's free twice */
+	HN_HEAP_ARG = 1 << 2,  /* mimalloc's mi_heap_*: a heap first, then
+				* the kind's arguments */
 };
 static const struct hook_name {
 	const char *name;
@@ -157,6 +159,30 @@ static const struct hook_name {
     {"mi_aligned_alloc", HOOK_MEMALIGN, 0},
     {"mi_valloc", HOOK_VALLOC, 0},
     {"mi_pvalloc", HOOK_PVALLOC, 0},
+    /* mimalloc's heaps: the heap first, the rest as above */
+    {"mi_heap_malloc", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_zalloc", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_malloc_small", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_zalloc_small", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_malloc_aligned", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_malloc_aligned_at", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_zalloc_aligned", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_zalloc_aligned_at", HOOK_MALLOC, HN_HEAP_ARG},
+    {"mi_heap_calloc", HOOK_CALLOC, HN_HEAP_ARG},
+    {"mi_heap_mallocn", HOOK_CALLOC, HN_HEAP_ARG},
+    {"mi_heap_calloc_aligned", HOOK_CALLOC, HN_HEAP_ARG},
+    {"mi_heap_calloc_aligned_at", HOOK_CALLOC, HN_HEAP_ARG},
+    {"mi_heap_realloc", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_reallocf", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_rezalloc", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_realloc_aligned", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_realloc_aligned_at", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_rezalloc_aligned", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_rezalloc_aligned_at", HOOK_REALLOC, HN_HEAP_ARG},
+    {"mi_heap_reallocn", HOOK_REALLOCARRAY, HN_HEAP_ARG},
+    {"mi_heap_recalloc", HOOK_REALLOCARRAY, HN_HEAP_ARG},
+    {"mi_heap_destroy", HOOK_HEAP_DESTROY, 0},
+    {"mi_heap_delete", HOOK_HEAP_DELETE, 0},
     /* where the dead stack is cleared, and where freeres runs
      * (exitpath.c): after the executable's constructors (glibc 2.34+
      * calls this between them and main), at exit, at _exit */
@@ -387,8 +413,9 @@ static void bind_module(struct proc *p, const char *path, taddr_t bias)
 			if ((hook_names[i].flags & HN_ALLOCATOR) &&
 			    !c.found[0][0])
 				continue;
-			ret = bp_insert(p, c.found[i][k], hook_names[i].kind,
-					name);
+			ret = bp_insert_heap_arg(
+			    p, c.found[i][k], hook_names[i].kind, name,
+			    hook_names[i].flags & HN_HEAP_ARG);
 			if (ret)
 				warning("cannot break on %s in '%s': %s", name,
 					path, strerror(-ret));
@@ -529,6 +556,8 @@ void proc_forget_image(struct proc *p)
 	heap_table_init(&p->heap);
 	heap_table_release(&p->custom_heap);
 	heap_table_init(&p->custom_heap);
+	heap_table_release(&p->mi_owner);
+	heap_table_init(&p->mi_owner);
 	for (size_t i = 0; i < p->npools; i++)
 		free(p->pools[i].chunks);
 	p->npools = 0;

@@ -110,6 +110,7 @@ void tracer_print_stats(void)
 	    [HOOK_MEMALIGN] = "memalign",
 	    [HOOK_VALLOC] = "valloc",
 	    [HOOK_XALLOCX] = "xallocx",
+	    [HOOK_HEAP_DESTROY] = "mi_heap_destroy",
 	    [HOOK_PVALLOC] = "pvalloc",
 	};
 	static const char *const phases[RP_NPHASES] = {
