@@ -189,6 +189,20 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 	size_t ncut = 0, cut_cap = 0, n;
 	taddr_t at = from;
 
+	/* the allocator's own mapping (jemalloc's extents, its metadata) */
+	if (g->o->nheap_marks && g->as.kind != ROOT_DATA) {
+		const taddr_t *m = g->o->heap_marks;
+		size_t lo = 0, hi = g->o->nheap_marks;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (m[mid] < s)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < g->o->nheap_marks && m[lo] < e)
+			return;
+	}
 	if (g->o->heap_unknown) {
 		struct scan_range as = g->as;
 		g->as.kind = ROOT_HEAP;
