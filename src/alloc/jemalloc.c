@@ -22,7 +22,8 @@
  *     space); a leaf word is an edata_t pointer (128-aligned) with the
  *     extent's slab bit (bit 0), is_head (1), state (2..4) and szind
  *     (48..55).  A slab's every page is in the tree, another extent's
- *     first and last.  It is found by its contents, not by symbol (the
+ *     first and last; a cleared word has no edata_t (and szind
+ *     SC_NSIZES).  It is found by its contents, not by symbol (the
  *     library has no .symtab): a word of the module's data that points to
  *     a leaf whose entries name edata_t's whose addresses put that word at
  *     root[addr >> 30] of one and the same array.
@@ -105,7 +106,7 @@
 
 /* sz_index2size for this geometry (sc.c: LG_QUANTUM 4, LG_NGROUP 2,
  * LG_TINY_MIN 3). */
-static uint64_t je_size(unsigned szind)
+uint64_t je_size_class(unsigned szind)
 {
 	unsigned g, k;
 
@@ -343,9 +344,9 @@ static taddr_t find_root(struct je_walk *w, const char *mod, size_t len)
 			for (size_t j = 0; j < RT_NELM && agree < 16; j++) {
 				uint64_t ed[3];
 				taddr_t e = leaf[j] & LEAF_EDATA_MASK, r;
-				if (!leaf[j])
+				if (!e)
 					continue;
-				if (!e || rd(w, e, ed, sizeof(ed))) {
+				if (rd(w, e, ed, sizeof(ed))) {
 					disagree++;
 					break;
 				}
@@ -428,9 +429,10 @@ static int rtree_extents(struct je_walk *w, taddr_t root, struct je_ext **out,
 		}
 		for (size_t j = 0; j < RT_NELM; j++) {
 			taddr_t e = leaf[j] & LEAF_EDATA_MASK;
-			if (!leaf[j])
+			/* a cleared entry: no edata_t, szind SC_NSIZES */
+			if (!e)
 				continue;
-			if (!e || LEAF_STATE(leaf[j]) > STATE_MAX ||
+			if (LEAF_STATE(leaf[j]) > STATE_MAX ||
 			    nv >= MAX_ITEMS) {
 				ret = fail(w,
 					   "its extent map has a bad entry "
@@ -508,8 +510,7 @@ static int extent_regions(struct je_walk *w, const struct je_ext *x, size_t nx,
 		esize = ed[ED_SIZE_ESN / 8] & ~(JE_PAGE - 1);
 		szind = ED_BITS_SZIND(bits);
 		/* the tree and the extent agree on where, what and how */
-		if (ED_BITS_STATE(bits) != LEAF_STATE(x[i].leaf) ||
-		    ED_BITS_SLAB(bits) != (x[i].leaf & LEAF_SLAB) || !esize ||
+		if (ED_BITS_STATE(bits) != LEAF_STATE(x[i].leaf) || !esize ||
 		    x[i].page < (addr & ~(JE_PAGE - 1)) ||
 		    x[i].page >= (addr & ~(JE_PAGE - 1)) + esize) {
 			free(v);
@@ -524,18 +525,22 @@ static int extent_regions(struct je_walk *w, const struct je_ext *x, size_t nx,
 				    (unsigned long long)x[i].leaf,
 				    (unsigned long long)x[i].page);
 		}
+		/* an extent given back keeps the slab bit and size class it
+		 * had; its map entry does not */
 		if (ED_BITS_STATE(bits) != STATE_ACTIVE)
 			continue;
-		if (szind != LEAF_SZIND(x[i].leaf) || szind >= SC_NSIZES) {
+		if (szind != LEAF_SZIND(x[i].leaf) || szind >= SC_NSIZES ||
+		    ED_BITS_SLAB(bits) != (x[i].leaf & LEAF_SLAB)) {
 			free(v);
-			return fail(
-			    w,
-			    "extent at %#llx has size class %u, its map "
-			    "entry %u",
-			    (unsigned long long)addr, szind,
-			    LEAF_SZIND(x[i].leaf));
+			return fail(w,
+				    "extent at %#llx has size class %u and "
+				    "slab bit %u, its map entry %u and %u",
+				    (unsigned long long)addr, szind,
+				    (unsigned)ED_BITS_SLAB(bits),
+				    LEAF_SZIND(x[i].leaf),
+				    (unsigned)(x[i].leaf & LEAF_SLAB));
 		}
-		rsize = je_size(szind);
+		rsize = je_size_class(szind);
 		if (!ED_BITS_SLAB(bits)) {
 			if (rsize > esize || addr + rsize > addr + esize) {
 				free(v);
@@ -648,7 +653,7 @@ static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
 				struct je_reg *x = find_reg(r, nr, items[k]);
 				if (!x || x->drop ||
 				    (b < SC_NSIZES &&
-				     x->size != je_size((unsigned)b)))
+				     x->size != je_size_class((unsigned)b)))
 					return fail(
 					    w,
 					    "thread cache bin %llu holds "
