@@ -86,6 +86,9 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 		   const taddr_t *tps, size_t ntp, struct heap_table *out,
 		   size_t *nblocks, uint64_t *nbytes, char *why,
 		   size_t why_len);
+/* jemalloc 5.3.0's sz_index2size on x86-64: the bytes of size class
+ * SZIND (0: 8, 1: 16, ..., 35: 14336, 36: 16384, ...). */
+uint64_t je_size_class(unsigned szind);
 /* Addresses in every mapping that is jemalloc's own memory (its extents
  * in any state, its metadata), sorted, into *MARKS (malloc'd, caller
  * frees) and *NMARKS.  Returns 0 or -EIO. */
