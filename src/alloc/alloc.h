@@ -89,11 +89,12 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 /* jemalloc 5.3.0's sz_index2size on x86-64: the bytes of size class
  * SZIND (0: 8, 1: 16, ..., 35: 14336, 36: 16384, ...). */
 uint64_t je_size_class(unsigned szind);
-/* Addresses in every mapping that is jemalloc's own memory (its extents
- * in any state, its metadata), sorted, into *MARKS (malloc'd, caller
- * frees) and *NMARKS.  Returns 0 or -EIO. */
-int je_heap_marks(const struct target *tg, const struct je_layout *lay,
-		  taddr_t **marks, size_t *nmarks);
+/* jemalloc's own memory in TG: its extents in any state and the base
+ * blocks that hold its metadata (or, where one is not found, the mapping
+ * that holds it), sorted and apart, into *OUT (malloc'd, caller frees;
+ * only start and end set) and *NOUT.  Returns 0 or -EIO. */
+int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
+		   struct scan_range **out, size_t *nout);
 /* The brk heap of TG where its maps do not name it (a core): from the
  * end of main_arena's top chunk back over its system_mem, into *START and
  * *END.  Returns 0, or -ENOENT (no main_arena, or it does not add up). */
@@ -117,9 +118,9 @@ struct roots_opts {
 			   * the tracked blocks) */
 	const struct scan_range *exclude; /* not the program's memory */
 	size_t nexclude;
-	const taddr_t *heap_marks; /* sorted: a mapping that holds one is
-				    * the allocator's, none of it a root */
-	size_t nheap_marks;
+	const struct scan_range *heap; /* the allocator's memory, none of
+					* it a root: sorted, apart */
+	size_t nheap;
 };
 struct root_set {
 	struct scan_range *ranges; /* in the order of the maps */

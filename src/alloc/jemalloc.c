@@ -49,7 +49,8 @@
  * The emap's leaves, the edata_t's and the arenas are in jemalloc's base
  * memory, which points at every extent: the mappings that hold them, and
  * those that hold extents in any state (dirty ones hold stale pointers),
- * are not roots (je_heap_marks, at every report).
+ * are not roots: je_heap_ranges gives them, exactly (the extents from
+ * their edata_t's, the base blocks from their headers), at every report.
  *
  * Everything read is the target's memory: untrusted, every count bounded.
  * The heap must hold still (attach.c drains the allocator first).
@@ -67,6 +68,7 @@
 #define JE_VERSION "5.3.0-0-g"
 
 #define JE_PAGE 4096ull
+#define HUGEPAGE (2ull << 20)
 #define RT_BITS 18			  /* key bits per rtree level */
 #define RT_NELM (1ull << RT_BITS)	  /* words in the root and a leaf */
 #define RT_ROOT_OFF 0x78ull		  /* offsetof(rtree_t, root) */
@@ -384,12 +386,6 @@ static int cmp_ext(const void *a, const void *b)
 {
 	taddr_t x = ((const struct je_ext *)a)->ed,
 		y = ((const struct je_ext *)b)->ed;
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_addr(const void *a, const void *b)
-{
-	taddr_t x = *(const taddr_t *)a, y = *(const taddr_t *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -743,31 +739,119 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 	return ret;
 }
 
-int je_heap_marks(const struct target *tg, const struct je_layout *lay,
-		  taddr_t **marks, size_t *nmarks)
+/*
+ * The base block (jemalloc's metadata: base.c's base_block_t {size, next,
+ * edata_t edata} at a 2 MiB boundary, its edata_t the unused tail: e_addr
+ * + e_bsize is the block's end) that holds A, into *R.  Returns 0 or -1.
+ */
+static int base_block_of(struct je_walk *w, taddr_t a, struct scan_range *r)
+{
+	taddr_t c = a & ~(HUGEPAGE - 1);
+
+	for (int k = 0; k < 64 && c; k++, c -= HUGEPAGE) {
+		uint64_t h[5];
+		if (rd(w, c, h, sizeof(h)))
+			continue;
+		/* size, next, e_bits, e_addr, e_bsize */
+		if (!h[0] || (h[0] & (HUGEPAGE - 1)) || c + h[0] <= a ||
+		    c + h[0] < c || (h[1] & (HUGEPAGE - 1)) || h[3] <= c ||
+		    h[3] > c + h[0] || h[3] + h[4] != c + h[0])
+			continue;
+		r->start = c;
+		r->end = c + h[0];
+		return 0;
+	}
+	return -1;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct scan_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void add_range(struct scan_range **v, size_t *n, size_t *cap, taddr_t s,
+		      taddr_t e)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].start = s;
+	(*v)[*n].end = e;
+	(*n)++;
+}
+
+/* Is A in one of the ranges V (N), the last ones added first? */
+static int in_ranges(const struct scan_range *v, size_t n, taddr_t a)
+{
+	for (size_t i = n; i-- > 0;)
+		if (a >= v[i].start && a < v[i].end)
+			return 1;
+	return 0;
+}
+
+int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
+		   struct scan_range **out, size_t *nout)
 {
 	char why[160];
 	struct je_walk w = {.tg = tg, .why = why, .why_len = sizeof(why)};
 	struct je_ext *x = NULL;
-	taddr_t *leaves = NULL, *m;
-	size_t nx = 0, nl = 0, n = 0;
+	taddr_t *leaves = NULL;
+	struct scan_range *v = NULL;
+	size_t nx = 0, nl = 0, n = 0, cap = 0, k = 0, nbase = 0, nwhole = 0;
 
-	*marks = NULL;
-	*nmarks = 0;
+	*out = NULL;
+	*nout = 0;
 	if (rtree_extents(&w, lay->root, &x, &nx, &leaves, &nl))
 		return -EIO;
-	m = xmalloc((2 * nx + nl + 1) * sizeof(*m));
+	/* every extent, in any state */
 	for (size_t i = 0; i < nx; i++) {
-		m[n++] = x[i].ed;
-		m[n++] = x[i].page;
+		uint64_t ed[3];
+		taddr_t s;
+		if (rd(&w, x[i].ed, ed, sizeof(ed)))
+			continue;
+		s = ed[1] & ~(JE_PAGE - 1);
+		if (ed[2] >= JE_PAGE && s + ed[2] > s)
+			add_range(&v, &n, &cap, s,
+				  s + (ed[2] & ~(JE_PAGE - 1)));
 	}
-	for (size_t i = 0; i < nl; i++)
-		m[n++] = leaves[i];
+	/* the base blocks holding the edata_t's and the leaves, or where
+	 * one is not found, the whole mapping */
+	for (size_t i = 0; i < nx + nl; i++) {
+		taddr_t a = i < nx ? x[i].ed : leaves[i - nx];
+		struct scan_range r;
+		const char *cur = tg->maps;
+		struct je_map m;
+		if (in_ranges(v, n, a))
+			continue;
+		if (!base_block_of(&w, a, &r)) {
+			add_range(&v, &n, &cap, r.start, r.end);
+			nbase++;
+			continue;
+		}
+		nwhole++;
+		while (next_map(&cur, &m))
+			if (a >= m.start && a < m.end) {
+				add_range(&v, &n, &cap, m.start, m.end);
+				break;
+			}
+	}
+	debug("pid %d: jemalloc's memory: %zu extents, %zu base blocks, %zu "
+	      "mappings with metadata outside a base block found",
+	      tg->pid, nx, nbase, nwhole);
 	free(x);
 	free(leaves);
 	if (n)
-		qsort(m, n, sizeof(*m), cmp_addr);
-	*marks = m;
-	*nmarks = n;
+		qsort(v, n, sizeof(*v), cmp_range);
+	/* merged: sorted and apart */
+	for (size_t i = 0; i < n; i++) {
+		if (k && v[i].start <= v[k - 1].end) {
+			if (v[i].end > v[k - 1].end)
+				v[k - 1].end = v[i].end;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*out = v;
+	*nout = k;
 	return 0;
 }

@@ -189,20 +189,6 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 	size_t ncut = 0, cut_cap = 0, n;
 	taddr_t at = from;
 
-	/* the allocator's own mapping (jemalloc's extents, its metadata) */
-	if (g->o->nheap_marks && g->as.kind != ROOT_DATA) {
-		const taddr_t *m = g->o->heap_marks;
-		size_t lo = 0, hi = g->o->nheap_marks;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (m[mid] < s)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < g->o->nheap_marks && m[lo] < e)
-			return;
-	}
 	if (g->o->heap_unknown) {
 		struct scan_range as = g->as;
 		g->as.kind = ROOT_HEAP;
@@ -217,6 +203,15 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 		taddr_t end = arena_heap_end(g, a, s, e);
 		if (end)
 			add_range_to(&cut, &ncut, &cut_cap, &none, a, end);
+	}
+	/* the allocator's memory the caller knows (jemalloc's extents and
+	 * metadata): its blocks are inside */
+	for (size_t k = 0; k < g->o->nheap; k++) {
+		const struct scan_range *h = &g->o->heap[k];
+		if (h->end > s && h->start < e)
+			add_range_to(&cut, &ncut, &cut_cap, &none,
+				     h->start > s ? h->start : s,
+				     h->end < e ? h->end : e);
 	}
 	n = ncut;
 	/* the chunks of tracked blocks outside them */

@@ -214,7 +214,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct scan_clique *cliques = NULL;
 	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
 	struct root_set roots = {0};
-	taddr_t *marks = NULL;
+	struct scan_range *je_heap = NULL;
 	uint64_t in_use_bytes = 0, in_use_blocks = 0;
 	struct target tg;
 	taddr_t *words = NULL;
@@ -320,12 +320,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			struct je_layout lay = {.root = p->je_root,
 						.tls_off = p->je_tls_off,
 						.tls_size = p->je_tls_size};
-			if (je_heap_marks(&tg, &lay, &marks, &ro.nheap_marks))
+			if (je_heap_ranges(&tg, &lay, &je_heap, &ro.nheap))
 				warning("pid %d: jemalloc's extent map cannot "
 					"be read: its memory may be taken "
 					"for roots",
 					p->pid);
-			ro.heap_marks = marks;
+			ro.heap = je_heap;
 		}
 		roots_gather(&tg, trs, ntrs, blocks, nb, &ro, &roots);
 	}
@@ -483,7 +483,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(recs);
 	free(maps);
 	free(words);
-	free(marks);
+	free(je_heap);
 	free(trs);
 	free(trs_word_at);
 	root_set_release(&roots);

@@ -5,7 +5,8 @@
  * large extent are blocks of their size class; a region and a large
  * extent in the thread's cache, the cache's own allocation and a dirty
  * extent are not; an inconsistency makes the walk give up and put
- * nothing in the table; jemalloc's mappings are not roots.
+ * nothing in the table; jemalloc's extents and metadata are not roots,
+ * the rest of their mappings is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static void put16(struct fake *f, taddr_t a, uint16_t v)
 #define LEAF 0x7f0000400000ull /* the leaf of HEAPA's GiB, 2 MiB */
 #define BASE 0x7f0000800000ull /* base memory: edata_t's, bin stacks */
 #define BASE_LEN 0x1000
-#define TLS 0x7f0000900000ull /* a thread's stack and TLS */
+#define TLS 0x7f0000c00000ull /* a thread's stack and TLS */
 #define TLS_LEN 0x3000
 #define TP (TLS + 0x2000)
 #define TLS_OFF (-0x1000ll)
@@ -77,13 +78,14 @@ static void put16(struct fake *f, taddr_t a, uint16_t v)
 #define HEAPA 0x7f0040000000ull /* extents */
 #define HEAP_LEN 0x20000
 
-/* edata_t's; extents: a slab of 32-byte regions (1 page: 128), a large
- * 16 KiB block at a cache-oblivious offset, a large one in the thread's
- * cache, a dirty extent that was a slab */
-#define ED1 (BASE + 0x000)
-#define ED2 (BASE + 0x080)
-#define ED3 (BASE + 0x100)
-#define ED4 (BASE + 0x180)
+/* BASE is a base block of 2 MiB (its header first, its unused tail from
+ * BASE + 0x400), holding edata_t's; extents: a slab of 32-byte regions (1 page:
+ * 128), a large 16 KiB block at a cache-oblivious offset, a large one in the
+ * thread's cache, a dirty extent that was a slab */
+#define ED1 (BASE + 0x200)
+#define ED2 (BASE + 0x280)
+#define ED3 (BASE + 0x300)
+#define ED4 (BASE + 0x380)
 #define S1 HEAPA
 #define L1 (HEAPA + 0x2040)
 #define L2 (HEAPA + 0x8000)
@@ -129,6 +131,10 @@ static void fake_init(struct fake *f)
 		 "%llx-%llx rw-p 00000000 00:00 0 \n",
 		 ROOT, ROOT + (2u << 20), LEAF, LEAF + (2u << 20), BASE,
 		 BASE + BASE_LEN, TLS, TLS + TLS_LEN, HEAPA, HEAPA + HEAP_LEN);
+	/* the base block's header: size, next, edata_t of its tail */
+	put64(f, BASE, 2u << 20);
+	put64(f, BASE + 24, BASE + 0x400);
+	put64(f, BASE + 32, (2u << 20) - 0x400);
 	/* root[HEAPA >> 30] -> the leaf; entries for each extent's pages */
 	put64(f, ROOT + ((HEAPA >> 30) & 0x3ffff) * 8, LEAF);
 	put64(f, LEAF + ((S1 >> 12) & 0x3ffff) * 8, leafw(ED1, 1, 0, 2));
@@ -272,14 +278,14 @@ static void test_walk(void)
 	fake_free(&f);
 }
 
-static void test_marks_and_roots(void)
+static void test_heap_and_roots(void)
 {
 	struct fake f;
 	struct scan_block *b;
 	char why[256];
-	size_t nb, nm = 0;
-	int ret, tls_root = 0;
-	taddr_t *marks = NULL;
+	size_t nb, nh = 0;
+	int ret, tls_root = 0, own_root = 0;
+	struct scan_range *heap = NULL;
 	struct root_set rs;
 	struct target tg = {
 	    .pid = 4242, .maps = maps, .read = fake_read, .ctx = &f};
@@ -287,25 +293,42 @@ static void test_marks_and_roots(void)
 
 	fake_init(&f);
 	b = walk(&f, &nb, &ret, why, sizeof(why));
-	CHECK_EQ_U(je_heap_marks(&tg, &lay, &marks, &nm), 0);
-	CHECK(nm >= 5);
-	for (size_t i = 1; i < nm; i++)
-		CHECK(marks[i - 1] <= marks[i]);
-	ro.heap_marks = marks;
-	ro.nheap_marks = nm;
+	CHECK_EQ_U(je_heap_ranges(&tg, &lay, &heap, &nh), 0);
+	/* the four extents (in any state), the base block from its header,
+	 * the leaf's mapping (no base block header found for it) */
+	CHECK_EQ_U(nh, 6);
+	if (nh == 6) {
+		CHECK_EQ_U(heap[0].start, LEAF);
+		CHECK_EQ_U(heap[0].end, LEAF + (2u << 20));
+		CHECK_EQ_U(heap[1].start, BASE);
+		CHECK_EQ_U(heap[1].end, BASE + (2u << 20));
+		CHECK_EQ_U(heap[2].start, S1);
+		CHECK_EQ_U(heap[2].end, S1 + 0x1000);
+		CHECK_EQ_U(heap[3].start, L1 - 0x40);
+		CHECK_EQ_U(heap[3].end, L1 - 0x40 + 0x5000);
+		CHECK_EQ_U(heap[4].start, L2);
+		CHECK_EQ_U(heap[5].start, D1);
+		CHECK_EQ_U(heap[5].end, D1 + 0x2000);
+	}
+	ro.heap = heap;
+	ro.nheap = nh;
 	roots_gather(&tg, NULL, 0, b, nb, &ro, &rs);
 	/* the base memory, the leaf and the extents are not roots; the
-	 * thread's TLS (no marks there) is */
+	 * thread's TLS is, and so is the rest of the extents' mapping (the
+	 * program's own memory the kernel merged with them) */
 	for (size_t i = 0; i < rs.nranges; i++) {
 		const struct scan_range *r = &rs.ranges[i];
-		CHECK(r->end <= BASE || r->start >= BASE + BASE_LEN);
-		CHECK(r->end <= LEAF || r->start >= LEAF + (2u << 20));
-		CHECK(r->end <= HEAPA || r->start >= HEAPA + HEAP_LEN);
+		for (size_t k = 0; k < nh; k++)
+			CHECK(r->end <= heap[k].start ||
+			      r->start >= heap[k].end);
 		tls_root += r->start == TLS && r->end == TLS + TLS_LEN;
+		own_root +=
+		    r->start == D1 + 0x2000 && r->end == HEAPA + HEAP_LEN;
 	}
 	CHECK_EQ_U(tls_root, 1);
+	CHECK_EQ_U(own_root, 1);
 	root_set_release(&rs);
-	free(marks);
+	free(heap);
 	free(b);
 	fake_free(&f);
 }
@@ -314,6 +337,6 @@ int main(void)
 {
 	test_sizes();
 	test_walk();
-	test_marks_and_roots();
+	test_heap_and_roots();
 	return check_done("test_jemalloc");
 }
