@@ -24,9 +24,10 @@
  *     (48..55).  A slab's every page is in the tree, another extent's
  *     first and last; a cleared word has no edata_t (and szind
  *     SC_NSIZES).  It is found by its contents, not by symbol (the
- *     library has no .symtab): a word of the module's data that points to
- *     a leaf whose entries name edata_t's whose addresses put that word at
- *     root[addr >> 30] of one and the same array.
+ *     library has no .symtab): a word of the module's writable segment
+ *     that points to a leaf whose entries name edata_t's whose addresses
+ *     put that word at root[addr >> 30] of one and the same array, in
+ *     that segment.
  *   - edata_t (128 bytes, in the arena's base memory): e_bits {arena_ind
  *     0..11, slab 12, committed 13, pai 14, zeroed 15, guarded 16, state
  *     17..19, szind 20..27, nfree 28..37, ...}, e_addr at 8, e_size_esn
@@ -224,11 +225,12 @@ static taddr_t module_base(struct je_walk *w, const char *mod, size_t len)
 /*
  * The offset from a thread's pointer of the module's static TLS block, and
  * its size, from its program headers, its dynamic section and its one
- * R_X86_64_TPOFF64 relocation (whose GOT word ld.so filled in).  Returns 0
- * or -1.
+ * R_X86_64_TPOFF64 relocation (whose GOT word ld.so filled in); and where
+ * its writable segment (.data, .bss) is, into *DS and *DE.  Returns 0 or
+ * -1.
  */
 static int tls_offset(struct je_walk *w, taddr_t base, int64_t *off,
-		      uint64_t *size)
+		      uint64_t *size, taddr_t *ds, taddr_t *de)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[32];
@@ -246,6 +248,10 @@ static int tls_offset(struct je_walk *w, taddr_t base, int64_t *off,
 			dyn = base + ph[i].p_vaddr;
 		if (ph[i].p_type == PT_TLS)
 			tls_size = ph[i].p_memsz;
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W) && !*ds) {
+			*ds = base + ph[i].p_vaddr;
+			*de = *ds + ph[i].p_memsz;
+		}
 	}
 	if (!dyn || !tls_size || tls_size > (1u << 20))
 		return -1;
@@ -292,87 +298,88 @@ static int tls_offset(struct je_walk *w, taddr_t base, int64_t *off,
 	return 0;
 }
 
-/* Is [A, A+LEN) inside an anonymous read-write mapping? */
+/* Is [A, A+LEN) in anonymous read-write mappings, one after another (the
+ * kernel splits one where its flags differ: madvise)? */
 static int in_anon(const char *maps, taddr_t a, uint64_t len)
 {
 	const char *cur = maps;
 	struct je_map m;
+	taddr_t at = a, end = a + len;
 
-	while (next_map(&cur, &m))
-		if (a >= m.start && a < m.end)
-			return m.perms[0] == 'r' && m.perms[1] == 'w' &&
-			       !m.name_len && a + len <= m.end && a + len > a;
-	return 0;
+	if (end < a)
+		return 0;
+	while (next_map(&cur, &m) && at < end) {
+		if (m.end <= at)
+			continue;
+		if (m.start > at || m.perms[0] != 'r' || m.perms[1] != 'w' ||
+		    m.name_len)
+			return 0;
+		at = m.end;
+	}
+	return at >= end;
 }
 
 /*
- * Where the emap's root array is: among the module's writable data (its
- * rw mappings and the anonymous one after them, its .bss), a word that
- * points to a leaf whose entries say that word is root[addr >> 30].
- * Returns its address, or 0.
+ * Where the emap's root array is: in the module's writable segment [DS,
+ * DE), a word that points to a leaf whose entries say that word is
+ * root[addr >> 30] of an array that lies in that segment.  Returns its
+ * address, or 0 (none, or two that disagree).
  */
-static taddr_t find_root(struct je_walk *w, const char *mod, size_t len)
+static taddr_t find_root(struct je_walk *w, taddr_t ds, taddr_t de)
 {
-	const char *cur = w->tg->maps;
-	struct je_map m;
-	taddr_t data_end = 0, found = 0;
-	uint64_t *leaf = xmalloc(RT_LEAF_BYTES);
+	uint64_t *leaf, *buf;
+	taddr_t found = 0;
+	size_t n;
 	int nfound = 0;
 
-	while (next_map(&cur, &m)) {
-		uint64_t *buf;
-		size_t n;
-		int mine = same_name(&m, mod, len);
-		if (mine)
-			data_end = 0;
-		if (!(mine || (!m.name_len && m.start == data_end)) ||
-		    m.perms[0] != 'r' || m.perms[1] != 'w' ||
-		    m.end - m.start > (64u << 20))
-			continue;
-		data_end = m.end;
-		n = (size_t)(m.end - m.start) / 8;
-		buf = xmalloc(n * 8);
-		if (rd(w, m.start, buf, n * 8)) {
-			free(buf);
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
-			taddr_t at = m.start + i * 8, root = 0;
-			int agree = 0, disagree = 0;
-			if (!buf[i] || (buf[i] & 63) ||
-			    !in_anon(w->tg->maps, buf[i], RT_LEAF_BYTES) ||
-			    rd(w, buf[i], leaf, RT_LEAF_BYTES))
-				continue;
-			for (size_t j = 0; j < RT_NELM && agree < 16; j++) {
-				uint64_t ed[3];
-				taddr_t e = leaf[j] & LEAF_EDATA_MASK, r;
-				if (!e)
-					continue;
-				if (rd(w, e, ed, sizeof(ed))) {
-					disagree++;
-					break;
-				}
-				/* only an extent's first page says where
-				 * its leaf is */
-				if ((ed[1] >> 12 & (RT_NELM - 1)) != j)
-					continue;
-				r = at - ((ed[1] >> 30) & (RT_NELM - 1)) * 8;
-				if (root && r != root) {
-					disagree++;
-					break;
-				}
-				root = r;
-				agree++;
-			}
-			if (!agree || disagree)
-				continue;
-			if (found != root)
-				nfound++;
-			found = root;
-		}
+	ds = (ds + 7) & ~7ull;
+	if (de <= ds || de - ds > (64u << 20) ||
+	    de - ds < RT_ROOT_OFF + RT_LEAF_BYTES)
+		return 0;
+	n = (size_t)(de - ds) / 8;
+	buf = xmalloc(n * 8);
+	if (rd(w, ds, buf, n * 8)) {
 		free(buf);
+		return 0;
+	}
+	leaf = xmalloc(RT_LEAF_BYTES);
+	for (size_t i = 0; i < n; i++) {
+		taddr_t at = ds + i * 8, root = 0;
+		int agree = 0, disagree = 0;
+		if (!buf[i] || (buf[i] & 63) ||
+		    !in_anon(w->tg->maps, buf[i], RT_LEAF_BYTES) ||
+		    rd(w, buf[i], leaf, RT_LEAF_BYTES))
+			continue;
+		for (size_t j = 0; j < RT_NELM && agree < 16; j++) {
+			uint64_t ed[3];
+			taddr_t e = leaf[j] & LEAF_EDATA_MASK, r;
+			if (!e)
+				continue;
+			if (rd(w, e, ed, sizeof(ed))) {
+				disagree++;
+				break;
+			}
+			/* only an extent's first page says where its leaf
+			 * is */
+			if ((ed[1] >> 12 & (RT_NELM - 1)) != j)
+				continue;
+			r = at - ((ed[1] >> 30) & (RT_NELM - 1)) * 8;
+			if ((root && r != root) || r < ds + RT_ROOT_OFF ||
+			    r + RT_LEAF_BYTES > de) {
+				disagree++;
+				break;
+			}
+			root = r;
+			agree++;
+		}
+		if (!agree || disagree)
+			continue;
+		if (found != root)
+			nfound++;
+		found = root;
 	}
 	free(leaf);
+	free(buf);
 	return nfound == 1 ? found : 0;
 }
 
@@ -669,7 +676,7 @@ int je_locate(const struct target *tg, const char *mod, size_t len,
 	      struct je_layout *out, char *why, size_t why_len)
 {
 	struct je_walk w = {.tg = tg, .why = why, .why_len = why_len};
-	taddr_t base;
+	taddr_t base, ds = 0, de = 0;
 
 	memset(out, 0, sizeof(*out));
 	/* tests/attach.sh: the fallback, on a jemalloc this walks */
@@ -679,9 +686,10 @@ int je_locate(const struct target *tg, const char *mod, size_t len,
 	if (!version_ok(&w, mod, len))
 		return fail(&w, "its version is not %s...", JE_VERSION);
 	base = module_base(&w, mod, len);
-	if (!base || tls_offset(&w, base, &out->tls_off, &out->tls_size))
+	if (!base ||
+	    tls_offset(&w, base, &out->tls_off, &out->tls_size, &ds, &de))
 		return fail(&w, "its thread-local data is not found");
-	out->root = find_root(&w, mod, len);
+	out->root = find_root(&w, ds, de);
 	if (!out->root)
 		return fail(&w, "its extent map is not found");
 	return 0;
