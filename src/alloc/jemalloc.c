@@ -592,9 +592,10 @@ static int extent_regions(struct je_walk *w, const struct je_ext *x, size_t nx,
 		qsort(v, nv, sizeof(*v), cmp_reg);
 	for (size_t i = 1; i < nv; i++)
 		if (v[i].addr < v[i - 1].addr + v[i - 1].size) {
+			taddr_t at = v[i].addr;
 			free(v);
 			return fail(w, "extents overlap at %#llx",
-				    (unsigned long long)v[i].addr);
+				    (unsigned long long)at);
 		}
 	*out = v;
 	*n = nv;
