@@ -45,7 +45,10 @@
  *     u16 low_water, full, empty} holds (empty - low16(stack_head)) / 8
  *     pointers from stack_head up: free regions (and, from 16 KiB to
  *     tcache_max, free large extents).  The bins' allocation (dyn_alloc)
- *     is jemalloc's own, not the program's.
+ *     is jemalloc's own, not the program's.  An explicit cache
+ *     (tcache.create) is one allocation holding its bins' stacks, its
+ *     tcache_t and its tcache_slow_t, found among the regions of its
+ *     size.
  *
  * The emap's leaves, the edata_t's and the arenas are in jemalloc's base
  * memory, which points at every extent: the mappings that hold them, and
@@ -102,6 +105,7 @@
 #define CB_SIZE 24
 #define CB_LOW_BITS_EMPTY 20
 #define TCACHE_NBINS_MAX 73 /* SC_NBINS + 4 * (23 - 14) + 1 */
+#define TC_SIZE (8 + TCACHE_NBINS_MAX * CB_SIZE) /* sizeof(tcache_t) */
 
 /* The most extents and regions one walk believes: 2^26 (a 64 GiB heap of
  * 1 KiB blocks is far less). */
@@ -603,12 +607,16 @@ static int extent_regions(struct je_walk *w, const struct je_ext *x, size_t nx,
 }
 
 /*
- * The thread cache in the TSD block TSD (SIZE bytes, read into BUF): its
- * cached regions and its bins' allocation marked to drop in R (NR).  A
- * thread that never allocated has none.  Returns 0 or -1.
+ * The thread cache in BUF, SIZE bytes read at AT (a thread's TSD block,
+ * or the allocation of an explicit cache, whose bins' allocation must
+ * then be WANT_DYN, itself): its cached regions and its bins' allocation
+ * marked to drop in R (NR), that allocation's size into *DYN_SIZE.  A
+ * thread that never allocated has none.  Returns 1, 0 if none is there,
+ * or -1.
  */
 static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
-		       uint64_t size, struct je_reg *r, size_t nr)
+		       uint64_t size, taddr_t want_dyn, struct je_reg *r,
+		       size_t nr, uint64_t *dyn_size)
 {
 	for (uint64_t s = 0; s + TS_SIZE <= size; s += 8) {
 		uint64_t t, back, dyn;
@@ -618,7 +626,7 @@ static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
 			continue;
 		memcpy(&back, buf + (t - tsd), 8);
 		memcpy(&dyn, buf + s + TS_DYN_ALLOC, 8);
-		if (back != tsd + s || !dyn)
+		if (back != tsd + s || !dyn || (want_dyn && dyn != want_dyn))
 			continue;
 		/* tcache_slow at S and its tcache at T: the bins */
 		{
@@ -630,6 +638,7 @@ static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
 					    (unsigned long long)t,
 					    (unsigned long long)dyn);
 			d->drop = 1;
+			*dyn_size = d->size;
 		}
 		nbins = (tsd + size - (t + 8)) / CB_SIZE;
 		if (nbins > TCACHE_NBINS_MAX)
@@ -668,9 +677,41 @@ static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
 				x->drop = 1;
 			}
 		}
-		return 0;
+		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The explicit thread caches (mallctl "tcache.create"): each is one
+ * allocation, its bins' stacks, then its tcache_t and tcache_slow_t
+ * (tcache.c: tcache_create_explicit), so of the size class of the
+ * automatic caches' bins' allocation (AUTO_SIZE) plus those two, or the
+ * one after.  The allocated regions of those sizes are searched for one.
+ * Returns 0 or -1.
+ */
+static int take_explicit(struct je_walk *w, uint64_t auto_size,
+			 struct je_reg *r, size_t nr)
+{
+	uint64_t lo = auto_size, hi = 0, unused;
+	uint8_t *buf = NULL;
+	int ret = 0;
+
+	for (unsigned i = 0; i < SC_NSIZES && !hi; i++)
+		if (je_size_class(i) >= auto_size + TC_SIZE + TS_SIZE + 8)
+			hi = je_size_class(i + 1 < SC_NSIZES ? i + 1 : i);
+	if (!hi || hi > (1u << 20))
+		return 0;
+	buf = xmalloc(hi);
+	for (size_t i = 0; i < nr && ret >= 0; i++) {
+		if (r[i].drop || r[i].size < lo || r[i].size > hi ||
+		    rd(w, r[i].addr, buf, r[i].size))
+			continue;
+		ret = take_tcache(w, r[i].addr, buf, r[i].size, r[i].addr, r,
+				  nr, &unused);
+	}
+	free(buf);
+	return ret < 0 ? -1 : 0;
 }
 
 int je_locate(const struct target *tg, const char *mod, size_t len,
@@ -704,7 +745,7 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 	struct je_ext *x = NULL;
 	struct je_reg *r = NULL;
 	size_t nx = 0, nr = 0, kept = 0, cached = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, auto_size = 0;
 	uint8_t *tsd = NULL;
 	int ret;
 
@@ -719,9 +760,13 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 			taddr_t a = tps[i] + (uint64_t)lay->tls_off;
 			if (!tps[i] || rd(&w, a, tsd, lay->tls_size))
 				continue; /* no thread pointer: no cache */
-			ret = take_tcache(&w, a, tsd, lay->tls_size, r, nr);
+			ret = take_tcache(&w, a, tsd, lay->tls_size, 0, r, nr,
+					  &auto_size);
+			ret = ret < 0 ? ret : 0;
 		}
 	}
+	if (!ret && auto_size)
+		ret = take_explicit(&w, auto_size, r, nr);
 	if (!ret)
 		for (size_t i = 0; i < nr; i++) {
 			struct heap_block b = {.addr = r[i].addr,
