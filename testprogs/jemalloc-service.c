@@ -12,6 +12,9 @@
  *                    dropped                   definitely + indirectly lost
  *                  40 x malloc(48) and 2 x malloc(24576), freed: in the
  *                    thread's cache or back in their slabs  not blocks
+ *                  30 x mallocx(96) freed with dallocx through an
+ *                    explicit thread cache (tcache.create), which stays:
+ *                    in that cache                          not blocks
  *                  READYFILE
  *   at SIGUSR1:    60 x table[i] = malloc(700)      held: still reachable
  *                   6 x malloc(100), dropped         definitely lost
@@ -30,6 +33,7 @@
  * LIBS: -ljemalloc
  */
 #include <fcntl.h>
+#include <jemalloc/jemalloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +106,20 @@ static __attribute__((noinline)) void churn(void)
 	}
 }
 
+static __attribute__((noinline)) void churn_explicit(void)
+{
+	unsigned tc;
+	size_t sz = sizeof(tc);
+	void *v[30];
+
+	if (mallctl("tcache.create", &tc, &sz, NULL, 0))
+		return;
+	for (int i = 0; i < 30; i++)
+		v[i] = mallocx(96, MALLOCX_TCACHE(tc));
+	for (int i = 0; i < 30; i++)
+		dallocx(v[i], MALLOCX_TCACHE(tc));
+}
+
 static void before_attach(void)
 {
 	for (int i = 0; i < 3; i++)
@@ -109,6 +127,7 @@ static void before_attach(void)
 	drop(20480);
 	drop_with_child();
 	churn();
+	churn_explicit();
 }
 
 int main(int argc, char **argv)
