@@ -65,6 +65,36 @@ void heap_walk(struct proc *p);
 enum { HEAP_WALK_OK, HEAP_WALK_EMPTY, HEAP_WALK_UNKNOWN };
 int heap_walk_target(const struct target *tg, struct heap_table *out,
 		     size_t *nblocks, uint64_t *nbytes);
+/* jemalloc.c: where jemalloc 5.3.0's state is in a target (see there). */
+struct je_layout {
+	taddr_t root;	   /* its extent map's root array */
+	int64_t tls_off;   /* its static TLS block (tsd_t), from a thread
+			    * pointer */
+	uint64_t tls_size; /* that block's size */
+};
+/* Find it in TG for the module MOD (LEN bytes: its path as in TG's maps,
+ * the one malloc is bound in).  Returns 0 and fills *OUT, or -1 with why
+ * not (not version 5.3.0, a part not found) in WHY. */
+int je_locate(const struct target *tg, const char *mod, size_t len,
+	      struct je_layout *out, char *why, size_t why_len);
+/* The blocks jemalloc has live in TG, less the regions cached by the
+ * threads whose thread pointers are TPS (NTP), into OUT (HB_PRE_ATTACH, no
+ * stack, usable sizes); their number and bytes in *NBLOCKS and *NBYTES.
+ * Returns 0, or -1 with what does not add up in WHY: nothing is put into
+ * OUT then. */
+int je_walk_target(const struct target *tg, const struct je_layout *lay,
+		   const taddr_t *tps, size_t ntp, struct heap_table *out,
+		   size_t *nblocks, uint64_t *nbytes, char *why,
+		   size_t why_len);
+/* jemalloc 5.3.0's sz_index2size on x86-64: the bytes of size class
+ * SZIND (0: 8, 1: 16, ..., 35: 14336, 36: 16384, ...). */
+uint64_t je_size_class(unsigned szind);
+/* jemalloc's own memory in TG: its extents in any state and the base
+ * blocks that hold its metadata (or, where one is not found, the mapping
+ * that holds it), sorted and apart, into *OUT (malloc'd, caller frees;
+ * only start and end set) and *NOUT.  Returns 0 or -EIO. */
+int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
+		   struct scan_range **out, size_t *nout);
 /* The brk heap of TG where its maps do not name it (a core): from the
  * end of main_arena's top chunk back over its system_mem, into *START and
  * *END.  Returns 0, or -ENOENT (no main_arena, or it does not add up). */
@@ -88,6 +118,9 @@ struct roots_opts {
 			   * the tracked blocks) */
 	const struct scan_range *exclude; /* not the program's memory */
 	size_t nexclude;
+	const struct scan_range *heap; /* the allocator's memory, none of
+					* it a root: sorted, apart */
+	size_t nheap;
 };
 struct root_set {
 	struct scan_range *ranges; /* in the order of the maps */

@@ -44,6 +44,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 
 #include "alloc/alloc.h"
 #include "alloc/glibc.h"
@@ -840,6 +841,47 @@ int heap_brk_range(const struct target *tg, taddr_t *start, taddr_t *end)
 	return 0;
 }
 
+/*
+ * The blocks of jemalloc 5.3.0 in MOD (LEN), if it is that: returns 0 with
+ * them in P's table, or -1 with why not in WHY.  Every thread of P is
+ * stopped: their thread pointers lead to their caches.
+ */
+static int je_walk(struct proc *p, const struct target *tg, const char *mod,
+		   size_t len, char *why, size_t why_len)
+{
+	struct je_layout lay;
+	taddr_t *tps = NULL;
+	size_t ntp = 0, cap = 0, kept;
+	uint64_t bytes;
+	int ret;
+
+	if (je_locate(tg, mod, len, &lay, why, why_len))
+		return -1;
+	for (struct thread *t = threads_of(p, NULL); t; t = threads_of(p, t)) {
+		arch_regs_t r;
+		if (ptrace(PTRACE_GETREGS, t->tid, 0, &r))
+			continue;
+		tps = xgrow(tps, &cap, ntp + 1, sizeof(*tps));
+		tps[ntp++] = ARCH_TP(&r);
+	}
+	ret = je_walk_target(tg, &lay, tps, ntp, &p->heap, &kept, &bytes, why,
+			     why_len);
+	free(tps);
+	if (ret)
+		return -1;
+	p->je_root = lay.root;
+	p->je_tls_off = lay.tls_off;
+	p->je_tls_size = lay.tls_size;
+	/* the HEAP SUMMARY counts calls seen, not these */
+	p->heap.total_allocs -= kept;
+	p->heap.total_bytes -= bytes;
+	debug("pid %d: jemalloc 5.3.0: extent map at %#llx, %zu blocks, %llu "
+	      "bytes live before attach",
+	      p->pid, (unsigned long long)lay.root, kept,
+	      (unsigned long long)bytes);
+	return 0;
+}
+
 void heap_walk(struct proc *p)
 {
 	char path[64], *maps;
@@ -854,17 +896,24 @@ void heap_walk(struct proc *p)
 	if (!maps)
 		return;
 	other = other_allocator(p, maps);
+	target_live(p, maps, 0, &tg);
 	if (other) {
-		warning("pid %d: malloc comes from %.*s, not glibc: blocks "
-			"allocated before attach are not known, tracking "
-			"from now on; the heap is scanned as roots, so that "
-			"none is called lost for a pointer held in them",
-			p->pid, (int)strcspn(other, "\n"), other);
+		char why[256];
+		int len = (int)strcspn(other, "\n");
+		if (!je_walk(p, &tg, other, (size_t)len, why, sizeof(why))) {
+			free(maps);
+			return;
+		}
+		warning("pid %d: malloc comes from %.*s, not glibc, and %s: "
+			"blocks allocated before attach are not known, "
+			"tracking from now on; the heap is scanned as roots, "
+			"so that none is called lost for a pointer held in "
+			"them",
+			p->pid, len, other, why);
 		p->pre_unknown = 1;
 		free(maps);
 		return;
 	}
-	target_live(p, maps, 0, &tg);
 	ret = heap_walk_target(&tg, &p->heap, &kept, &bytes);
 	if (ret == HEAP_WALK_UNKNOWN)
 		p->pre_unknown = 1;

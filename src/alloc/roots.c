@@ -204,6 +204,15 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 		if (end)
 			add_range_to(&cut, &ncut, &cut_cap, &none, a, end);
 	}
+	/* the allocator's memory the caller knows (jemalloc's extents and
+	 * metadata): its blocks are inside */
+	for (size_t k = 0; k < g->o->nheap; k++) {
+		const struct scan_range *h = &g->o->heap[k];
+		if (h->end > s && h->start < e)
+			add_range_to(&cut, &ncut, &cut_cap, &none,
+				     h->start > s ? h->start : s,
+				     h->end < e ? h->end : e);
+	}
 	n = ncut;
 	/* the chunks of tracked blocks outside them */
 	for (size_t i = first_block_from(b, nb, s); i < nb && b[i].addr < e;

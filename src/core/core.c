@@ -180,6 +180,65 @@ static size_t file_read(struct core *c, uint64_t off, void *buf, size_t len)
 	return len;
 }
 
+/* Is the file of the mapping M what was mapped: the first page of that
+ * file as the core holds it (the ELF header, program headers and notes,
+ * its build id among them; gcore and the kernel keep it) is the file's
+ * first page now? */
+static int file_same(struct core *c, const struct core_map *m)
+{
+	static uint8_t a[4096], b[4096];
+	size_t n = 0;
+	ssize_t got;
+	int fd;
+
+	for (size_t i = 0; i < c->nmaps && !n; i++) {
+		const struct core_map *h = &c->maps[i];
+		if (h->pgoff || !h->filesz || !h->name ||
+		    strcmp(h->name, m->name))
+			continue;
+		n = h->filesz < sizeof(a) ? (size_t)h->filesz : sizeof(a);
+		if (h->end - h->start < n)
+			n = (size_t)(h->end - h->start);
+		if (file_read(c, h->offset, a, n) != n)
+			n = 0;
+	}
+	if (n < 64)
+		return 0;
+	fd = open(m->name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	do
+		got = pread(fd, b, n, 0);
+	while (got < 0 && errno == EINTR);
+	close(fd);
+	return got == (ssize_t)n && !memcmp(a, b, n);
+}
+
+/* Bytes of a read-only file mapping the core left out (clean pages: the
+ * kernel's default coredump_filter and gdb's gcore leave them out), from
+ * the file, if it is the one that was mapped.  Returns bytes read. */
+static size_t file_fallback(struct core *c, struct core_map *m, uint64_t in,
+			    void *buf, size_t len)
+{
+	ssize_t got;
+	int fd;
+
+	if (!m->name || m->name[0] != '/' || (m->flags & PF_W))
+		return 0;
+	if (!m->file_same)
+		m->file_same = file_same(c, m) ? 1 : -1;
+	if (m->file_same < 0 || m->pgoff + in < m->pgoff)
+		return 0;
+	fd = open(m->name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	do
+		got = pread(fd, buf, len, (off_t)(m->pgoff + in));
+	while (got < 0 && errno == EINTR);
+	close(fd);
+	return got > 0 ? (size_t)got : 0;
+}
+
 long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 {
 	struct core *c = ctx;
@@ -192,8 +251,18 @@ long core_read(void *ctx, taddr_t addr, void *buf, size_t len)
 		if (!m || a < addr)
 			break;
 		in = a - m->start;
-		if (in >= m->filesz)
-			break; /* not dumped */
+		if (in >= m->filesz) {
+			/* not dumped: clean file pages, from the file */
+			n = m->end - a;
+			if (n > len - done)
+				n = len - done;
+			got = file_fallback(c, (struct core_map *)m, in,
+					    (char *)buf + done, (size_t)n);
+			done += got;
+			if (got < n)
+				break;
+			continue;
+		}
 		n = m->filesz - in;
 		if (n > m->end - a)
 			n = m->end - a;

@@ -32,6 +32,8 @@ struct core_map {
 	uint32_t flags;	    /* PF_R | PF_W | PF_X */
 	const char *name;   /* a path, [heap], [stack], [vdso] or "";
 			     * owned by the core */
+	int file_same;	    /* read-only bytes not dumped may be read from
+			     * the file: 1 yes, -1 no, 0 not known yet */
 };
 
 /* One thread: its NT_PRSTATUS and NT_PRFPREG. */

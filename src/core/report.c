@@ -400,6 +400,42 @@ static int status_exit(int status)
 	}
 }
 
+/*
+ * A jemalloc in the core (a module named libjemalloc*): its blocks into
+ * TABLE, their number and bytes into *NB and *BYTES, where it is in *LAY.
+ * Returns 0, -1 if there is none, or 1 with why it cannot be walked in
+ * WHY.
+ */
+static int core_jemalloc(struct core_run *r, struct heap_table *table,
+			 size_t *nb, uint64_t *bytes, struct je_layout *lay,
+			 char *why, size_t why_len)
+{
+	taddr_t *tps;
+	const char *mod = NULL;
+	size_t len = 0;
+	int ret;
+
+	for (size_t i = 0; i < r->core.nmaps && !mod; i++) {
+		const char *name = r->core.maps[i].name,
+			   *slash = name ? strrchr(name, '/') : NULL;
+		if (slash && !strncmp(slash + 1, "libjemalloc", 11)) {
+			mod = name;
+			len = strlen(name);
+		}
+	}
+	if (!mod)
+		return -1;
+	if (je_locate(&r->tg, mod, len, lay, why, why_len))
+		return 1;
+	tps = xcalloc(r->core.nthreads + 1, sizeof(*tps));
+	for (size_t i = 0; i < r->core.nthreads; i++)
+		tps[i] = ARCH_TP(&r->core.threads[i].regs);
+	ret = je_walk_target(&r->tg, lay, tps, r->core.nthreads, table, nb,
+			     bytes, why, why_len);
+	free(tps);
+	return ret ? 1 : 0;
+}
+
 int core_report(const char *core_path, const char *program)
 {
 	struct core_run r;
@@ -408,6 +444,8 @@ int core_report(const char *core_path, const char *program)
 	struct scan_block *blocks;
 	struct root_set roots;
 	struct roots_opts ro = {0};
+	struct je_layout je_lay = {0};
+	struct scan_range *je_heap = NULL;
 	struct target_thread *th;
 	taddr_t *words;
 	struct scan_stats st = {0};
@@ -443,6 +481,22 @@ int core_report(const char *core_path, const char *program)
 
 	heap_table_init(&table);
 	walk = heap_walk_target(&r.tg, &table, &nb, &walked_bytes);
+	if (walk != HEAP_WALK_OK) {
+		/* no glibc heap in use: a jemalloc program's? */
+		char why[256];
+		int jw = core_jemalloc(&r, &table, &nb, &walked_bytes, &je_lay,
+				       why, sizeof(why));
+		if (jw > 0) {
+			error("core '%s': malloc is jemalloc's, and %s: no "
+			      "block can be classified",
+			      core_path, why);
+			heap_table_release(&table);
+			core_release(&r.core);
+			return LC_EXIT_CORE_HEAP;
+		}
+		if (jw == 0)
+			walk = HEAP_WALK_OK;
+	}
 	if (walk == HEAP_WALK_UNKNOWN) {
 		error("core '%s': glibc's heap is not found in it (malloc is "
 		      "not glibc 2.36's, or its main_arena is damaged): no "
@@ -479,6 +533,9 @@ int core_report(const char *core_path, const char *program)
 	typed = type_blocks(&r, blocks, nb);
 
 	th = core_threads(&r.core, &words);
+	if (je_lay.root &&
+	    je_heap_ranges(&r.tg, &je_lay, &je_heap, &ro.nheap) == 0)
+		ro.heap = je_heap;
 	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
 	{
 		struct scan_input in = {
@@ -583,6 +640,7 @@ int core_report(const char *core_path, const char *program)
 	free(words);
 	free(th);
 	root_set_release(&roots);
+	free(je_heap);
 	free(blocks);
 	for (size_t i = 0; i < r.ntypes; i++)
 		free(r.types[i].class_name);

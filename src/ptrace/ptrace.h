@@ -135,6 +135,10 @@ struct proc {
 	int pre_unknown; /* attached, and the blocks from before
 			  * could not be walked (another malloc):
 			  * the heap is scanned as roots */
+	taddr_t je_root; /* they were walked in jemalloc 5.3.0: its
+			  * extent map (alloc/jemalloc.c), else 0 */
+	int64_t je_tls_off;
+	uint64_t je_tls_size;
 	taddr_t r_debug; /* &_r_debug in ld.so, 0 if static */
 	taddr_t ldso_base;
 	uint32_t decl_bound;		 /* opt.decl entries bound: modules.c */

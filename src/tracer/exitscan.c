@@ -214,6 +214,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	struct scan_clique *cliques = NULL;
 	size_t nb, nrec, nw = 0, wcap = 0, ncliques = 0;
 	struct root_set roots = {0};
+	struct scan_range *je_heap = NULL;
 	uint64_t in_use_bytes = 0, in_use_blocks = 0;
 	struct target tg;
 	taddr_t *words = NULL;
@@ -315,6 +316,17 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			ro.nexclude++;
 		for (size_t i = 0; i < ntrs; i++)
 			trs[i].words = words + trs_word_at[i];
+		if (p->je_root) {
+			struct je_layout lay = {.root = p->je_root,
+						.tls_off = p->je_tls_off,
+						.tls_size = p->je_tls_size};
+			if (je_heap_ranges(&tg, &lay, &je_heap, &ro.nheap))
+				warning("pid %d: jemalloc's extent map cannot "
+					"be read: its memory may be taken "
+					"for roots",
+					p->pid);
+			ro.heap = je_heap;
+		}
 		roots_gather(&tg, trs, ntrs, blocks, nb, &ro, &roots);
 	}
 
@@ -378,6 +390,9 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	rc.total_frees = p->heap.total_frees;
 	rc.total_bytes = p->heap.total_bytes;
 	rc.gen_suppressions = opt.gen_suppressions;
+	if (p->je_root)
+		rc.note = "The blocks allocated before leakcheck attached "
+			  "were found by walking jemalloc 5.3.0's extents.";
 	if (p->pre_unknown)
 		rc.note = "The blocks allocated before leakcheck attached are "
 			  "not known (malloc is not glibc's): the heap was "
@@ -468,6 +483,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	free(recs);
 	free(maps);
 	free(words);
+	free(je_heap);
 	free(trs);
 	free(trs_word_at);
 	root_set_release(&roots);

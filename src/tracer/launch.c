@@ -242,6 +242,11 @@ static void on_new_task(struct thread *t, int event)
 	heap_table_copy(&np->heap, &p->heap);
 	heap_table_copy(&np->custom_heap, &p->custom_heap);
 	heap_table_copy(&np->mi_owner, &p->mi_owner);
+	/* how the blocks from before an attach were found: the child's
+	 * memory is a copy, jemalloc's state where it was */
+	np->je_root = p->je_root;
+	np->je_tls_off = p->je_tls_off;
+	np->je_tls_size = p->je_tls_size;
 	for (size_t i = 0; i < p->npools; i++) {
 		struct vg_pool pl = p->pools[i];
 		pl.chunks = xmalloc((pl.n + 1) * sizeof(*pl.chunks));
