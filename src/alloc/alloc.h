@@ -86,6 +86,13 @@ int je_walk_target(const struct target *tg, const struct je_layout *lay,
 		   const taddr_t *tps, size_t ntp, struct heap_table *out,
 		   size_t *nblocks, uint64_t *nbytes, char *why,
 		   size_t why_len);
+/* heapwalk.c: where the jemalloc 5.3.0 that P's malloc is bound in keeps
+ * its state, whether its blocks were walked at attach or all seen from
+ * the start (a launched program): so that the scan can cut its memory
+ * out of the roots.  MAPS: P's maps as TG reads them.  Returns 0 and
+ * fills *OUT, or -1 (glibc's malloc, or not a jemalloc we know). */
+int heap_je_layout(struct proc *p, const struct target *tg, const char *maps,
+		   struct je_layout *out);
 /* jemalloc 5.3.0's sz_index2size on x86-64: the bytes of size class
  * SZIND (0: 8, 1: 16, ..., 35: 14336, 36: 16384, ...). */
 uint64_t je_size_class(unsigned szind);

@@ -882,6 +882,27 @@ static int je_walk(struct proc *p, const struct target *tg, const char *mod,
 	return 0;
 }
 
+int heap_je_layout(struct proc *p, const struct target *tg, const char *maps,
+		   struct je_layout *out)
+{
+	const char *other;
+	char why[256];
+
+	if (p->je_root) {
+		*out = (struct je_layout){.root = p->je_root,
+					  .tls_off = p->je_tls_off,
+					  .tls_size = p->je_tls_size};
+		return 0;
+	}
+	other = other_allocator(p, maps);
+	if (!other)
+		return -1;
+	return je_locate(tg, other, strcspn(other, "\n"), out, why,
+			 sizeof(why))
+		   ? -1
+		   : 0;
+}
+
 void heap_walk(struct proc *p)
 {
 	char path[64], *maps;

@@ -316,10 +316,10 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 			ro.nexclude++;
 		for (size_t i = 0; i < ntrs; i++)
 			trs[i].words = words + trs_word_at[i];
-		if (p->je_root) {
-			struct je_layout lay = {.root = p->je_root,
-						.tls_off = p->je_tls_off,
-						.tls_size = p->je_tls_size};
+		struct je_layout lay;
+		/* jemalloc's memory is not a root, its blocks walked or
+		 * not: a freed thread cache's stale pointers are in it */
+		if (heap_je_layout(p, &tg, maps, &lay) == 0) {
 			if (je_heap_ranges(&tg, &lay, &je_heap, &ro.nheap))
 				warning("pid %d: jemalloc's extent map cannot "
 					"be read: its memory may be taken "
