@@ -23,6 +23,14 @@
  * is a block of its own group is not counted again: a list's nodes are
  * counted once, at its head), by retained bytes.
  *
+ * --holders-of: an address names the block that holds it (binary search
+ * over the blocks, sorted by address); a pattern, the loss records with a
+ * frame it matches (report_frames(), report_glob_match()), each shown by
+ * its block with the shortest chain, as --show-holders shows a record.
+ * --report=new (reports after the first): each record that grew is shown
+ * by the shortest chain among its new blocks (the caller says which are
+ * new), else among all.
+ *
  * Tracee memory is read only to find frames on stacks (and the code at
  * a return address), through the read callback, while the process is
  * stopped for the report.
@@ -109,6 +117,104 @@ static uint32_t depth_of(const struct scan_holders *h, uint32_t *depth,
 	return d;
 }
 
+int report_holders_shown(const struct report_holders *rh,
+			 const struct loss_record *r)
+{
+	return (rh->kinds & (1u << r->kind)) != 0;
+}
+
+int report_holders_of_parse(const char *q, taddr_t *addr)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	if (q[0] != '0' || (q[1] != 'x' && q[1] != 'X'))
+		return 0;
+	if (!q[2] || strlen(q + 2) > 16)
+		return -1;
+	for (p = q + 2; *p; p++) {
+		int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+						 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (unsigned)d;
+	}
+	if (addr)
+		*addr = v;
+	return 1;
+}
+
+/* The block that holds address A (its start up to its end; a block of 0
+ * bytes: its start), or UINT32_MAX. */
+static uint32_t block_at(const struct scan_block *b, size_t n, taddr_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first block that starts above A */
+		size_t mid = lo + (hi - lo) / 2;
+		if (b[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return UINT32_MAX;
+	lo--;
+	if (a < b[lo].addr + (b[lo].size ? b[lo].size : 1))
+		return (uint32_t)lo;
+	return UINT32_MAX;
+}
+
+/* Does a frame of R's stack (as the text shows it) match glob PAT? */
+static int stack_matches(const struct report_ctx *rc,
+			 const struct loss_record *r, const char *pat)
+{
+	struct report_frame *fr;
+	size_t n = report_frames(rc, r, &fr);
+	int m = 0;
+
+	for (size_t k = 0; k < n && !m; k++)
+		m = (fr[k].f.func && report_glob_match(pat, fr[k].f.func)) ||
+		    (fr[k].f.mangled &&
+		     report_glob_match(pat, fr[k].f.mangled));
+	free(fr);
+	return m;
+}
+
+void report_holders_match(const struct report_ctx *rc,
+			  struct report_holders *rh,
+			  const struct loss_record *recs, size_t nrec)
+{
+	rh->rec_of = xcalloc(nrec + 1, sizeof(*rh->rec_of));
+	rh->of_block = xmalloc((rh->nof + 1) * sizeof(*rh->of_block));
+	rh->of_rec = xmalloc((rh->nof + 1) * sizeof(*rh->of_rec));
+	for (size_t q = 0; q < rh->nof; q++) {
+		taddr_t a;
+		uint32_t b;
+		rh->of_block[q] = rh->of_rec[q] = UINT32_MAX;
+		if (report_holders_of_parse(rh->of[q], &a) == 1) {
+			b = block_at(rh->blocks, rh->h->nblocks, a);
+			if (b == UINT32_MAX)
+				continue;
+			rh->of_block[q] = b;
+			for (size_t r = 0; r < nrec; r++)
+				if (!rec_key_cmp(&recs[r], rh->blocks[b].kind,
+						 rh->blocks[b].stack_id,
+						 rh->blocks[b].size)) {
+					rh->of_rec[q] = (uint32_t)r;
+					break;
+				}
+			continue;
+		}
+		for (size_t r = 0; r < nrec; r++)
+			if (recs[r].blocks &&
+			    stack_matches(rc, &recs[r], rh->of[q]))
+				rh->rec_of[r] |= 1u << q;
+	}
+}
+
 void report_holders_prepare(struct report_holders *rh,
 			    const struct loss_record *recs, size_t nrec)
 {
@@ -117,23 +223,27 @@ void report_holders_prepare(struct report_holders *rh,
 	uint32_t *idx = xmalloc((nrec + 1) * sizeof(*idx));
 	uint32_t *depth = xcalloc(n + 1, sizeof(*depth));
 	uint32_t *stack = xmalloc((n + 1) * sizeof(*stack));
-	uint32_t *best = xmalloc((nrec + 1) * sizeof(*best));
+	uint64_t *best = xmalloc((nrec + 1) * sizeof(*best));
+	uint8_t *want = xcalloc(nrec + 1, 1);
 
 	rh->nrec = nrec;
 	rh->rec_block = xmalloc((nrec + 1) * sizeof(*rh->rec_block));
+	rh->rec_nfresh = xcalloc(nrec + 1, sizeof(*rh->rec_nfresh));
 	for (size_t r = 0; r < nrec; r++) {
 		idx[r] = (uint32_t)r;
 		rh->rec_block[r] = UINT32_MAX;
-		best[r] = UINT32_MAX;
+		best[r] = UINT64_MAX;
+		want[r] = report_holders_shown(rh, &recs[r]) ||
+			  (rh->grew && loss_record_grew(&recs[r])) ||
+			  (rh->rec_of && rh->rec_of[r]);
 	}
 	sort_recs = recs;
 	qsort(idx, nrec, sizeof(*idx), cmp_rec_idx);
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_block *b = &rh->blocks[i];
 		size_t lo = 0, hi = nrec;
-		uint32_t d;
-		if (!(rh->kinds & (1u << b->kind)))
-			continue;
+		uint64_t d;
+		int fresh = rh->fresh && rh->fresh[i];
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (rec_key_cmp(&recs[idx[mid]], b->kind, b->stack_id,
@@ -145,23 +255,37 @@ void report_holders_prepare(struct report_holders *rh,
 		if (lo == nrec ||
 		    rec_key_cmp(&recs[idx[lo]], b->kind, b->stack_id, b->size))
 			continue;
+		lo = idx[lo];
+		rh->rec_nfresh[lo] += fresh;
+		if (!want[lo])
+			continue;
 		d = depth_of(h, depth, stack, (uint32_t)i);
+		/* a record that grew: one of its new blocks, if any */
+		if (rh->grew && !fresh)
+			d |= (uint64_t)1 << 32;
 		/* blocks come in address order: the first of a depth wins */
-		if (d < best[idx[lo]]) {
-			best[idx[lo]] = d;
-			rh->rec_block[idx[lo]] = (uint32_t)i;
+		if (d < best[lo]) {
+			best[lo] = d;
+			rh->rec_block[lo] = (uint32_t)i;
 		}
 	}
 	free(idx);
 	free(depth);
 	free(stack);
 	free(best);
+	free(want);
 }
 
 void report_holders_release(struct report_holders *rh)
 {
 	free(rh->rec_block);
+	free(rh->rec_nfresh);
+	free(rh->rec_of);
+	free(rh->of_block);
+	free(rh->of_rec);
 	rh->rec_block = NULL;
+	rh->rec_nfresh = NULL;
+	rh->rec_of = rh->of_block = rh->of_rec = NULL;
 	rh->nrec = 0;
 }
 

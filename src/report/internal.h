@@ -119,6 +119,10 @@ struct report_top {
 size_t report_top_holders(const struct report_ctx *rc, struct report_top **out);
 void report_top_free(struct report_top *t, size_t n);
 
+/* suppress.c: valgrind's VG_(string_match) glob: '*', '?', and '\\'
+ * quoting the next character. */
+int report_glob_match(const char *pat, const char *str);
+
 /* FNV-1a, 64 bits, of S: an id that needs stability, not secrecy. */
 uint64_t report_fnv1a(const char *s);
 

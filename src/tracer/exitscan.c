@@ -208,7 +208,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	/* --show-holders, --top-holders: who holds the blocks */
 	struct scan_holders holders = {0};
 	struct report_holders rh = {0};
-	int want_holders = !killed && (opt.holder_kinds || opt.top_holders);
+	/* --report=new, a report after the first: who holds what grew */
+	int want_grew =
+	    opt.report_new && !exiting && !killed && p->prev_sum != NULL;
+	int want_holders = !killed && (opt.holder_kinds || opt.top_holders ||
+				       opt.nholders_of || want_grew);
+	uint8_t *fresh = NULL;
 	struct heap_block *hb;
 	struct scan_block *blocks;
 	struct scan_clique *cliques = NULL;
@@ -387,6 +392,17 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	runinfo_fill(&run, p);
 	rc.run = &run;
 	rc.preamble = !opt.quiet && p->nreports == 0;
+	if (want_grew) {
+		/* new: at an address the last report had no block at */
+		fresh = xmalloc(nb + 1);
+		for (size_t i = 0, j = 0; i < nb; i++) {
+			while (j < p->nprev_addrs &&
+			       p->prev_addrs[j] < blocks[i].addr)
+				j++;
+			fresh[i] = !(j < p->nprev_addrs &&
+				     p->prev_addrs[j] == blocks[i].addr);
+		}
+	}
 	if (want_holders) {
 		rh = (struct report_holders){
 		    .blocks = blocks,
@@ -403,7 +419,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .data_ctx = sym,
 		    .kinds = opt.holder_kinds,
 		    .top = opt.top_holders,
+		    .grew = want_grew,
+		    .fresh = fresh,
+		    .of = opt.holders_of,
+		    .nof = opt.nholders_of,
 		};
+		report_holders_match(&rc, &rh, recs, nrec);
 		report_holders_prepare(&rh, recs, nrec);
 		rc.holders = &rh;
 	}
@@ -448,6 +469,11 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		if (!p->prev_sum)
 			p->prev_sum = xmalloc(sizeof(*p->prev_sum));
 		*p->prev_sum = sum;
+		free(p->prev_addrs);
+		p->prev_addrs = xmalloc((nb + 1) * sizeof(*p->prev_addrs));
+		for (size_t i = 0; i < nb; i++)
+			p->prev_addrs[i] = blocks[i].addr;
+		p->nprev_addrs = nb;
 	}
 	p->nreports++;
 	mem_phase(RP_REPORT);
@@ -465,6 +491,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	runinfo_release(&run);
 	report_holders_release(&rh);
 	scan_holders_release(&holders);
+	free(fresh);
 	free(recs);
 	free(maps);
 	free(words);
