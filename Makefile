@@ -272,7 +272,7 @@ demo: deps
 # make bench: leakcheck against native, valgrind, heaptrack and the bare
 # int3 floor; knobs (ROUNDS, QUICK, ...) at the top of bench/run.sh.
 # Not part of `make check`.
-BENCH_PROGS := alloc compute threads4 recurse live1m
+BENCH_PROGS := alloc compute threads4 recurse live1m holders1m
 BENCH_BINS  := $(BENCH_PROGS:%=build/bench/%) build/bench/floor \
 	build/bench/timeit build/bench/selfrss.so
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -pthread

@@ -92,26 +92,33 @@ static int cmp_rec_idx(const void *va, const void *vb)
 	return rec_key_cmp(a, b->kind, b->stack_id, b->size);
 }
 
+/* A growable stack of block indices (as deep as the longest chain). */
+struct ustack {
+	uint32_t *v;
+	size_t n, cap;
+};
+
 /* Depth of every block's chain (links form a tree), memoized, without
  * recursion: 0 for blocks not asked about. */
 static uint32_t depth_of(const struct scan_holders *h, uint32_t *depth,
-			 uint32_t *stack, uint32_t i)
+			 struct ustack *st, uint32_t i)
 {
-	size_t top = 0;
 	uint32_t d;
 
+	st->n = 0;
 	while (!depth[i]) {
 		uint32_t from = h->link[i].from;
 		if (from == SCAN_NO_HOLDER || (from & SCAN_HOLDER_HIT)) {
 			depth[i] = 1;
 			break;
 		}
-		stack[top++] = i;
+		st->v = xgrow(st->v, &st->cap, st->n + 1, sizeof(*st->v));
+		st->v[st->n++] = i;
 		i = from;
 	}
 	d = depth[i];
-	while (top) {
-		i = stack[--top];
+	while (st->n) {
+		i = st->v[--st->n];
 		depth[i] = ++d;
 	}
 	return d;
@@ -222,7 +229,7 @@ void report_holders_prepare(struct report_holders *rh,
 	size_t n = h->nblocks;
 	uint32_t *idx = xmalloc((nrec + 1) * sizeof(*idx));
 	uint32_t *depth = xcalloc(n + 1, sizeof(*depth));
-	uint32_t *stack = xmalloc((n + 1) * sizeof(*stack));
+	struct ustack stack = {0};
 	uint64_t *best = xmalloc((nrec + 1) * sizeof(*best));
 	uint8_t *want = xcalloc(nrec + 1, 1);
 
@@ -259,7 +266,7 @@ void report_holders_prepare(struct report_holders *rh,
 		rh->rec_nfresh[lo] += fresh;
 		if (!want[lo])
 			continue;
-		d = depth_of(h, depth, stack, (uint32_t)i);
+		d = depth_of(h, depth, &stack, (uint32_t)i);
 		/* a record that grew: one of its new blocks, if any */
 		if (rh->grew && !fresh)
 			d |= (uint64_t)1 << 32;
@@ -271,7 +278,7 @@ void report_holders_prepare(struct report_holders *rh,
 	}
 	free(idx);
 	free(depth);
-	free(stack);
+	free(stack.v);
 	free(best);
 	free(want);
 }
@@ -338,6 +345,23 @@ static long rd(const struct report_holders *rh, taddr_t a, void *buf,
 	       size_t len)
 {
 	return rh->read ? rh->read(rh->read_ctx, a, buf, len) : -1;
+}
+
+uint32_t report_link_to_off(const struct report_holders *rh, uint32_t b)
+{
+	const struct scan_link *l = &rh->h->link[b];
+	taddr_t w, a = rh->blocks[b].addr;
+
+	if (l->from == SCAN_NO_HOLDER)
+		return 0;
+	if (l->from & SCAN_HOLDER_HIT)
+		return rh->h->hits[l->from & ~SCAN_HOLDER_HIT].to_off;
+	if (l->from_off == UINT32_MAX ||
+	    rd(rh, rh->blocks[l->from].addr + l->from_off, &w, sizeof(w)) !=
+		(long)sizeof(w) ||
+	    w < a)
+		return 0;
+	return w - a < UINT32_MAX ? (uint32_t)(w - a) : UINT32_MAX;
 }
 
 /* Is V the return address of a call?  *CALLEE: the target of a direct
@@ -711,7 +735,8 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	const struct scan_holders *h = rh->h;
 	struct hgroup *g = NULL;
 	size_t ng = 0, cap = 0, nb = 0, k;
-	uint32_t *idx, *depth, *dstack;
+	uint32_t *idx, *depth;
+	struct ustack dstack = {0};
 	struct report_top *top;
 
 	*out = NULL;
@@ -758,7 +783,6 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	/* the live blocks, by allocation stack; of a group's blocks that
 	 * retain the most, the one with the shortest chain is shown */
 	depth = xcalloc(h->nblocks + 1, sizeof(*depth));
-	dstack = xmalloc((h->nblocks + 1) * sizeof(*dstack));
 	idx = xmalloc((h->nblocks + 1) * sizeof(*idx));
 	for (size_t i = 0; i < h->nblocks; i++)
 		if (live(&rh->blocks[i]))
@@ -773,8 +797,8 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 			e.members++;
 			if (h->retained_bytes[b] > e.best ||
 			    (h->retained_bytes[b] == e.best &&
-			     depth_of(h, depth, dstack, b) <
-				 depth_of(h, depth, dstack, e.block))) {
+			     depth_of(h, depth, &dstack, b) <
+				 depth_of(h, depth, &dstack, e.block))) {
 				e.best = h->retained_bytes[b];
 				e.block = b;
 			}
@@ -790,7 +814,7 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	}
 	free(idx);
 	free(depth);
-	free(dstack);
+	free(dstack.v);
 	if (ng > 1)
 		qsort(g, ng, sizeof(*g), cmp_group_bytes);
 	if (ng > rh->top) {

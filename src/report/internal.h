@@ -101,6 +101,11 @@ struct report_root {
 void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 			struct report_root *out);
 void report_root_release(struct report_root *r);
+/* Where the pointer that links block B to its holder points into B: its
+ * hit's to_off, or the word at the link's offset in the holder block, read
+ * from the process (0 if it cannot be read, or for a block with no
+ * holder).  Never fails. */
+uint32_t report_link_to_off(const struct report_holders *rh, uint32_t b);
 /* "0x4a5b040 (16 bytes, allocated at add (prog.c:20))"; malloc'd. */
 char *report_holder_block(const struct report_ctx *rc, uint32_t block);
 

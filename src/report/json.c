@@ -244,7 +244,8 @@ static void put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 		"{\"block\": \"0x%llx\", \"target_offset\": %u, "
 		"\"retained_bytes\": %llu, \"retained_blocks\": %llu, "
 		"\"length\": %zu, \"truncated\": %s,\n        \"root\": ",
-		(unsigned long long)rh->blocks[b].addr, h->link[b].to_off,
+		(unsigned long long)rh->blocks[b].addr,
+		report_link_to_off(rh, b),
 		(unsigned long long)h->retained_bytes[b],
 		(unsigned long long)h->retained_blocks[b], len,
 		len > shown ? "true" : "false");
@@ -259,15 +260,14 @@ static void put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 		uint32_t c = chain[k];
 		const struct scan_block *blk = &rh->blocks[c];
 		char *desc = report_holder_block(rc, c);
-		fprintf(
-		    f,
-		    "%s\n          {\"address\": \"0x%llx\", \"size\": "
-		    "%llu, \"kind\": \"%s\", \"target_offset\": %u, "
-		    "\"pointer_offset\": %llu, \"text\": ",
-		    k == first ? "" : ",", (unsigned long long)blk->addr,
-		    (unsigned long long)blk->size, leak_kind_name(blk->kind),
-		    h->link[c].from == SCAN_NO_HOLDER ? 0 : h->link[c].to_off,
-		    (unsigned long long)h->link[chain[k + 1]].from_off);
+		fprintf(f,
+			"%s\n          {\"address\": \"0x%llx\", \"size\": "
+			"%llu, \"kind\": \"%s\", \"target_offset\": %u, "
+			"\"pointer_offset\": %llu, \"text\": ",
+			k == first ? "" : ",", (unsigned long long)blk->addr,
+			(unsigned long long)blk->size,
+			leak_kind_name(blk->kind), report_link_to_off(rh, c),
+			(unsigned long long)h->link[chain[k + 1]].from_off);
 		report_json_str(f, desc);
 		fputs("}", f);
 		free(desc);

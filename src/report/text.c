@@ -236,9 +236,9 @@ static void print_chain(const struct report_ctx *rc, uint32_t b,
 		uint32_t c = chain[k];
 		uint64_t off = h->link[chain[k + 1]].from_off;
 		char *copy;
-		if (k && h->link[c].to_off)
-			snprintf(at, sizeof(at), " (pointed into at +%u)",
-				 h->link[c].to_off);
+		uint32_t to = k ? report_link_to_off(rc->holders, c) : 0;
+		if (to)
+			snprintf(at, sizeof(at), " (pointed into at +%u)", to);
 		else
 			at[0] = 0;
 		if (!k && (c & SCAN_HOLDER_HIT)) {
@@ -265,9 +265,9 @@ static void print_chain(const struct report_ctx *rc, uint32_t b,
 			emit(rc, "%s      -> ... (%zu more)", indent,
 			     len - shown);
 	}
-	if (h->link[b].to_off)
+	if (report_link_to_off(rc->holders, b))
 		snprintf(at, sizeof(at), ", pointed into at +%u",
-			 h->link[b].to_off);
+			 report_link_to_off(rc->holders, b));
 	else
 		at[0] = 0;
 	emit(rc,

@@ -340,6 +340,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .holders = want_holders ? &holders : NULL,
 		};
 		scan_classify(&in, &st);
+		g_report_stats.holders_ns += st.holders_ns;
 		cliques = in.cliques;
 		ncliques = in.ncliques;
 	}
@@ -424,8 +425,10 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .of = opt.holders_of,
 		    .nof = opt.nholders_of,
 		};
+		uint64_t t1 = stats_now_ns();
 		report_holders_match(&rc, &rh, recs, nrec);
 		report_holders_prepare(&rh, recs, nrec);
+		g_report_stats.holders_ns += stats_now_ns() - t1;
 		rc.holders = &rh;
 	}
 	if (!killed && opt.supps)
