@@ -9,7 +9,7 @@
  * usage: holders-service [READYFILE [SECONDS]]
  *
  * It opens 4 sessions (ids 0-3) and logs "session ID at ADDR buf ADDR"
- * for each on stdout, as a service logs what it does.  Without READYFILE
+ * for each on stderr, as a service logs what it does.  Without READYFILE
  * it then exits: everything is still reachable, held from 'registry'.
  * With READYFILE it writes its pid there and serves for SECONDS (60):
  * every 20 ms it looks for READYFILE.grow, and when it is there, opens as
@@ -74,8 +74,8 @@ static NOINLINE void session_open(long id)
 	s->next = *b;
 	*b = s;
 	registry.count++;
-	printf("session %ld at %p buf %p\n", id, (void *)s, (void *)s->buf);
-	fflush(stdout);
+	fprintf(stderr, "session %ld at %p buf %p\n", id, (void *)s,
+		(void *)s->buf);
 }
 
 /* The number in PATH.grow, or 0 if there is none. */

