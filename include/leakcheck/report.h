@@ -107,6 +107,9 @@ struct sym_data;
 struct target_thread;
 /* Name a data address (sym_lookup_data(), or a fake in tests). */
 typedef int (*report_data_fn)(void *ctx, taddr_t addr, struct sym_data *out);
+/* Name a static TLS word BELOW bytes under a thread pointer
+ * (sym_lookup_tls(), or a fake in tests). */
+typedef int (*report_tls_fn)(void *ctx, uint64_t below, struct sym_data *out);
 
 /*
  * What the reports need to say who holds a record's blocks: the scan's
@@ -130,6 +133,8 @@ struct report_holders {
 	size_t nthreads;
 	report_data_fn data; /* may be NULL: roots in data are not named */
 	void *data_ctx;
+	report_tls_fn tls; /* may be NULL: TLS words are not named */
+	void *tls_ctx;
 	unsigned kinds; /* 1 << leak_kind: records shown with a chain */
 	unsigned top;	/* --top-holders: how many, 0 for none */
 	/* --report=new, a report after the first: the records that grew

@@ -519,6 +519,17 @@ static void root_text(struct report_root *o)
 		o->text =
 		    xasprintf("stack of thread %d%s (0x%llx)", (int)o->tid,
 			      frame, (unsigned long long)o->addr);
+	} else if (!strcmp(o->kind, "tls") && o->name && o->file &&
+		   o->line > 0) {
+		o->text = xasprintf("TLS variable '%s' of thread %d (%s:%d, "
+				    "in %s) +%llu",
+				    name, (int)o->tid, file, o->line, mod,
+				    (unsigned long long)o->off);
+	} else if (!strcmp(o->kind, "tls") && o->name) {
+		o->text = xasprintf("TLS variable '%s' of thread %d (in %s) "
+				    "+%llu",
+				    name, (int)o->tid, mod,
+				    (unsigned long long)o->off);
 	} else if (!strcmp(o->kind, "tls") && o->tp && o->addr < o->tp) {
 		o->text = xasprintf("TLS of thread %d (0x%llx, tp-0x%llx)",
 				    (int)o->tid, (unsigned long long)o->addr,
@@ -562,6 +573,25 @@ static void root_text(struct report_root *o)
 	free(ff);
 	free(fl);
 	free(frame);
+}
+
+/* A TLS word below its thread's pointer: its __thread variable, if the
+ * symbols say.  Returns 1 if they do. */
+static int tls_root(const struct report_ctx *rc, struct report_root *o)
+{
+	const struct report_holders *rh = rc->holders;
+	struct sym_data d;
+
+	if (!rh->tls || !o->tp || !o->addr || o->addr >= o->tp ||
+	    o->tp - o->addr > TLS_BELOW ||
+	    !rh->tls(rh->tls_ctx, o->tp - o->addr, &d) || !d.name)
+		return 0;
+	o->name = d.name;
+	o->file = d.file;
+	o->line = d.line;
+	o->module = d.module;
+	o->off = d.off;
+	return 1;
 }
 
 /* A data address: a variable, else an offset in a module's data.
@@ -632,6 +662,7 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		 * thread's TLS, set up by ld.so */
 		o->kind = "tls";
 		o->tid = t->tid;
+		tls_root(rc, o);
 		root_text(o);
 		return;
 	}
@@ -646,6 +677,12 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		break;
 	case ROOT_STACK:
 	case ROOT_BLOCK_STACK:
+		/* a thread's static TLS lies above its stack, in the same
+		 * mapping: a __thread variable there is not a frame's */
+		if (tls_root(rc, o)) {
+			o->kind = "tls";
+			break;
+		}
 		o->kind = "stack";
 		/* below sp lie dead frames: their return addresses would
 		 * name a frame that is gone */
@@ -664,6 +701,8 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		o->kind = "mmap";
 		break;
 	}
+	if (!strcmp(o->kind, "tls") && !o->name)
+		tls_root(rc, o); /* above every frame of a thread's stack */
 	root_text(o);
 }
 

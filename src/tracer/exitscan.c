@@ -203,6 +203,21 @@ static int data_sym_cb(void *ctx, taddr_t addr, struct sym_data *out)
 	return ctx ? sym_lookup_data(ctx, addr, out) : 0;
 }
 
+/* report_holders' way to name a TLS word: the executable's __thread
+ * variables. */
+struct tls_ctx {
+	struct symbolizer *sym;
+	char exe[4096];
+};
+
+static int tls_sym_cb(void *vctx, uint64_t below, struct sym_data *out)
+{
+	struct tls_ctx *c = vctx;
+
+	return c->sym && c->exe[0] ? sym_lookup_tls(c->sym, c->exe, below, out)
+				   : 0;
+}
+
 int proc_report(struct proc *p, struct thread *exiting, int killed)
 {
 	/* --show-holders, --top-holders: who holds the blocks */
@@ -214,6 +229,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	int want_holders = !killed && (opt.holder_kinds || opt.top_holders ||
 				       opt.nholders_of || want_grew);
 	uint8_t *fresh = NULL;
+	struct tls_ctx tls = {0};
 	struct heap_block *hb;
 	struct scan_block *blocks;
 	struct scan_clique *cliques = NULL;
@@ -405,6 +421,12 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		}
 	}
 	if (want_holders) {
+		char path[64];
+		ssize_t len;
+		snprintf(path, sizeof(path), "/proc/%d/exe", p->pid);
+		len = readlink(path, tls.exe, sizeof(tls.exe) - 1);
+		tls.exe[len > 0 ? len : 0] = 0;
+		tls.sym = sym;
 		rh = (struct report_holders){
 		    .blocks = blocks,
 		    .h = &holders,
@@ -418,6 +440,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .read_ctx = tg.ctx,
 		    .data = data_sym_cb,
 		    .data_ctx = sym,
+		    .tls = tls_sym_cb,
+		    .tls_ctx = &tls,
 		    .kinds = opt.holder_kinds,
 		    .top = opt.top_holders,
 		    .grew = want_grew,
