@@ -66,7 +66,7 @@ fi
 "$LC" -q --leak-check=summary --holders-of='session_b*' --holders-of=0x10 \
 	--json="$OUT/l.json" --log-file="$OUT/l.log" "$SVC" 2>"$OUT/l.svc"
 s=$(section "$OUT/l.log" "^HOLDERS OF 'session_b\\*'")
-if echo "$s" | grep -Eq "^256 bytes in 4 blocks are still reachable in loss record [0-9]+ of [0-9]+$" &&
+if echo "$s" | grep -Eq "^loss record [0-9]+ of [0-9]+: 256 bytes in 4 blocks are still reachable$" &&
 	echo "$s" | grep -q "by 0x[0-9A-F]*: session_buf (holders-service.c:" &&
 	echo "$s" | grep -Eq "^ held by: $REG$" &&
 	echo "$s" | grep -Eq "^       -> 0x[0-9A-F]+ \(128 bytes, allocated at registry_init \(holders-service\.c:[0-9]+\)\) \+(0|8|16|24)$" &&
@@ -133,7 +133,7 @@ src=$?
 [ $rc = 0 ] && [ $src = 0 ] && ok pid-detach || ko pid-detach "leakcheck $rc, service $src"
 
 s=$(section "$OUT/p.log" "^HOLDERS OF $a:" 1)
-if echo "$s" | grep -Eq "^$a is 4 bytes into the block $(printf '0x%X' $((addr))) of 24 bytes, still reachable in loss record [0-9]+ of [0-9]+, allocated$" &&
+if echo "$s" | grep -Eq "^$a is 4 bytes into the block $(printf '0x%X' $((addr))) of 24 bytes, still reachable \(loss record [0-9]+ of [0-9]+\), allocated$" &&
 	echo "$s" | grep -q "(no stack: blocks of 24 bytes allocated before leakcheck attached)" &&
 	echo "$s" | grep -Eq "^ held by: $REG$" &&
 	echo "$s" | grep -Eq "^       -> 0x[0-9A-F]+ \([0-9]+ bytes, allocated at an unknown place\) \+8$" &&
@@ -145,10 +145,10 @@ fi
 [ -z "$(section "$OUT/p.log" "^WHAT GREW" 1)" ] && ok report-new-first-no-growth ||
 	ko report-new-first-no-growth "a WHAT GREW section in the first report"
 s=$(section "$OUT/p.log" "^WHAT GREW since the last report, and who holds it:" 2)
-s_open=$(echo "$s" | awk '/in loss record/ { on = / session_open|\+120 bytes/ } on')
-if echo "$s" | grep -Eq "^120 bytes in 5 blocks are still reachable in loss record [0-9]+ of [0-9]+: \+120 bytes, \+5 blocks, 5 of them new$" &&
-	echo "$s" | grep -Eq "^320 bytes in 5 blocks are still reachable in loss record [0-9]+ of [0-9]+: \+320 bytes, \+5 blocks, 5 of them new$" &&
-	[ "$(echo "$s" | grep -c "in loss record")" = 2 ] &&
+s_open=$(echo "$s" | awk '/^loss record/ { on = /\+120 bytes/ } on')
+if echo "$s" | grep -Eq "^loss record [0-9]+ of [0-9]+: \+120 bytes, \+5 blocks, 5 at new addresses; now 120 bytes in 5 blocks are still reachable$" &&
+	echo "$s" | grep -Eq "^loss record [0-9]+ of [0-9]+: \+320 bytes, \+5 blocks, 5 at new addresses; now 320 bytes in 5 blocks are still reachable$" &&
+	[ "$(echo "$s" | grep -c "^loss record")" = 2 ] &&
 	echo "$s_open" | grep -Eq "^ held by: $REG$" &&
 	echo "$s_open" | grep -Eq "^       -> 0x[0-9A-F]+ \([0-9]+ bytes, allocated at an unknown place\) \+(32|40|48|56|64)$" &&
 	echo "$s_open" | grep -Eq "^       -> this block \(0x[0-9A-F]+\), which retains 88 bytes in 2 blocks$"; then

@@ -345,9 +345,9 @@ static void print_grew(const struct report_ctx *rc,
 		fmt_thousands(nf, rh->rec_nfresh[idx[k]]);
 		msg = report_record_message(r);
 		emit(rc,
-		     "%s in loss record %s of %s: %s%s bytes, +%s blocks, %s "
-		     "of them new",
-		     msg, num, of, g < 0 ? "-" : "+", gb, gn, nf);
+		     "loss record %s of %s: %s%s bytes, +%s blocks, %s at new "
+		     "addresses; now %s",
+		     num, of, g < 0 ? "-" : "+", gb, gn, nf, msg);
 		free(msg);
 		print_stack(rc, r);
 		if (rh->fresh && !rh->fresh[b])
@@ -391,15 +391,16 @@ static void print_holders_of(const struct report_ctx *rc,
 				fmt_thousands(num, (uint64_t)r + 1);
 			emit(rc,
 			     "0x%llX is %llu bytes into the block 0x%llX of %s "
-			     "bytes, %s%s%s%s%s, allocated",
+			     "bytes, %s%s%s%s%s%s, allocated",
 			     (unsigned long long)a,
 			     (unsigned long long)(a - blk->addr),
 			     (unsigned long long)blk->addr, sz,
 			     leak_kind_phrase(blk->kind),
-			     r != UINT32_MAX ? " in loss record " : "",
+			     r != UINT32_MAX ? " (loss record " : "",
 			     r != UINT32_MAX ? num : "",
 			     r != UINT32_MAX ? " of " : "",
-			     r != UINT32_MAX ? of : "");
+			     r != UINT32_MAX ? of : "",
+			     r != UINT32_MAX ? ")" : "");
 			struct loss_record fake = {.stack_id = blk->stack_id,
 						   .size = blk->size,
 						   .flags = blk->flags};
@@ -419,7 +420,9 @@ static void print_holders_of(const struct report_ctx *rc,
 				continue;
 			fmt_thousands(num, i + 1);
 			msg = report_record_message(&recs[i]);
-			emit(rc, "%s in loss record %s of %s", msg, num, of);
+			/* not a record's line: the records are listed
+			 * above, and counted by what reads them */
+			emit(rc, "loss record %s of %s: %s", num, of, msg);
 			free(msg);
 			print_stack(rc, &recs[i]);
 			print_chain(rc, rh->rec_block[i], " ");
