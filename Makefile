@@ -222,6 +222,11 @@ check-dogfood:
 check-attach: leakcheck testprogs
 	@./tests/attach.sh
 
+# Who holds it: --holders-of launched and with --pid, --report=new's
+# WHAT GREW, and chains against valgrind's who_points_at (through vgdb)
+check-holders: leakcheck testprogs
+	@./tests/holders.sh
+
 # Job control: --pid of a stopped process, kill -STOP/-CONT, and Ctrl-Z,
 # fg, bg in an interactive bash in tmux (exit 77: skipped, no tmux)
 check-jobctl: leakcheck testprogs
@@ -246,7 +251,7 @@ check-core: leakcheck testprogs
 # The suites after the unit tests all run, whatever the ones before them
 # found; make check fails at the end, naming the suites that failed.
 # (a suite that exits 77 was skipped: no ptrace, no tmux)
-CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/allocators.sh tests/cfiwalk.sh tests/attach.sh tests/jobctl.sh \
+CHECK_SUITES := tests/layers.sh check-dogfood tests/run.sh tests/allocators.sh tests/cfiwalk.sh tests/attach.sh tests/holders.sh tests/jobctl.sh \
 	tests/heapwalk.sh tests/formats.sh tests/profile.sh tests/cgo.sh \
 	tests/debuginfod.sh tests/sarif.sh tests/safeio.sh tests/core.sh
 
@@ -267,7 +272,7 @@ demo: deps
 # make bench: leakcheck against native, valgrind, heaptrack and the bare
 # int3 floor; knobs (ROUNDS, QUICK, ...) at the top of bench/run.sh.
 # Not part of `make check`.
-BENCH_PROGS := alloc compute threads4 recurse live1m
+BENCH_PROGS := alloc compute threads4 recurse live1m holders1m
 BENCH_BINS  := $(BENCH_PROGS:%=build/bench/%) build/bench/floor \
 	build/bench/timeit build/bench/selfrss.so
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -pthread

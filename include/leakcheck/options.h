@@ -11,6 +11,8 @@
 
 struct supp_set;
 
+#define HOLDERS_OF_MAX 16 /* --holders-of options at most */
+
 /* leakcheck's own exit codes (otherwise: the program's status). */
 enum lc_exit {
 	LC_EXIT_USAGE = 64,	     /* bad option or value */
@@ -42,7 +44,10 @@ struct options {
 	unsigned error_kinds;
 	unsigned holder_kinds; /* --show-holders: 1 << leak_kind */
 	unsigned top_holders;  /* --top-holders: how many, 0: none */
-	int error_exitcode;    /* 0: none */
+	/* --holders-of: "0xADDR" or a glob over allocation frames, in order */
+	const char *holders_of[HOLDERS_OF_MAX];
+	unsigned nholders_of;
+	int error_exitcode; /* 0: none */
 	unsigned num_callers;
 	const char *log_file;
 	const char *json_file;

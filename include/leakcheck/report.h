@@ -107,6 +107,9 @@ struct sym_data;
 struct target_thread;
 /* Name a data address (sym_lookup_data(), or a fake in tests). */
 typedef int (*report_data_fn)(void *ctx, taddr_t addr, struct sym_data *out);
+/* Name a static TLS word BELOW bytes under a thread pointer
+ * (sym_lookup_tls(), or a fake in tests). */
+typedef int (*report_tls_fn)(void *ctx, uint64_t below, struct sym_data *out);
 
 /*
  * What the reports need to say who holds a record's blocks: the scan's
@@ -130,17 +133,52 @@ struct report_holders {
 	size_t nthreads;
 	report_data_fn data; /* may be NULL: roots in data are not named */
 	void *data_ctx;
+	report_tls_fn tls; /* may be NULL: TLS words are not named */
+	void *tls_ctx;
 	unsigned kinds; /* 1 << leak_kind: records shown with a chain */
 	unsigned top;	/* --top-holders: how many, 0 for none */
+	/* --report=new, a report after the first: the records that grew
+	 * get a chain (the WHAT GREW section), that of one of their blocks
+	 * new since the last report if they have one (FRESH: h->nblocks
+	 * flags, 1 for a new block; may be NULL) */
+	int grew;
+	const uint8_t *fresh;
+	/* --holders-of: the queries as given ("0xADDR" or a glob), or none */
+	const char *const *of;
+	size_t nof;
+	/* set by report_holders_match(): per record, the patterns of OF
+	 * (1 << query) its stack matches; per query, an address's block and
+	 * its record (UINT32_MAX: a pattern, or no block holds it) */
+	uint32_t *rec_of;
+	uint32_t *of_block, *of_rec;
 	/* set by report_holders_prepare(): per record, the block whose
-	 * chain is shown, UINT32_MAX for none */
+	 * chain is shown, UINT32_MAX for none, and how many of its blocks
+	 * are new (with FRESH) */
 	uint32_t *rec_block;
+	uint64_t *rec_nfresh;
 	size_t nrec;
 };
 
+/* What a --holders-of value is: 1 an address ("0x" and hex digits: *ADDR,
+ * if ADDR is not NULL), 0 a pattern, -1 neither ("0x" and more). */
+int report_holders_of_parse(const char *q, taddr_t *addr);
+/* Match RH->of against RECS (as they will be reported, same order) and
+ * RH's blocks: sets RH->rec_of, of_block and of_rec.  Symbolizes the
+ * records' stacks through RC (RC->holders may still be NULL).  Call before
+ * report_holders_prepare(); never fails. */
+void report_holders_match(const struct report_ctx *rc,
+			  struct report_holders *rh,
+			  const struct loss_record *recs, size_t nrec);
+/* Does R get a chain under it in the listing (its kind is one of
+ * RH->kinds)? */
+int report_holders_shown(const struct report_holders *rh,
+			 const struct loss_record *r);
+
 /* Choose, for each record of RH->kinds in RECS (as they will be
- * reported, same order), the block with the shortest chain (ties: the
- * lowest address).  Never fails; costs 8 bytes a block while it runs. */
+ * reported, same order), each that grew (RH->grew) and each a pattern of
+ * RH->of matches, the block with the shortest chain (ties: the lowest
+ * address; a record that grew: among its new blocks first).  Never fails;
+ * costs 8 bytes a block while it runs. */
 void report_holders_prepare(struct report_holders *rh,
 			    const struct loss_record *recs, size_t nrec);
 /* Free what report_holders_prepare() set. */

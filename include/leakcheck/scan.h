@@ -148,6 +148,7 @@ struct scan_stats {
 	uint64_t root_bytes; /* bytes of root memory scanned */
 	uint64_t heap_bytes; /* bytes of block contents scanned */
 	uint64_t unreadable; /* bytes that could not be read */
+	uint64_t holders_ns; /* time in the holders (scan_input.holders) */
 };
 
 /*
@@ -182,12 +183,14 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats);
 #define SCAN_HOLDER_HIT 0x80000000u /* | index into scan_holders.hits */
 
 struct scan_link {
-	uint64_t from_off; /* offset of the pointer in its holder: the block,
-			    * or the root range (0 for a root word) */
 	uint32_t from;	   /* block index, SCAN_HOLDER_HIT | hit index, or
 			    * SCAN_NO_HOLDER (definitely lost) */
-	uint32_t to_off;   /* where into this block it points (UINT32_MAX:
-			    * that far or farther) */
+	uint32_t from_off; /* offset of the pointer in its holder: the block,
+			    * or the root range (0 for a root word);
+			    * UINT32_MAX: that far or farther.  Where into
+			    * this block it points is the hit's to_off, or
+			    * what the word there says (not kept: 4 bytes a
+			    * block for what a report shows of a few) */
 };
 
 /* A root word that points into a block. */
@@ -196,13 +199,14 @@ struct scan_root_hit {
 			  * of a root word */
 	uint32_t block;	 /* the block it points into */
 	uint64_t off;	 /* offset of the word in the range (0: root word) */
-	uint32_t to_off; /* where into the block (as scan_link.to_off) */
+	uint32_t to_off; /* where into the block (UINT32_MAX: that far
+			  * or farther) */
 	uint32_t retained_blocks;
 	uint64_t retained_bytes;
 };
 
 struct scan_holders {
-	/* per block (nblocks entries each; 32 bytes a block in all) */
+	/* per block (nblocks entries each; 24 bytes a block in all) */
 	struct scan_link *link;
 	uint32_t *idom;		   /* immediate dominator: block index,
 				    * SCAN_HOLDER_HIT | hit, or

@@ -67,4 +67,16 @@ struct sym_data {
  */
 int sym_lookup_data(struct symbolizer *s, taddr_t addr, struct sym_data *out);
 
+/*
+ * Name a thread's static TLS word BELOW bytes under its thread pointer
+ * when it lies in the TLS block of MODULE (a path as the maps name it),
+ * the program's executable, whose block glibc puts first (right under
+ * the thread control block on x86-64): its __thread variable (STT_TLS
+ * symbol, DWARF file:line) and the offset into it.  Returns 1 and fills
+ * OUT (OUT->name may be NULL) if the word lies in that block, else 0
+ * with OUT zeroed.  Strings live as long as S.
+ */
+int sym_lookup_tls(struct symbolizer *s, const char *module, uint64_t below,
+		   struct sym_data *out);
+
 #endif

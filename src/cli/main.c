@@ -267,6 +267,21 @@ static void parse_options(int argc, char **argv)
 			opt.top_holders = (unsigned)parse_num(
 			    "top-holders", optarg, 0, 100000);
 			break;
+		case O_HOLDERS_OF:
+			if (!*optarg)
+				die(LC_EXIT_USAGE, "--holders-of needs an "
+						   "address or a pattern");
+			if (opt.nholders_of == HOLDERS_OF_MAX)
+				die(LC_EXIT_USAGE,
+				    "at most %d --holders-of options",
+				    HOLDERS_OF_MAX);
+			if (report_holders_of_parse(optarg, NULL) < 0)
+				die(LC_EXIT_USAGE,
+				    "invalid address '%s' for --holders-of: "
+				    "expected 0x and hex digits",
+				    optarg);
+			opt.holders_of[opt.nholders_of++] = optarg;
+			break;
 		case O_ERROR_KINDS:
 			if (leak_kinds_parse(optarg, &opt.error_kinds))
 				die(LC_EXIT_USAGE,
@@ -702,11 +717,11 @@ int main(int argc, char **argv)
 			    "executable), no arguments");
 		if (opt.heap_profile || opt.folded_file || opt.flamegraph ||
 		    opt.interval || opt.duration || opt.once ||
-		    opt.holder_kinds || opt.top_holders)
+		    opt.holder_kinds || opt.top_holders || opt.nholders_of)
 			die(LC_EXIT_USAGE,
 			    "--core takes no --heap-profile, --folded, "
 			    "--flamegraph, --interval, --duration, --once, "
-			    "--show-holders or --top-holders");
+			    "--show-holders, --top-holders or --holders-of");
 		return core_report(opt.core,
 				   optind < argc ? argv[optind] : NULL);
 	}

@@ -157,6 +157,10 @@ struct proc {
 	    *prev; /* the last report's records, for --report=new */
 	size_t nprev;
 	struct leak_summary *prev_sum;
+	/* tracer's: the last report's block addresses, sorted, for
+	 * --report=new's holders of what is new */
+	taddr_t *prev_addrs;
+	size_t nprev_addrs;
 };
 
 /* mem.c */

@@ -66,6 +66,7 @@ void proc_free(struct proc *p)
 	free(p->command);
 	free(p->prev);
 	free(p->prev_sum);
+	free(p->prev_addrs);
 	free(p);
 }
 

@@ -23,6 +23,14 @@
  * is a block of its own group is not counted again: a list's nodes are
  * counted once, at its head), by retained bytes.
  *
+ * --holders-of: an address names the block that holds it (binary search
+ * over the blocks, sorted by address); a pattern, the loss records with a
+ * frame it matches (report_frames(), report_glob_match()), each shown by
+ * its block with the shortest chain, as --show-holders shows a record.
+ * --report=new (reports after the first): each record that grew is shown
+ * by the shortest chain among its new blocks (the caller says which are
+ * new), else among all.
+ *
  * Tracee memory is read only to find frames on stacks (and the code at
  * a return address), through the read callback, while the process is
  * stopped for the report.
@@ -84,29 +92,134 @@ static int cmp_rec_idx(const void *va, const void *vb)
 	return rec_key_cmp(a, b->kind, b->stack_id, b->size);
 }
 
+/* A growable stack of block indices (as deep as the longest chain). */
+struct ustack {
+	uint32_t *v;
+	size_t n, cap;
+};
+
 /* Depth of every block's chain (links form a tree), memoized, without
  * recursion: 0 for blocks not asked about. */
 static uint32_t depth_of(const struct scan_holders *h, uint32_t *depth,
-			 uint32_t *stack, uint32_t i)
+			 struct ustack *st, uint32_t i)
 {
-	size_t top = 0;
 	uint32_t d;
 
+	st->n = 0;
 	while (!depth[i]) {
 		uint32_t from = h->link[i].from;
 		if (from == SCAN_NO_HOLDER || (from & SCAN_HOLDER_HIT)) {
 			depth[i] = 1;
 			break;
 		}
-		stack[top++] = i;
+		st->v = xgrow(st->v, &st->cap, st->n + 1, sizeof(*st->v));
+		st->v[st->n++] = i;
 		i = from;
 	}
 	d = depth[i];
-	while (top) {
-		i = stack[--top];
+	while (st->n) {
+		i = st->v[--st->n];
 		depth[i] = ++d;
 	}
 	return d;
+}
+
+int report_holders_shown(const struct report_holders *rh,
+			 const struct loss_record *r)
+{
+	return (rh->kinds & (1u << r->kind)) != 0;
+}
+
+int report_holders_of_parse(const char *q, taddr_t *addr)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	if (q[0] != '0' || (q[1] != 'x' && q[1] != 'X'))
+		return 0;
+	if (!q[2] || strlen(q + 2) > 16)
+		return -1;
+	for (p = q + 2; *p; p++) {
+		int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+						 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (unsigned)d;
+	}
+	if (addr)
+		*addr = v;
+	return 1;
+}
+
+/* The block that holds address A (its start up to its end; a block of 0
+ * bytes: its start), or UINT32_MAX. */
+static uint32_t block_at(const struct scan_block *b, size_t n, taddr_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first block that starts above A */
+		size_t mid = lo + (hi - lo) / 2;
+		if (b[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return UINT32_MAX;
+	lo--;
+	if (a < b[lo].addr + (b[lo].size ? b[lo].size : 1))
+		return (uint32_t)lo;
+	return UINT32_MAX;
+}
+
+/* Does a frame of R's stack (as the text shows it) match glob PAT? */
+static int stack_matches(const struct report_ctx *rc,
+			 const struct loss_record *r, const char *pat)
+{
+	struct report_frame *fr;
+	size_t n = report_frames(rc, r, &fr);
+	int m = 0;
+
+	for (size_t k = 0; k < n && !m; k++)
+		m = (fr[k].f.func && report_glob_match(pat, fr[k].f.func)) ||
+		    (fr[k].f.mangled &&
+		     report_glob_match(pat, fr[k].f.mangled));
+	free(fr);
+	return m;
+}
+
+void report_holders_match(const struct report_ctx *rc,
+			  struct report_holders *rh,
+			  const struct loss_record *recs, size_t nrec)
+{
+	rh->rec_of = xcalloc(nrec + 1, sizeof(*rh->rec_of));
+	rh->of_block = xmalloc((rh->nof + 1) * sizeof(*rh->of_block));
+	rh->of_rec = xmalloc((rh->nof + 1) * sizeof(*rh->of_rec));
+	for (size_t q = 0; q < rh->nof; q++) {
+		taddr_t a;
+		uint32_t b;
+		rh->of_block[q] = rh->of_rec[q] = UINT32_MAX;
+		if (report_holders_of_parse(rh->of[q], &a) == 1) {
+			b = block_at(rh->blocks, rh->h->nblocks, a);
+			if (b == UINT32_MAX)
+				continue;
+			rh->of_block[q] = b;
+			for (size_t r = 0; r < nrec; r++)
+				if (!rec_key_cmp(&recs[r], rh->blocks[b].kind,
+						 rh->blocks[b].stack_id,
+						 rh->blocks[b].size)) {
+					rh->of_rec[q] = (uint32_t)r;
+					break;
+				}
+			continue;
+		}
+		for (size_t r = 0; r < nrec; r++)
+			if (recs[r].blocks &&
+			    stack_matches(rc, &recs[r], rh->of[q]))
+				rh->rec_of[r] |= 1u << q;
+	}
 }
 
 void report_holders_prepare(struct report_holders *rh,
@@ -116,24 +229,28 @@ void report_holders_prepare(struct report_holders *rh,
 	size_t n = h->nblocks;
 	uint32_t *idx = xmalloc((nrec + 1) * sizeof(*idx));
 	uint32_t *depth = xcalloc(n + 1, sizeof(*depth));
-	uint32_t *stack = xmalloc((n + 1) * sizeof(*stack));
-	uint32_t *best = xmalloc((nrec + 1) * sizeof(*best));
+	struct ustack stack = {0};
+	uint64_t *best = xmalloc((nrec + 1) * sizeof(*best));
+	uint8_t *want = xcalloc(nrec + 1, 1);
 
 	rh->nrec = nrec;
 	rh->rec_block = xmalloc((nrec + 1) * sizeof(*rh->rec_block));
+	rh->rec_nfresh = xcalloc(nrec + 1, sizeof(*rh->rec_nfresh));
 	for (size_t r = 0; r < nrec; r++) {
 		idx[r] = (uint32_t)r;
 		rh->rec_block[r] = UINT32_MAX;
-		best[r] = UINT32_MAX;
+		best[r] = UINT64_MAX;
+		want[r] = report_holders_shown(rh, &recs[r]) ||
+			  (rh->grew && loss_record_grew(&recs[r])) ||
+			  (rh->rec_of && rh->rec_of[r]);
 	}
 	sort_recs = recs;
 	qsort(idx, nrec, sizeof(*idx), cmp_rec_idx);
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_block *b = &rh->blocks[i];
 		size_t lo = 0, hi = nrec;
-		uint32_t d;
-		if (!(rh->kinds & (1u << b->kind)))
-			continue;
+		uint64_t d;
+		int fresh = rh->fresh && rh->fresh[i];
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (rec_key_cmp(&recs[idx[mid]], b->kind, b->stack_id,
@@ -145,23 +262,37 @@ void report_holders_prepare(struct report_holders *rh,
 		if (lo == nrec ||
 		    rec_key_cmp(&recs[idx[lo]], b->kind, b->stack_id, b->size))
 			continue;
-		d = depth_of(h, depth, stack, (uint32_t)i);
+		lo = idx[lo];
+		rh->rec_nfresh[lo] += fresh;
+		if (!want[lo])
+			continue;
+		d = depth_of(h, depth, &stack, (uint32_t)i);
+		/* a record that grew: one of its new blocks, if any */
+		if (rh->grew && !fresh)
+			d |= (uint64_t)1 << 32;
 		/* blocks come in address order: the first of a depth wins */
-		if (d < best[idx[lo]]) {
-			best[idx[lo]] = d;
-			rh->rec_block[idx[lo]] = (uint32_t)i;
+		if (d < best[lo]) {
+			best[lo] = d;
+			rh->rec_block[lo] = (uint32_t)i;
 		}
 	}
 	free(idx);
 	free(depth);
-	free(stack);
+	free(stack.v);
 	free(best);
+	free(want);
 }
 
 void report_holders_release(struct report_holders *rh)
 {
 	free(rh->rec_block);
+	free(rh->rec_nfresh);
+	free(rh->rec_of);
+	free(rh->of_block);
+	free(rh->of_rec);
 	rh->rec_block = NULL;
+	rh->rec_nfresh = NULL;
+	rh->rec_of = rh->of_block = rh->of_rec = NULL;
 	rh->nrec = 0;
 }
 
@@ -214,6 +345,23 @@ static long rd(const struct report_holders *rh, taddr_t a, void *buf,
 	       size_t len)
 {
 	return rh->read ? rh->read(rh->read_ctx, a, buf, len) : -1;
+}
+
+uint32_t report_link_to_off(const struct report_holders *rh, uint32_t b)
+{
+	const struct scan_link *l = &rh->h->link[b];
+	taddr_t w, a = rh->blocks[b].addr;
+
+	if (l->from == SCAN_NO_HOLDER)
+		return 0;
+	if (l->from & SCAN_HOLDER_HIT)
+		return rh->h->hits[l->from & ~SCAN_HOLDER_HIT].to_off;
+	if (l->from_off == UINT32_MAX ||
+	    rd(rh, rh->blocks[l->from].addr + l->from_off, &w, sizeof(w)) !=
+		(long)sizeof(w) ||
+	    w < a)
+		return 0;
+	return w - a < UINT32_MAX ? (uint32_t)(w - a) : UINT32_MAX;
 }
 
 /* Is V the return address of a call?  *CALLEE: the target of a direct
@@ -371,6 +519,17 @@ static void root_text(struct report_root *o)
 		o->text =
 		    xasprintf("stack of thread %d%s (0x%llx)", (int)o->tid,
 			      frame, (unsigned long long)o->addr);
+	} else if (!strcmp(o->kind, "tls") && o->name && o->file &&
+		   o->line > 0) {
+		o->text = xasprintf("TLS variable '%s' of thread %d (%s:%d, "
+				    "in %s) +%llu",
+				    name, (int)o->tid, file, o->line, mod,
+				    (unsigned long long)o->off);
+	} else if (!strcmp(o->kind, "tls") && o->name) {
+		o->text = xasprintf("TLS variable '%s' of thread %d (in %s) "
+				    "+%llu",
+				    name, (int)o->tid, mod,
+				    (unsigned long long)o->off);
 	} else if (!strcmp(o->kind, "tls") && o->tp && o->addr < o->tp) {
 		o->text = xasprintf("TLS of thread %d (0x%llx, tp-0x%llx)",
 				    (int)o->tid, (unsigned long long)o->addr,
@@ -414,6 +573,25 @@ static void root_text(struct report_root *o)
 	free(ff);
 	free(fl);
 	free(frame);
+}
+
+/* A TLS word below its thread's pointer: its __thread variable, if the
+ * symbols say.  Returns 1 if they do. */
+static int tls_root(const struct report_ctx *rc, struct report_root *o)
+{
+	const struct report_holders *rh = rc->holders;
+	struct sym_data d;
+
+	if (!rh->tls || !o->tp || !o->addr || o->addr >= o->tp ||
+	    o->tp - o->addr > TLS_BELOW ||
+	    !rh->tls(rh->tls_ctx, o->tp - o->addr, &d) || !d.name)
+		return 0;
+	o->name = d.name;
+	o->file = d.file;
+	o->line = d.line;
+	o->module = d.module;
+	o->off = d.off;
+	return 1;
 }
 
 /* A data address: a variable, else an offset in a module's data.
@@ -484,6 +662,7 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		 * thread's TLS, set up by ld.so */
 		o->kind = "tls";
 		o->tid = t->tid;
+		tls_root(rc, o);
 		root_text(o);
 		return;
 	}
@@ -498,6 +677,12 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		break;
 	case ROOT_STACK:
 	case ROOT_BLOCK_STACK:
+		/* a thread's static TLS lies above its stack, in the same
+		 * mapping: a __thread variable there is not a frame's */
+		if (tls_root(rc, o)) {
+			o->kind = "tls";
+			break;
+		}
 		o->kind = "stack";
 		/* below sp lie dead frames: their return addresses would
 		 * name a frame that is gone */
@@ -516,6 +701,8 @@ void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 		o->kind = "mmap";
 		break;
 	}
+	if (!strcmp(o->kind, "tls") && !o->name)
+		tls_root(rc, o); /* above every frame of a thread's stack */
 	root_text(o);
 }
 
@@ -587,7 +774,8 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	const struct scan_holders *h = rh->h;
 	struct hgroup *g = NULL;
 	size_t ng = 0, cap = 0, nb = 0, k;
-	uint32_t *idx, *depth, *dstack;
+	uint32_t *idx, *depth;
+	struct ustack dstack = {0};
 	struct report_top *top;
 
 	*out = NULL;
@@ -634,7 +822,6 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	/* the live blocks, by allocation stack; of a group's blocks that
 	 * retain the most, the one with the shortest chain is shown */
 	depth = xcalloc(h->nblocks + 1, sizeof(*depth));
-	dstack = xmalloc((h->nblocks + 1) * sizeof(*dstack));
 	idx = xmalloc((h->nblocks + 1) * sizeof(*idx));
 	for (size_t i = 0; i < h->nblocks; i++)
 		if (live(&rh->blocks[i]))
@@ -649,8 +836,8 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 			e.members++;
 			if (h->retained_bytes[b] > e.best ||
 			    (h->retained_bytes[b] == e.best &&
-			     depth_of(h, depth, dstack, b) <
-				 depth_of(h, depth, dstack, e.block))) {
+			     depth_of(h, depth, &dstack, b) <
+				 depth_of(h, depth, &dstack, e.block))) {
 				e.best = h->retained_bytes[b];
 				e.block = b;
 			}
@@ -666,7 +853,7 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	}
 	free(idx);
 	free(depth);
-	free(dstack);
+	free(dstack.v);
 	if (ng > 1)
 		qsort(g, ng, sizeof(*g), cmp_group_bytes);
 	if (ng > rh->top) {

@@ -101,6 +101,11 @@ struct report_root {
 void report_holder_root(const struct report_ctx *rc, uint32_t hit,
 			struct report_root *out);
 void report_root_release(struct report_root *r);
+/* Where the pointer that links block B to its holder points into B: its
+ * hit's to_off, or the word at the link's offset in the holder block, read
+ * from the process (0 if it cannot be read, or for a block with no
+ * holder).  Never fails. */
+uint32_t report_link_to_off(const struct report_holders *rh, uint32_t b);
 /* "0x4a5b040 (16 bytes, allocated at add (prog.c:20))"; malloc'd. */
 char *report_holder_block(const struct report_ctx *rc, uint32_t block);
 
@@ -118,6 +123,10 @@ struct report_top {
  * free with report_top_free()); returns how many.  Never fails. */
 size_t report_top_holders(const struct report_ctx *rc, struct report_top **out);
 void report_top_free(struct report_top *t, size_t n);
+
+/* suppress.c: valgrind's VG_(string_match) glob: '*', '?', and '\\'
+ * quoting the next character. */
+int report_glob_match(const char *pat, const char *str);
 
 /* FNV-1a, 64 bits, of S: an id that needs stability, not secrecy. */
 uint64_t report_fnv1a(const char *s);

@@ -244,7 +244,8 @@ static void put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 		"{\"block\": \"0x%llx\", \"target_offset\": %u, "
 		"\"retained_bytes\": %llu, \"retained_blocks\": %llu, "
 		"\"length\": %zu, \"truncated\": %s,\n        \"root\": ",
-		(unsigned long long)rh->blocks[b].addr, h->link[b].to_off,
+		(unsigned long long)rh->blocks[b].addr,
+		report_link_to_off(rh, b),
 		(unsigned long long)h->retained_bytes[b],
 		(unsigned long long)h->retained_blocks[b], len,
 		len > shown ? "true" : "false");
@@ -259,15 +260,14 @@ static void put_chain(FILE *f, const struct report_ctx *rc, uint32_t b)
 		uint32_t c = chain[k];
 		const struct scan_block *blk = &rh->blocks[c];
 		char *desc = report_holder_block(rc, c);
-		fprintf(
-		    f,
-		    "%s\n          {\"address\": \"0x%llx\", \"size\": "
-		    "%llu, \"kind\": \"%s\", \"target_offset\": %u, "
-		    "\"pointer_offset\": %llu, \"text\": ",
-		    k == first ? "" : ",", (unsigned long long)blk->addr,
-		    (unsigned long long)blk->size, leak_kind_name(blk->kind),
-		    h->link[c].from == SCAN_NO_HOLDER ? 0 : h->link[c].to_off,
-		    (unsigned long long)h->link[chain[k + 1]].from_off);
+		fprintf(f,
+			"%s\n          {\"address\": \"0x%llx\", \"size\": "
+			"%llu, \"kind\": \"%s\", \"target_offset\": %u, "
+			"\"pointer_offset\": %llu, \"text\": ",
+			k == first ? "" : ",", (unsigned long long)blk->addr,
+			(unsigned long long)blk->size,
+			leak_kind_name(blk->kind), report_link_to_off(rh, c),
+			(unsigned long long)h->link[chain[k + 1]].from_off);
 		report_json_str(f, desc);
 		fputs("}", f);
 		free(desc);
@@ -280,7 +280,7 @@ static void put_held_by(FILE *f, const struct report_ctx *rc,
 {
 	const struct report_holders *rh = rc->holders;
 
-	if (!rh || !(rh->kinds & (1u << r->kind)))
+	if (!rh || !report_holders_shown(rh, r))
 		return;
 	fputs("      \"held_by\": ", f);
 	if (i < rh->nrec && rh->rec_block[i] != UINT32_MAX)
@@ -322,6 +322,102 @@ static void put_top_holders(FILE *f, const struct report_ctx *rc)
 	}
 	fputs("\n  ]", f);
 	report_top_free(t, n);
+}
+
+/* --holders-of: {"query", "address" (null for a pattern), "matches":
+ * [{"record" (its number, null if none), "kind", "bytes", "blocks",
+ * "held_by"}]}, one per query. */
+static void put_holders_of(FILE *f, const struct report_ctx *rc,
+			   const struct loss_record *recs, size_t nrec)
+{
+	const struct report_holders *rh = rc->holders;
+
+	if (!rh || !rh->nof || !rh->of_block)
+		return;
+	fputs(",\n  \"holders_of\": [", f);
+	for (size_t q = 0; q < rh->nof; q++) {
+		taddr_t a;
+		int any = 0;
+		fprintf(f, "%s\n    {\"query\": ", q ? "," : "");
+		report_json_str(f, rh->of[q]);
+		if (report_holders_of_parse(rh->of[q], &a) == 1) {
+			uint32_t b = rh->of_block[q], r = rh->of_rec[q];
+			fprintf(f, ", \"address\": \"0x%llx\", \"matches\": [",
+				(unsigned long long)a);
+			if (b != UINT32_MAX) {
+				const struct scan_block *blk = &rh->blocks[b];
+				if (r != UINT32_MAX)
+					fprintf(f, "\n      {\"record\": %u, ",
+						r + 1);
+				else
+					fputs("\n      {\"record\": null, ", f);
+				fprintf(f,
+					"\"kind\": \"%s\", \"bytes\": %llu, "
+					"\"blocks\": 1, \"held_by\": ",
+					leak_kind_name(blk->kind),
+					(unsigned long long)blk->size);
+				put_chain(f, rc, b);
+				fputs("}", f);
+				any = 1;
+			}
+			fputs(any ? "\n    ]}" : "]}", f);
+			continue;
+		}
+		fputs(", \"address\": null, \"matches\": [", f);
+		for (size_t i = 0; i < nrec; i++) {
+			if (!(rh->rec_of[i] & (1u << q)) ||
+			    rh->rec_block[i] == UINT32_MAX)
+				continue;
+			fprintf(f,
+				"%s\n      {\"record\": %zu, \"kind\": \"%s\", "
+				"\"bytes\": %llu, \"blocks\": %llu, "
+				"\"held_by\": ",
+				any ? "," : "", i + 1,
+				leak_kind_name(recs[i].kind),
+				(unsigned long long)recs[i].bytes,
+				(unsigned long long)recs[i].blocks);
+			put_chain(f, rc, rh->rec_block[i]);
+			fputs("}", f);
+			any = 1;
+		}
+		fputs(any ? "\n    ]}" : "]}", f);
+	}
+	fputs("\n  ]", f);
+}
+
+/* --report=new, after the first report: "grew": [{"record", "kind",
+ * "bytes", "blocks", "new_blocks", "held_by"}] for each record that grew
+ * (its old numbers are in the record's "old_*"). */
+static void put_grew(FILE *f, const struct report_ctx *rc,
+		     const struct loss_record *recs, size_t nrec)
+{
+	const struct report_holders *rh = rc->holders;
+	int any = 0;
+
+	if (!rh || !rh->grew || !rc->old_sum || !rh->rec_block)
+		return;
+	fputs(",\n  \"grew\": [", f);
+	for (size_t i = 0; i < nrec; i++) {
+		if (recs[i].suppressed || !recs[i].blocks ||
+		    !loss_record_grew(&recs[i]) ||
+		    rh->rec_block[i] == UINT32_MAX)
+			continue;
+		fprintf(f,
+			"%s\n    {\"record\": %zu, \"kind\": \"%s\", "
+			"\"bytes\": %llu, \"blocks\": %llu, \"old_bytes\": "
+			"%llu, \"old_blocks\": %llu, \"new_blocks\": %llu, "
+			"\"held_by\": ",
+			any ? "," : "", i + 1, leak_kind_name(recs[i].kind),
+			(unsigned long long)recs[i].bytes,
+			(unsigned long long)recs[i].blocks,
+			(unsigned long long)recs[i].old_bytes,
+			(unsigned long long)recs[i].old_blocks,
+			(unsigned long long)rh->rec_nfresh[i]);
+		put_chain(f, rc, rh->rec_block[i]);
+		fputs("}", f);
+		any = 1;
+	}
+	fputs(any ? "\n  ]" : "]", f);
 }
 
 static void put_record(FILE *f, const struct report_ctx *rc,
@@ -439,6 +535,8 @@ static void put_json(FILE *f, const struct report_ctx *rc,
 		fputs("  ]", f);
 	}
 	put_top_holders(f, rc);
+	put_holders_of(f, rc, recs, nrec);
+	put_grew(f, rc, recs, nrec);
 	fputs("\n}\n", f);
 }
 

@@ -492,7 +492,7 @@ int supp_set_load(struct supp_set *set, const char *path, char **err)
 /* Matching */
 
 /* valgrind's VG_(string_match): '*', '?', and '\' quoting the next. */
-static int glob_match(const char *pat, const char *str)
+int report_glob_match(const char *pat, const char *str)
 {
 	for (;;) {
 		switch (*pat) {
@@ -500,7 +500,7 @@ static int glob_match(const char *pat, const char *str)
 			return *str == 0;
 		case '*':
 			do {
-				if (glob_match(pat + 1, str))
+				if (report_glob_match(pat + 1, str))
 					return 1;
 			} while (*str++);
 			return 0;
@@ -609,7 +609,7 @@ static int loc_match(const struct supp_loc *loc, const struct supp_frame *f,
 {
 	switch (loc->kind) {
 	case LOC_FUN:
-		if (glob_match(loc->pat, vg_fn(f)))
+		if (report_glob_match(loc->pat, vg_fn(f)))
 			return 1;
 		if (preload && is_operator_new(f->fn) && f->fn[3] == 'w') {
 			/* libstdc++'s new[] tail-calls new: "_Znam" is gone
@@ -617,25 +617,25 @@ static int loc_match(const struct supp_loc *loc, const struct supp_frame *f,
 			char *arr = xstrdup(f->fn);
 			int m;
 			arr[3] = 'a';
-			m = glob_match(loc->pat, arr);
+			m = report_glob_match(loc->pat, arr);
 			free(arr);
 			return m;
 		}
 		return 0;
 	case LOC_OBJ:
 		if (preload)
-			return glob_match(loc->pat, VG_PRELOAD) ||
-			       glob_match(base_name(loc->pat),
-					  base_name(VG_PRELOAD));
-		return glob_match(loc->pat, f->obj ? f->obj : "???");
+			return report_glob_match(loc->pat, VG_PRELOAD) ||
+			       report_glob_match(base_name(loc->pat),
+						 base_name(VG_PRELOAD));
+		return report_glob_match(loc->pat, f->obj ? f->obj : "???");
 	case LOC_SRC:
 		if (!f->file)
 			return 0;
 		if (loc->line && loc->line != f->line)
 			return 0;
-		return glob_match(loc->pat, strchr(loc->pat, '/')
-						? f->file
-						: base_name(f->file));
+		return report_glob_match(loc->pat, strchr(loc->pat, '/')
+						       ? f->file
+						       : base_name(f->file));
 	case LOC_ANY:
 		break;
 	}

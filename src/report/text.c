@@ -236,9 +236,9 @@ static void print_chain(const struct report_ctx *rc, uint32_t b,
 		uint32_t c = chain[k];
 		uint64_t off = h->link[chain[k + 1]].from_off;
 		char *copy;
-		if (k && h->link[c].to_off)
-			snprintf(at, sizeof(at), " (pointed into at +%u)",
-				 h->link[c].to_off);
+		uint32_t to = k ? report_link_to_off(rc->holders, c) : 0;
+		if (to)
+			snprintf(at, sizeof(at), " (pointed into at +%u)", to);
 		else
 			at[0] = 0;
 		if (!k && (c & SCAN_HOLDER_HIT)) {
@@ -265,9 +265,9 @@ static void print_chain(const struct report_ctx *rc, uint32_t b,
 			emit(rc, "%s      -> ... (%zu more)", indent,
 			     len - shown);
 	}
-	if (h->link[b].to_off)
+	if (report_link_to_off(rc->holders, b))
 		snprintf(at, sizeof(at), ", pointed into at +%u",
-			 h->link[b].to_off);
+			 report_link_to_off(rc->holders, b));
 	else
 		at[0] = 0;
 	emit(rc,
@@ -282,10 +282,158 @@ static void print_holders(const struct report_ctx *rc,
 {
 	const struct report_holders *rh = rc->holders;
 
-	if (!rh || !(rh->kinds & (1u << r->kind)) || i >= rh->nrec ||
+	if (!rh || i >= rh->nrec || !report_holders_shown(rh, r) ||
 	    rh->rec_block[i] == UINT32_MAX)
 		return;
 	print_chain(rc, rh->rec_block[i], " ");
+}
+
+/* Growth of R since the last report, bytes (direct and indirect). */
+static int64_t grew_bytes(const struct loss_record *r)
+{
+	return (int64_t)(r->bytes + r->indirect_bytes) -
+	       (int64_t)(r->old_bytes + r->old_indirect_bytes);
+}
+
+static const struct loss_record *sort_grew;
+
+static int cmp_grew(const void *va, const void *vb)
+{
+	const struct loss_record *a = &sort_grew[*(const size_t *)va];
+	const struct loss_record *b = &sort_grew[*(const size_t *)vb];
+	int64_t ga = grew_bytes(a), gb = grew_bytes(b);
+
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	return *(const size_t *)va < *(const size_t *)vb ? -1 : 1;
+}
+
+#define GREW_MAX 25 /* records the WHAT GREW section shows at most */
+
+/* --report=new, after the first report: the records that grew, most
+ * bytes first, each with the chain of one of its new blocks. */
+static void print_grew(const struct report_ctx *rc,
+		       const struct loss_record *recs, size_t nrec)
+{
+	const struct report_holders *rh = rc->holders;
+	size_t *idx, n = 0;
+	char num[32], of[32], gb[32], gn[32], nf[32], *msg;
+
+	if (!rh || !rh->grew || !rc->old_sum || !rh->rec_block)
+		return;
+	idx = xmalloc((nrec + 1) * sizeof(*idx));
+	for (size_t i = 0; i < nrec; i++)
+		if (!recs[i].suppressed && recs[i].blocks &&
+		    loss_record_grew(&recs[i]) &&
+		    rh->rec_block[i] != UINT32_MAX)
+			idx[n++] = i;
+	sort_grew = recs;
+	qsort(idx, n, sizeof(*idx), cmp_grew);
+	emit(rc, "WHAT GREW since the last report, and who holds it:");
+	if (!n)
+		emit(rc, " nothing grew");
+	fmt_thousands(of, nrec);
+	for (size_t k = 0; k < n && k < GREW_MAX; k++) {
+		const struct loss_record *r = &recs[idx[k]];
+		int64_t g = grew_bytes(r);
+		uint32_t b = rh->rec_block[idx[k]];
+		fmt_thousands(num, idx[k] + 1);
+		fmt_thousands(gb, (uint64_t)(g < 0 ? -g : g));
+		fmt_thousands(gn, r->blocks - (r->blocks > r->old_blocks
+						   ? r->old_blocks
+						   : r->blocks));
+		fmt_thousands(nf, rh->rec_nfresh[idx[k]]);
+		msg = report_record_message(r);
+		emit(rc,
+		     "loss record %s of %s: %s%s bytes, +%s blocks, %s at new "
+		     "addresses; now %s",
+		     num, of, g < 0 ? "-" : "+", gb, gn, nf, msg);
+		free(msg);
+		print_stack(rc, r);
+		if (rh->fresh && !rh->fresh[b])
+			emit(rc, " (no new block: the chain of an old one)");
+		print_chain(rc, b, " ");
+	}
+	if (n > GREW_MAX)
+		emit(rc, " ... and %zu more records that grew", n - GREW_MAX);
+	blank(rc);
+	free(idx);
+}
+
+/* --holders-of: each query's block, or the records whose stack it
+ * matches, with their chains. */
+static void print_holders_of(const struct report_ctx *rc,
+			     const struct loss_record *recs, size_t nrec)
+{
+	const struct report_holders *rh = rc->holders;
+	char num[32], of[32], *copy, *msg;
+
+	if (!rh || !rh->nof || !rh->of_block)
+		return;
+	fmt_thousands(of, nrec);
+	for (size_t q = 0; q < rh->nof; q++) {
+		taddr_t a;
+		size_t shown = 0;
+		const char *qs = printable(rh->of[q], &copy);
+		if (report_holders_of_parse(rh->of[q], &a) == 1) {
+			uint32_t b = rh->of_block[q], r = rh->of_rec[q];
+			emit(rc, "HOLDERS OF 0x%llX:", (unsigned long long)a);
+			free(copy);
+			if (b == UINT32_MAX) {
+				emit(rc, " no live block holds this address");
+				blank(rc);
+				continue;
+			}
+			const struct scan_block *blk = &rh->blocks[b];
+			char sz[32];
+			fmt_thousands(sz, blk->size);
+			if (r != UINT32_MAX)
+				fmt_thousands(num, (uint64_t)r + 1);
+			emit(rc,
+			     "0x%llX is %llu bytes into the block 0x%llX of %s "
+			     "bytes, %s%s%s%s%s%s, allocated",
+			     (unsigned long long)a,
+			     (unsigned long long)(a - blk->addr),
+			     (unsigned long long)blk->addr, sz,
+			     leak_kind_phrase(blk->kind),
+			     r != UINT32_MAX ? " (loss record " : "",
+			     r != UINT32_MAX ? num : "",
+			     r != UINT32_MAX ? " of " : "",
+			     r != UINT32_MAX ? of : "",
+			     r != UINT32_MAX ? ")" : "");
+			struct loss_record fake = {.stack_id = blk->stack_id,
+						   .size = blk->size,
+						   .flags = blk->flags};
+			print_stack(rc, &fake);
+			print_chain(rc, b, " ");
+			blank(rc);
+			continue;
+		}
+		emit(rc,
+		     "HOLDERS OF '%s' (blocks with a function it matches in "
+		     "their allocation stack):",
+		     qs);
+		free(copy);
+		for (size_t i = 0; i < nrec; i++) {
+			if (!(rh->rec_of[i] & (1u << q)) ||
+			    rh->rec_block[i] == UINT32_MAX)
+				continue;
+			fmt_thousands(num, i + 1);
+			msg = report_record_message(&recs[i]);
+			/* not a record's line: the records are listed
+			 * above, and counted by what reads them */
+			emit(rc, "loss record %s of %s: %s", num, of, msg);
+			free(msg);
+			print_stack(rc, &recs[i]);
+			print_chain(rc, rh->rec_block[i], " ");
+			shown++;
+		}
+		if (!shown)
+			emit(rc,
+			     " no live block has a function that matches it "
+			     "in its allocation stack");
+		blank(rc);
+	}
 }
 
 /* --top-holders: the holders that retain the most, with their chains. */
@@ -514,6 +662,8 @@ static void print_leaks(const struct report_ctx *rc,
 		if (record_shown(rc, &recs[i]))
 			print_record(rc, &recs[i], i, nrec);
 	print_top_holders(rc);
+	print_holders_of(rc, recs, nrec);
+	print_grew(rc, recs, nrec);
 	if (rc->note)
 		emit_lines(rc, rc->note);
 	print_leak_summary(rc, sum);

@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "leakcheck/scan.h"
@@ -117,7 +118,7 @@ struct ctx {
 	/* only when holders are asked for: where each edge's pointer lies
 	 * and where it points (parallel to edge), and the root hits */
 	bool want_holders;
-	uint32_t *srcoff, *dstoff;
+	uint32_t *srcoff;
 	size_t off_cap;
 	struct scan_root_hit *hits;
 	uint8_t *hit_class;
@@ -388,19 +389,12 @@ static void scan_words(struct ctx *c, const uint64_t *w, size_t nw,
 		if (c->nedges == c->edge_cap)
 			c->edge = xgrow(c->edge, &c->edge_cap, c->nedges + 1,
 					sizeof(*c->edge));
-		if (c->want_holders && c->nedges >= c->off_cap) {
-			size_t cap = c->off_cap;
-			c->srcoff = xgrow(c->srcoff, &cap, c->nedges + 1,
+		if (c->want_holders && c->nedges >= c->off_cap)
+			c->srcoff = xgrow(c->srcoff, &c->off_cap, c->nedges + 1,
 					  sizeof(*c->srcoff));
-			c->dstoff = xgrow(c->dstoff, &c->off_cap, c->nedges + 1,
-					  sizeof(*c->dstoff));
-		}
-		if (c->want_holders) {
-			size_t i = e & EDGE_INDEX;
+		if (c->want_holders)
 			c->srcoff[c->nedges] =
 			    clip32(c->cur_base + k * WORD - c->cur_start);
-			c->dstoff[c->nedges] = clip32(w[k] - c->b[i].addr);
-		}
 		c->edge[c->nedges++] = e;
 	}
 }
@@ -603,7 +597,6 @@ static void ctx_release(struct ctx *c)
 	free(c->buf);
 	free(c->cl);
 	free(c->srcoff);
-	free(c->dstoff);
 	free(c->hits);
 	free(c->hit_class);
 }
@@ -719,7 +712,6 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats)
 		    .first = c.first,
 		    .edge = c.edge,
 		    .srcoff = c.srcoff,
-		    .dstoff = c.dstoff,
 		    .hits = c.hits,
 		    .nhits = c.nhits,
 		    .hit_class = c.hit_class,
@@ -727,7 +719,23 @@ void scan_classify(struct scan_input *in, struct scan_stats *stats)
 		    .nroots = in->nroots,
 		};
 		c.hits = NULL; /* holders_compute takes them */
+		c.first = c.edge = c.srcoff = NULL;
+		/* what the classification alone needed, out of the way */
+		free(c.stack);
+		free(c.st);
+		free(c.bucket);
+		free(c.buf);
+		c.stack = NULL;
+		c.st = NULL;
+		c.bucket = NULL;
+		c.buf = NULL;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		holders_compute(&g, in->holders);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		stats->holders_ns =
+		    (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
 	}
 	ctx_release(&c);
 }

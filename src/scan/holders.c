@@ -31,13 +31,15 @@
  * the tree, children first (a dominator finishes after the nodes it
  * dominates, so postorder is children first).
  *
- * Memory while it runs, per node (hits and blocks): 4 bytes each for the
- * postorder number, the node at each number, the dominator, the retained
- * blocks and the first predecessor, 8 for the retained bytes and 16 on
- * the depth-first stack; 4 per kept edge for the predecessors.  Kept
- * afterwards: 32 bytes a block, 32 a hit.  Measured on a random graph of
- * 1M blocks and 2M pointers here: about as long again as the
- * classification.
+ * Memory while it runs, per node (hits and blocks): 8 bytes for the link
+ * (kept), 4 each for the postorder number, the node at each number and
+ * the first predecessor, and 4 per kept edge for the predecessors, while
+ * the scan's graph (4 bytes a block, 8 an edge) is freed as soon as it
+ * is not needed: the offsets after the links, the edges once the
+ * predecessors are made; then 4 for the dominator and the results.  The
+ * depth-first stack is as deep as the longest path, 8 bytes a level.
+ * Kept afterwards: 24 bytes a block, 32 a hit.  Measured with
+ * bench/holders1m (1M blocks): see README, "Holders at scale".
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -75,8 +77,7 @@ static void walk(const struct scan_graph *g, struct scan_link *l, uint8_t *seen,
 				continue;
 			seen[t] = 1;
 			l[t] = (struct scan_link){.from = (uint32_t)i,
-						  .from_off = g->srcoff[k],
-						  .to_off = g->dstoff[k]};
+						  .from_off = g->srcoff[k]};
 			q[(*tail)++] = (uint32_t)t;
 		}
 	}
@@ -98,10 +99,10 @@ static void hit_seed(const struct scan_graph *g, struct scan_link *l,
 	if (seen[hit->block] || (!any && g->hit_class[k] != E_START))
 		return;
 	seen[hit->block] = 1;
-	l[hit->block] =
-	    (struct scan_link){.from = SCAN_HOLDER_HIT | (uint32_t)k,
-			       .from_off = hit->off,
-			       .to_off = hit->to_off};
+	l[hit->block] = (struct scan_link){
+	    .from = SCAN_HOLDER_HIT | (uint32_t)k,
+	    .from_off =
+		hit->off < UINT32_MAX ? (uint32_t)hit->off : UINT32_MAX};
 	q[(*tail)++] = hit->block;
 }
 
@@ -214,24 +215,29 @@ static void postorder(struct dom *d)
 {
 	struct frame {
 		uint32_t node;
-		size_t it;
-	} *st = xmalloc(d->nnodes * sizeof(*st));
-	size_t top = 0;
+		uint32_t it; /* S's: < 2^31 hits plus < 2^30 blocks */
+	} *st = NULL;
+	size_t top = 0, cap = 0;
 	uint32_t next = 0;
 
 	for (size_t v = 0; v < d->nnodes; v++)
 		d->po[v] = UNSET;
 	d->po[0] = 0; /* on the stack: anything but UNSET */
+	/* as deep as the longest path: grown as needed, not sized for all */
+	st = xgrow(st, &cap, 1, sizeof(*st));
 	st[top++] = (struct frame){.node = 0};
 	while (top) {
 		struct frame *f = &st[top - 1];
-		uint32_t c = next_child(d, f->node, &f->it);
+		size_t it = f->it;
+		uint32_t c = next_child(d, f->node, &it);
+		f->it = (uint32_t)it;
 		if (c == UNSET) {
 			d->po[f->node] = next;
 			d->node_of[next++] = f->node;
 			top--;
 		} else if (d->po[c] == UNSET) {
 			d->po[c] = 0;
+			st = xgrow(st, &cap, top + 1, sizeof(*st));
 			st[top++] = (struct frame){.node = c};
 		}
 	}
@@ -327,65 +333,75 @@ void holders_compute(struct scan_graph *g, struct scan_holders *h)
 {
 	size_t n = g->n;
 	struct dom d = {.g = g, .nnodes = 1 + g->nhits + n};
-	uint32_t *doms, *rc;
-	uint64_t *rb;
+	uint32_t *doms;
 
 	BUG_ON(g->nhits >= SCAN_HOLDER_HIT || d.nnodes >= UNSET);
 	h->nblocks = n;
 	h->hits = g->hits;
 	h->nhits = g->nhits;
 	h->link = xmalloc(n * sizeof(*h->link));
-	h->idom = xmalloc(n * sizeof(*h->idom));
-	h->retained_blocks = xmalloc(n * sizeof(*h->retained_blocks));
-	h->retained_bytes = xmalloc(n * sizeof(*h->retained_bytes));
 	links(g, h->link);
+	/* the offsets were for the links only */
+	free(g->srcoff);
+	g->srcoff = NULL;
 
 	d.po = xmalloc(d.nnodes * sizeof(*d.po));
 	d.node_of = xmalloc(d.nnodes * sizeof(*d.node_of));
 	postorder(&d);
 	preds(&d);
+	/* the predecessors are all the dominators need of the graph */
+	free(g->first);
+	free(g->edge);
+	g->first = g->edge = NULL;
 	doms = xmalloc(d.nvisited * sizeof(*doms));
 	dominators(&d, doms);
-
-	rb = xcalloc(d.nvisited, sizeof(*rb));
-	rc = xcalloc(d.nvisited, sizeof(*rc));
-	for (uint32_t p = 0; p < d.nvisited; p++) {
-		uint32_t node = d.node_of[p];
-		if (node > g->nhits) {
-			rb[p] = g->b[node - 1 - g->nhits].size;
-			rc[p] = 1;
-		}
-	}
-	for (uint32_t p = 0; p + 1 < d.nvisited; p++) {
-		rb[doms[p]] += rb[p];
-		rc[doms[p]] += rc[p];
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t p = d.po[block_node(&d, i)];
-		if (p == UNSET) {
-			/* XXX: not reached from S; cannot happen with a
-			 * consistent classification */
-			h->idom[i] = SCAN_NO_HOLDER;
-			h->retained_bytes[i] = g->b[i].size;
-			h->retained_blocks[i] = 1;
-			continue;
-		}
-		h->idom[i] = holder_of(g, d.node_of[doms[p]]);
-		h->retained_bytes[i] = rb[p];
-		h->retained_blocks[i] = rc[p];
-	}
-	for (size_t k = 0; k < h->nhits; k++) {
-		uint32_t p = d.po[hit_node(k)];
-		h->hits[k].retained_bytes = p == UNSET ? 0 : rb[p];
-		h->hits[k].retained_blocks = p == UNSET ? 0 : rc[p];
-	}
-	free(rb);
-	free(rc);
-	free(doms);
-	free(d.po);
-	free(d.node_of);
 	free(d.pfirst);
 	free(d.pred);
+
+	h->idom = xmalloc(n * sizeof(*h->idom));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t p = d.po[block_node(&d, i)];
+		/* XXX: not reached from S (UNSET) cannot happen with a
+		 * consistent classification; such a block retains itself */
+		h->idom[i] = p == UNSET ? SCAN_NO_HOLDER
+					: holder_of(g, d.node_of[doms[p]]);
+	}
+	free(d.po);
+	/* each node's dominator as a node; then sum up the tree in
+	 * postorder (children first), straight into the results */
+	for (uint32_t p = 0; p < d.nvisited; p++)
+		doms[p] = d.node_of[doms[p]];
+	h->retained_bytes = xmalloc(n * sizeof(*h->retained_bytes));
+	h->retained_blocks = xmalloc(n * sizeof(*h->retained_blocks));
+	for (size_t i = 0; i < n; i++) {
+		h->retained_bytes[i] = g->b[i].size;
+		h->retained_blocks[i] = 1;
+	}
+	for (size_t k = 0; k < h->nhits; k++) {
+		h->hits[k].retained_bytes = 0;
+		h->hits[k].retained_blocks = 0;
+	}
+	for (uint32_t p = 0; p + 1 < d.nvisited; p++) {
+		uint32_t u = d.node_of[p], up = doms[p];
+		uint64_t bytes;
+		uint32_t blocks;
+		if (u > g->nhits) {
+			bytes = h->retained_bytes[u - 1 - g->nhits];
+			blocks = h->retained_blocks[u - 1 - g->nhits];
+		} else {
+			bytes = h->hits[u - 1].retained_bytes;
+			blocks = h->hits[u - 1].retained_blocks;
+		}
+		if (up > g->nhits) {
+			h->retained_bytes[up - 1 - g->nhits] += bytes;
+			h->retained_blocks[up - 1 - g->nhits] += blocks;
+		} else if (up > 0) {
+			h->hits[up - 1].retained_bytes += bytes;
+			h->hits[up - 1].retained_blocks += blocks;
+		}
+	}
+	free(doms);
+	free(d.node_of);
 }
 
 void scan_holders_release(struct scan_holders *h)

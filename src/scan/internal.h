@@ -23,15 +23,14 @@ enum edge_class {
 /*
  * The blocks' pointers as classify.c found them: block i's edges are
  * edge[first[i] .. first[i + 1]), each index | class << EDGE_SHIFT; the
- * pointer of edge k lies srcoff[k] bytes into its block and points
- * dstoff[k] bytes into the target (both UINT32_MAX if that far or
- * farther).  The hits are the root words that point into blocks.
+ * pointer of edge k lies srcoff[k] bytes into its block (UINT32_MAX if
+ * that far or farther).  The hits are the root words that point into blocks.
  */
 struct scan_graph {
 	size_t n;
 	const struct scan_block *b;
-	const uint32_t *first, *edge;
-	const uint32_t *srcoff, *dstoff;
+	uint32_t *first, *edge; /* malloc'd: holders_compute frees them */
+	uint32_t *srcoff;
 	struct scan_root_hit *hits; /* handed over to scan_holders */
 	size_t nhits;
 	const uint8_t *hit_class;	/* enum edge_class of each hit */
@@ -39,7 +38,9 @@ struct scan_graph {
 	size_t nroots;
 };
 
-/* Fill H from G (whose blocks are classified); H takes over G->hits. */
+/* Fill H from G (whose blocks are classified); H takes over G->hits.
+ * Frees G's arrays (first, edge, srcoff) as soon as it no longer
+ * needs them, and sets them to NULL. */
 void holders_compute(struct scan_graph *g, struct scan_holders *h);
 
 #endif

@@ -82,7 +82,9 @@ struct cu_range {
 	Dwarf_Die cu;
 };
 
-/* A variable at a fixed address (DW_OP_addr), for data addresses. */
+/* A variable at a fixed address (DW_OP_addr), for data addresses, or
+ * (VAR_TLS | offset) at an offset in the module's TLS block. */
+#define VAR_TLS (1ull << 63)
 struct var_ent {
 	Dwarf_Addr addr;  /* module-relative (before bias) */
 	const char *name; /* DW_AT_name, interned, or NULL */
@@ -699,9 +701,19 @@ static void collect_vars(struct symbolizer *s, struct mod_cus *m,
 		case DW_TAG_variable:
 			if (!dwarf_attr(&child, DW_AT_location, &at) ||
 			    dwarf_getlocation(&at, &ops, &nops) != 0 ||
-			    nops != 1)
+			    nops < 1 || nops > 2)
 				break;
-			if (ops[0].atom == DW_OP_addr)
+			if (nops == 2 &&
+			    (ops[1].atom == DW_OP_GNU_push_tls_address ||
+			     ops[1].atom == DW_OP_form_tls_address) &&
+			    ops[0].atom >= DW_OP_const1u &&
+			    ops[0].atom <= DW_OP_consts)
+				/* a __thread one: its offset in the TLS
+				 * block, as its STT_TLS symbol's value */
+				addr = VAR_TLS | ops[0].number;
+			else if (nops == 2)
+				break;
+			else if (ops[0].atom == DW_OP_addr)
 				addr = ops[0].number;
 			else if ((ops[0].atom == DW_OP_addrx ||
 				  ops[0].atom == DW_OP_GNU_addr_index) &&
@@ -767,6 +779,83 @@ static const struct var_ent *find_var(struct symbolizer *s, Dwfl_Module *mod,
 	if (lo == 0 || m->v[lo - 1].addr != start)
 		return NULL;
 	return &m->v[lo - 1];
+}
+
+struct mod_find {
+	const char *name;
+	Dwfl_Module *mod;
+};
+
+static int mod_name_cb(Dwfl_Module *mod, void **userdata, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	struct mod_find *f = arg;
+
+	if (name && !strcmp(name, f->name)) {
+		f->mod = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+int sym_lookup_tls(struct symbolizer *s, const char *module, uint64_t below,
+		   struct sym_data *out)
+{
+	struct mod_find f = {.name = module};
+	GElf_Addr bias;
+	GElf_Phdr ph = {0};
+	Elf *elf;
+	size_t n;
+	uint64_t align, first, tlsoff, o;
+	int nsym;
+
+	memset(out, 0, sizeof(*out));
+	if (!module)
+		return 0;
+	dwfl_getmodules(s->dwfl, mod_name_cb, &f, 0);
+	if (!f.mod || !(elf = dwfl_module_getelf(f.mod, &bias)) ||
+	    elf_getphdrnum(elf, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_TLS)
+			break;
+		else
+			ph.p_type = PT_NULL;
+	if (ph.p_type != PT_TLS || !ph.p_memsz)
+		return 0;
+	/* glibc's _dl_determine_tlsoffset for the first module (x86-64:
+	 * the TLS blocks lie below the thread pointer) */
+	align = ph.p_align ? ph.p_align : 1;
+	first = -ph.p_vaddr & (align - 1);
+	tlsoff = (ph.p_memsz - first + align - 1) / align * align + first;
+	if (below > tlsoff || below + ph.p_memsz <= tlsoff)
+		return 0;
+	o = tlsoff - below;
+	out->module = intern(s, module);
+	nsym = dwfl_module_getsymtab(f.mod);
+	for (int i = 1; i < nsym; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *name = dwfl_module_getsym_info(f.mod, i, &sym, &a,
+							   NULL, NULL, NULL);
+		const struct var_ent *v;
+		if (!name || GELF_ST_TYPE(sym.st_info) != STT_TLS ||
+		    o < sym.st_value ||
+		    o - sym.st_value >= (sym.st_size ? sym.st_size : 1))
+			continue;
+		out->name = intern_func(s, name);
+		out->local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+		out->off = o - sym.st_value;
+		v = find_var(s, f.mod, VAR_TLS | sym.st_value);
+		if (v) {
+			if (v->name && strchr(name, '.'))
+				out->name = v->name;
+			out->file = v->file;
+			out->line = v->line;
+		}
+		break;
+	}
+	return 1;
 }
 
 struct seg_find {

@@ -203,12 +203,33 @@ static int data_sym_cb(void *ctx, taddr_t addr, struct sym_data *out)
 	return ctx ? sym_lookup_data(ctx, addr, out) : 0;
 }
 
+/* report_holders' way to name a TLS word: the executable's __thread
+ * variables. */
+struct tls_ctx {
+	struct symbolizer *sym;
+	char exe[4096];
+};
+
+static int tls_sym_cb(void *vctx, uint64_t below, struct sym_data *out)
+{
+	struct tls_ctx *c = vctx;
+
+	return c->sym && c->exe[0] ? sym_lookup_tls(c->sym, c->exe, below, out)
+				   : 0;
+}
+
 int proc_report(struct proc *p, struct thread *exiting, int killed)
 {
 	/* --show-holders, --top-holders: who holds the blocks */
 	struct scan_holders holders = {0};
 	struct report_holders rh = {0};
-	int want_holders = !killed && (opt.holder_kinds || opt.top_holders);
+	/* --report=new, a report after the first: who holds what grew */
+	int want_grew =
+	    opt.report_new && !exiting && !killed && p->prev_sum != NULL;
+	int want_holders = !killed && (opt.holder_kinds || opt.top_holders ||
+				       opt.nholders_of || want_grew);
+	uint8_t *fresh = NULL;
+	struct tls_ctx tls = {0};
 	struct heap_block *hb;
 	struct scan_block *blocks;
 	struct scan_clique *cliques = NULL;
@@ -347,6 +368,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .holders = want_holders ? &holders : NULL,
 		};
 		scan_classify(&in, &st);
+		g_report_stats.holders_ns += st.holders_ns;
 		cliques = in.cliques;
 		ncliques = in.ncliques;
 	}
@@ -402,7 +424,24 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	runinfo_fill(&run, p);
 	rc.run = &run;
 	rc.preamble = !opt.quiet && p->nreports == 0;
+	if (want_grew) {
+		/* new: at an address the last report had no block at */
+		fresh = xmalloc(nb + 1);
+		for (size_t i = 0, j = 0; i < nb; i++) {
+			while (j < p->nprev_addrs &&
+			       p->prev_addrs[j] < blocks[i].addr)
+				j++;
+			fresh[i] = !(j < p->nprev_addrs &&
+				     p->prev_addrs[j] == blocks[i].addr);
+		}
+	}
 	if (want_holders) {
+		char path[64];
+		ssize_t len;
+		snprintf(path, sizeof(path), "/proc/%d/exe", p->pid);
+		len = readlink(path, tls.exe, sizeof(tls.exe) - 1);
+		tls.exe[len > 0 ? len : 0] = 0;
+		tls.sym = sym;
 		rh = (struct report_holders){
 		    .blocks = blocks,
 		    .h = &holders,
@@ -416,10 +455,19 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .read_ctx = tg.ctx,
 		    .data = data_sym_cb,
 		    .data_ctx = sym,
+		    .tls = tls_sym_cb,
+		    .tls_ctx = &tls,
 		    .kinds = opt.holder_kinds,
 		    .top = opt.top_holders,
+		    .grew = want_grew,
+		    .fresh = fresh,
+		    .of = opt.holders_of,
+		    .nof = opt.nholders_of,
 		};
+		uint64_t t1 = stats_now_ns();
+		report_holders_match(&rc, &rh, recs, nrec);
 		report_holders_prepare(&rh, recs, nrec);
+		g_report_stats.holders_ns += stats_now_ns() - t1;
 		rc.holders = &rh;
 	}
 	if (!killed && opt.supps)
@@ -463,6 +511,11 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		if (!p->prev_sum)
 			p->prev_sum = xmalloc(sizeof(*p->prev_sum));
 		*p->prev_sum = sum;
+		free(p->prev_addrs);
+		p->prev_addrs = xmalloc((nb + 1) * sizeof(*p->prev_addrs));
+		for (size_t i = 0; i < nb; i++)
+			p->prev_addrs[i] = blocks[i].addr;
+		p->nprev_addrs = nb;
 	}
 	p->nreports++;
 	mem_phase(RP_REPORT);
@@ -480,6 +533,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	runinfo_release(&run);
 	report_holders_release(&rh);
 	scan_holders_release(&holders);
+	free(fresh);
 	free(recs);
 	free(maps);
 	free(words);

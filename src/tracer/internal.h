@@ -140,9 +140,10 @@ enum report_phase {
 	RP_NPHASES
 };
 struct report_stats {
-	uint64_t reports; /* proc_report calls that scanned or reported */
-	uint64_t ns;	  /* wall time in them */
-	uint64_t blocks;  /* blocks in the last one */
+	uint64_t reports;    /* proc_report calls that scanned or reported */
+	uint64_t ns;	     /* wall time in them */
+	uint64_t holders_ns; /* of which: holder paths and dominators */
+	uint64_t blocks;     /* blocks in the last one */
 	unsigned long rss_kib[RP_NPHASES], hwm_kib[RP_NPHASES];
 };
 extern struct report_stats g_report_stats;

@@ -229,6 +229,10 @@ void tracer_print_stats(void)
 		rate(r5, sizeof(r5), g_depot.hits, g_depot.lookups, "stacks"));
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		char holders[64] = "";
+		if (rs->holders_ns)
+			snprintf(holders, sizeof(holders), "; holders %.3f s",
+				 secs(rs->holders_ns));
 		user = tv_secs(start_ru.ru_utime, ru.ru_utime);
 		sys = tv_secs(start_ru.ru_stime, ru.ru_stime);
 		cpu = user + sys;
@@ -236,12 +240,12 @@ void tracer_print_stats(void)
 			"leakcheck: stats: time: %.3f s wall; leakcheck's CPU "
 			"%.3f s (user %.3f, system %.3f), %.2f us per trap; "
 			"unwinding %.3f s; scan and report %.3f s (%llu "
-			"report%s)\n",
+			"report%s%s)\n",
 			secs(wall), cpu, user, sys,
 			g_stats.traps ? cpu * 1e6 / (double)g_stats.traps : 0.0,
 			secs(u.ns), secs(rs->ns),
 			(unsigned long long)rs->reports,
-			rs->reports == 1 ? "" : "s");
+			rs->reports == 1 ? "" : "s", holders);
 	}
 
 	stats_self_mem(&rss, &hwm);
