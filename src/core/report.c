@@ -458,6 +458,32 @@ static size_t type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
 	return typed;
 }
 
+/*
+ * The roots cut to the bytes the core holds.  A sound core holds every
+ * writable mapping whole (core_check() says otherwise), so this changes
+ * nothing there; a damaged program header can make a mapping terabytes
+ * long, which the scan would otherwise try to read page by page.
+ */
+static void clip_roots(const struct core *c, struct root_set *rs)
+{
+	for (size_t i = 0; i < rs->nranges; i++) {
+		struct scan_range *g = &rs->ranges[i];
+		const struct core_map *m = core_map_of(c, g->start);
+		taddr_t held;
+		if (!m) {
+			g->end = g->start;
+			continue;
+		}
+		/* across adjacent mappings that are held whole */
+		while (m->filesz == m->end - m->start && m->end < g->end &&
+		       m + 1 < c->maps + c->nmaps && m[1].start == m->end)
+			m++;
+		held = m->start + m->filesz;
+		if (g->end > held)
+			g->end = held > g->start ? held : g->start;
+	}
+}
+
 /* psargs split at spaces, NULL-ended; malloc'd, one block. */
 static char **split_args(const char *s)
 {
@@ -580,11 +606,18 @@ int core_report(const char *core_path, const char *program)
 
 	heap_table_init(&table);
 	walk = heap_walk_target(&r.tg, &table, &nb, &walked_bytes);
-	if (walk == HEAP_WALK_UNKNOWN) {
+	/*
+	 * EMPTY: no main_arena, where a live process would have no [heap]
+	 * either (malloc not used yet); a core names no [heap], so that is
+	 * as likely a damaged main_arena, and "no leaks are possible" would
+	 * claim what is not known.
+	 */
+	if (walk == HEAP_WALK_UNKNOWN || walk == HEAP_WALK_EMPTY) {
 		error("core '%s': glibc's heap is not found in it (malloc is "
-		      "not glibc 2.36's, or its main_arena is damaged): no "
+		      "not glibc 2.36's, %sor its main_arena is damaged): no "
 		      "block can be classified",
-		      core_path);
+		      core_path,
+		      walk == HEAP_WALK_EMPTY ? "was never used, " : "");
 		heap_table_release(&table);
 		core_release(&r.core);
 		return LC_EXIT_CORE_HEAP;
@@ -616,6 +649,7 @@ int core_report(const char *core_path, const char *program)
 
 	th = core_threads(&r.core, &words);
 	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
+	clip_roots(&r.core, &roots);
 	{
 		struct scan_input in = {
 		    .blocks = blocks,
