@@ -7,7 +7,9 @@
 # indirect, possible and reachable bytes and blocks) as leakcheck --pid
 # --once on the same process at the same point.  Then: C++ objects named
 # by class, the report files, suppressions by class, --error-exitcode,
-# and a bad core of each kind refused with one line and its exit status.
+# a bad core of each kind refused with one line and its exit status, and
+# a bounded fuzz of the core reader on a real core (tests/core-fuzz.py).
+# Holder paths and heap profiles from a core: see below.
 # Prints one line per test and "N passed, N failed".
 # Exit: 0 all passed, 1 some failed, 77 skipped (no gcore, no ptrace), 99 harness.
 #
@@ -384,6 +386,26 @@ dd if=/dev/urandom of="$OUT/corrupt" bs=1 seek=200 count=3000 conv=notrunc statu
 "$LC" --core="$OUT/corrupt" -q >"$OUT/corrupt.out" 2>&1
 rc=$?
 [ $rc -lt 128 ] && ok corrupt-notes || ko corrupt-notes "status $rc: $(head -2 "$OUT/corrupt.out")"
+
+# Fuzz: 300 fixed mutations of a real core (tests/core-fuzz.py: cut
+# short, header and note bytes flipped and set, program header fields at
+# extremes, heap words set), under the ASan/UBSan build when there is one
+# (make check builds build/debug/leakcheck first): no crash, no hang, no
+# sanitizer report; a report, or one error line and a documented status.
+# The kernel's core (10 MB) when there is one, else the gcore.
+ASAN_LC=${LEAKCHECK_ASAN:-build/debug/leakcheck}
+fuzz_lc=$LC
+[ -x "$ASAN_LC" ] && fuzz_lc=$ASAN_LC
+fuzz_core=$(ls "$d2"/core "$d2"/core.[0-9]* 2>/dev/null | head -1)
+[ -n "$fuzz_core" ] || fuzz_core=$cc
+mkdir -p "$OUT/fuzz"
+python3 tests/core-fuzz.py "$fuzz_lc" "$fuzz_core" "$OUT/fuzz" "${FUZZ_N:-300}" >"$OUT/fuzz.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -Eq '^[0-9]+ cases: [0-9]+ reports, [1-9][0-9]* refused .*, 0 failed$' "$OUT/fuzz.out"; then
+	ok "fuzz ($(tail -1 "$OUT/fuzz.out"); $fuzz_lc)"
+else
+	ko fuzz "status $rc: $(head -3 "$OUT/fuzz.out") (see $OUT/fuzz.out)"
+fi
 
 # coredump_filter without bit 0 (private anonymous memory): the kernel's
 # core lacks the heap and the stacks, and says how to take a better one
