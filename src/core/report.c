@@ -774,7 +774,11 @@ int core_report(const char *core_path, const char *program)
 		    .depot = &r.depot,
 		    .sym = core_sym_cb,
 		    .sym_ctx = &r,
-		    .maps_text = r.core.maps_text,
+		    /* no mappings: no frame is code (a class's vtable, a
+		     * size), and a core's text mappings may be unnamed or
+		     * not executable, so that [vdso] would pass for the
+		     * program */
+		    .maps_text = NULL,
 		    .holders = want_holders ? &holders : NULL,
 		};
 		if (fstat(r.core.fd, &cst) == 0)
