@@ -10,11 +10,13 @@ the program headers and the notes, program header fields set to
 extremes, and words set in the dumped memory (heap chunk headers and the
 pointers the heap walk follows live there).  Each case is written to
 WORKDIR/case (patched in place and restored, so a large core costs only
-the bytes each case changes) and run as `LEAKCHECK --core=case -q`.
+the bytes each case changes) and run as `LEAKCHECK --core=case -q` with
+every loss record, holder paths, top holders, a heap profile, folded
+stacks and a JSON report, so that all that reads the core runs.
 
 Every case must end within LIMIT seconds (a hang fails it), show no
 sanitizer report (build/debug/leakcheck is built with ASan/UBSan), and
-either exit 0 with a report (a LEAK SUMMARY, or "no leaks are possible"
+either exit 0 with a report (and a JSON file that parses) (a LEAK SUMMARY, or "no leaks are possible"
 where the heap walk found no block, with a warning) or exit with one of the documented
 --core statuses (65 not a core, 66 another architecture, 69 truncated,
 71 memory left out by coredump_filter, 72 no glibc heap) having printed
@@ -23,6 +25,7 @@ mutation, so that it can be made again) and a last line
 "N cases: N reports, N refused (status: count...), N failed".
 Exit: 0 no case failed, 1 some did, 99 harness.
 """
+import json
 import os
 import random
 import struct
@@ -136,7 +139,15 @@ def main():
             os.ftruncate(fd, cut)
         why = None
         try:
-            p = subprocess.run([lc, "--core=" + case, "-q"], env=env,
+            js = os.path.join(work, "report.json")
+            if os.path.exists(js):
+                os.unlink(js)
+            p = subprocess.run([lc, "--core=" + case, "-q", "--leak-check=full",
+                                "--show-leak-kinds=all", "--show-holders=all",
+                                "--top-holders=3",
+                                "--heap-profile=" + os.path.join(work, "p.pb.gz"),
+                                "--folded=" + os.path.join(work, "p.folded"),
+                                "--json=" + js], env=env,
                                stdin=subprocess.DEVNULL, capture_output=True,
                                timeout=LIMIT)
             out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
@@ -150,7 +161,11 @@ def main():
                         "no leaks are possible" not in out:
                     why = "status 0 without a report"
                 else:
-                    reports += 1
+                    try:
+                        json.load(open(js))
+                        reports += 1
+                    except (OSError, ValueError) as e:
+                        why = "status 0, JSON report: %s" % e
             elif p.returncode in STATUSES:
                 if len(lines) != 1 or "error" not in lines[0]:
                     why = "status %d with %d lines: %s" % (p.returncode, len(lines),

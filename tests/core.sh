@@ -387,7 +387,7 @@ dd if=/dev/urandom of="$OUT/corrupt" bs=1 seek=200 count=3000 conv=notrunc statu
 rc=$?
 [ $rc -lt 128 ] && ok corrupt-notes || ko corrupt-notes "status $rc: $(head -2 "$OUT/corrupt.out")"
 
-# Fuzz: 300 fixed mutations of a real core (tests/core-fuzz.py: cut
+# Fuzz: 200 fixed mutations of a real core (tests/core-fuzz.py: cut
 # short, header and note bytes flipped and set, program header fields at
 # extremes, heap words set), under the ASan/UBSan build when there is one
 # (make check builds build/debug/leakcheck first): no crash, no hang, no
@@ -399,7 +399,7 @@ fuzz_lc=$LC
 fuzz_core=$(ls "$d2"/core "$d2"/core.[0-9]* 2>/dev/null | head -1)
 [ -n "$fuzz_core" ] || fuzz_core=$cc
 mkdir -p "$OUT/fuzz"
-python3 tests/core-fuzz.py "$fuzz_lc" "$fuzz_core" "$OUT/fuzz" "${FUZZ_N:-300}" >"$OUT/fuzz.out" 2>&1
+python3 tests/core-fuzz.py "$fuzz_lc" "$fuzz_core" "$OUT/fuzz" "${FUZZ_N:-200}" >"$OUT/fuzz.out" 2>&1
 rc=$?
 if [ $rc = 0 ] && grep -Eq '^[0-9]+ cases: [0-9]+ reports, [1-9][0-9]* refused .*, 0 failed$' "$OUT/fuzz.out"; then
 	ok "fuzz ($(tail -1 "$OUT/fuzz.out"); $fuzz_lc)"
