@@ -90,6 +90,10 @@ struct core_run {
 	/* the files the mappings are of, as symbol_files() gives them
 	 * (NULL: the core's name, "": not to be used) */
 	const char **files;
+	/* holder_read()'s open file: PATH (one of the maps' names), or
+	 * FD -1 */
+	const char *open_path;
+	int open_fd;
 };
 
 struct size_frame {
@@ -392,11 +396,17 @@ static long holder_read(void *ctx, taddr_t addr, void *buf, size_t len)
 		path = m->name;
 	if (*path != '/')
 		return got;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (path != r->open_path) {
+		/* the frames of a stack are in few modules: keep one open */
+		if (r->open_fd >= 0)
+			close(r->open_fd);
+		r->open_fd = open(path, O_RDONLY | O_CLOEXEC);
+		r->open_path = path;
+	}
+	fd = r->open_fd;
 	if (fd < 0)
 		return got;
 	n = pread(fd, buf, len, (off_t)(m->pgoff + (addr - m->start)));
-	close(fd);
 	return n == (ssize_t)len ? n : got;
 }
 
@@ -589,6 +599,7 @@ int core_report(const char *core_path, const char *program)
 	char sig[32] = "";
 
 	memset(&r, 0, sizeof(r));
+	r.open_fd = -1;
 	ret = core_open(&r.core, core_path, &err);
 	if (ret != CORE_OK) {
 		error("%s", err);
@@ -817,6 +828,8 @@ int core_report(const char *core_path, const char *program)
 	free(r.sizes);
 	free(r.files);
 	free(program_abs);
+	if (r.open_fd >= 0)
+		close(r.open_fd);
 	stack_depot_release(&r.depot);
 	if (r.sym)
 		sym_free(r.sym);
