@@ -21,6 +21,11 @@
  * with a constant one, clang -O2 unrolls the loop and each call site is
  * a loss record of its own.)
  *
+ * Usage: holders-global-list [COUNT [READY-FILE]].  With READY-FILE, a
+ * service's way: it fills the cache, writes its pid to READY-FILE and
+ * waits (pause) instead of exiting; tests/core.sh takes a core there and
+ * compares its holder paths with leakcheck --pid --once's.
+ *
  * ARGS: 10
  * EXPECT: definite=0/0 indirect=0/0 possible=0/0 reachable=640/20
  * EXPECT-HELD: reachable cache_add :: ^held by: global 'cache' \(holders-global-list\.c:[0-9]+, in [^ ]+/holders-global-list\) \+8 \| -> this block \(0x[0-9A-F]+\), which retains 640 bytes in 20 blocks$
@@ -32,6 +37,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -71,5 +77,14 @@ int main(int argc, char **argv)
 
 	for (long i = 0; i < n; i++)
 		cache_add(i);
+	if (argc > 2) {
+		FILE *f = fopen(argv[2], "w");
+		if (!f)
+			return 1;
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+		for (;;)
+			pause();
+	}
 	return 0;
 }

@@ -7,7 +7,9 @@
 # indirect, possible and reachable bytes and blocks) as leakcheck --pid
 # --once on the same process at the same point.  Then: C++ objects named
 # by class, the report files, suppressions by class, --error-exitcode,
-# and a bad core of each kind refused with one line and its exit status.
+# a bad core of each kind refused with one line and its exit status, and
+# a bounded fuzz of the core reader on a real core (tests/core-fuzz.py).
+# Holder paths and heap profiles from a core: see below.
 # Prints one line per test and "N passed, N failed".
 # Exit: 0 all passed, 1 some failed, 77 skipped (no gcore, no ptrace), 99 harness.
 #
@@ -52,17 +54,19 @@ summary() {
 		END { printf "definite=%s indirect=%s possible=%s reachable=%s\n", v["definite"], v["indirect"], v["possible"], v["reachable"] }' "$1"
 }
 
-# start BIN DIR: runs BIN in DIR (core limit unlimited) until it is ready;
-# sets PID
+# start BIN DIR [ARGS...]: runs BIN ARGS... DIR/ready in DIR (core limit
+# unlimited) until it is ready; sets PID
 start() {
-	rm -f "$2/ready"
-	(cd "$2" && ulimit -c unlimited && exec "$1" "$2/ready") >"$2/prog.out" 2>&1 &
+	local bin=$1 dir=$2
+	shift 2
+	rm -f "$dir/ready"
+	(cd "$dir" && ulimit -c unlimited && exec "$bin" "$@" "$dir/ready") >"$dir/prog.out" 2>&1 &
 	PID=$!
 	for _ in $(seq 200); do
-		[ -s "$2/ready" ] && return 0
+		[ -s "$dir/ready" ] && return 0
 		sleep 0.05
 	done
-	echo "core.sh: $1 did not get ready" >&2
+	echo "core.sh: $bin did not get ready" >&2
 	kill -KILL "$PID" 2>/dev/null
 	exit 99
 }
@@ -137,6 +141,90 @@ for v in $(tp_variants); do
 	done
 done
 
+# Holder paths from a core: testprogs/holders-global-list.c (a global
+# cache holding a list) paused after filling its cache, in every build
+# variant: the holder lines and top holders from its gcore equal those of
+# leakcheck --pid --once at the same point, in text and JSON (the same
+# process: the same addresses, threads and roots), and the top holder is
+# the global (its header's EXPECT-LINE).  Then the heap profile of that
+# core with holders: retained_space per size frame.
+HOLDER_OPTS="--leak-check=full --show-leak-kinds=all --show-holders=all --top-holders=3"
+# holder_lines LOG: the chains and top holders, less the ==PID== prefix
+holder_lines() {
+	sed -n 's/^==[0-9]*== //p' "$1" | grep -E '^ held by: |^       -> |^TOP HOLDERS|^[0-9]+: '
+}
+# json_holders FILE: every "held_by" and the "top_holders", in order
+json_holders() {
+	python3 -c '
+import json, sys
+out = []
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k in ("held_by", "top_holders"):
+                out.append((k, x))
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(json.load(open(sys.argv[1])))
+print(json.dumps(out, sort_keys=True))' "$1"
+}
+for v in $(tp_variants); do
+	t="holders-global-list [$v]"
+	bin=$PWD/$(tp_dir "$v")/holders-global-list
+	d=$OUT/$v-holders
+	mkdir -p "$d"
+	[ -x "$bin" ] || { ko "$t" "not built"; continue; }
+	start "$bin" "$d" 10
+	gcore -o "$d/gcore" "$PID" >"$d/gcore.out" 2>&1
+	# shellcheck disable=SC2086
+	"$LC" --pid "$PID" --once -q $HOLDER_OPTS --log-file="$d/live.log" --json="$d/live.json" 2>"$d/live.err"
+	kill -KILL "$PID"
+	wait "$PID" 2>/dev/null
+	if [ ! -s "$d/gcore.$PID" ]; then
+		ko "$t holders" "no core: $(tail -1 "$d/gcore.out")"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	"$LC" --core="$d/gcore.$PID" -q $HOLDER_OPTS --log-file="$d/core.log" --json="$d/core.json" \
+		--heap-profile="$d/core.pb.gz" --folded="$d/core.folded" 2>"$d/core.err"
+	rc=$?
+	holder_lines "$d/live.log" >"$d/live.held"
+	holder_lines "$d/core.log" >"$d/core.held"
+	if [ $rc = 0 ] && [ -s "$d/live.held" ] && cmp -s "$d/live.held" "$d/core.held"; then
+		ok "$t holders"
+	else
+		ko "$t holders" "status $rc; the chains differ: diff $d/live.held $d/core.held"
+	fi
+	if [ -s "$d/core.json" ] && [ "$(json_holders "$d/live.json")" = "$(json_holders "$d/core.json")" ] &&
+		grep -q '"held_by": {' "$d/core.json"; then
+		ok "$t holders-json"
+	else
+		ko "$t holders-json" "held_by/top_holders differ: $d/live.json $d/core.json"
+	fi
+	grep -Eq "^1: global 'cache' \(holders-global-list\.c:[0-9]+, in [^ ]+/holders-global-list\) retains 640 bytes in 20 blocks$" "$d/core.held" &&
+		ok "$t top-holder" || ko "$t top-holder" "see $d/core.held"
+	# the profile: one frame per size, the nodes' retaining the list
+	python3 tests/pprof-decode.py "$d/core.pb.gz" >"$d/core.decoded" 2>&1
+	if grep -qxP 'reachable\tblocks of 24 bytes\t10\t240' "$d/core.decoded" &&
+		grep -qxP 'reachable\tblocks of 40 bytes\t10\t400' "$d/core.decoded" &&
+		grep -qx 'sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes retained_objects/count retained_space/bytes' "$d/core.decoded" &&
+		grep -qx 'reachable;blocks of 24 bytes 240' "$d/core.folded"; then
+		ok "$t profile"
+	else
+		ko "$t profile" "see $d/core.decoded, $d/core.folded"
+	fi
+	if command -v go >/dev/null; then
+		go tool pprof -top -sample_index=retained_space -unit=B "$d/core.pb.gz" >"$d/core.top" 2>&1
+		grep -Eq '^ *640B .* blocks of 24 bytes$' "$d/core.top" &&
+			grep -Eq '^ *400B .* blocks of 40 bytes$' "$d/core.top" &&
+			ok "$t profile-retained" || ko "$t profile-retained" "see $d/core.top"
+	else
+		skip "$t profile-retained" "go not installed"
+	fi
+done
+
 # The rest on the gcc -O0 build's cores.
 d=$OUT/gcc-O0-core-cxx
 cxx=$(ls "$d"/gcore.* 2>/dev/null | grep -v '\.\(out\|log\|err\)$' | head -1)
@@ -196,6 +284,32 @@ grep -q "suppressed: 264 bytes in 3 blocks" "$OUT/supp-vg.log" &&
 	ok supp-valgrind-class || ko supp-valgrind-class "see $OUT/supp-vg.log"
 grep -q "suppressed: 24 bytes in 1 blocks" "$OUT/supp-lsan.log" && ok supp-lsan-class ||
 	ko supp-lsan-class "see $OUT/supp-lsan.log"
+# match-leak-kinds holds: the still reachable Sessions are not suppressed
+"$LC" --core="$cxx" -q --leak-check=full --show-leak-kinds=all --suppressions="$OUT/vg.supp" >"$OUT/supp-kinds.log" 2>&1
+grep -q "176 bytes in 2 blocks of class Session (88 bytes each) are still reachable" "$OUT/supp-kinds.log" &&
+	ok supp-class-kinds || ko supp-class-kinds "see $OUT/supp-kinds.log"
+# a wildcard in the vtable's symbol; a function's name matches nothing,
+# a core has no stacks
+printf '{\n   glob\n   Memcheck:Leak\n   fun:_ZTV*Sess*\n}\n{\n   fn\n   Memcheck:Leak\n   fun:main\n}\n' >"$OUT/glob.supp"
+printf 'leak:main\n' >"$OUT/main-lsan.supp"
+"$LC" --core="$cxx" -q --leak-check=full --show-leak-kinds=all --suppressions="$OUT/glob.supp" \
+	--suppressions="$OUT/main-lsan.supp" >"$OUT/supp-glob.log" 2>&1
+grep -q "suppressed: 440 bytes in 5 blocks" "$OUT/supp-glob.log" && ok supp-class-glob ||
+	ko supp-class-glob "want the 5 Sessions alone suppressed; see $OUT/supp-glob.log"
+# --gen-suppressions from a core, fed back: every record suppressed (a
+# class by its vtable, blocks of no class by obj:*)
+"$LC" --core="$cxx" -q --leak-check=full --show-leak-kinds=all --gen-suppressions=all \
+	>"$OUT/gen.log" 2>&1
+grep -v '^==' "$OUT/gen.log" >"$OUT/gen.supp"
+"$LC" --core="$cxx" -q --leak-check=full --show-leak-kinds=all --suppressions="$OUT/gen.supp" \
+	>"$OUT/gen-back.log" 2>&1
+if grep -q "fun:_ZTV7Session" "$OUT/gen.supp" && grep -q "obj:\*" "$OUT/gen.supp" &&
+	grep -q "suppressed: 73,296 bytes in 10 blocks" "$OUT/gen-back.log" &&
+	! grep -q "in loss record" "$OUT/gen-back.log"; then
+	ok supp-gen-roundtrip
+else
+	ko supp-gen-roundtrip "see $OUT/gen.supp, $OUT/gen-back.log"
+fi
 
 # --error-exitcode
 "$LC" --core="$cc" -q --leak-check=full --error-exitcode=9 >/dev/null 2>&1
@@ -203,10 +317,33 @@ rc=$?
 [ $rc = 9 ] && ok error-exitcode || ko error-exitcode "status $rc, not 9"
 
 # what is not done from a core is refused, not ignored
-"$LC" --core="$cc" --show-holders=all >"$OUT/holders.out" 2>&1
+"$LC" --core="$cc" --once >"$OUT/once.out" 2>&1
 rc=$?
-[ $rc = 64 ] && grep -q "\-\-core takes no .*--show-holders" "$OUT/holders.out" && ok core-no-holders ||
-	ko core-no-holders "status $rc: $(head -1 "$OUT/holders.out")"
+[ $rc = 64 ] && grep -q "\-\-core takes no .*--once.*a core is one moment" "$OUT/once.out" && ok core-no-once ||
+	ko core-no-once "status $rc: $(head -1 "$OUT/once.out")"
+
+# the heap profiles of a C++ core: one frame per class, else per size
+"$LC" --core="$cxx" -q --heap-profile="$OUT/cxx.pb.gz" --folded="$OUT/cxx.folded" \
+	--flamegraph="$OUT/cxx.svg" build/testprogs/core-cxx >"$OUT/cxx-prof.log" 2>&1
+rc=$?
+python3 tests/pprof-decode.py "$OUT/cxx.pb.gz" >"$OUT/cxx.decoded" 2>&1
+miss=
+for re in 'definite\tclass Session\t3\t264' 'reachable\tclass Session\t2\t176' \
+	'definite\tclass Connection\t1\t24' 'indirect\tclass Buffer\t1\t56' \
+	'definite\tblocks of 24 bytes\t1\t24' \
+	'sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes'; do
+	grep -qxP "$re" "$OUT/cxx.decoded" || miss="$miss [$re]"
+done
+grep -qx 'definite;class Session 264' "$OUT/cxx.folded" || miss="$miss [folded]"
+grep -q 'class Session' "$OUT/cxx.svg" || miss="$miss [svg]"
+[ $rc = 0 ] && [ -z "$miss" ] && ok cxx-profile || ko cxx-profile "status $rc, missing:$miss (see $OUT/cxx.decoded)"
+if command -v go >/dev/null; then
+	go tool pprof -top -tagfocus=leak_kind=definite -unit=B "$OUT/cxx.pb.gz" >"$OUT/cxx.top" 2>&1
+	grep -Eq '^ *264B .* class Session$' "$OUT/cxx.top" && ! grep -q 'class Buffer' "$OUT/cxx.top" &&
+		ok cxx-profile-pprof || ko cxx-profile-pprof "see $OUT/cxx.top"
+else
+	skip cxx-profile-pprof "go not installed"
+fi
 
 # bad cores: one line each, their own exit status
 # bad NAME STATUS REGEX CORE [PROGRAM]
@@ -249,6 +386,26 @@ dd if=/dev/urandom of="$OUT/corrupt" bs=1 seek=200 count=3000 conv=notrunc statu
 "$LC" --core="$OUT/corrupt" -q >"$OUT/corrupt.out" 2>&1
 rc=$?
 [ $rc -lt 128 ] && ok corrupt-notes || ko corrupt-notes "status $rc: $(head -2 "$OUT/corrupt.out")"
+
+# Fuzz: 200 fixed mutations of a real core (tests/core-fuzz.py: cut
+# short, header and note bytes flipped and set, program header fields at
+# extremes, heap words set), under the ASan/UBSan build when there is one
+# (make check builds build/debug/leakcheck first): no crash, no hang, no
+# sanitizer report; a report, or one error line and a documented status.
+# The kernel's core (10 MB) when there is one, else the gcore.
+ASAN_LC=${LEAKCHECK_ASAN:-build/debug/leakcheck}
+fuzz_lc=$LC
+[ -x "$ASAN_LC" ] && fuzz_lc=$ASAN_LC
+fuzz_core=$(ls "$d2"/core "$d2"/core.[0-9]* 2>/dev/null | head -1)
+[ -n "$fuzz_core" ] || fuzz_core=$cc
+mkdir -p "$OUT/fuzz"
+python3 tests/core-fuzz.py "$fuzz_lc" "$fuzz_core" "$OUT/fuzz" "${FUZZ_N:-200}" >"$OUT/fuzz.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -Eq '^[0-9]+ cases: [0-9]+ reports, [1-9][0-9]* refused .*, 0 failed$' "$OUT/fuzz.out"; then
+	ok "fuzz ($(tail -1 "$OUT/fuzz.out"); $fuzz_lc)"
+else
+	ko fuzz "status $rc: $(head -3 "$OUT/fuzz.out") (see $OUT/fuzz.out)"
+fi
 
 # coredump_filter without bit 0 (private anonymous memory): the kernel's
 # core lacks the heap and the stacks, and says how to take a better one

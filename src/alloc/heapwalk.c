@@ -139,8 +139,9 @@ static __attribute__((format(printf, 2, 3))) void corrupt(struct walk *w,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	warning("pid %d: heap walk: glibc's heap is corrupt: %s; blocks "
-		"allocated before attach may be missing or wrong in the report",
+	warning("pid %d: heap walk: glibc's heap is corrupt: %s; the "
+		"blocks it walks (allocated before attach, or in a core) may "
+		"be missing or wrong in the report",
 		w->tg->pid, what);
 }
 

@@ -715,13 +715,16 @@ int main(int argc, char **argv)
 			die(LC_EXIT_USAGE,
 			    "with --core, give at most one PROGRAM (its "
 			    "executable), no arguments");
-		if (opt.heap_profile || opt.folded_file || opt.flamegraph ||
-		    opt.interval || opt.duration || opt.once ||
-		    opt.holder_kinds || opt.top_holders || opt.nholders_of)
+		/* a core is one moment: nothing over time */
+		if (opt.interval || opt.duration || opt.once ||
+		    opt.heap_profile_interval)
 			die(LC_EXIT_USAGE,
-			    "--core takes no --heap-profile, --folded, "
-			    "--flamegraph, --interval, --duration, --once, "
-			    "--show-holders, --top-holders or --holders-of");
+			    "--core takes no --interval, --duration, --once "
+			    "or --heap-profile-interval: a core is one moment");
+		if (opt.nholders_of)
+			die(LC_EXIT_USAGE,
+			    "--core takes no --holders-of (yet): use "
+			    "--show-holders or --top-holders");
 		return core_report(opt.core,
 				   optind < argc ? argv[optind] : NULL);
 	}

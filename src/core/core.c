@@ -644,6 +644,17 @@ int core_open(struct core *c, const char *path, char **err)
 		    ph[i].p_filesz > ph[i].p_memsz ||
 		    ph[i].p_offset + ph[i].p_filesz < ph[i].p_offset)
 			continue;
+		/*
+		 * A writable mapping is dumped whole or not at all, by the
+		 * kernel and by gdb (only a file's unwritten first page is
+		 * dumped alone, its ELF header); a shorter one is a damaged
+		 * header, and its memsz may be terabytes that a heap walk
+		 * would try page by page: the mapping is what the core
+		 * holds of it.
+		 */
+		if ((ph[i].p_flags & PF_W) && ph[i].p_filesz &&
+		    ph[i].p_filesz < ph[i].p_memsz)
+			ph[i].p_memsz = ph[i].p_filesz;
 		c->maps = xgrow(c->maps, &c->maps_cap, c->nmaps + 1,
 				sizeof(*c->maps));
 		c->maps[c->nmaps++] = (struct core_map){

@@ -24,12 +24,22 @@
  * Symbols come from the files NT_FILE names, PROGRAM standing for the
  * executable; a module whose build id differs from the one in the core
  * is said and not used.
+ *
+ * Holder paths (--show-holders, --top-holders) are the live report's
+ * (report/holders.c over scan_classify's holders): the core stands where
+ * the stopped process stands, its threads' sp and tp name stack and TLS
+ * roots.  The heap profiles (--heap-profile, --folded, --flamegraph) have
+ * no stacks either: each sample's one frame is the blocks' class, or for
+ * a block of no known class a frame "blocks of N bytes" (N the usable
+ * size of its chunk, so glibc's size class), a PC of its own outside the
+ * address space (CORE_SIZE_PC) that the symbol callback names.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +51,7 @@
 #include "leakcheck/depot.h"
 #include "leakcheck/heap.h"
 #include "leakcheck/options.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/report.h"
 #include "leakcheck/scan.h"
 #include "leakcheck/suppress.h"
@@ -48,6 +59,11 @@
 #include "leakcheck/util.h"
 
 #define BUILD_ID_MAX 64
+
+/* The profiles' frame for blocks of SIZE bytes of no known class: a PC no
+ * x86-64 process can have (not canonical), so never a vtable's. */
+#define CORE_SIZE_TAG (1ull << 63)
+#define CORE_SIZE_PC(size) (CORE_SIZE_TAG | (size))
 
 /* A vtable found as blocks' first word. */
 struct vtype {
@@ -68,6 +84,21 @@ struct core_run {
 	size_t ntypes, types_cap;
 	uint32_t *index;
 	size_t index_mask;
+	/* the profiles' size frames: "blocks of N bytes", by size */
+	struct size_frame *sizes;
+	size_t nsizes;
+	/* the files the mappings are of, as symbol_files() gives them
+	 * (NULL: the core's name, "": not to be used) */
+	const char **files;
+	/* holder_read()'s open file: PATH (one of the maps' names), or
+	 * FD -1 */
+	const char *open_path;
+	int open_fd;
+};
+
+struct size_frame {
+	uint64_t size;
+	char *name;
 };
 
 static uint64_t now_ns(void)
@@ -283,7 +314,110 @@ static struct vtype *vtype_of(struct core_run *r, taddr_t w)
 	return t;
 }
 
-/* The report's symbolizer: a class frame for a vtable address. */
+/* The size frame of PC (CORE_SIZE_PC), or NULL. */
+static const struct size_frame *size_frame_find(const struct core_run *r,
+						taddr_t pc)
+{
+	uint64_t size = pc & ~CORE_SIZE_TAG;
+	size_t lo = 0, hi = r->nsizes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->sizes[mid].size < size)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nsizes && r->sizes[lo].size == size ? &r->sizes[lo]
+							   : NULL;
+}
+
+static int cmp_u64(const void *va, const void *vb)
+{
+	uint64_t a = *(const uint64_t *)va, b = *(const uint64_t *)vb;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * For the profiles: every block of no class gets the one-frame stack of
+ * its size, "blocks of N bytes".  Done after the reports, which group
+ * such blocks by size themselves and say that a core holds no stack.
+ */
+static void size_frames(struct core_run *r, struct scan_block *b, size_t nb)
+{
+	uint64_t *sz = xmalloc((nb + 1) * sizeof(*sz));
+	size_t n = 0;
+
+	for (size_t i = 0; i < nb; i++)
+		if (!b[i].stack_id)
+			sz[n++] = b[i].size & ~CORE_SIZE_TAG;
+	qsort(sz, n, sizeof(*sz), cmp_u64);
+	r->sizes = xcalloc(n + 1, sizeof(*r->sizes));
+	for (size_t i = 0; i < n; i++) {
+		char num[32];
+		if (r->nsizes && r->sizes[r->nsizes - 1].size == sz[i])
+			continue;
+		r->sizes[r->nsizes].size = sz[i];
+		r->sizes[r->nsizes++].name =
+		    xasprintf("blocks of %s bytes", fmt_thousands(num, sz[i]));
+	}
+	free(sz);
+	for (size_t i = 0; i < nb; i++) {
+		taddr_t pc;
+		if (b[i].stack_id)
+			continue;
+		pc = CORE_SIZE_PC(b[i].size & ~CORE_SIZE_TAG);
+		b[i].stack_id = stack_depot_intern(&r->depot, &pc, 1);
+	}
+}
+
+/*
+ * report_holders' reads: the core, and where it does not hold the bytes
+ * (code: a core keeps a file's unwritten pages out), the mapped file
+ * itself, if it is the one the process had (symbol_files()).  The holder
+ * paths read code to tell return addresses on stacks.
+ */
+static long holder_read(void *ctx, taddr_t addr, void *buf, size_t len)
+{
+	struct core_run *r = ctx;
+	long got = core_read(&r->core, addr, buf, len);
+	const struct core_map *m;
+	const char *path;
+	ssize_t n;
+	int fd;
+
+	if (got == (long)len)
+		return got;
+	m = core_map_of(&r->core, addr);
+	if (!m || m->filesz || addr + len > m->end || addr + len < addr)
+		return got;
+	path = r->files ? r->files[m - r->core.maps] : NULL;
+	if (!path)
+		path = m->name;
+	if (*path != '/')
+		return got;
+	if (path != r->open_path) {
+		/* the frames of a stack are in few modules: keep one open */
+		if (r->open_fd >= 0)
+			close(r->open_fd);
+		r->open_fd = open(path, O_RDONLY | O_CLOEXEC);
+		r->open_path = path;
+	}
+	fd = r->open_fd;
+	if (fd < 0)
+		return got;
+	n = pread(fd, buf, len, (off_t)(m->pgoff + (addr - m->start)));
+	return n == (ssize_t)len ? n : got;
+}
+
+/* report_holders' way to name a data address. */
+static int core_data_cb(void *ctx, taddr_t addr, struct sym_data *out)
+{
+	return ctx ? sym_lookup_data(ctx, addr, out) : 0;
+}
+
+/* The report's symbolizer: a class frame for a vtable address, a size
+ * frame for CORE_SIZE_PC. */
 static int core_sym_cb(void *ctx, taddr_t pc, int is_return,
 		       struct sym_frame *out, int max)
 {
@@ -292,6 +426,14 @@ static int core_sym_cb(void *ctx, taddr_t pc, int is_return,
 
 	if (t && t->is_vtable) {
 		out[0] = t->f;
+		return 1;
+	}
+	if ((pc & CORE_SIZE_TAG) && r->nsizes) {
+		const struct size_frame *sf = size_frame_find(r, pc);
+		memset(out, 0, sizeof(*out));
+		out->pc = pc;
+		out->func = sf ? sf->name : NULL;
+		out->mangled = out->func;
 		return 1;
 	}
 	if (!r->sym) {
@@ -324,6 +466,32 @@ static size_t type_blocks(struct core_run *r, struct scan_block *b, size_t nb)
 		}
 	}
 	return typed;
+}
+
+/*
+ * The roots cut to the bytes the core holds.  A sound core holds every
+ * writable mapping whole (core_check() says otherwise), so this changes
+ * nothing there; a damaged program header can make a mapping terabytes
+ * long, which the scan would otherwise try to read page by page.
+ */
+static void clip_roots(const struct core *c, struct root_set *rs)
+{
+	for (size_t i = 0; i < rs->nranges; i++) {
+		struct scan_range *g = &rs->ranges[i];
+		const struct core_map *m = core_map_of(c, g->start);
+		taddr_t held;
+		if (!m) {
+			g->end = g->start;
+			continue;
+		}
+		/* across adjacent mappings that are held whole */
+		while (m->filesz == m->end - m->start && m->end < g->end &&
+		       m + 1 < c->maps + c->nmaps && m[1].start == m->end)
+			m++;
+		held = m->start + m->filesz;
+		if (g->end > held)
+			g->end = held > g->start ? held : g->start;
+	}
 }
 
 /* psargs split at spaces, NULL-ended; malloc'd, one block. */
@@ -459,11 +627,17 @@ int core_report(const char *core_path, const char *program)
 	char *program_abs = NULL;
 	size_t nb, nrec, typed, ncliques;
 	struct scan_clique *cliques;
+	/* --show-holders, --top-holders: who holds the blocks */
+	struct scan_holders holders = {0};
+	struct report_holders rh = {0};
+	int want_holders = opt.holder_kinds || opt.top_holders;
+	struct stat cst;
 	uint64_t walked_bytes, t0 = now_ns();
 	int ret, errors, walk;
 	char sig[32] = "";
 
 	memset(&r, 0, sizeof(r));
+	r.open_fd = -1;
 	ret = core_open(&r.core, core_path, &err);
 	if (ret != CORE_OK) {
 		error("%s", err);
@@ -497,11 +671,18 @@ int core_report(const char *core_path, const char *program)
 		if (jw == 0)
 			walk = HEAP_WALK_OK;
 	}
-	if (walk == HEAP_WALK_UNKNOWN) {
+	/*
+	 * EMPTY: no main_arena, where a live process would have no [heap]
+	 * either (malloc not used yet); a core names no [heap], so that is
+	 * as likely a damaged main_arena, and "no leaks are possible" would
+	 * claim what is not known.
+	 */
+	if (walk == HEAP_WALK_UNKNOWN || walk == HEAP_WALK_EMPTY) {
 		error("core '%s': glibc's heap is not found in it (malloc is "
-		      "not glibc 2.36's, or its main_arena is damaged): no "
+		      "not glibc 2.36's, %sor its main_arena is damaged): no "
 		      "block can be classified",
-		      core_path);
+		      core_path,
+		      walk == HEAP_WALK_EMPTY ? "was never used, " : "");
 		heap_table_release(&table);
 		core_release(&r.core);
 		return LC_EXIT_CORE_HEAP;
@@ -527,8 +708,7 @@ int core_report(const char *core_path, const char *program)
 	sym_maps = core_maps_format(&r.core, sym_names);
 	r.sym = sym_new_from_maps(sym_maps, r.core.pid);
 	free(sym_maps);
-	free(sym_names);
-	free(program_abs);
+	r.files = sym_names;
 	stack_depot_init(&r.depot);
 	typed = type_blocks(&r, blocks, nb);
 
@@ -537,6 +717,7 @@ int core_report(const char *core_path, const char *program)
 	    je_heap_ranges(&r.tg, &je_lay, &je_heap, &ro.nheap) == 0)
 		ro.heap = je_heap;
 	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
+	clip_roots(&r.core, &roots);
 	{
 		struct scan_input in = {
 		    .blocks = blocks,
@@ -549,6 +730,7 @@ int core_report(const char *core_path, const char *program)
 		    .read = r.tg.read,
 		    .read_ctx = r.tg.ctx,
 		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
+		    .holders = want_holders ? &holders : NULL,
 		};
 		scan_classify(&in, &st);
 		cliques = in.cliques;
@@ -587,6 +769,26 @@ int core_report(const char *core_path, const char *program)
 	run.ppid = r.core.ppid;
 	rc.run = &run;
 	rc.preamble = !opt.quiet;
+	if (want_holders) {
+		rh = (struct report_holders){
+		    .blocks = blocks,
+		    .h = &holders,
+		    .roots = roots.ranges,
+		    .nroots = roots.nranges,
+		    .words = roots.word_info,
+		    .nwords = roots.nwords,
+		    .threads = th,
+		    .nthreads = r.core.nthreads,
+		    .read = holder_read,
+		    .read_ctx = &r,
+		    .data = core_data_cb,
+		    .data_ctx = r.sym,
+		    .kinds = opt.holder_kinds,
+		    .top = opt.top_holders,
+		};
+		report_holders_prepare(&rh, recs, nrec);
+		rc.holders = &rh;
+	}
 	if (opt.supps)
 		supp_apply(opt.supps, &rc, recs, nrec, &sum);
 
@@ -623,6 +825,37 @@ int core_report(const char *core_path, const char *program)
 		full.mode = LEAK_CHECK_FULL;
 		errors = (int)report_error_count(&full, recs, nrec);
 	}
+	if (opt.heap_profile || opt.folded_file || opt.flamegraph) {
+		/* the heap profiles, last: they give the blocks of no class
+		 * their size's frame; the time is the core's */
+		struct profile_request req = {
+		    .pprof = opt.heap_profile,
+		    .folded = opt.folded_file,
+		    .flamegraph = opt.flamegraph,
+		    .pid = r.core.pid,
+		    .command = *r.core.psargs ? r.core.psargs : r.core.fname,
+		};
+		struct profile_data pd = {
+		    .blocks = blocks,
+		    .nblocks = nb,
+		    .classified = 1,
+		    .depot = &r.depot,
+		    .sym = core_sym_cb,
+		    .sym_ctx = &r,
+		    /* no mappings: no frame is code (a class's vtable, a
+		     * size), and a core's text mappings may be unnamed or
+		     * not executable, so that [vdso] would pass for the
+		     * program */
+		    .maps_text = NULL,
+		    .holders = want_holders ? &holders : NULL,
+		};
+		if (fstat(r.core.fd, &cst) == 0)
+			pd.time_nanos =
+			    (int64_t)cst.st_mtim.tv_sec * 1000000000 +
+			    cst.st_mtim.tv_nsec;
+		size_frames(&r, blocks, nb);
+		profile_write_outputs(&req, &pd);
+	}
 	if (log_verbose)
 		fprintf(stderr,
 			"leakcheck: core '%s': %zu mappings, %zu threads, %zu "
@@ -636,6 +869,8 @@ int core_report(const char *core_path, const char *program)
 
 	free(run.argv);
 	free(note);
+	report_holders_release(&rh);
+	scan_holders_release(&holders);
 	free(recs);
 	free(words);
 	free(th);
@@ -646,6 +881,13 @@ int core_report(const char *core_path, const char *program)
 		free(r.types[i].class_name);
 	free(r.types);
 	free(r.index);
+	for (size_t i = 0; i < r.nsizes; i++)
+		free(r.sizes[i].name);
+	free(r.sizes);
+	free(r.files);
+	free(program_abs);
+	if (r.open_fd >= 0)
+		close(r.open_fd);
 	stack_depot_release(&r.depot);
 	if (r.sym)
 		sym_free(r.sym);

@@ -42,6 +42,7 @@
 #include "arch_defs.h"
 #include "internal.h"
 #include "leakcheck/depot.h"
+#include "leakcheck/heap.h"
 #include "leakcheck/target.h"
 #include "leakcheck/util.h"
 
@@ -332,7 +333,27 @@ static char *alloc_site(const struct report_ctx *rc, uint32_t stack_id)
 char *report_holder_block(const struct report_ctx *rc, uint32_t b)
 {
 	const struct scan_block *blk = &rc->holders->blocks[b];
-	char sz[32], *site = alloc_site(rc, blk->stack_id), *s;
+	char sz[32], *site, *s;
+
+	if ((blk->flags & HB_CORE) && blk->stack_id) {
+		/* a core's block has no stack; its one frame is its class */
+		const taddr_t *pcs = NULL;
+		unsigned n = 0;
+		struct sym_frame fr[REPORT_MAX_INLINE];
+		char *cls;
+		if (rc->depot)
+			pcs = stack_depot_get(rc->depot, blk->stack_id, &n);
+		if (pcs && n) {
+			report_lookup(rc, pcs[0], 0, fr);
+			cls = clean(fr[0].func ? fr[0].func : "a class");
+			s = xasprintf("0x%llX (%s bytes, %s)",
+				      (unsigned long long)blk->addr,
+				      fmt_thousands(sz, blk->size), cls);
+			free(cls);
+			return s;
+		}
+	}
+	site = alloc_site(rc, blk->stack_id);
 
 	s = xasprintf("0x%llX (%s bytes, allocated at %s)",
 		      (unsigned long long)blk->addr,
@@ -749,7 +770,17 @@ static int cmp_block_stack(const void *va, const void *vb)
 	uint32_t sa = sort_blocks[a].stack_id, sb = sort_blocks[b].stack_id;
 	if (sa != sb)
 		return sa < sb ? -1 : 1;
+	if (!sa && sort_blocks[a].size != sort_blocks[b].size)
+		return sort_blocks[a].size < sort_blocks[b].size ? -1 : 1;
 	return a < b ? -1 : a > b;
+}
+
+/* Blocks of one top-holders group: one stack; blocks of no stack (found
+ * by a heap walk, or in a core) by size, as their loss records are. */
+static int same_group(const struct scan_block *a, const struct scan_block *b)
+{
+	return a->stack_id == b->stack_id &&
+	       (a->stack_id || a->size == b->size);
 }
 
 /* The root's name as a group key: its text less a trailing " +N". */
@@ -829,9 +860,11 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 	sort_blocks = rh->blocks;
 	qsort(idx, nb, sizeof(*idx), cmp_block_stack);
 	for (size_t i = 0, j; i < nb; i = j) {
-		uint32_t sid = rh->blocks[idx[i]].stack_id;
-		struct hgroup e = {.stack_id = sid, .block = idx[i]};
-		for (j = i; j < nb && rh->blocks[idx[j]].stack_id == sid; j++) {
+		const struct scan_block *first = &rh->blocks[idx[i]];
+		struct hgroup e = {.stack_id = first->stack_id,
+				   .block = idx[i]};
+		for (j = i; j < nb && same_group(&rh->blocks[idx[j]], first);
+		     j++) {
 			uint32_t b = idx[j], d = h->idom[b];
 			e.members++;
 			if (h->retained_bytes[b] > e.best ||
@@ -843,7 +876,7 @@ size_t report_top_holders(const struct report_ctx *rc, struct report_top **out)
 			}
 			/* nested in a block of its own group: counted there */
 			if (d != SCAN_NO_HOLDER && !(d & SCAN_HOLDER_HIT) &&
-			    rh->blocks[d].stack_id == sid)
+			    same_group(&rh->blocks[d], first))
 				continue;
 			e.bytes += h->retained_bytes[b];
 			e.blocks += h->retained_blocks[b];

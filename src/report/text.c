@@ -461,7 +461,8 @@ static void print_top_holders(const struct report_ctx *rc)
 		}
 		struct loss_record fake = {
 		    .stack_id = t[i].stack_id,
-		    .size = rc->holders->blocks[t[i].index].size};
+		    .size = rc->holders->blocks[t[i].index].size,
+		    .flags = rc->holders->blocks[t[i].index].flags};
 		emit(rc,
 		     "%zu: %s blocks allocated here retain %s bytes in %s "
 		     "blocks",
