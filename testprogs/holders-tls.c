@@ -21,6 +21,11 @@
  * EXPECT-HELD: reachable worker :: ^held by: TLS variable 'tls_session' of thread [0-9]+ \(holders-tls\.c:[0-9]+, in [^ ]+/holders-tls\) \+0 \| -> this block \(0x[0-9A-F]+\), which retains 300 bytes in 1 blocks$
  * VG-EXPECT: definite=0/0 indirect=0/0 possible=288/1 reachable=500/2
  * VG-DIFFERS: the live thread's DTV: valgrind calls it possibly lost (its TCB points 16 bytes into it); it is glibc's own memory, which leakcheck counts as still reachable, never an error kind, as LSan does
+ * ALLOC-EXTRA[jemalloc]: reachable=32/0 (a thread's DTV is 16 bytes longer
+ *   for each module with TLS that the allocator brings: jemalloc and
+ *   libstdc++)
+ * ALLOC-EXTRA[tcmalloc]: reachable=48/0 (libtcmalloc, libstdc++, libunwind)
+ * ALLOC-EXTRA[mimalloc]: reachable=16/0 (libmimalloc)
  */
 #include <pthread.h>
 #include <stdio.h>
