@@ -43,8 +43,7 @@
  * thread's entry is marked busy so that the calls nested in it are not
  * recorded twice.
  *
- * The walk in the program (--unwind-in-program=yes; off by default while
- * it is new): at the
+ * The walk in the program (--unwind-in-program=yes, the default): at the
  * return, the recorder walks the caller's stack with compact unwind
  * tables (include/leakcheck/cfitab.h, src/arch/x86_64/target/fastwalk.c) that
  * leakcheck builds from each module's .eh_frame and writes into the data
