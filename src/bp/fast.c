@@ -701,23 +701,19 @@ void fast_drain(struct proc *p, pid_t resume)
 	f->nholes = 0;
 	g_bp_stats.fast_drains++;
 
-	/* 1: which are written (their S_SEQ) */
+	/* 1: which are written (D_DONE: their S_SEQ, in one page) */
 	r = xmalloc(nwant * sizeof(*r));
 	done = xmalloc(nwant * sizeof(*done));
-	f->buf = xgrow(f->buf, &f->buf_cap, nwant * 8, 1);
-	for (size_t i = 0; i < nwant; i++)
-		r[i] = (struct iovec){
-		    (void *)(uintptr_t)(f->data + D_RING +
-					((want[i] & (FAST_NSLOTS - 1))
-					 << FAST_SLOT_SHIFT)),
-		    8};
-	l = (struct iovec){f->buf, nwant * 8};
-	got = process_vm_readv(p->pid, &l, 1, r, nwant, 0);
-	if (got != (ssize_t)(nwant * 8))
+	f->buf = xgrow(f->buf, &f->buf_cap, FAST_NSLOTS * 8, 1);
+	r[0] = (struct iovec){(void *)(uintptr_t)(f->data + D_DONE),
+			      FAST_NSLOTS * 8};
+	l = (struct iovec){f->buf, FAST_NSLOTS * 8};
+	got = process_vm_readv(p->pid, &l, 1, r, 1, 0);
+	if (got != (ssize_t)(FAST_NSLOTS * 8))
 		goto out;
 	for (size_t i = 0; i < nwant; i++) {
 		uint64_t seq;
-		memcpy(&seq, f->buf + i * 8, 8);
+		memcpy(&seq, f->buf + (want[i] & (FAST_NSLOTS - 1)) * 8, 8);
 		if (seq == want[i] + 1)
 			done[ndone++] = want[i];
 		else {

@@ -72,6 +72,15 @@ lc_fast_vars:
 	lea	D_RING(%r10,%r9), %r9
 .endm
 
+/* A record in the slot at %r9 is written: SEQ (its index + 1) into its
+ * S_SEQ, then into D_DONE, which leakcheck reads.  Clobbers %rax. */
+.macro PUBLISH seq
+	mov	\seq, S_SEQ(%r9)
+	lea	-1(\seq), %rax
+	and	$(FAST_NSLOTS - 1), %rax
+	mov	\seq, D_DONE(%r10,%rax,8)
+.endm
+
 /* The start of every entry: %r10 = the data, %r8 = the thread's entry
  * (or to SLOW); to SKIP if recording is off or the call is nested in a
  * recorded one (or is its tail call, at the same sp).  A recorded call
@@ -130,7 +139,7 @@ lc_fast_entry_alloc:
 	RESERVE	.Lresume
 	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
-	mov	%rcx, S_SEQ(%r9)
+	PUBLISH	%rcx
 /* (both entries) on to the displaced instructions, or to the int3 (not
  * with recording off: see RESERVE) */
 .Lresume:
@@ -153,7 +162,7 @@ lc_fast_entry_free:
 	mov	%rdi, S_A0(%r9)
 	mov	I_FN(%r11), %rax
 	mov	%rax, S_FN(%r9)
-	mov	%rcx, S_SEQ(%r9)
+	PUBLISH	%rcx
 	jmp	.Lresume
 
 /* One field of the thread's entry (%r8) into the slot (%r9). */
@@ -274,7 +283,7 @@ lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
 	lea	S_STACK(%r9), %rdi
 	rep movsb
 .Lr_done:
-	mov	%r11, S_SEQ(%r9)
+	PUBLISH	%r11
 .Lr_out:
 	movq	$0, T_BUSY(%r8)
 	mov	-16(%rsp), %rax

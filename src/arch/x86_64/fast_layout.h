@@ -30,7 +30,11 @@
  * while it is rewritten); untouched pages of its room cost nothing. */
 #define D_TABLE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
 #define FAST_TABLE_MAX (32 << 20)
-#define FAST_DATA_SIZE (D_TABLE + FAST_TABLE_MAX)
+/* u64 per slot: what its S_SEQ holds, written after it (so after the
+ * whole record): leakcheck learns which slots are written from this one
+ * page, not from a page of each slot */
+#define D_DONE (D_TABLE + FAST_TABLE_MAX)
+#define FAST_DATA_SIZE (D_DONE + FAST_NSLOTS * 8)
 #define FAST_WALK_MAX 256 /* D_MAXPCS at most */
 
 /* The injected page (src/tracer/internal.h): its size, and where the
@@ -61,7 +65,9 @@
  * return addresses the walk in the program found (S_NPCS of them; with
  * D_CHECK, followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN stack
  * bytes, at most FAST_CHECK_MAX). */
-#define S_SEQ 0 /* its index + 1 once written in full; anything else before */
+#define S_SEQ                                                                  \
+	0 /* its index + 1 once written in full; anything else before          \
+	   * (and then in D_DONE) */
 #define S_KIND 8
 #define S_A0 16
 #define S_A1 24
