@@ -47,7 +47,7 @@ lc_fast_vars:
 93:
 .endm
 
-/* %r9 = a free ring slot, %rcx = what its S_SEQ must hold once it is
+/* %r9 = a free ring slot's header, %rcx = what its S_SEQ must hold once it is
  * written.  A full ring traps (int3) for the tracer to drain it, then
  * tries again; SKIP if recording is off, which is looked at before each
  * int3: once the guard has turned it off (leakcheck killed), a thread
@@ -68,8 +68,17 @@ lc_fast_vars:
 	jne	94b
 	mov	%rax, %r9
 	and	$(FAST_NSLOTS - 1), %r9
-	shl	$FAST_SLOT_SHIFT, %r9
-	lea	D_RING(%r10,%r9), %r9
+	shl	$FAST_HDR_SHIFT, %r9
+	lea	D_HDR(%r10,%r9), %r9
+.endm
+
+/* %rdi = OFF bytes into the D_RING slot (the stack copy's) of the record
+ * whose header is at %r9 and whose S_SEQ is to be %r11. */
+.macro RINGSLOT off
+	lea	-1(%r11), %rdi
+	and	$(FAST_NSLOTS - 1), %rdi
+	shl	$FAST_SLOT_SHIFT, %rdi
+	lea	(D_RING + \off)(%r10,%rdi), %rdi
 .endm
 
 /* A record in the slot at %r9 is written: SEQ (its index + 1) into its
@@ -260,7 +269,7 @@ lc_fast_return:
 	mov	$FAST_CHECK_MAX, %rcx
 3:	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
-	lea	(S_STACK + FAST_WALK_MAX * 8)(%r9), %rdi
+	RINGSLOT (S_STACK + FAST_WALK_MAX * 8)
 	rep movsb
 	jmp	.Lr_done
 lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
@@ -280,7 +289,7 @@ lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
 	mov	-24(%rsp), %rcx
 	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
-	lea	S_STACK(%r9), %rdi
+	RINGSLOT S_STACK
 	rep movsb
 .Lr_done:
 	PUBLISH	%r11
