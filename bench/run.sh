@@ -492,7 +492,7 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 		fcalls=$(median "$w" floor 7)
 		row+=" | ${calls%.*}"
 		for t in "${TL[@]}"; do
-			if [[ $calls =~ ^[0-9.]+$ ]] && [ "${calls%.*}" -ge 1000 ]; then
+			if [[ $calls =~ ^[0-9.]+$ ]] && [ "${calls%.*}" -ge 100000 ]; then
 				if [ "$t" = floor ]; then
 					row+=" | $(fmt_us "$(calc "(a - b) * 1000000 / c" "${M[floor]}" "$nat" "$fcalls")")"
 				else
@@ -508,7 +508,7 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 	echo "Workloads:"
 	for w in "${RUN_WL[@]}"; do echo "- $w: ${WL_DESC[$w]}"; done
 	echo
-	echo "allocator calls: the outermost allocator calls leakcheck recorded (\`--stats\`; the same program makes the same calls under every tool); µs/call: (tool − native) / calls, floor with its own count.  LSan: the microbenchmarks rebuilt with \`clang -fsanitize=leak\` (the other programs cannot be)."
+	echo "allocator calls: the outermost allocator calls leakcheck recorded (\`--stats\`; the same program makes the same calls under every tool); µs/call: (tool − native) / calls, floor with its own count, only where there are 100,000 calls or more (with fewer the noise is larger than the cost).  LSan: the microbenchmarks rebuilt with \`clang -fsanitize=leak\` (the other programs cannot be)."
 	[ -n "$MEM_LINE" ] && { echo; echo "$MEM_LINE"; }
 	[ -n "$AFF_TABLE" ] && { echo; echo "CPU affinity (µs per trap: (time − native) / traps):"; echo; echo "$AFF_TABLE"; }
 	if [ "${#NOTES[@]}" -gt 0 ]; then
