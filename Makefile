@@ -284,6 +284,19 @@ build/bench/%: bench/%.c
 	@echo "  CC $@"
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
 
+# LSan, the recompiled reference: the microbenchmarks built with clang
+# -fsanitize=leak (without clang, none: bench/run.sh says so)
+LSAN_CC ?= clang
+BENCH_LSAN_BINS := $(filter-out %/live1m,$(BENCH_PROGS:%=build/bench/lsan/%))
+bench-progs: $(BENCH_LSAN_BINS)
+
+build/bench/lsan/%: bench/%.c
+	@mkdir -p build/bench/lsan
+	@echo "  CC $@ (clang -fsanitize=leak)"
+	$(Q)if command -v $(LSAN_CC) >/dev/null 2>&1; then \
+		$(LSAN_CC) $(BENCH_CFLAGS) -fsanitize=leak -o $@ $<; \
+	else echo "  no $(LSAN_CC): no LSan builds"; fi
+
 build/bench/floor: bench/floor.c
 	@mkdir -p build/bench
 	@echo "  CC $@"

@@ -1,24 +1,28 @@
 #!/bin/bash
 # bench/run.sh: `make bench`.  Times each workload natively and under
-# leakcheck, valgrind memcheck, heaptrack and (microbenchmarks only) the
-# bare int3 floor (bench/floor.c); several rounds, the tools in a rotated
-# order within each round, medians, ratios to native.  Then leakcheck's
-# cost per allocator call, its ratio to the floor, and its own peak memory
-# per live block.  Prints a Markdown table (also left in $OUT/results.md);
+# leakcheck, valgrind memcheck, heaptrack, (microbenchmarks only) LSan,
+# the recompiled reference (clang -fsanitize=leak builds of bench/*.c),
+# and, if asked for, the bare int3 floor (bench/floor.c); several rounds,
+# the tools in a rotated order within each round, medians, ratios to
+# native.  Then every tool's cost per allocator call and leakcheck's own
+# peak memory per live block.  The default sizes are those of issue 14,
+# where the cost per call dominates start-up.  Prints a Markdown table (also left in $OUT/results.md);
 # raw samples in $OUT/raw.tsv, every run's stdout/stderr in $OUT/logs.
 #
 # Environment knobs [default; QUICK=1 default]:
-#   ROUNDS=N          rounds [5; 3].  Each round runs every tool once on
+#   ROUNDS=N          rounds [3; 3].  Each round runs every tool once on
 #                     every workload; the medians are over rounds.
-#   QUICK=1           small sizes and 3 rounds: about 2 minutes instead of
-#                     about 10-15 on an idle 2-CPU machine (several times
-#                     that on a busy one); numbers only for checking the
-#                     script.  Most of a QUICK run is valgrind's and
-#                     heaptrack's start-up.
+#   QUICK=1           small sizes: about 2 minutes instead of about 10-15
+#                     on an idle 2-CPU machine (twice that on a busy one);
+#                     numbers only for checking the script.  Most of a
+#                     QUICK run is valgrind's and heaptrack's start-up.
 #   WORKLOADS="..."   which, in order [alloc compute threads4 recurse
-#                     python3 sort sqlite3 make-j2]
-#   TOOLS="..."       which [native leakcheck valgrind heaptrack floor];
-#                     native is always run (everything is a ratio to it)
+#                     python3 sort sqlite3]; also make-j2 (valgrind takes
+#                     ~450 s a run on it)
+#   TOOLS="..."       which [native leakcheck valgrind heaptrack lsan];
+#                     also floor (a trap per call: ~150 s a run at the
+#                     default alloc size); native is always run
+#                     (everything is a ratio to it)
 #   MEM=0|1           the memory-per-live-block runs [1]
 #   AFFINITY=0|1      also the CPU-affinity experiment on alloc: floor
 #                     with tracer and program on one CPU, unpinned, on two
@@ -34,14 +38,14 @@
 #                     missing is skipped with a note
 #   OUT=dir           [build/bench/out]
 #   Sizes:
-#     ALLOC_N         alloc iterations (malloc+free each) [100000; 10000]
+#     ALLOC_N         alloc iterations (malloc+free each) [3000000; 10000]
 #     COMPUTE_ROUNDS  sieve rounds, ~28 ms each natively here [40; 4]
-#     THREADS_N       threads4 iterations, all threads [100000; 10000]
-#     RECURSE_N       recurse iterations [30000; 3000]
+#     THREADS_N       threads4 iterations, all threads [2000000; 10000]
+#     RECURSE_N       recurse iterations [300000; 3000]
 #     RECURSE_DEPTH   frames below main per allocation [50]
 #     PY_ROUNDS       dicts.py rounds (two dicts of 200k/100k keys) [5; 1]
 #     SORT_MB         size of the generated file for sort [50; 2]
-#     SQLITE_ROWS     rows inserted by sqlite3 [100000; 5000]
+#     SQLITE_ROWS     rows inserted by sqlite3 [500000; 5000]
 #     MAKE_FILES      C files of the make-j2 project [40; 8]: make -j2
 #                     runs gcc on each (gcc starts cc1 and as with
 #                     posix_spawn and vfork), traced with
@@ -77,20 +81,20 @@ if [ "$QUICK" = 1 ]; then
 else
 	q() { echo "$1"; }
 fi
-ROUNDS=${ROUNDS:-$(q 5 3)}
-ALLOC_N=${ALLOC_N:-$(q 100000 10000)}
+ROUNDS=${ROUNDS:-3}
+ALLOC_N=${ALLOC_N:-$(q 3000000 10000)}
 COMPUTE_ROUNDS=${COMPUTE_ROUNDS:-$(q 40 4)}
-THREADS_N=${THREADS_N:-$(q 100000 10000)}
-RECURSE_N=${RECURSE_N:-$(q 30000 3000)}
+THREADS_N=${THREADS_N:-$(q 2000000 10000)}
+RECURSE_N=${RECURSE_N:-$(q 300000 3000)}
 RECURSE_DEPTH=${RECURSE_DEPTH:-50}
 PY_ROUNDS=${PY_ROUNDS:-$(q 5 1)}
 SORT_MB=${SORT_MB:-$(q 50 2)}
-SQLITE_ROWS=${SQLITE_ROWS:-$(q 100000 5000)}
+SQLITE_ROWS=${SQLITE_ROWS:-$(q 500000 5000)}
 MAKE_FILES=${MAKE_FILES:-$(q 40 8)}
 LIVE_N=${LIVE_N:-$(q 1000000 100000)}
 LIVE_BASE=${LIVE_BASE:-1000}
-WORKLOADS=${WORKLOADS:-alloc compute threads4 recurse python3 sort sqlite3 make-j2}
-TOOLS=${TOOLS:-native leakcheck valgrind heaptrack floor}
+WORKLOADS=${WORKLOADS:-alloc compute threads4 recurse python3 sort sqlite3}
+TOOLS=${TOOLS:-native leakcheck valgrind heaptrack lsan}
 MEM=${MEM:-1}
 AFFINITY=${AFFINITY:-0}
 LEAKCHECK=${LEAKCHECK:-./leakcheck}
@@ -134,7 +138,11 @@ if [ -n "${TOOL_OK[heaptrack]:-}" ] && ! have "$HEAPTRACK"; then
 	note "heaptrack ($HEAPTRACK) not installed: its column is empty"
 	unset 'TOOL_OK[heaptrack]'
 fi
-ALL_TOOLS=(native leakcheck valgrind heaptrack floor)
+if [ -n "${TOOL_OK[lsan]:-}" ] && [ ! -x $B/lsan/alloc ]; then
+	note "LSan: no clang -fsanitize=leak builds in $B/lsan (clang not installed?): its column is empty"
+	unset 'TOOL_OK[lsan]'
+fi
+ALL_TOOLS=(native leakcheck valgrind heaptrack lsan floor)
 
 # --- workloads --------------------------------------------------------
 # wl_cmd W: sets CMD (array), STDIN (file), DESC; returns 1 if W cannot run
@@ -225,6 +233,7 @@ tools_for() {
 	for t in "${ALL_TOOLS[@]}"; do
 		[ -n "${TOOL_OK[$t]:-}" ] || continue
 		[ "$t" = floor ] && [[ " $MICRO " != *" $w "* ]] && continue
+		[ "$t" = lsan ] && [[ " $MICRO " != *" $w "* ]] && continue
 		[ "$t" = heaptrack ] && [ "$w" = make-j2 ] && continue
 		list+=("$t")
 	done
@@ -237,7 +246,7 @@ tools_for() {
 # run_one ROUND W TOOL [PREFIX...]: one timed run; appends to raw.tsv:
 # round workload tool seconds exit ok calls
 run_one() {
-	local r=$1 w=$2 t=$3 base secs code rss ok calls=- pre=()
+	local r=$1 w=$2 t=$3 base secs code rss ok calls=- pre=() cmd=("${CMD[@]}")
 	shift 3
 	base=$OUT/logs/$w.$t
 	case $t in
@@ -246,6 +255,7 @@ run_one() {
 	valgrind) pre=("$VALGRIND" --tool=memcheck --leak-check=full "--log-file=$base.report.%p") ;;
 	heaptrack) pre=("$HEAPTRACK" -o "$OUT/data/heaptrack.$w") ;;
 	floor) pre=("$ROOT/$B/floor") ;;
+	lsan) cmd[0]=$ROOT/$B/lsan/$(basename "${CMD[0]}") ;; # the same program, recompiled
 	*) pre=("$@") ;; # affinity variants: the caller's prefix
 	esac
 	[ "$w" = sqlite3 ] && rm -f "$OUT/data/bench.db" "$OUT/data/bench.db-journal"
@@ -255,7 +265,7 @@ run_one() {
 	fi
 	rm -f "$base.report".*
 	rm -f "$OUT/data/heaptrack.$w".*
-	"$TIMEIT" "$base.time" "${pre[@]}" "${CMD[@]}" <"$STDIN" \
+	"$TIMEIT" "$base.time" "${pre[@]}" "${cmd[@]}" <"$STDIN" \
 		>"$base.stdout" 2>"$base.stderr"
 	read -r secs code rss <"$base.time" || { secs=0 code=125; }
 	ok=1
@@ -433,6 +443,7 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 	echo "- leakcheck: ${lcver} (git $gitrev), \`${LC_ARGS[*]}\`"
 	[ -n "${TOOL_OK[valgrind]:-}" ] && echo "- valgrind: $(ver "$VALGRIND" --version), \`--tool=memcheck --leak-check=full\`"
 	[ -n "${TOOL_OK[heaptrack]:-}" ] && echo "- heaptrack: $(ver "$HEAPTRACK" --version), record phase only (with its on-the-fly interpreter; no heaptrack_print)"
+	[ -n "${TOOL_OK[lsan]:-}" ] && echo "- LSan: $(ver "${LSAN_CC:-clang}" --version), \`-fsanitize=leak -O2\` builds of the microbenchmarks, LSan's default options (its leak check at exit)"
 	progs=
 	have "$PYTHON" && progs+="$(ver "$PYTHON" --version), "
 	have "$SORT" && progs+="$(ver "$SORT" --version), "
@@ -440,16 +451,32 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 	echo "- programs: ${progs}bench programs by $(ver "${CC:-cc}" --version) -O2"
 	echo "- $ROUNDS rounds, tools in a rotated order within each round; wall seconds, median over rounds; (ratio to native)"
 	echo
-	echo "| workload | native s | leakcheck | valgrind | heaptrack | floor | leakcheck/floor | leakcheck/valgrind | allocator calls | leakcheck µs/call | floor µs/call |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	# the tools that ran, each a time column and a µs/call column
+	TL=()
+	for t in leakcheck valgrind heaptrack lsan floor; do
+		[ -n "${TOOL_OK[$t]:-}" ] && TL+=("$t")
+	done
+	tname() { case $1 in lsan) echo LSan ;; *) echo "$1" ;; esac; }
+	hdr="| workload | native s"
+	sep="| --- | ---:"
+	for t in "${TL[@]}"; do hdr+=" | $(tname "$t")"; sep+=" | ---:"; done
+	hdr+=" | leakcheck/heaptrack | leakcheck/valgrind | allocator calls"
+	sep+=" | ---: | ---: | ---:"
+	for t in "${TL[@]}"; do hdr+=" | $(tname "$t") µs/call"; sep+=" | ---:"; done
+	echo "$hdr |"
+	echo "$sep |"
 	for w in "${RUN_WL[@]}"; do
 		nat=$(median "$w" native)
 		row="| $w | $(fmt_s "$nat")"
 		declare -A M=()
-		for t in leakcheck valgrind heaptrack floor; do
+		for t in leakcheck valgrind heaptrack lsan floor; do
 			M[$t]=$(median "$w" "$t")
+		done
+		for t in "${TL[@]}"; do
 			f=$(nfail "$w" "$t")
-			if [ -z "${TOOL_OK[$t]:-}" ] || { [ "$t" = floor ] && [[ " $MICRO " != *" $w "* ]]; }; then
+			if { [ "$t" = floor ] || [ "$t" = lsan ]; } && [[ " $MICRO " != *" $w "* ]]; then
+				cell=-
+			elif [ "$t" = heaptrack ] && [ "$w" = make-j2 ]; then
 				cell=-
 			elif [ "${M[$t]}" = - ]; then
 				cell="failed"
@@ -459,24 +486,29 @@ gitrev=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/n
 			fi
 			row+=" | $cell"
 		done
-		row+=" | $(fmt_ratio "$(calc "a / b" "${M[leakcheck]}" "${M[floor]}")")"
+		row+=" | $(fmt_ratio "$(calc "a / b" "${M[leakcheck]}" "${M[heaptrack]}")")"
 		row+=" | $(fmt_ratio "$(calc "a / b" "${M[leakcheck]}" "${M[valgrind]}")")"
 		calls=$(median "$w" leakcheck 7)
 		fcalls=$(median "$w" floor 7)
 		row+=" | ${calls%.*}"
-		if [[ $calls =~ ^[0-9.]+$ ]] && [ "${calls%.*}" -ge 1000 ]; then
-			row+=" | $(fmt_us "$(calc "(a - b) * 1000000 / c" "${M[leakcheck]}" "$nat" "$calls")")"
-			row+=" | $(fmt_us "$(calc "(a - b) * 1000000 / c" "${M[floor]}" "$nat" "$fcalls")")"
-		else
-			row+=" | - | -"
-		fi
+		for t in "${TL[@]}"; do
+			if [[ $calls =~ ^[0-9.]+$ ]] && [ "${calls%.*}" -ge 100000 ]; then
+				if [ "$t" = floor ]; then
+					row+=" | $(fmt_us "$(calc "(a - b) * 1000000 / c" "${M[floor]}" "$nat" "$fcalls")")"
+				else
+					row+=" | $(fmt_us "$(calc "(a - b) * 1000000 / c" "${M[$t]}" "$nat" "$calls")")"
+				fi
+			else
+				row+=" | -"
+			fi
+		done
 		echo "$row |"
 	done
 	echo
 	echo "Workloads:"
 	for w in "${RUN_WL[@]}"; do echo "- $w: ${WL_DESC[$w]}"; done
 	echo
-	echo "allocator calls: the outermost allocator calls leakcheck recorded (\`--stats\`); µs/call: (tool − native) / calls, floor with its own count."
+	echo "allocator calls: the outermost allocator calls leakcheck recorded (\`--stats\`; the same program makes the same calls under every tool); µs/call: (tool − native) / calls, floor with its own count, only where there are 100,000 calls or more (with fewer the noise is larger than the cost).  LSan: the microbenchmarks rebuilt with \`clang -fsanitize=leak\` (the other programs cannot be)."
 	[ -n "$MEM_LINE" ] && { echo; echo "$MEM_LINE"; }
 	[ -n "$AFF_TABLE" ] && { echo; echo "CPU affinity (µs per trap: (time − native) / traps):"; echo; echo "$AFF_TABLE"; }
 	if [ "${#NOTES[@]}" -gt 0 ]; then

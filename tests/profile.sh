@@ -217,6 +217,32 @@ check report-usr1-profile sh -c "test $sync_rc/$? = 0/0 && test -s '$OUT/rgrow.p
 $DECODE "$OUT/rgrow.0001.pb.gz" >"$OUT/rgrow.0001.decoded"
 check report-usr1-labelled grep -qxP 'reachable\tbase_blocks;main;.*\t10\t10000' "$OUT/rgrow.0001.decoded"
 
+# 5a''. requests back to back: 10 SIGUSR2 while the program is held at
+# sync 1, each sent the moment the previous snapshot's file is there (the
+# wait spins first: leakcheck is then still finishing that snapshot).  A
+# request that came while leakcheck was busy used to wait for the
+# program's next event, and this one blocks in read(2): lost (issue 14,
+# the snap-usr2 failures under load).
+wait_file_now() { # FILE: spin a while, then as wait_file
+	local i
+	for ((i = 0; i < 20000; i++)); do
+		[ -e "$1" ] && return 0
+	done
+	wait_file "$1"
+}
+coproc BGROW { exec "$LC" -q --heap-profile="$OUT/bgrow.pb.gz" "$TP/profile-grow" 2>"$OUT/bgrow.err"; }
+gin=${BGROW[1]} gout=${BGROW[0]} bpid=$BGROW_PID
+nsnap=0
+if hold_at "$gin" "$gout" 0 && echo >&"$gin" && hold_at "$gin" "$gout" 1; then
+	for n in 0001 0002 0003 0004 0005 0006 0007 0008 0009 0010; do
+		kill -USR2 "$bpid" && wait_file_now "$OUT/bgrow.$n.pb.gz" || break
+		nsnap=$((nsnap + 1))
+	done
+fi
+exec {gin}>&-
+wait "$bpid"
+check snap-usr2-back-to-back sh -c "test $nsnap/$? = 10/0"
+
 # 5b. --pid: attach at sync 0 (the "attached" line), the same two snapshots
 coproc PGROW { exec "$TP/profile-grow"; }
 gin=${PGROW[1]} gout=${PGROW[0]} ppid=$PGROW_PID

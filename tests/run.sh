@@ -332,6 +332,32 @@ stats_fast() {
 }
 stats_fast
 
+# Who walks: the program, by default, up to --num-callers=47 (its return
+# addresses fit a record's header); above that, and with
+# --unwind-in-program=no, every stack is copied for leakcheck to unwind.
+stats_walk() {
+	local name=stats-walk err=$OUT/stats-walk.stderr why= o n want
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/stats-calls" ] || { ko "$name" "not built"; return; }
+	for o in "" --num-callers=47 --num-callers=48 --unwind-in-program=no; do
+		# shellcheck disable=SC2086
+		"$LC" -q --stats --run-libc-freeres=no --log-file=/dev/null $o "$TP/stats-calls" \
+			>/dev/null 2>"$err" </dev/null
+		n=$(sed -n 's/^leakcheck: stats: walk in the program: \([0-9]*\) stacks walked.*/\1/p' "$err")
+		case $o in --num-callers=48 | --unwind-in-program=no) want=0 ;; *) want=some ;; esac
+		if [ -z "$n" ]; then
+			why="${o:-default}: no walk line"
+		elif [ "$want" = 0 ] && [ "$n" != 0 ]; then
+			why="${o}: $n stacks walked in the program, expected 0"
+		elif [ "$want" = some ] && [ "$n" = 0 ]; then
+			why="${o:-default}: no stack walked in the program"
+		fi
+		[ -n "$why" ] && break
+	done
+	verdict "$name" "$why"
+}
+stats_walk
+
 # other-stacks' calls on a coroutine's and a signal stack take the slow
 # path (so does the thread's first call); the two on its own stack are
 # records.  Its EXPECT line checks what they amount to.

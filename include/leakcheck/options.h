@@ -60,7 +60,7 @@ struct options {
 	int stats;
 	int no_same_cpu;       /* --same-cpu=no */
 	int no_fast_path;      /* --fast-path=no */
-	int unwind_in_program; /* --unwind-in-program=yes */
+	int unwind_in_program; /* --unwind-in-program=yes (the default) */
 	int no_libc_freeres;   /* --run-libc-freeres=no */
 	int no_cxx_freeres;    /* --run-cxx-freeres=no */
 	int no_default_supps;  /* --default-suppressions=no */

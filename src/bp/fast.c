@@ -43,8 +43,7 @@
  * thread's entry is marked busy so that the calls nested in it are not
  * recorded twice.
  *
- * The walk in the program (--unwind-in-program=yes; off by default while
- * it is new): at the
+ * The walk in the program (--unwind-in-program=yes, the default): at the
  * return, the recorder walks the caller's stack with compact unwind
  * tables (include/leakcheck/cfitab.h, src/arch/x86_64/target/fastwalk.c) that
  * leakcheck builds from each module's .eh_frame and writes into the data
@@ -108,6 +107,7 @@ struct fast {
 	size_t nholes, holes_cap;
 	uint8_t *buf;
 	size_t buf_cap;
+	uint8_t *hdrs;		 /* a copy of D_HDR's headers (fast_drain) */
 	struct fast_moving *mov; /* realloc'd blocks under way */
 	size_t nmov, mov_cap;
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
@@ -224,9 +224,10 @@ void fast_init(struct proc *p, pid_t tid)
 	 * calls want no stack (the stack copy then, as before) */
 	if (opt.unwind_in_program && !opt.sample_rate && opt.num_callers > 1) {
 		uint64_t max = opt.num_callers - 1;
-		if (max > FAST_WALK_MAX)
-			max = FAST_WALK_MAX;
-		if (!mem_write(p->pid, f->data + D_MAXPCS, &max, sizeof(max)))
+		/* (the return addresses go with the header: more than it
+		 * holds, and every stack is copied) */
+		if (max <= FAST_HDR_PCS &&
+		    !mem_write(p->pid, f->data + D_MAXPCS, &max, sizeof(max)))
 			f->maxpcs = max;
 		if (f->maxpcs && getenv("LEAKCHECK_TEST_CFIWALK")) {
 			uint8_t one = 1; /* tests/cfiwalk.sh */
@@ -302,6 +303,7 @@ static void fast_unref(struct fast *f)
 	cfitab_proc_free(f->tabs);
 	free(f->holes);
 	free(f->buf);
+	free(f->hdrs);
 	free(f->mov);
 	free(f);
 }
@@ -643,7 +645,7 @@ static void process(struct proc *p, const uint8_t *slot)
 		c.regs.r13 = h[S_R13 / 8];
 		c.regs.r14 = h[S_R14 / 8];
 		c.regs.r15 = h[S_R15 / 8];
-		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= FAST_WALK_MAX) {
+		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= FAST_HDR_PCS) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
 			c.pcs = (const uint64_t *)(slot + S_STACK);
@@ -675,7 +677,7 @@ void fast_drain(struct proc *p, pid_t resume)
 {
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
-	size_t nwant = 0, ndone = 0, hdr;
+	size_t nwant = 0, ndone = 0;
 	struct iovec l, *r = NULL;
 	ssize_t got;
 
@@ -703,23 +705,19 @@ void fast_drain(struct proc *p, pid_t resume)
 	f->nholes = 0;
 	g_bp_stats.fast_drains++;
 
-	/* 1: which are written (their S_SEQ) */
+	/* 1: which are written (D_DONE: their S_SEQ, in one page) */
 	r = xmalloc(nwant * sizeof(*r));
 	done = xmalloc(nwant * sizeof(*done));
-	f->buf = xgrow(f->buf, &f->buf_cap, nwant * 8, 1);
-	for (size_t i = 0; i < nwant; i++)
-		r[i] = (struct iovec){
-		    (void *)(uintptr_t)(f->data + D_RING +
-					((want[i] & (FAST_NSLOTS - 1))
-					 << FAST_SLOT_SHIFT)),
-		    8};
-	l = (struct iovec){f->buf, nwant * 8};
-	got = process_vm_readv(p->pid, &l, 1, r, nwant, 0);
-	if (got != (ssize_t)(nwant * 8))
+	f->buf = xgrow(f->buf, &f->buf_cap, FAST_NSLOTS * 8, 1);
+	r[0] = (struct iovec){(void *)(uintptr_t)(f->data + D_DONE),
+			      FAST_NSLOTS * 8};
+	l = (struct iovec){f->buf, FAST_NSLOTS * 8};
+	got = process_vm_readv(p->pid, &l, 1, r, 1, 0);
+	if (got != (ssize_t)(FAST_NSLOTS * 8))
 		goto out;
 	for (size_t i = 0; i < nwant; i++) {
 		uint64_t seq;
-		memcpy(&seq, f->buf + i * 8, 8);
+		memcpy(&seq, f->buf + (want[i] & (FAST_NSLOTS - 1)) * 8, 8);
 		if (seq == want[i] + 1)
 			done[ndone++] = want[i];
 		else {
@@ -731,55 +729,72 @@ void fast_drain(struct proc *p, pid_t resume)
 	if (!ndone)
 		goto out;
 	/* 2: their headers (all of the record visible now that its S_SEQ
-	 * was), with room for the walk's return addresses (one read for a
-	 * walked record, not two), 3: their stacks and the rest; into the
-	 * buffer, a slot each */
-	hdr = S_STACK + f->maxpcs * 8;
+	 * was), with the walk's return addresses: a run of consecutive
+	 * slots' headers is one piece of D_HDR, read into its place in
+	 * f->hdrs; 3: the stack copies, from the slots in D_RING; each
+	 * record put together in the buffer, a slot each, as the program
+	 * would have written it in one place */
 	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
-	for (size_t i = 0; i < ndone; i++)
-		r[i] = (struct iovec){
-		    (void *)(uintptr_t)(f->data + D_RING +
-					((done[i] & (FAST_NSLOTS - 1))
-					 << FAST_SLOT_SHIFT)),
-		    hdr};
+	if (!f->hdrs)
+		f->hdrs = xmalloc((size_t)FAST_NSLOTS << FAST_HDR_SHIFT);
 	{
 		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
-		size_t n2 = 0;
-		for (size_t i = 0; i < ndone; i++)
-			ls[i] = (struct iovec){f->buf + (i << FAST_SLOT_SHIFT),
-					       hdr};
-		for (size_t at = 0; at < ndone; at += 1024) {
-			size_t k = ndone - at < 1024 ? ndone - at : 1024;
-			if (process_vm_readv(p->pid, ls + at, k, r + at, k,
-					     0) != (ssize_t)(k * hdr)) {
-				free(ls);
-				goto out;
-			}
-		}
+		size_t n2 = 0, sum = 0;
 		for (size_t i = 0; i < ndone; i++) {
-			uint64_t len, npcs;
-			memcpy(&len, f->buf + (i << FAST_SLOT_SHIFT) + S_LEN,
-			       8);
-			memcpy(&npcs, f->buf + (i << FAST_SLOT_SHIFT) + S_NPCS,
-			       8);
-			if (npcs && !len && npcs <= f->maxpcs)
-				continue; /* read with its header */
-			if (npcs && npcs <= FAST_WALK_MAX)
-				/* the walk's return addresses (check mode: the
-				 * copy after them) */
-				len = len ? FAST_WALK_MAX * 8 + len : npcs * 8;
-			if (len > FAST_STACK_MAX)
+			size_t at = (size_t)(done[i] & (FAST_NSLOTS - 1))
+				    << FAST_HDR_SHIFT;
+			if (n2 && (uint8_t *)ls[n2 - 1].iov_base +
+					  ls[n2 - 1].iov_len ==
+				      f->hdrs + at) {
+				ls[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
+				r[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
+			} else {
+				ls[n2] = (struct iovec){f->hdrs + at,
+							1u << FAST_HDR_SHIFT};
+				r[n2] = (struct iovec){
+				    (void *)(uintptr_t)(f->data + D_HDR + at),
+				    1u << FAST_HDR_SHIFT};
+				n2++;
+			}
+			sum += 1u << FAST_HDR_SHIFT;
+		}
+		if (process_vm_readv(p->pid, ls, n2, r, n2, 0) !=
+		    (ssize_t)sum) {
+			free(ls);
+			goto out;
+		}
+		n2 = 0;
+		for (size_t i = 0; i < ndone; i++) {
+			uint8_t *to = f->buf + (i << FAST_SLOT_SHIFT);
+			taddr_t from =
+			    f->data + D_RING +
+			    ((done[i] & (FAST_NSLOTS - 1)) << FAST_SLOT_SHIFT);
+			uint64_t len, npcs, off = S_STACK;
+
+			memcpy(to,
+			       f->hdrs + ((done[i] & (FAST_NSLOTS - 1))
+					  << FAST_HDR_SHIFT),
+			       1u << FAST_HDR_SHIFT);
+			memcpy(&len, to + S_LEN, 8);
+			memcpy(&npcs, to + S_NPCS, 8);
+			if (npcs && npcs <= FAST_HDR_PCS)
+				/* walked: the return addresses came with the
+				 * header; check mode: the copy after them */
+				off = S_STACK + FAST_WALK_MAX * 8;
+			else if (npcs)
+				len = 0; /* cannot be */
+			if (len > (1u << FAST_SLOT_SHIFT) - off)
 				len = 0;
 			if (!len)
 				continue;
-			ls[n2] = (struct iovec){
-			    f->buf + (i << FAST_SLOT_SHIFT) + S_STACK, len};
-			r[n2] = (struct iovec){
-			    (uint8_t *)r[i].iov_base + S_STACK, len};
+			ls[n2] = (struct iovec){to + off, len};
+			r[n2] = (struct iovec){(void *)(uintptr_t)(from + off),
+					       len};
 			n2++;
 		}
 		for (size_t at = 0; at < n2; at += 1024) {
-			size_t k = n2 - at < 1024 ? n2 - at : 1024, sum = 0;
+			size_t k = n2 - at < 1024 ? n2 - at : 1024;
+			sum = 0;
 			for (size_t j = 0; j < k; j++)
 				sum += ls[at + j].iov_len;
 			if (process_vm_readv(p->pid, ls + at, k, r + at, k,

@@ -66,19 +66,61 @@ void tracer_proc_free(struct proc *p)
 
 static volatile sig_atomic_t got_report, got_snapshot, got_tick;
 
+/*
+ * A request (SIGUSR1, SIGUSR2, SIGTERM...) sets its flag, which the loop
+ * looks at before it blocks in waitpid; only a signal that comes during
+ * the waitpid interrupts it.  One that comes after the look -- while the
+ * loop handles an event or the request before it, or between the look
+ * and the waitpid -- would wait for the program's next event: forever
+ * for a program blocked in read(2), as tests/profile.sh's programs are
+ * when it asks for a snapshot.  So a request also arms a tick every
+ * KICK_US until the loop's next look (loop_kicked), while the loop runs
+ * without the 100 ms ticker (kicks_on).
+ */
+#define KICK_US 10000
+static volatile sig_atomic_t kicks_on, kicked;
+
+static void kick(void)
+{
+	struct itimerval it = {{0, KICK_US}, {0, KICK_US}};
+	int saved = errno;
+
+	if (kicks_on && !kicked) {
+		kicked = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	errno = saved;
+}
+
+/* At the top of the loop, before the flags are looked at: the kick's
+ * ticks are no longer needed (a request that comes after this arms them
+ * again). */
+static void loop_kicked(void)
+{
+	struct itimerval off = {{0, 0}, {0, 0}};
+
+	if (!kicked)
+		return;
+	setitimer(ITIMER_REAL, &off, NULL);
+	kicked = 0;
+}
+
 static void on_term(int sig)
 {
 	got_term = sig;
+	kick();
 }
 
 static void on_report_signal(int sig)
 {
 	got_report = 1;
+	kick();
 }
 
 static void on_snapshot_signal(int sig)
 {
 	got_snapshot = 1;
+	kick();
 }
 
 static void on_tick(int sig)
@@ -748,6 +790,8 @@ void tracer_loop(int attached)
 	if (attached || opt.interval || opt.heap_profile_interval) {
 		struct itimerval it = {{0, 100000}, {0, 100000}};
 		setitimer(ITIMER_REAL, &it, NULL);
+	} else {
+		kicks_on = 1;
 	}
 	if (attached && opt.once && !opt.duration) {
 		tracer_detach_all("final");
@@ -758,6 +802,7 @@ void tracer_loop(int attached)
 		    next_report || next_snap || deadline ? now_seconds() : 0;
 		pid_t tid;
 
+		loop_kicked();
 		if (attached && (got_term || (deadline && now >= deadline))) {
 			tracer_detach_all("final");
 			break;
@@ -805,8 +850,10 @@ void tracer_loop(int attached)
 		}
 		tracer_dispatch(tid, status);
 	}
-	if (attached || opt.interval || opt.heap_profile_interval) {
+	{
 		struct itimerval it = {{0, 0}, {0, 0}};
+		kicks_on = 0;
+		kicked = 0;
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 }

@@ -9,4 +9,5 @@ struct options opt = {
     .show_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
     .error_kinds = (1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE),
     .num_callers = 12,
+    .unwind_in_program = 1,
 };

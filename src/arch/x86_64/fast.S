@@ -47,7 +47,7 @@ lc_fast_vars:
 93:
 .endm
 
-/* %r9 = a free ring slot, %rcx = what its S_SEQ must hold once it is
+/* %r9 = a free ring slot's header, %rcx = what its S_SEQ must hold once it is
  * written.  A full ring traps (int3) for the tracer to drain it, then
  * tries again; SKIP if recording is off, which is looked at before each
  * int3: once the guard has turned it off (leakcheck killed), a thread
@@ -68,8 +68,26 @@ lc_fast_vars:
 	jne	94b
 	mov	%rax, %r9
 	and	$(FAST_NSLOTS - 1), %r9
-	shl	$FAST_SLOT_SHIFT, %r9
-	lea	D_RING(%r10,%r9), %r9
+	shl	$FAST_HDR_SHIFT, %r9
+	lea	D_HDR(%r10,%r9), %r9
+.endm
+
+/* %rdi = OFF bytes into the D_RING slot (the stack copy's) of the record
+ * whose header is at %r9 and whose S_SEQ is to be %r11. */
+.macro RINGSLOT off
+	lea	-1(%r11), %rdi
+	and	$(FAST_NSLOTS - 1), %rdi
+	shl	$FAST_SLOT_SHIFT, %rdi
+	lea	(D_RING + \off)(%r10,%rdi), %rdi
+.endm
+
+/* A record in the slot at %r9 is written: SEQ (its index + 1) into its
+ * S_SEQ, then into D_DONE, which leakcheck reads.  Clobbers %rax. */
+.macro PUBLISH seq
+	mov	\seq, S_SEQ(%r9)
+	lea	-1(\seq), %rax
+	and	$(FAST_NSLOTS - 1), %rax
+	mov	\seq, D_DONE(%r10,%rax,8)
 .endm
 
 /* The start of every entry: %r10 = the data, %r8 = the thread's entry
@@ -130,7 +148,7 @@ lc_fast_entry_alloc:
 	RESERVE	.Lresume
 	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
 	mov	%rdi, S_A0(%r9)
-	mov	%rcx, S_SEQ(%r9)
+	PUBLISH	%rcx
 /* (both entries) on to the displaced instructions, or to the int3 (not
  * with recording off: see RESERVE) */
 .Lresume:
@@ -153,7 +171,7 @@ lc_fast_entry_free:
 	mov	%rdi, S_A0(%r9)
 	mov	I_FN(%r11), %rax
 	mov	%rax, S_FN(%r9)
-	mov	%rcx, S_SEQ(%r9)
+	PUBLISH	%rcx
 	jmp	.Lresume
 
 /* One field of the thread's entry (%r8) into the slot (%r9). */
@@ -251,7 +269,7 @@ lc_fast_return:
 	mov	$FAST_CHECK_MAX, %rcx
 3:	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
-	lea	(S_STACK + FAST_WALK_MAX * 8)(%r9), %rdi
+	RINGSLOT (S_STACK + FAST_WALK_MAX * 8)
 	rep movsb
 	jmp	.Lr_done
 lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
@@ -271,10 +289,10 @@ lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
 	mov	-24(%rsp), %rcx
 	mov	%rcx, S_LEN(%r9)
 	mov	%rsp, %rsi
-	lea	S_STACK(%r9), %rdi
+	RINGSLOT S_STACK
 	rep movsb
 .Lr_done:
-	mov	%r11, S_SEQ(%r9)
+	PUBLISH	%r11
 .Lr_out:
 	movq	$0, T_BUSY(%r8)
 	mov	-16(%rsp), %rax

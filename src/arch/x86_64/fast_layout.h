@@ -30,7 +30,19 @@
  * while it is rewritten); untouched pages of its room cost nothing. */
 #define D_TABLE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
 #define FAST_TABLE_MAX (32 << 20)
-#define FAST_DATA_SIZE (D_TABLE + FAST_TABLE_MAX)
+/* u64 per slot: what its S_SEQ holds, written after it (so after the
+ * whole record): leakcheck learns which slots are written from this one
+ * page, not from a page of each slot */
+#define D_DONE (D_TABLE + FAST_TABLE_MAX)
+/* Each slot's header (S_SEQ to S_NPCS) and the walk's return addresses
+ * lie here, 512 bytes a slot, apart from its stack copy in D_RING: a
+ * drain reads the headers of consecutive slots in one piece, not a page
+ * of each slot.  The walk in the program is made only if its return
+ * addresses fit (D_MAXPCS <= FAST_HDR_PCS). */
+#define D_HDR (D_DONE + FAST_NSLOTS * 8)
+#define FAST_HDR_SHIFT 9
+#define FAST_HDR_PCS (((1 << FAST_HDR_SHIFT) - S_STACK) / 8)
+#define FAST_DATA_SIZE (D_HDR + (FAST_NSLOTS << FAST_HDR_SHIFT))
 #define FAST_WALK_MAX 256 /* D_MAXPCS at most */
 
 /* The injected page (src/tracer/internal.h): its size, and where the
@@ -60,8 +72,13 @@
 /* A ring slot: a header, then the stack bytes (S_LEN of them), or the
  * return addresses the walk in the program found (S_NPCS of them; with
  * D_CHECK, followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN stack
- * bytes, at most FAST_CHECK_MAX). */
-#define S_SEQ 0 /* its index + 1 once written in full; anything else before */
+ * bytes, at most FAST_CHECK_MAX).  The program writes the header and
+ * the return addresses into the slot's header in D_HDR, the stack bytes
+ * into its slot in D_RING (whose first S_STACK bytes are unused);
+ * leakcheck puts the two together again. */
+#define S_SEQ                                                                  \
+	0 /* its index + 1 once written in full; anything else before          \
+	   * (and then in D_DONE) */
 #define S_KIND 8
 #define S_A0 16
 #define S_A1 24

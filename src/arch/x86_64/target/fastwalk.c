@@ -33,7 +33,8 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 /*
  * Walks the stack of the thread whose table entry is at ENTRY, from the
  * frame with PC, SP and RBP (just after the allocator's return), into
- * the ring slot SLOT: S_NPCS return addresses at S_STACK, S_LEN 0.
+ * the ring slot's header SLOT (in D_HDR): S_NPCS return addresses at
+ * S_STACK, at most FAST_HDR_PCS, S_LEN 0.
  * Returns how many, or 0 where the walk cannot be trusted (the tables
  * do not describe a frame, a read would leave the stack, the table was
  * being rewritten): the caller copies the stack instead.
@@ -48,7 +49,7 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 	struct cfiwalk_stack st;
 	int n, why;
 
-	if (!max || max > FAST_WALK_MAX)
+	if (!max || max > FAST_HDR_PCS)
 		return 0;
 	gen = h->gen;
 	if (gen & 1)
