@@ -17,10 +17,6 @@
  * EXPECT-STACK: definite malloc <- checksum <- main
  * VG-EXPECT-STACK[clang-O2]: definite malloc <- main
  * VG-DIFFERS[clang-O2]: valgrind 3.19 reads no inlined calls from clang 14's DWARF 5 (it does from gcc's, and from clang's -gdwarf-4): its stacks lack the inlined frames leakcheck shows
- * ALLOC-SKIP[jemalloc,tcmalloc]: the fast path copies at most 16 KiB of
- *   stack, which ends inside checksum's 60 KiB frame: the stack stops at
- *   checksum (under glibc this malloc is the program's first, taken by a
- *   trap with the whole stack)
  */
 #include <stdlib.h>
 #include <string.h>
