@@ -898,8 +898,7 @@ int heap_je_layout(struct proc *p, const struct target *tg, const char *maps,
 	other = other_allocator(p, maps);
 	if (!other)
 		return -1;
-	return je_locate(tg, other, strcspn(other, "\n"), out, why,
-			 sizeof(why))
+	return je_locate(tg, other, strcspn(other, "\n"), out, why, sizeof(why))
 		   ? -1
 		   : 0;
 }

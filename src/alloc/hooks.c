@@ -326,10 +326,10 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 			return;
 		}
 		g_alloc_stats.calls[b->kind]++;
-		hook_record_free(
-		    p, hook_arg(b, regs,
-				b->kind == HOOK_FREE ? 0
-						     : opt.decl[b->decl].ptr - 1));
+		hook_record_free(p, hook_arg(b, regs,
+					     b->kind == HOOK_FREE
+						 ? 0
+						 : opt.decl[b->decl].ptr - 1));
 		return;
 	case HOOK_HEAP_DESTROY:
 	case HOOK_HEAP_DELETE:
@@ -337,7 +337,8 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 		if (t->npend)
 			return; /* inside an allocator call: its own doing */
 		g_alloc_stats.calls[b->kind]++;
-		heap_release(p, arch_arg(regs, 0), b->kind == HOOK_HEAP_DESTROY);
+		heap_release(p, arch_arg(regs, 0),
+			     b->kind == HOOK_HEAP_DESTROY);
 		return;
 	default:
 		break;
@@ -360,10 +361,10 @@ void hook_entry(struct thread *t, struct bp *b, arch_regs_t *regs)
 	} else if (b->kind == HOOK_XALLOCX) {
 		sampled = 0; /* the block keeps the stack it was made with */
 	} else {
-		sampled = sampler_take(&sampler, opt.sample_rate,
-				       sampled_size(b->kind, hook_arg(b, regs, 0),
-						    hook_arg(b, regs, 1),
-						    hook_arg(b, regs, 2)));
+		sampled = sampler_take(
+		    &sampler, opt.sample_rate,
+		    sampled_size(b->kind, hook_arg(b, regs, 0),
+				 hook_arg(b, regs, 1), hook_arg(b, regs, 2)));
 	}
 	/* unwind before the return address is replaced */
 	n = p->unw && sampled
@@ -476,8 +477,7 @@ static void complete(struct proc *p, const struct pending *pd, taddr_t res)
 		uint64_t want = pd->a1, most;
 		if (__builtin_add_overflow(pd->a1, pd->a2, &most))
 			most = UINT64_MAX;
-		if (res >= want &&
-		    heap_table_find(&p->heap, pd->a0, &blk)) {
+		if (res >= want && heap_table_find(&p->heap, pd->a0, &blk)) {
 			blk.size = res < most ? res : most;
 			heap_table_insert(&p->heap, &blk);
 		}

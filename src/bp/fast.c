@@ -345,8 +345,7 @@ int fast_patch(struct proc *p, struct bp *b, const uint8_t *code, size_t n,
 
 	if (!f || !(p->nthreads <= 1 || p->all_stopped) ||
 	    !fast_kind_ok(b->kind) || b->heap_arg ||
-	    f->ninst >= FAST_INST_MAX ||
-	    (p->flags & PROC_VFORK_CHILD))
+	    f->ninst >= FAST_INST_MAX || (p->flags & PROC_VFORK_CHILD))
 		return -ENOTSUP;
 	ia = f->inst + f->ninst * FAST_INST_SIZE;
 	rel = (int64_t)ia - (int64_t)(b->addr + 5);

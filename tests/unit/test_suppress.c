@@ -432,8 +432,10 @@ static void test_apply(void)
  * from a constructor, nor a new called from tcmalloc after startup. */
 static void test_defaults(void)
 {
-	static const char TC[] = "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4.5.10";
-	static const char LDSO[] = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+	static const char TC[] =
+	    "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4.5.10";
+	static const char LDSO[] =
+	    "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
 	const struct supp_frame guard[] = {
 	    {"_Znwm", "operator new(unsigned long)", TC, NULL, 0, 0},
 	    {"_ZN13TCMallocGuardC1Ev", "TCMallocGuard::TCMallocGuard()", TC,
@@ -469,9 +471,9 @@ static void test_defaults(void)
 
 	supp_set_release(&set);
 	supp_set_init(&set);
-	CHECK_EQ_U(supp_set_parse(&set, SUPP_DEFAULT_NAME, supp_default_text,
-				  &err),
-		   0);
+	CHECK_EQ_U(
+	    supp_set_parse(&set, SUPP_DEFAULT_NAME, supp_default_text, &err),
+	    0);
 	free(err);
 	CHECK(set.n >= 1);
 	CHECK(supp_match(&set, LEAK_DEFINITE, guard, ARRAY_SIZE(guard), 1) !=
