@@ -1003,6 +1003,15 @@ static int unwind_run(struct unwinder *u, pid_t tid,
 				break;
 			if (unw_get_reg(&c, UNW_X86_64_RBP, &rbp) < 0)
 				rbp = 0;
+		} else if (ret < 0 && u->ran_out) {
+			/*
+			 * The frame's CFI wants a word past the end of the
+			 * copy: the stack is known this far.  The frame
+			 * pointer is no guide here (in -O2 code rbp holds
+			 * data: a 64 KiB frame's buffer gave a "return
+			 * address" made of its text).
+			 */
+			break;
 		} else if (ret < 0 || u->step_noinfo) {
 			/*
 			 * libunwind failed, or ended the stack at a frame
