@@ -41,6 +41,7 @@
  * inside the allocator finish its call (drain_allocator).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,10 +611,15 @@ static const char *other_allocator(struct proc *p, const char *maps)
 		struct map_line m;
 		if (strcmp(p->bps[i].name, "malloc"))
 			continue;
+		char path[PATH_MAX];
 		if (!mapping_of(maps, p->bps[i].addr, &m))
 			return NULL;
-		if (!p->r_debug || strstr(m.name, "/libc.so") ||
-		    strstr(m.name, "/libc-"))
+		/* the name is the line's end, not the rest of the maps: a
+		 * libc mapped above the allocator made it glibc's (one
+		 * attach in seven, as ASLR placed them) */
+		snprintf(path, sizeof(path), "%.*s", m.name_len, m.name);
+		if (!p->r_debug || strstr(path, "/libc.so") ||
+		    strstr(path, "/libc-"))
 			return NULL;
 		return m.name;
 	}
