@@ -205,6 +205,19 @@ for v in $(tp_variants); do
 	fi
 	grep -Eq "^1: global 'cache' \(holders-global-list\.c:[0-9]+, in [^ ]+/holders-global-list\) retains 640 bytes in 20 blocks$" "$d/core.held" &&
 		ok "$t top-holder" || ko "$t top-holder" "see $d/core.held"
+	# --holders-of an address 4 bytes into the block the live run's
+	# first chain ends at: the same block, held from 'cache'
+	a=$(grep -o "this block (0x[0-9A-Fa-f]*)" "$d/live.log" | head -1 | grep -o "0x[0-9A-Fa-f]*")
+	if [ -n "$a" ]; then
+		"$LC" --core="$d/gcore.$PID" -q --holders-of="$(printf '0x%x' $((a + 4)))" \
+			--log-file="$d/core-of.log" 2>"$d/core-of.err"
+		sed -n 's/^==[0-9]*== //p' "$d/core-of.log" | sed -n '/^HOLDERS OF/,/^$/p' >"$d/core-of.txt"
+		grep -q "^0x[0-9A-F]* is 4 bytes into the block $a of 24 bytes" "$d/core-of.txt" &&
+			grep -q "^ held by: global 'cache' " "$d/core-of.txt" &&
+			ok "$t holders-of" || ko "$t holders-of" "see $d/core-of.txt"
+	else
+		ko "$t holders-of" "no chain in $d/live.log"
+	fi
 	# the profile: one frame per size, the nodes' retaining the list
 	python3 tests/pprof-decode.py "$d/core.pb.gz" >"$d/core.decoded" 2>&1
 	if grep -qxP 'reachable\tblocks of 24 bytes\t10\t240' "$d/core.decoded" &&

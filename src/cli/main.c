@@ -721,10 +721,6 @@ int main(int argc, char **argv)
 			die(LC_EXIT_USAGE,
 			    "--core takes no --interval, --duration, --once "
 			    "or --heap-profile-interval: a core is one moment");
-		if (opt.nholders_of)
-			die(LC_EXIT_USAGE,
-			    "--core takes no --holders-of (yet): use "
-			    "--show-holders or --top-holders");
 		return core_report(opt.core,
 				   optind < argc ? argv[optind] : NULL);
 	}

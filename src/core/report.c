@@ -630,7 +630,8 @@ int core_report(const char *core_path, const char *program)
 	/* --show-holders, --top-holders: who holds the blocks */
 	struct scan_holders holders = {0};
 	struct report_holders rh = {0};
-	int want_holders = opt.holder_kinds || opt.top_holders;
+	int want_holders =
+	    opt.holder_kinds || opt.top_holders || opt.nholders_of;
 	struct stat cst;
 	uint64_t walked_bytes, t0 = now_ns();
 	int ret, errors, walk;
@@ -785,7 +786,10 @@ int core_report(const char *core_path, const char *program)
 		    .data_ctx = r.sym,
 		    .kinds = opt.holder_kinds,
 		    .top = opt.top_holders,
+		    .of = opt.holders_of,
+		    .nof = opt.nholders_of,
 		};
+		report_holders_match(&rc, &rh, recs, nrec);
 		report_holders_prepare(&rh, recs, nrec);
 		rc.holders = &rh;
 	}
