@@ -38,6 +38,10 @@ void bug(const char *file, int line, const char *what)
 /* "1,234,567" into BUF (at least 32 bytes); returns BUF. */
 char *fmt_thousands(char *buf, unsigned long long v);
 
+/* " 4005d0 7f12..." (each of the N addresses V, hex, a space before
+ * each) into BUF of CAP bytes, cut where it would not fit; returns BUF. */
+char *fmt_addrs(char *buf, size_t cap, const uint64_t *v, int n);
+
 /* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid
  * (overlong, surrogate, above U+10FFFF); its code point in *CP. */
 size_t utf8_seq(const unsigned char *s, uint32_t *cp);

@@ -588,17 +588,10 @@ static int check_walk(struct proc *p, const struct fast_call *c,
 		return out;
 	if (g_alloc_stats.fast_check_differ++ < 20) {
 		char a[1024], b[1024];
-		size_t la = 0, lb = 0;
-		for (int i = 0; i < nu && la < sizeof(a) - 20; i++)
-			la += (size_t)snprintf(a + la, sizeof(a) - la, " %llx",
-					       (unsigned long long)u[i]);
-		for (int i = 0; i < n && lb < sizeof(b) - 20; i++)
-			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
-					       (unsigned long long)pcs[i]);
-		a[la] = b[lb] = 0;
 		warning(
 		    "cfiwalk: pid %d: libunwind [%s ] the program's walk [%s ]",
-		    p->pid, a, b);
+		    p->pid, fmt_addrs(a, sizeof(a), u, nu),
+		    fmt_addrs(b, sizeof(b), pcs, n));
 	}
 	return out;
 }

@@ -933,17 +933,10 @@ static void cfi_compare(struct unwinder *u, const struct user_regs_struct *regs,
 	}
 	if (!ok && u->stats.cfi_differ++ < 20) {
 		char a[1024], b[1024];
-		size_t la = 0, lb = 0;
-		for (int i = 0; i < n && la < sizeof(a) - 20; i++)
-			la += (size_t)snprintf(a + la, sizeof(a) - la, " %llx",
-					       (unsigned long long)pcs[i]);
-		for (int i = 0; i < nw && lb < sizeof(b) - 20; i++)
-			lb += (size_t)snprintf(b + lb, sizeof(b) - lb, " %llx",
-					       (unsigned long long)w[i]);
-		a[la] = b[lb] = 0;
 		warning(
 		    "cfiwalk: pid %d: libunwind [%s ] cfiwalk [%s ] (end %d)",
-		    (int)u->pid, a, b, why);
+		    (int)u->pid, fmt_addrs(a, sizeof(a), pcs, n),
+		    fmt_addrs(b, sizeof(b), w, nw), why);
 	}
 	free(buf);
 }

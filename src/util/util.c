@@ -141,6 +141,17 @@ char *fmt_thousands(char *buf, unsigned long long v)
 	return buf;
 }
 
+char *fmt_addrs(char *buf, size_t cap, const uint64_t *v, int n)
+{
+	size_t l = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < n && l + 20 < cap; i++)
+		l += (size_t)snprintf(buf + l, cap - l, " %llx",
+				      (unsigned long long)v[i]);
+	return buf;
+}
+
 /* Length of the valid UTF-8 sequence at S (NUL-terminated), 0 if invalid;
  * its code point in *CP. */
 size_t utf8_seq(const unsigned char *s, uint32_t *cp)

@@ -203,6 +203,17 @@ static void test_outfile_exit(void)
 	free(p);
 }
 
+/* fmt_addrs: each address after a space, cut at a whole one */
+static void test_fmt_addrs(void)
+{
+	const uint64_t v[] = {0x4005d0, 0x7f0011223344, 0};
+	char big[64], small[24];
+
+	CHECK_STR(fmt_addrs(big, sizeof(big), v, 3), " 4005d0 7f0011223344 0");
+	CHECK_STR(fmt_addrs(big, sizeof(big), v, 0), "");
+	CHECK_STR(fmt_addrs(small, sizeof(small), v, 3), " 4005d0");
+}
+
 static void test_printable(void)
 {
 	CHECK_EQ_U(printable_seq((const unsigned char *)"a"), 1);
@@ -233,6 +244,7 @@ int main(void)
 	test_outfile();
 	test_outfile_exit();
 	test_printable();
+	test_fmt_addrs();
 	for (DIR *d = opendir(dir); d;) {
 		struct dirent *e = readdir(d);
 		if (!e) {
