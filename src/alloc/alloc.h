@@ -145,5 +145,12 @@ void roots_gather(const struct target *tg, const struct target_thread *th,
 		  size_t nth, const struct scan_block *blocks, size_t nb,
 		  const struct roots_opts *o, struct root_set *out);
 void root_set_release(struct root_set *r);
+/* The classification of BLOCKS (NB) from the roots R over TG's memory,
+ * as a live run and a core both ask for it (glibc's chunk geometry,
+ * memcheck's heuristics); the caller adds holders if it wants them.  R
+ * and BLOCKS must outlive the scan. */
+struct scan_input root_set_scan_input(const struct root_set *r,
+				      const struct target *tg,
+				      struct scan_block *blocks, size_t nb);
 
 #endif

@@ -396,6 +396,24 @@ void roots_gather(const struct target *tg, const struct target_thread *th,
 	}
 }
 
+struct scan_input root_set_scan_input(const struct root_set *r,
+				      const struct target *tg,
+				      struct scan_block *blocks, size_t nb)
+{
+	return (struct scan_input){
+	    .blocks = blocks,
+	    .nblocks = nb,
+	    .roots = r->ranges,
+	    .nroots = r->nranges,
+	    .root_words = r->words,
+	    .nroot_words = r->nwords,
+	    .root_word_info = r->word_info,
+	    .read = tg->read,
+	    .read_ctx = tg->ctx,
+	    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
+	};
+}
+
 void root_set_release(struct root_set *r)
 {
 	free(r->ranges);

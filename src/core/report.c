@@ -720,19 +720,9 @@ int core_report(const char *core_path, const char *program)
 	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
 	clip_roots(&r.core, &roots);
 	{
-		struct scan_input in = {
-		    .blocks = blocks,
-		    .nblocks = nb,
-		    .roots = roots.ranges,
-		    .nroots = roots.nranges,
-		    .root_words = roots.words,
-		    .nroot_words = roots.nwords,
-		    .root_word_info = roots.word_info,
-		    .read = r.tg.read,
-		    .read_ctx = r.tg.ctx,
-		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
-		    .holders = want_holders ? &holders : NULL,
-		};
+		struct scan_input in =
+		    root_set_scan_input(&roots, &r.tg, blocks, nb);
+		in.holders = want_holders ? &holders : NULL;
 		scan_classify(&in, &st);
 		cliques = in.cliques;
 		ncliques = in.ncliques;

@@ -354,19 +354,9 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	mem_phase(RP_ROOTS);
 	memset(&sum, 0, sizeof(sum));
 	if (!killed) {
-		struct scan_input in = {
-		    .blocks = blocks,
-		    .nblocks = nb,
-		    .roots = roots.ranges,
-		    .nroots = roots.nranges,
-		    .root_words = roots.words,
-		    .nroot_words = roots.nwords,
-		    .root_word_info = roots.word_info,
-		    .read = tg.read,
-		    .read_ctx = tg.ctx,
-		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
-		    .holders = want_holders ? &holders : NULL,
-		};
+		struct scan_input in =
+		    root_set_scan_input(&roots, &tg, blocks, nb);
+		in.holders = want_holders ? &holders : NULL;
 		scan_classify(&in, &st);
 		g_report_stats.holders_ns += st.holders_ns;
 		cliques = in.cliques;

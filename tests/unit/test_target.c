@@ -272,18 +272,7 @@ static void test_roots_and_classify(void)
 	}
 
 	{
-		struct scan_input in = {
-		    .blocks = b,
-		    .nblocks = nb,
-		    .roots = rs.ranges,
-		    .nroots = rs.nranges,
-		    .root_words = rs.words,
-		    .nroot_words = rs.nwords,
-		    .root_word_info = rs.word_info,
-		    .read = fake_read,
-		    .read_ctx = &f,
-		    .flags = SCAN_GLIBC_CHUNKS | SCAN_HEURISTICS,
-		};
+		struct scan_input in = root_set_scan_input(&rs, &tg, b, nb);
 		scan_classify(&in, NULL);
 		free(in.cliques);
 	}
