@@ -41,7 +41,6 @@
  * inside the allocator finish its call (drain_allocator).
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,15 +610,15 @@ static const char *other_allocator(struct proc *p, const char *maps)
 		struct map_line m;
 		if (strcmp(p->bps[i].name, "malloc"))
 			continue;
-		char path[PATH_MAX];
+		size_t len;
 		if (!mapping_of(maps, p->bps[i].addr, &m))
 			return NULL;
 		/* the name is the line's end, not the rest of the maps: a
 		 * libc mapped above the allocator made it glibc's (one
 		 * attach in seven, as ASLR placed them) */
-		snprintf(path, sizeof(path), "%.*s", m.name_len, m.name);
-		if (!p->r_debug || strstr(path, "/libc.so") ||
-		    strstr(path, "/libc-"))
+		len = (size_t)m.name_len;
+		if (!p->r_debug || memmem(m.name, len, "/libc.so", 8) ||
+		    memmem(m.name, len, "/libc-", 6))
 			return NULL;
 		return m.name;
 	}

@@ -111,6 +111,7 @@ void tracer_print_stats(void)
 	    [HOOK_VALLOC] = "valloc",
 	    [HOOK_XALLOCX] = "xallocx",
 	    [HOOK_HEAP_DESTROY] = "mi_heap_destroy",
+	    [HOOK_HEAP_DELETE] = "mi_heap_delete",
 	    [HOOK_PVALLOC] = "pvalloc",
 	};
 	static const char *const phases[RP_NPHASES] = {
