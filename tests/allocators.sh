@@ -136,10 +136,7 @@ run_prog() {
 			>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
-	case $want$extra in
-	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
-	*) got=$(summaries "$out/$name".[0-9]*) ;;
-	esac
+	got=$(got_summaries "$want" "$out/$name".[0-9]*)
 	if [ -n "$lost" ]; then
 		got=$(echo "$got" | add_lost)
 		want=$(echo "$want" | sed "s|definite=[0-9]*/[0-9]* indirect=[0-9]*/[0-9]*|lost=$lost|")
@@ -148,8 +145,8 @@ run_prog() {
 		ko "$t" "exit status $rc, expected ${status:-0} ($(head -c 300 "$out/$name.stderr"))"
 	elif [ "$got" != "$want" ]; then
 		ko "$t" "got [$(echo $got)] expected [$(echo $want)]"
-	elif [ -z "$lost" ] && miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
-		ko "$t" "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif [ -z "$lost" ] && miss=$(stack_verdict "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "$miss"
 	else
 		ok "$t"
 	fi
@@ -212,8 +209,8 @@ static_rjem() {
 	want=$(tp_lines "$src" EXPECT gcc-O2)
 	if [ "$got" != "$want" ]; then
 		ko "$name" "got [$got] expected [$want]"
-	elif miss=$(stack_misses "$(tp_lines "$src" EXPECT-STACK gcc-O2)" "$o".[0-9]*) && [ -n "$miss" ]; then
-		ko "$name" "no record [$(echo "$miss" | head -1)]"
+	elif miss=$(stack_verdict "$(tp_lines "$src" EXPECT-STACK gcc-O2)" "$o".[0-9]*) && [ -n "$miss" ]; then
+		ko "$name" "$miss"
 	else
 		ok "$name"
 	fi

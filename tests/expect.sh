@@ -91,6 +91,28 @@ summaries() {
 	done | sort
 }
 
+# got_summaries WANT REPORT...: summaries of the reports, with their
+# suppressed: counts when WANT (the expected lines) compares them
+got_summaries() {
+	local want=$1
+	shift
+	case $want in
+	*suppressed=*) SUPP=1 summaries "$@" ;;
+	*) summaries "$@" ;;
+	esac
+}
+
+# stack_verdict EXPECTED REPORT...: what the reports' stacks lack, as a
+# test's failure says it ("no record [...]; KIND records: [...]", the
+# first three records of that kind), or nothing when every line of
+# EXPECTED (see stack_misses) has its record
+stack_verdict() {
+	local want=$1 miss
+	shift
+	miss=$(stack_misses "$want" "$@") && [ -n "$miss" ] || return 0
+	echo "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$@" | head -3 | paste -sd ';')]"
+}
+
 # stack_misses EXPECTED REPORT...: the lines of EXPECTED (EXPECT-STACK
 # values, one per line) that no loss record in the reports matches; empty
 # when all match.  A line is "KIND F1 <- F2 <- ... <- Fn": KIND is

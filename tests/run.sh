@@ -86,16 +86,13 @@ run_prog() {
 			>"$out/$name.stdout" 2>"$out/$name.stderr" </dev/null
 		rc=$?
 	} 2>/dev/null
-	case $want in
-	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
-	*) got=$(summaries "$out/$name".[0-9]*) ;;
-	esac
+	got=$(got_summaries "$want" "$out/$name".[0-9]*)
 	if [ "$rc" != "$status" ]; then
 		ko "$t" "exit status $rc, expected $status ($(head -c 300 "$out/$name.stderr"))"
 	elif [ "$got" != "$want" ]; then
 		ko "$t" "got [$(echo $got)] expected [$(echo $want)]"
-	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
-		ko "$t" "no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif miss=$(stack_verdict "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "$miss"
 	elif miss=$(held_misses "$held" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
 		ko "$t" "no chain [$(echo "$miss" | head -1)]; ${miss%% *} chains: [$(held_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
 	elif miss=$(line_misses "$lines" "$out/$name".[0-9]*) && [ -n "$miss" ]; then

@@ -128,16 +128,13 @@ run_prog() {
 	vgu=$(heap_usage "$out/$name".[0-9]*)
 	lcu=$(heap_usage "$out/$name".lc.[0-9]*)
 	slu=$(heap_usage "$out/$name".lcslow.[0-9]*)
-	case $want in
-	*suppressed=*) got=$(SUPP=1 summaries "$out/$name".[0-9]*) ;;
-	*) got=$(summaries "$out/$name".[0-9]*) ;;
-	esac
+	got=$(got_summaries "$want" "$out/$name".[0-9]*)
 	if [ "$rc" != "$status" ]; then
 		ko "$t" "exit status $rc, expected $status"
 	elif [ "$got" != "$want" ]; then
 		ko "$t" "valgrind [$(echo "$got" | paste -sd ';')] expected [$(echo "$want" | paste -sd ';')]"
-	elif miss=$(stack_misses "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
-		ko "$t" "valgrind has no record [$(echo "$miss" | head -1)]; ${miss%% *} records: [$(stacks_of "${miss%% *}" "$out/$name".[0-9]* | head -3 | paste -sd ';')]"
+	elif miss=$(stack_verdict "$stacks" "$out/$name".[0-9]*) && [ -n "$miss" ]; then
+		ko "$t" "valgrind has $miss"
 	elif [ -z "$heap_differs" ] && { [ "$vgu" != "$lcu" ] || [ "$vgu" != "$slu" ]; }; then
 		ko "$t" "heap usage: valgrind [$(echo $vgu)] leakcheck [$(echo $lcu)] --fast-path=no [$(echo $slu)]"
 	elif ! cmp -s "$out/$name.stdout" "$out/$name.lc-stdout"; then
