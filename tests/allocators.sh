@@ -74,21 +74,6 @@ add_extra() {
 	}'
 }
 
-# bad_allocs SRC: the names in its ALLOC-*[...] lines that match no
-# allocator (a typo would silently apply to nothing)
-bad_allocs() {
-	local - pat a ok
-	set -f # a pattern is not a file name
-	for pat in $(sed -n 's/^[[:space:]]*\**[[:space:]]*ALLOC-[A-Z]*\[\([^]]*\)\]:.*/\1/p' "$1" | tr ',' ' '); do
-		ok=
-		for a in jemalloc tcmalloc mimalloc; do
-			# shellcheck disable=SC2254
-			case $a in $pat) ok=1 ;; esac
-		done
-		[ -n "$ok" ] || echo "$pat"
-	done
-}
-
 # add_lost SUMMARY: "lost=B/N possible=... reachable=..." from a summary
 # line (definite and indirect summed)
 add_lost() {
@@ -103,7 +88,7 @@ run_prog() {
 	local src=$1 a=$2 v=$3 name t dir out bin want lost skip opts args stacks full got rc miss status extra bad
 	name=$(basename "${src%.*}")
 	t="$name [$a $v]"
-	bad=$(bad_allocs "$src")
+	bad=$(tp_unknown_names "$src" ALLOC "jemalloc tcmalloc mimalloc")
 	[ -z "$bad" ] || { ko "$t" "no allocator is named $(echo $bad) (ALLOC-*[...] lines)"; return; }
 	skip=$(alloc_line "$src" ALLOC-SKIP "$a")
 	[ -n "$skip" ] && return

@@ -57,20 +57,28 @@ tp_lines() {
 # tp_has SRC KEY: the source has a KEY line, plain or for some variant
 tp_has() { grep -Eq "^[[:space:]]*(/\\*+|\\*+|//)?[[:space:]]*$2(\\[[^]]+\\])?:" "$1"; }
 
-# tp_bad_variants SRC: the variant names in KEY[...] lines that match no
-# variant the Makefile builds (a typo would silently apply to nothing);
-# ALLOC-* lines name allocators (tests/allocators.sh), not variants
-tp_bad_variants() {
-	local v pat ok
-	for pat in $(grep -v '^[[:space:]]*\**[[:space:]]*ALLOC-' "$1" | sed -n 's/^[[:space:]]*\**[[:space:]]*[A-Z-]*\[\([^]]*\)\]:.*/\1/p' | tr ',' ' '); do
+# tp_unknown_names SRC FAMILY NAMES: the names in SRC's KEY[...] lines of
+# FAMILY (ALLOC: the ALLOC-* keys of tests/allocators.sh, which name
+# allocators; VARIANT: every other key) that match none of NAMES (a typo
+# would silently apply to nothing)
+tp_unknown_names() {
+	local - src=$1 family=$2 names=$3 pat n ok keep=-v
+	set -f # a pattern is not a file name
+	[ "$family" = ALLOC ] && keep=-e
+	for pat in $(grep "$keep" '^[[:space:]]*\**[[:space:]]*ALLOC-' "$src" |
+		sed -n 's/^[[:space:]]*\**[[:space:]]*[A-Z-]*\[\([^]]*\)\]:.*/\1/p' | tr ',' ' '); do
 		ok=
-		for v in $TP_ALL_VARIANTS; do
+		for n in $names; do
 			# shellcheck disable=SC2254
-			case $v in $pat) ok=1 ;; esac
+			case $n in $pat) ok=1 ;; esac
 		done
 		[ -n "$ok" ] || echo "$pat"
 	done
 }
+
+# tp_bad_variants SRC: the variant names in KEY[...] lines that match no
+# variant the Makefile builds
+tp_bad_variants() { tp_unknown_names "$1" VARIANT "$TP_ALL_VARIANTS"; }
 
 # Summaries in the report files $@ as "definite=B/N indirect=... ", one
 # line per process, sorted; with " suppressed=B/N" when $SUPP is 1.
