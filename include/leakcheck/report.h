@@ -146,7 +146,7 @@ struct report_holders {
 	/* --holders-of: the queries as given ("0xADDR" or a glob), or none */
 	const char *const *of;
 	size_t nof;
-	/* set by report_holders_match(): per record, the patterns of OF
+	/* set by report_holders_prepare(): per record, the patterns of OF
 	 * (1 << query) its stack matches; per query, an address's block and
 	 * its record (UINT32_MAX: a pattern, or no block holds it) */
 	uint32_t *rec_of;
@@ -162,24 +162,21 @@ struct report_holders {
 /* What a --holders-of value is: 1 an address ("0x" and hex digits: *ADDR,
  * if ADDR is not NULL), 0 a pattern, -1 neither ("0x" and more). */
 int report_holders_of_parse(const char *q, taddr_t *addr);
-/* Match RH->of against RECS (as they will be reported, same order) and
- * RH's blocks: sets RH->rec_of, of_block and of_rec.  Symbolizes the
- * records' stacks through RC (RC->holders may still be NULL).  Call before
- * report_holders_prepare(); never fails. */
-void report_holders_match(const struct report_ctx *rc,
-			  struct report_holders *rh,
-			  const struct loss_record *recs, size_t nrec);
 /* Does R get a chain under it in the listing (its kind is one of
  * RH->kinds)? */
 int report_holders_shown(const struct report_holders *rh,
 			 const struct loss_record *r);
 
-/* Choose, for each record of RH->kinds in RECS (as they will be
- * reported, same order), each that grew (RH->grew) and each a pattern of
- * RH->of matches, the block with the shortest chain (ties: the lowest
- * address; a record that grew: among its new blocks first).  Never fails;
- * costs 8 bytes a block while it runs. */
-void report_holders_prepare(struct report_holders *rh,
+/* Match RH->of against RECS (as they will be reported, same order) and
+ * RH's blocks (setting RH->rec_of, of_block and of_rec; a pattern is
+ * matched against the records' stacks symbolized through RC, whose
+ * holders may still be NULL); then choose, for each record of RH->kinds,
+ * each that grew (RH->grew) and each a pattern of RH->of matches, the
+ * block with the shortest chain (ties: the lowest address; a record that
+ * grew: among its new blocks first).  Never fails; costs 8 bytes a block
+ * while it runs. */
+void report_holders_prepare(const struct report_ctx *rc,
+			    struct report_holders *rh,
 			    const struct loss_record *recs, size_t nrec);
 /* Free what report_holders_prepare() set. */
 void report_holders_release(struct report_holders *rh);

@@ -779,8 +779,7 @@ int core_report(const char *core_path, const char *program)
 		    .of = opt.holders_of,
 		    .nof = opt.nholders_of,
 		};
-		report_holders_match(&rc, &rh, recs, nrec);
-		report_holders_prepare(&rh, recs, nrec);
+		report_holders_prepare(&rc, &rh, recs, nrec);
 		rc.holders = &rh;
 	}
 	if (opt.supps)

@@ -191,7 +191,8 @@ static int stack_matches(const struct report_ctx *rc,
 	return m;
 }
 
-void report_holders_match(const struct report_ctx *rc,
+/* report_holders_prepare's first step: --holders-of's queries */
+static void match_queries(const struct report_ctx *rc,
 			  struct report_holders *rh,
 			  const struct loss_record *recs, size_t nrec)
 {
@@ -223,7 +224,8 @@ void report_holders_match(const struct report_ctx *rc,
 	}
 }
 
-void report_holders_prepare(struct report_holders *rh,
+void report_holders_prepare(const struct report_ctx *rc,
+			    struct report_holders *rh,
 			    const struct loss_record *recs, size_t nrec)
 {
 	const struct scan_holders *h = rh->h;
@@ -234,6 +236,8 @@ void report_holders_prepare(struct report_holders *rh,
 	uint64_t *best = xmalloc((nrec + 1) * sizeof(*best));
 	uint8_t *want = xcalloc(nrec + 1, 1);
 
+	if (rh->nof)
+		match_queries(rc, rh, recs, nrec);
 	rh->nrec = nrec;
 	rh->rec_block = xmalloc((nrec + 1) * sizeof(*rh->rec_block));
 	rh->rec_nfresh = xcalloc(nrec + 1, sizeof(*rh->rec_nfresh));

@@ -455,8 +455,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		    .nof = opt.nholders_of,
 		};
 		uint64_t t1 = stats_now_ns();
-		report_holders_match(&rc, &rh, recs, nrec);
-		report_holders_prepare(&rh, recs, nrec);
+		report_holders_prepare(&rc, &rh, recs, nrec);
 		g_report_stats.holders_ns += stats_now_ns() - t1;
 		rc.holders = &rh;
 	}

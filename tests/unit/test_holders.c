@@ -666,8 +666,8 @@ static void test_report(void)
 	    .kinds = (1u << LEAK_NKINDS) - 1,
 	    .top = 2,
 	};
-	report_holders_prepare(&rh, recs, nrec);
 	memset(&rc, 0, sizeof(rc));
+	report_holders_prepare(&rc, &rh, recs, nrec);
 	rc.pid = 77;
 	rc.mode = LEAK_CHECK_FULL;
 	rc.show_kinds = (1u << LEAK_NKINDS) - 1;
@@ -780,8 +780,7 @@ static void test_report(void)
 				    recs[i].indirect_bytes;
 			}
 		rc.old_sum = &old;
-		report_holders_match(&rc, &rh, recs, nrec);
-		report_holders_prepare(&rh, recs, nrec);
+		report_holders_prepare(&rc, &rh, recs, nrec);
 		text = capture_text(&rc, recs, nrec, &sum);
 		CHECK_HAS(text,
 			  "==77== HOLDERS OF 0x100208:\n"
