@@ -400,6 +400,11 @@ signal_longjmp
 # not, as with valgrind and strace: busy, which would allocate for 60 s,
 # dies of it, its report is written, and leakcheck exits as it did
 # (128 + the signal).  The 40 s are only a guard against a hang.
+# The signal can land between a malloc's return and the store of its
+# result to p, the block's only reference then in a register of the thread
+# the signal kills; those registers are not roots (valgrind's rule too:
+# DESIGN.md, the exiting thread's registers), so that block (16 to 1,015
+# bytes, from the loop) is definitely lost as well.  CI saw it once.
 signal_passed_on() {
 	local sig num name log pid rc got
 	for sig in TERM HUP; do
@@ -424,6 +429,11 @@ signal_passed_on() {
 		kill -KILL "$pid" 2>/dev/null # (and busy: EXITKILL)
 		{ wait "$pid"; rc=$?; } 2>/dev/null
 		got=$(grep -o 'definitely lost: [0-9,]* bytes in [0-9,]* blocks' "$log")
+		got=${got//,/}
+		if [[ $got =~ ^definitely\ lost:\ ([0-9]+)\ bytes\ in\ 2\ blocks$ ]] &&
+			((BASH_REMATCH[1] >= 100 + 16 && BASH_REMATCH[1] <= 100 + 1015)); then
+			got="definitely lost: 100 bytes in 1 blocks" # and the loop's
+		fi
 		if [ "$rc" = 137 ]; then
 			ko "$name" "still running 40 s after SIG$sig"
 		elif [ "$rc" != $((128 + num)) ]; then
