@@ -107,6 +107,32 @@ int cfiwalk(const void *tab, uint64_t size, const struct cfiwalk_stack *stack,
 	    uint64_t pc, uint64_t sp, uint64_t rbp, uint64_t *pcs, int max,
 	    int *why);
 
+/*
+ * A row lookup cache for one walker at a time (the fast path keeps one
+ * per thread): direct-mapped, each entry the row found for a looked-up
+ * pc in the table of generation GEN.  A walk with a large table spends
+ * most of its time in the binary search for rows it looked up before
+ * (the same few call sites, call after call); an entry says the row for
+ * its pc only while the table's gen is the one it was filled under.
+ * All zeroes is empty (no pc is 0).
+ */
+#define CFIWALK_CACHE_N 256
+struct cfiwalk_cache_ent {
+	uint64_t pc, gen;
+	struct cfitab_row row;
+	uint32_t pad;
+};
+struct cfiwalk_cache {
+	struct cfiwalk_cache_ent e[CFIWALK_CACHE_N];
+};
+
+/* cfiwalk, with the rows looked up through CACHE for the table's
+ * generation GEN (the header's, as the caller read it). */
+int cfiwalk_cached(const void *tab, uint64_t size,
+		   const struct cfiwalk_stack *stack, uint64_t pc, uint64_t sp,
+		   uint64_t rbp, uint64_t *pcs, int max, int *why,
+		   struct cfiwalk_cache *cache, uint64_t gen);
+
 /* ---- building tables (cfitab.c; leakcheck's side, libc allowed) ---- */
 #ifndef CFITAB_FREESTANDING
 

@@ -99,6 +99,7 @@ struct bp_stats {
 	uint64_t fast_records;	   /* records read from the fast path's ring */
 	uint64_t fast_drains;	   /* reads of the ring */
 	uint64_t fast_full;	   /* traps of a full ring */
+	uint64_t fast_polls;	   /* drains by the event loop (ringpoll.c) */
 	uint64_t fast_slow;	   /* calls that took the slow path (a trap) */
 	uint64_t fast_short;	   /* stack copies too short: window doubled */
 	uint64_t fast_settled;	   /* threads run out of our code (reports) */
@@ -171,7 +172,7 @@ void fast_thread_gone(struct thread *t);
 void fast_set_busy(struct thread *t, taddr_t sp);
 void fast_mark_busy(struct thread *t, const arch_regs_t *r);
 int fast_copy_at_once(struct thread *t, arch_regs_t *r);
-void fast_drain(struct proc *p, pid_t resume);
+size_t fast_drain(struct proc *p, pid_t resume);
 int fast_trap(struct thread *t, arch_regs_t *regs, taddr_t pc);
 void fast_settle(struct proc *p, int detaching);
 taddr_t fast_leftover(struct proc *p, taddr_t page, int *keep);

@@ -113,6 +113,7 @@ struct fast {
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
 	uint64_t maxpcs;	  /* D_MAXPCS: 0, no walk in the program */
+	uint64_t hstride;	  /* D_HSTRIDE */
 	struct cfitab_proc *tabs; /* the unwind table's source */
 	uint64_t tab_gen;	  /* the (even) gen written last */
 };
@@ -192,6 +193,8 @@ void fast_init(struct proc *p, pid_t tid)
 		       "fast instances overlap the return slots");
 	_Static_assert(FAST_INST_INFO + I_ORIG + 8 <= FAST_INST_SIZE,
 		       "an instance's info overflows it");
+	_Static_assert(sizeof(struct cfiwalk_cache) == 1 << FAST_WCACHE_SHIFT,
+		       "a thread's walk cache is not its room in D_WCACHE");
 	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ &&
 			   FAST_PAGE_OFF == INJ_FAST,
 		       "fast_layout.h's page is not internal.h's");
@@ -207,6 +210,21 @@ void fast_init(struct proc *p, pid_t tid)
 	f = xcalloc(1, sizeof(*f));
 	f->refs = 1;
 	f->data = (taddr_t)r;
+	/* the walk in the program: not with --sample-rate, where most
+	 * calls want no stack (the stack copy then, as before); the
+	 * return addresses go with the header: more than it holds, and
+	 * every stack is copied */
+	if (opt.unwind_in_program && !opt.sample_rate && opt.num_callers > 1 &&
+	    opt.num_callers - 1 <= FAST_HDR_PCS)
+		f->maxpcs = opt.num_callers - 1;
+	f->hstride = (S_STACK + f->maxpcs * 8 + 63) & ~(uint64_t)63;
+	if (mem_write(p->pid, f->data + D_HSTRIDE, &f->hstride,
+		      sizeof(f->hstride)) ||
+	    (f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
+				    sizeof(f->maxpcs)))) {
+		free(f);
+		return;
+	}
 	f->code = p->page + INJ_FAST;
 	f->inst = p->page + INJ_FAST_INST;
 	f->win = FAST_WIN_START;
@@ -220,19 +238,9 @@ void fast_init(struct proc *p, pid_t tid)
 	}
 	free(code);
 	p->fast = f;
-	/* the walk in the program: not with --sample-rate, where most
-	 * calls want no stack (the stack copy then, as before) */
-	if (opt.unwind_in_program && !opt.sample_rate && opt.num_callers > 1) {
-		uint64_t max = opt.num_callers - 1;
-		/* (the return addresses go with the header: more than it
-		 * holds, and every stack is copied) */
-		if (max <= FAST_HDR_PCS &&
-		    !mem_write(p->pid, f->data + D_MAXPCS, &max, sizeof(max)))
-			f->maxpcs = max;
-		if (f->maxpcs && getenv("LEAKCHECK_TEST_CFIWALK")) {
-			uint8_t one = 1; /* tests/cfiwalk.sh */
-			mem_write(p->pid, f->data + D_CHECK, &one, 1);
-		}
+	if (f->maxpcs && getenv("LEAKCHECK_TEST_CFIWALK")) {
+		uint8_t one = 1; /* tests/cfiwalk.sh */
+		mem_write(p->pid, f->data + D_CHECK, &one, 1);
 	}
 	fast_tables(p);
 	fast_guard(p);
@@ -604,14 +612,16 @@ static int moving_take(struct fast *f, taddr_t addr, struct heap_block *b)
 	return 0;
 }
 
-/* One record, SLOT (its header and its stack copy). */
-static void process(struct proc *p, const uint8_t *slot)
+/* One record: HDR, its header (with the walk's return addresses), and
+ * COPY, the stack bytes it copied (S_LEN of them; in check mode those
+ * after the return addresses). */
+static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
 {
 	struct fast *f = p->fast;
 	uint64_t h[S_STACK / 8];
 	struct heap_block b;
 
-	memcpy(h, slot, sizeof(h));
+	memcpy(h, hdr, sizeof(h));
 	g_bp_stats.fast_records++;
 	switch (h[S_KIND / 8]) {
 	case HOOK_FREE:
@@ -632,8 +642,8 @@ static void process(struct proc *p, const uint8_t *slot)
 		    .a = {h[S_A0 / 8], h[S_A1 / 8], h[S_A2 / 8]},
 		    .res = h[S_RES / 8],
 		    .fn = h[S_FN / 8],
-		    .stack = slot + S_STACK,
-		    .len = h[S_LEN / 8],
+		    .stack = copy ? copy : hdr + S_STACK,
+		    .len = copy ? h[S_LEN / 8] : 0,
 		    .hi = h[S_HI / 8],
 		};
 		c.regs.rip = h[S_PC / 8];
@@ -644,12 +654,11 @@ static void process(struct proc *p, const uint8_t *slot)
 		c.regs.r13 = h[S_R13 / 8];
 		c.regs.r14 = h[S_R14 / 8];
 		c.regs.r15 = h[S_R15 / 8];
-		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= FAST_HDR_PCS) {
+		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
-			c.pcs = (const uint64_t *)(slot + S_STACK);
+			c.pcs = (const uint64_t *)(hdr + S_STACK);
 			c.npcs = (unsigned)h[S_NPCS / 8];
-			c.stack = slot + S_STACK + FAST_WALK_MAX * 8;
 			if (c.len > FAST_CHECK_MAX)
 				c.len = 0;
 			g_bp_stats.fast_walked++;
@@ -668,22 +677,24 @@ static void process(struct proc *p, const uint8_t *slot)
 }
 
 /*
- * Read and record what the ring holds.  If RESUME is a thread's tid, it
- * is resumed once the slots are copied and freed, so that the program
- * runs while we unwind.
+ * Read and record what the ring holds; returns the records read.  If
+ * RESUME is a thread's tid, it is resumed once the slots are copied and
+ * freed, so that the program runs while we unwind.  The program may be
+ * running: a record is read only once its slot says it is written in
+ * full (D_DONE, stored after the record), and the tail only grows.
  */
-void fast_drain(struct proc *p, pid_t resume)
+size_t fast_drain(struct proc *p, pid_t resume)
 {
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
-	size_t nwant = 0, ndone = 0;
+	size_t nwant = 0, ndone = 0, nread = 0, *copy = NULL;
 	struct iovec l, *r = NULL;
 	ssize_t got;
 
 	if (!f || f->draining) {
 		if (resume > 0)
 			task_resume(resume, 0);
-		return;
+		return 0;
 	}
 	f->draining = 1;
 	if (mem_read(p->pid, f->data + D_HEAD, &head, sizeof(head)) !=
@@ -730,32 +741,32 @@ void fast_drain(struct proc *p, pid_t resume)
 	/* 2: their headers (all of the record visible now that its S_SEQ
 	 * was), with the walk's return addresses: a run of consecutive
 	 * slots' headers is one piece of D_HDR, read into its place in
-	 * f->hdrs; 3: the stack copies, from the slots in D_RING; each
-	 * record put together in the buffer, a slot each, as the program
-	 * would have written it in one place */
-	f->buf = xgrow(f->buf, &f->buf_cap, ndone << FAST_SLOT_SHIFT, 1);
+	 * f->hdrs; 3: the stack copies (the records that made one), from
+	 * their slots in D_RING, one after the other into f->buf (copy[i]:
+	 * where record i's is, or -1) */
 	if (!f->hdrs)
-		f->hdrs = xmalloc((size_t)FAST_NSLOTS << FAST_HDR_SHIFT);
+		f->hdrs = xmalloc((size_t)FAST_NSLOTS * f->hstride);
+	copy = xmalloc(ndone * sizeof(*copy));
 	{
 		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
 		size_t n2 = 0, sum = 0;
 		for (size_t i = 0; i < ndone; i++) {
-			size_t at = (size_t)(done[i] & (FAST_NSLOTS - 1))
-				    << FAST_HDR_SHIFT;
+			size_t at =
+			    (size_t)(done[i] & (FAST_NSLOTS - 1)) * f->hstride;
 			if (n2 && (uint8_t *)ls[n2 - 1].iov_base +
 					  ls[n2 - 1].iov_len ==
 				      f->hdrs + at) {
-				ls[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
-				r[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
+				ls[n2 - 1].iov_len += f->hstride;
+				r[n2 - 1].iov_len += f->hstride;
 			} else {
-				ls[n2] = (struct iovec){f->hdrs + at,
-							1u << FAST_HDR_SHIFT};
+				ls[n2] =
+				    (struct iovec){f->hdrs + at, f->hstride};
 				r[n2] = (struct iovec){
 				    (void *)(uintptr_t)(f->data + D_HDR + at),
-				    1u << FAST_HDR_SHIFT};
+				    f->hstride};
 				n2++;
 			}
-			sum += 1u << FAST_HDR_SHIFT;
+			sum += f->hstride;
 		}
 		if (process_vm_readv(p->pid, ls, n2, r, n2, 0) !=
 		    (ssize_t)sum) {
@@ -763,20 +774,17 @@ void fast_drain(struct proc *p, pid_t resume)
 			goto out;
 		}
 		n2 = 0;
+		sum = 0;
 		for (size_t i = 0; i < ndone; i++) {
-			uint8_t *to = f->buf + (i << FAST_SLOT_SHIFT);
-			taddr_t from =
-			    f->data + D_RING +
-			    ((done[i] & (FAST_NSLOTS - 1)) << FAST_SLOT_SHIFT);
+			const uint8_t *hdr =
+			    f->hdrs +
+			    (done[i] & (FAST_NSLOTS - 1)) * f->hstride;
 			uint64_t len, npcs, off = S_STACK;
 
-			memcpy(to,
-			       f->hdrs + ((done[i] & (FAST_NSLOTS - 1))
-					  << FAST_HDR_SHIFT),
-			       1u << FAST_HDR_SHIFT);
-			memcpy(&len, to + S_LEN, 8);
-			memcpy(&npcs, to + S_NPCS, 8);
-			if (npcs && npcs <= FAST_HDR_PCS)
+			copy[i] = (size_t)-1;
+			memcpy(&len, hdr + S_LEN, 8);
+			memcpy(&npcs, hdr + S_NPCS, 8);
+			if (npcs && npcs <= f->maxpcs)
 				/* walked: the return addresses came with the
 				 * header; check mode: the copy after them */
 				off = S_STACK + FAST_WALK_MAX * 8;
@@ -786,11 +794,20 @@ void fast_drain(struct proc *p, pid_t resume)
 				len = 0;
 			if (!len)
 				continue;
-			ls[n2] = (struct iovec){to + off, len};
-			r[n2] = (struct iovec){(void *)(uintptr_t)(from + off),
-					       len};
-			n2++;
+			copy[i] = sum;
+			r[n2] = (struct iovec){
+			    (void *)(uintptr_t)(f->data + D_RING +
+						((done[i] & (FAST_NSLOTS - 1))
+						 << FAST_SLOT_SHIFT) +
+						off),
+			    len};
+			ls[n2++].iov_len = len;
+			sum += len;
 		}
+		f->buf = xgrow(f->buf, &f->buf_cap, sum ? sum : 1, 1);
+		for (size_t i = 0, j = 0; i < ndone; i++)
+			if (copy[i] != (size_t)-1)
+				ls[j++].iov_base = f->buf + copy[i];
 		for (size_t at = 0; at < n2; at += 1024) {
 			size_t k = n2 - at < 1024 ? n2 - at : 1024;
 			sum = 0;
@@ -821,14 +838,18 @@ void fast_drain(struct proc *p, pid_t resume)
 		resume = 0;
 	}
 	for (size_t i = 0; i < ndone; i++)
-		process(p, f->buf + (i << FAST_SLOT_SHIFT));
+		process(p, f->hdrs + (done[i] & (FAST_NSLOTS - 1)) * f->hstride,
+			copy[i] == (size_t)-1 ? NULL : f->buf + copy[i]);
+	nread = ndone;
 out:
+	free(copy);
 	free(want);
 	free(done);
 	free(r);
 	f->draining = 0;
 	if (resume > 0)
 		task_resume(resume, 0);
+	return nread;
 }
 
 /* Is PC (a trap's int3) ours?  Handles it and resumes T if so.  A vfork
@@ -1184,6 +1205,7 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	memcpy(cf->inst_bp, f->inst_bp, sizeof(cf->inst_bp));
 	cf->win = f->win;
 	cf->maxpcs = f->maxpcs;
+	cf->hstride = f->hstride;
 	cf->tab_gen = f->tab_gen; /* its copy of the table is the parent's */
 	child->fast = cf;
 	/* what the parent had not drained: the child's too */

@@ -75,6 +75,9 @@ void tracer_dispatch(pid_t tid, int status);
 void tracer_thread_free(struct thread *t);
 void tracer_proc_free(struct proc *p);
 void tracer_loop(int attached);
+/* waitpid(-1, __WALL) that drains the fast path's rings meanwhile (ringpoll.c)
+ */
+pid_t ringpoll_wait(int *status);
 void tracer_begin(int attached);
 void tracer_signals(int attached);
 /* deliver.c: resume T, in a signal-delivery-stop for SIG, so that the
@@ -115,8 +118,12 @@ void exitpath_clear_dead_stack(struct thread *t, const arch_regs_t *regs);
 
 /* stats.c: --stats (the counters are kept whether or not it is given) */
 void tracer_print_stats(void);
-/* CLOCK_MONOTONIC in ns */
+/* CLOCK_MONOTONIC in ns; in seconds */
 uint64_t stats_now_ns(void);
+static inline double now_seconds(void)
+{
+	return (double)stats_now_ns() / 1e9;
+}
 /* leakcheck's own VmRSS and VmHWM in KiB; 0 or -1 */
 int stats_self_mem(unsigned long *rss_kib, unsigned long *hwm_kib);
 

@@ -737,13 +737,6 @@ int tracer_launch(const char *path, char *const argv[],
 	return 0;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* An on-demand report of every traced process, with the pause it cost. */
 static void report_all(const char *why)
 {
@@ -842,7 +835,7 @@ void tracer_loop(int attached)
 			}
 		}
 		if (!tid)
-			tid = waitpid(-1, &status, __WALL);
+			tid = ringpoll_wait(&status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

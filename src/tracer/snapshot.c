@@ -29,13 +29,6 @@
 
 static unsigned snapshot_seq;
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Snapshot SEQ of P, every thread of which is running or held by us.
  * Returns the number of outputs that could not be written. */
 static int proc_snapshot(struct proc *p, unsigned seq, const char *why)

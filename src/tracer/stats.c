@@ -150,16 +150,19 @@ void tracer_print_stats(void)
 		(unsigned long long)g_alloc_stats.stub_returns,
 		(unsigned long long)g_alloc_stats.harvests,
 		(unsigned long long)g_alloc_stats.return_traps);
-	fprintf(stderr,
-		"leakcheck: stats: fast path: %llu calls recorded by the "
-		"program (no trap), %llu reads of its ring, %llu full-ring "
-		"traps, %llu slow-path traps, %llu stack copies too short%s\n",
-		(unsigned long long)g_bp_stats.fast_records,
-		(unsigned long long)g_bp_stats.fast_drains,
-		(unsigned long long)g_bp_stats.fast_full,
-		(unsigned long long)g_bp_stats.fast_slow,
-		(unsigned long long)g_bp_stats.fast_short,
-		opt.no_fast_path ? " (--fast-path=no)" : "");
+	fprintf(
+	    stderr,
+	    "leakcheck: stats: fast path: %llu calls recorded by the "
+	    "program (no trap), %llu reads of its ring (%llu polls while it "
+	    "ran), %llu full-ring traps, %llu slow-path traps, %llu stack "
+	    "copies too short%s\n",
+	    (unsigned long long)g_bp_stats.fast_records,
+	    (unsigned long long)g_bp_stats.fast_drains,
+	    (unsigned long long)g_bp_stats.fast_polls,
+	    (unsigned long long)g_bp_stats.fast_full,
+	    (unsigned long long)g_bp_stats.fast_slow,
+	    (unsigned long long)g_bp_stats.fast_short,
+	    opt.no_fast_path ? " (--fast-path=no)" : "");
 	fprintf(stderr,
 		"leakcheck: stats: walk in the program: %llu stacks walked "
 		"there with unwind tables (%llu tables written, %llu walks "

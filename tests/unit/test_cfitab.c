@@ -327,6 +327,61 @@ static uint64_t *make_stack(size_t nw, uint64_t last)
 	return s;
 }
 
+/* The row lookup cache: the walk is the same through it, cold and warm;
+ * an entry is used for its pc only under its table's gen (a planted row
+ * that ends the walk at A is taken under gen 7, not under gen 8); a
+ * cache with a row for every frame needs no table at all. */
+static void test_walk_cache(void)
+{
+	struct blob b;
+	uint64_t pcs[16], ref[16], *s;
+	struct cfiwalk_stack st;
+	struct cfiwalk_cache *c = xcalloc(1, sizeof(*c));
+	int n, nref, why;
+
+	make_blob(&b);
+	s = make_stack(5, PC(0x100350));
+	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
+	nref = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, ref, 16,
+		       &why);
+	CHECK_EQ_U(nref, 4);
+	for (int round = 0; round < 2; round++) {
+		n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO,
+				   LO + 16, pcs, 16, &why, c, 7);
+		CHECK_EQ_U(n, nref);
+		CHECK_EQ_U(why, CFIWALK_END);
+		CHECK(n == nref && !memcmp(pcs, ref, (size_t)n * 8));
+	}
+	/* every frame's row is in the cache now: a table that says nothing
+	 * (no module) still walks the same under gen 7 */
+	{
+		struct blob empty = b;
+		empty.h.nmods = 0;
+		n = cfiwalk_cached(&empty, sizeof(empty), &st, PC(0x100010), LO,
+				   LO + 16, pcs, 16, &why, c, 7);
+		CHECK_EQ_U(n, nref);
+		n = cfiwalk_cached(&empty, sizeof(empty), &st, PC(0x100010), LO,
+				   LO + 16, pcs, 16, &why, c, 8);
+		CHECK_EQ_U(n, 1);
+		CHECK_EQ_U(why, CFIWALK_FALLBACK);
+	}
+	/* plant "the end" for A's pc under gen 7 */
+	for (int i = 0; i < CFIWALK_CACHE_N; i++)
+		if (c->e[i].pc == PC(0x100010)) {
+			c->e[i].row.kind = CFI_END;
+			c->e[i].gen = 7;
+		}
+	n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs,
+			   16, &why, c, 7);
+	CHECK_EQ_U(n, 1);
+	CHECK_EQ_U(why, CFIWALK_END);
+	n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs,
+			   16, &why, c, 8);
+	CHECK_EQ_U(n, nref);
+	free(s);
+	free(c);
+}
+
 static void test_walk(void)
 {
 	struct blob b;
@@ -509,7 +564,10 @@ static unsigned char *blob_data;
 
 NOIPA static int blob_f3(void)
 {
-	uint64_t pc, sp, rbp, entry[16] = {0}, *slot;
+	uint64_t pc, sp, rbp, *slot, first[64];
+	/* an entry of the thread table: the walk uses its row cache */
+	uint64_t *entry =
+	    (uint64_t *)(blob_data + D_THREADS + (5 << FAST_THR_SHIFT));
 	struct cfitab_proc *t;
 	const void *tab;
 	size_t size;
@@ -544,6 +602,24 @@ NOIPA static int blob_f3(void)
 		    slot[S_STACK / 8 + i] == (uint64_t)(uintptr_t)bt[i + skip];
 	CHECK(same);
 	CHECK_EQ_U(n + skip, nb);
+	/* again, the rows from the thread's cache (D_WCACHE's sixth) */
+	CHECK(n > 0 && n <= 32);
+	memcpy(first, slot + S_STACK / 8, (size_t)n * 8);
+	{
+		uint64_t any = 0;
+		const uint64_t *w =
+		    (const uint64_t *)(blob_data + D_WCACHE +
+				       (5 << FAST_WCACHE_SHIFT));
+		for (int i = 0; i < (1 << FAST_WCACHE_SHIFT) / 8; i++)
+			any |= w[i];
+		CHECK(any != 0);
+	}
+	slot[S_NPCS / 8] = 0;
+	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+			     (uint64_t)(uintptr_t)entry,
+			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+		   (unsigned long long)n);
+	CHECK(!memcmp(first, slot + S_STACK / 8, (size_t)n * 8));
 	/* the table being rewritten (gen odd): no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 3;
 	slot[S_NPCS / 8] = 0;
@@ -552,6 +628,18 @@ NOIPA static int blob_f3(void)
 			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
 		   0);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
+	/* headers too short for D_MAXPCS return addresses: no walk */
+	{
+		uint64_t stride, small = S_STACK + 8;
+		memcpy(&stride, blob_data + D_HSTRIDE, 8);
+		memcpy(blob_data + D_HSTRIDE, &small, 8);
+		((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 2;
+		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+				     (uint64_t)(uintptr_t)entry,
+				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			   0);
+		memcpy(blob_data + D_HSTRIDE, &stride, 8);
+	}
 	/* a stack that ends just above sp: no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 4;
 	entry[T_HI / 8] = sp + 8;
@@ -595,6 +683,8 @@ static void test_blob(void)
 	blob_walk =
 	    (walk_fn *)(void *)(code + (lc_fast_walk_at - lc_fast_blob));
 	memcpy(blob_data + D_MAXPCS, &max, sizeof(max));
+	max = S_STACK + max * 8; /* D_HSTRIDE: the header holds them */
+	memcpy(blob_data + D_HSTRIDE, &max, sizeof(max));
 	sink += blob_f1();
 	munmap(code, len);
 	munmap(blob_data, FAST_DATA_SIZE);
@@ -606,6 +696,7 @@ int main(void)
 	test_debug_frame();
 	test_malformed();
 	test_walk();
+	test_walk_cache();
 	test_self();
 	test_blob();
 	return check_done("test_cfitab");

@@ -68,7 +68,7 @@ lc_fast_vars:
 	jne	94b
 	mov	%rax, %r9
 	and	$(FAST_NSLOTS - 1), %r9
-	shl	$FAST_HDR_SHIFT, %r9
+	imul	D_HSTRIDE(%r10), %r9
 	lea	D_HDR(%r10,%r9), %r9
 .endm
 

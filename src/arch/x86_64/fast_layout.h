@@ -14,10 +14,15 @@
 #define D_MAXPCS                                                               \
 	0xc0 /* u64: return addresses a walk in the program                    \
 	      * writes at most; 0: no walk, copy the stack */
-#define D_CHECK                                                                  \
-	0xc8		 /* byte: copy the stack after a walk too, at            \
-			  * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK: \
-			  * leakcheck compares the two) */
+#define D_CHECK                                                                \
+	0xc8 /* byte: copy the stack after a walk too, at                      \
+	      * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK:           \
+	      * leakcheck compares the two) */
+#define D_HSTRIDE                                                              \
+	0xd0 /* u64: bytes from a slot's header in D_HDR to the next's:        \
+	      * S_STACK and D_MAXPCS words, rounded up to a cache line,        \
+	      * at most 1 << FAST_HDR_SHIFT (the less, the less a drain        \
+	      * reads); written before any record */
 #define D_THREADS 0x1000 /* the thread table, FAST_THR_N entries */
 #define FAST_THR_N 4096
 #define FAST_THR_SHIFT 7   /* 128-byte entries */
@@ -35,14 +40,19 @@
  * page, not from a page of each slot */
 #define D_DONE (D_TABLE + FAST_TABLE_MAX)
 /* Each slot's header (S_SEQ to S_NPCS) and the walk's return addresses
- * lie here, 512 bytes a slot, apart from its stack copy in D_RING: a
+ * lie here, D_HSTRIDE bytes a slot, apart from its stack copy in D_RING: a
  * drain reads the headers of consecutive slots in one piece, not a page
  * of each slot.  The walk in the program is made only if its return
  * addresses fit (D_MAXPCS <= FAST_HDR_PCS). */
 #define D_HDR (D_DONE + FAST_NSLOTS * 8)
 #define FAST_HDR_SHIFT 9
 #define FAST_HDR_PCS (((1 << FAST_HDR_SHIFT) - S_STACK) / 8)
-#define FAST_DATA_SIZE (D_HDR + (FAST_NSLOTS << FAST_HDR_SHIFT))
+/* Each thread's row lookup cache for the walk (struct cfiwalk_cache,
+ * FAST_WCACHE_SIZE bytes; the thread table's entry N has the Nth):
+ * untouched for threads that never walk. */
+#define D_WCACHE (D_HDR + (FAST_NSLOTS << FAST_HDR_SHIFT))
+#define FAST_WCACHE_SHIFT 13
+#define FAST_DATA_SIZE (D_WCACHE + (FAST_THR_N << FAST_WCACHE_SHIFT))
 #define FAST_WALK_MAX 256 /* D_MAXPCS at most */
 
 /* The injected page (src/tracer/internal.h): its size, and where the

@@ -25,6 +25,7 @@
 #include "fast_layout.h"
 
 #define cfiwalk lc_fast_cfiwalk
+#define cfiwalk_cached lc_fast_cfiwalk_cached
 #include "walk.c"
 
 long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
@@ -32,7 +33,8 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 
 /*
  * Walks the stack of the thread whose table entry is at ENTRY, from the
- * frame with PC, SP and RBP (just after the allocator's return), into
+ * frame with PC, SP and RBP (just after the allocator's return), with
+ * the thread's row lookup cache (none if ENTRY is not in the table), into
  * the ring slot's header SLOT (in D_HDR): S_NPCS return addresses at
  * S_STACK, at most FAST_HDR_PCS, S_LEN 0.
  * Returns how many, or 0 where the walk cannot be trusted (the tables
@@ -47,10 +49,12 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 	uint64_t max = *(const volatile uint64_t *)(data + D_MAXPCS);
 	uint64_t gen;
 	struct cfiwalk_stack st;
+	struct cfiwalk_cache *cache = 0; /* the thread's (D_WCACHE) */
 	int n, why;
 
-	if (!max || max > FAST_HDR_PCS)
-		return 0;
+	if (!max || max > FAST_HDR_PCS ||
+	    S_STACK + max * 8 > *(const volatile uint64_t *)(data + D_HSTRIDE))
+		return 0; /* (its header would not hold them) */
 	gen = h->gen;
 	if (gen & 1)
 		return 0;
@@ -58,8 +62,15 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 	st.mem = (const unsigned char *)sp;
 	st.lo = sp;
 	st.hi = *(const volatile uint64_t *)(entry + T_HI);
-	n = cfiwalk((const void *)h, FAST_TABLE_MAX, &st, pc, sp, rbp,
-		    (uint64_t *)(slot + S_STACK), (int)max, &why);
+	if (entry - (data + D_THREADS) < (uint64_t)FAST_THR_N
+						 << FAST_THR_SHIFT)
+		cache = (struct cfiwalk_cache *)(data + D_WCACHE +
+						 ((entry - (data + D_THREADS)) >>
+						  FAST_THR_SHIFT
+						  << FAST_WCACHE_SHIFT));
+	n = cfiwalk_cached((const void *)h, FAST_TABLE_MAX, &st, pc, sp, rbp,
+			   (uint64_t *)(slot + S_STACK), (int)max, &why,
+			   cache, gen);
 	__asm__ volatile("" ::: "memory");
 	if (h->gen != gen || why == CFIWALK_FALLBACK || why == CFIWALK_OUT ||
 	    n < 1)
