@@ -530,8 +530,10 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 	int n = 0, max = (int)opt.num_callers, ret = 0;
 
 	g_alloc_stats.calls[c->kind]++;
-	if (sampler_take(&sampler, opt.sample_rate,
-			 sampled_size(c->kind, c->a[0], c->a[1], c->a[2]))) {
+	if (c->sample >= 0 ? c->sample
+			   : sampler_take(&sampler, opt.sample_rate,
+					  sampled_size(c->kind, c->a[0],
+						       c->a[1], c->a[2]))) {
 		pcs[0] = c->fn;
 		n = 1;
 		if (c->npcs) {

@@ -100,6 +100,8 @@ struct bp_stats {
 	uint64_t fast_drains;	   /* reads of the ring */
 	uint64_t fast_full;	   /* traps of a full ring */
 	uint64_t fast_polls;	   /* drains by the event loop (ringpoll.c) */
+	uint64_t fast_unsampled;   /* --sample-rate: left by the program
+				    * without a stack (no walk, no copy) */
 	uint64_t fast_slow;	   /* calls that took the slow path (a trap) */
 	uint64_t fast_short;	   /* stack copies too short: window doubled */
 	uint64_t fast_settled;	   /* threads run out of our code (reports) */
@@ -198,6 +200,8 @@ struct fast_call {
 	const uint64_t *pcs; /* or the program's walk: return addresses */
 	unsigned npcs;	     /*   from regs.rip on (no copy then) */
 	taddr_t hi;	     /* the end of that stack */
+	int sample;	     /* --sample-rate: the program sampled it (1) or
+			      * not (0); -1: leakcheck decides */
 	int realloc_begun;   /* realloc(p != 0): its BEGIN was recorded, */
 	int moved;	     /*   and took this block out of the table: */
 	struct heap_block old;

@@ -78,6 +78,7 @@
 #include "bp/bp.h"
 #include "leakcheck/cfitab.h"
 #include "leakcheck/options.h"
+#include "leakcheck/profile.h"
 #include "leakcheck/util.h"
 
 extern const uint8_t lc_fast_blob[], lc_fast_blob_end[], lc_fast_vars[],
@@ -114,6 +115,9 @@ struct fast {
 	int draining;
 	uint64_t maxpcs;	  /* D_MAXPCS: 0, no walk in the program */
 	uint64_t hstride;	  /* D_HSTRIDE */
+	uint64_t rate;		  /* D_RATE: the program samples */
+	uint64_t sidx;		  /* D_SIDX when the pool was last filled */
+	struct sampler sampler;	  /* draws the pool's intervals */
 	struct cfitab_proc *tabs; /* the unwind table's source */
 	uint64_t tab_gen;	  /* the (even) gen written last */
 };
@@ -176,6 +180,36 @@ static int pc_inside(struct proc *p, taddr_t addr, unsigned len)
 }
 
 /* Map the data, copy the code in.  Leaves p->fast NULL if it cannot. */
+/*
+ * --sample-rate in the program: draw the intervals its threads took
+ * from the pool since the last fill (all of them if ALL), and write the
+ * pool.  A thread that takes one not drawn yet gets the mean (fastwalk.c);
+ * more than FAST_SPOOL_N taken between two drains reuse old draws, still
+ * exponential.  Returns 0 or -errno.
+ */
+static int spool_fill(pid_t pid, struct fast *f, int all)
+{
+	uint64_t pool[FAST_SPOOL_N], idx = 0, n;
+	int r;
+
+	if (!all) {
+		if (mem_read(pid, f->data + D_SIDX, &idx, sizeof(idx)) !=
+		    (long)sizeof(idx))
+			return -EFAULT;
+		if (idx == f->sidx)
+			return 0;
+	}
+	if ((r = (int)mem_read(pid, f->data + D_SPOOL, pool, sizeof(pool))) !=
+	    (int)sizeof(pool))
+		return r < 0 ? r : -EFAULT;
+	n = all || idx - f->sidx >= FAST_SPOOL_N ? FAST_SPOOL_N : idx - f->sidx;
+	for (uint64_t i = 0; i < n; i++)
+		pool[(f->sidx + i) % FAST_SPOOL_N] =
+		    sampler_next_interval(&f->sampler, f->rate);
+	f->sidx = idx;
+	return mem_write(pid, f->data + D_SPOOL, pool, sizeof(pool));
+}
+
 void fast_init(struct proc *p, pid_t tid)
 {
 	unsigned long long a[6] = {0,
@@ -214,14 +248,19 @@ void fast_init(struct proc *p, pid_t tid)
 	 * calls want no stack (the stack copy then, as before); the
 	 * return addresses go with the header: more than it holds, and
 	 * every stack is copied */
-	if (opt.unwind_in_program && !opt.sample_rate && opt.num_callers > 1 &&
+	if (opt.unwind_in_program && opt.num_callers > 1 &&
 	    opt.num_callers - 1 <= FAST_HDR_PCS)
 		f->maxpcs = opt.num_callers - 1;
 	f->hstride = (S_STACK + f->maxpcs * 8 + 63) & ~(uint64_t)63;
+	if (f->maxpcs && opt.sample_rate)
+		f->rate = opt.sample_rate; /* the walk samples (fastwalk.c) */
 	if (mem_write(p->pid, f->data + D_HSTRIDE, &f->hstride,
 		      sizeof(f->hstride)) ||
 	    (f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
-				    sizeof(f->maxpcs)))) {
+				    sizeof(f->maxpcs))) ||
+	    (f->rate && (spool_fill(p->pid, f, 1) ||
+			 mem_write(p->pid, f->data + D_RATE, &f->rate,
+				   sizeof(f->rate))))) {
 		free(f);
 		return;
 	}
@@ -645,6 +684,7 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
 		    .stack = copy ? copy : hdr + S_STACK,
 		    .len = copy ? h[S_LEN / 8] : 0,
 		    .hi = h[S_HI / 8],
+		    .sample = -1,
 		};
 		c.regs.rip = h[S_PC / 8];
 		c.regs.rsp = h[S_SP / 8];
@@ -654,6 +694,10 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
 		c.regs.r13 = h[S_R13 / 8];
 		c.regs.r14 = h[S_R14 / 8];
 		c.regs.r15 = h[S_R15 / 8];
+		if (f->rate)
+			c.sample = h[S_NPCS / 8] != FAST_UNSAMPLED;
+		if (!c.sample)
+			g_bp_stats.fast_unsampled++;
 		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
@@ -841,6 +885,8 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		process(p, f->hdrs + (done[i] & (FAST_NSLOTS - 1)) * f->hstride,
 			copy[i] == (size_t)-1 ? NULL : f->buf + copy[i]);
 	nread = ndone;
+	if (f->rate)
+		spool_fill(p->pid, f, 0); /* what its sampled calls took */
 out:
 	free(copy);
 	free(want);
@@ -1206,6 +1252,9 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	cf->win = f->win;
 	cf->maxpcs = f->maxpcs;
 	cf->hstride = f->hstride;
+	cf->rate = f->rate;
+	cf->sidx = f->sidx;
+	cf->sampler = (struct sampler){0}; /* reseeded: its own draws */
 	cf->tab_gen = f->tab_gen; /* its copy of the table is the parent's */
 	child->fast = cf;
 	/* what the parent had not drained: the child's too */

@@ -166,10 +166,12 @@ void tracer_print_stats(void)
 	fprintf(stderr,
 		"leakcheck: stats: walk in the program: %llu stacks walked "
 		"there with unwind tables (%llu tables written, %llu walks "
-		"given up for a signal), the others copied%s\n",
+		"given up for a signal), %llu calls not sampled there (no "
+		"walk, no copy), the others copied%s\n",
 		(unsigned long long)g_bp_stats.fast_walked,
 		(unsigned long long)g_bp_stats.fast_tables,
 		(unsigned long long)g_bp_stats.fast_walk_aborts,
+		(unsigned long long)g_bp_stats.fast_unsampled,
 		opt.unwind_in_program ? "" : " (--unwind-in-program=no)");
 	if (g_alloc_stats.fast_checked)
 		fprintf(stderr,

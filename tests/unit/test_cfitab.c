@@ -628,6 +628,40 @@ NOIPA static int blob_f3(void)
 			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
 		   0);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
+	/* --sample-rate: malloc(100) with 1,000 bytes left to the next
+	 * sample is not sampled (-1, no walk), 900 left; with 50 left it is,
+	 * and the next interval comes from the pool */
+	{
+		uint64_t rate = 4096, pool0 = 777;
+		((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 2;
+		memcpy(blob_data + D_RATE, &rate, 8);
+		memcpy(blob_data + D_SPOOL, &pool0, 8);
+		entry[T_KIND / 8] = 0; /* HOOK_MALLOC */
+		entry[T_A0 / 8] = 100;
+		entry[T_LEFT / 8] = 1000;
+		slot[S_NPCS / 8] = 0;
+		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+				     (uint64_t)(uintptr_t)entry,
+				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			   (unsigned long long)-1);
+		CHECK_EQ_U(slot[S_NPCS / 8], FAST_UNSAMPLED);
+		CHECK_EQ_U(entry[T_LEFT / 8], 900);
+		entry[T_LEFT / 8] = 50;
+		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+				     (uint64_t)(uintptr_t)entry,
+				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			   (unsigned long long)n);
+		CHECK_EQ_U(entry[T_LEFT / 8], 777);
+		CHECK_EQ_U(*(uint64_t *)(blob_data + D_SIDX), 1);
+		/* the pool's next is not drawn yet: the mean */
+		entry[T_LEFT / 8] = 50;
+		blob_walk((uint64_t)(uintptr_t)blob_data,
+			  (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
+			  sp, rbp, pc);
+		CHECK_EQ_U(entry[T_LEFT / 8], 4096);
+		rate = 0;
+		memcpy(blob_data + D_RATE, &rate, 8);
+	}
 	/* headers too short for D_MAXPCS return addresses: no walk */
 	{
 		uint64_t stride, small = S_STACK + 8;

@@ -260,6 +260,7 @@ lc_fast_return:
 	mov	32(%rsp), %rsp
 	test	%rax, %rax
 	jz	.Lr_copy
+	js	.Lr_done		/* unsampled: no stack at all */
 	cmpb	$0, D_CHECK(%r10)
 	je	.Lr_done
 	/* check mode: the copy too, after the return addresses */

@@ -23,6 +23,22 @@
 	      * S_STACK and D_MAXPCS words, rounded up to a cache line,        \
 	      * at most 1 << FAST_HDR_SHIFT (the less, the less a drain        \
 	      * reads); written before any record */
+/* --sample-rate in the program: the walk (fastwalk.c) decides which
+ * allocations get a stack, with a byte countdown per thread (T_LEFT) as
+ * leakcheck's sampler does; an unsampled call is recorded with no walk
+ * and no copy (S_NPCS = FAST_UNSAMPLED).  The random intervals come from
+ * a pool leakcheck fills and refills at each drain: a sampled call takes
+ * the next (D_SIDX, lock xadd). */
+#define D_RATE 0xd8   /* u64: the mean interval in bytes; 0: no sampling */
+#define D_SIDX 0x100  /* u64: intervals taken from the pool so far */
+#define D_SPOOL 0x140 /* u64[FAST_SPOOL_N]: intervals, 0: not drawn */
+#define FAST_SPOOL_N 256
+#define FAST_UNSAMPLED (~0ull) /* S_NPCS of an unsampled record */
+/* the kinds whose size is not their first argument (enum hook_kind) */
+#define FAST_KIND_CALLOC 1
+#define FAST_KIND_REALLOC 2
+#define FAST_KIND_REALLOCARRAY 3
+#define FAST_KIND_MEMALIGN 6
 #define D_THREADS 0x1000 /* the thread table, FAST_THR_N entries */
 #define FAST_THR_N 4096
 #define FAST_THR_SHIFT 7   /* 128-byte entries */
@@ -78,6 +94,9 @@
 #define T_WALK                                                                 \
 	88 /* during the walk (fast.S): sp of the frame it was called          \
 	    * from, where leakcheck can abort it (fast_leave) */
+#define T_LEFT                                                                 \
+	96 /* --sample-rate: bytes until the thread's next sample              \
+	    * (0: none drawn yet) */
 
 /* A ring slot: a header, then the stack bytes (S_LEN of them), or the
  * return addresses the walk in the program found (S_NPCS of them; with
