@@ -14,7 +14,9 @@
  * service waiting for requests costs nothing).
  *
  * Reading a ring while its writers run is what a trap's drain has
- * always done for the threads that did not trap (fast_drain).
+ * always done for the threads that did not trap (fast_drain).  Only
+ * for programs on CPUs of their own: a single-threaded program that
+ * shares leakcheck's (--same-cpu) is drained at its traps, as before.
  */
 #include <errno.h>
 #include <signal.h>
@@ -52,14 +54,30 @@ static void chld_mask(int how)
 	sigprocmask(how, &s, NULL);
 }
 
+/* A process that shares leakcheck's CPU (--same-cpu) is not polled:
+ * each poll would take the CPU from it, and the drain its trap asks for
+ * costs it less (bench/alloc: 0.60 s unpolled, 0.72 s polled). */
+static int polled(const struct proc *p)
+{
+	return p->fast && !(p->flags & PROC_SAME_CPU);
+}
+
 static size_t drain_all(void)
 {
 	size_t n = 0;
 
 	for (struct proc *p = proc_list(); p; p = p->next)
-		if (p->fast)
+		if (polled(p))
 			n += fast_drain(p, 0);
 	return n;
+}
+
+static int any_polled(void)
+{
+	for (struct proc *p = proc_list(); p; p = p->next)
+		if (polled(p))
+			return 1;
+	return 0;
 }
 
 /*
@@ -77,7 +95,7 @@ pid_t ringpoll_wait(int *status)
 
 	trapped = g_bp_stats.fast_full != seen_full;
 	seen_full = g_bp_stats.fast_full;
-	if (trapped && !active) {
+	if (trapped && !active && any_polled()) {
 		/* SIGCHLD's default is to ignore: discarded unless blocked,
 		 * and sigtimedwait needs it pending */
 		chld_mask(SIG_BLOCK);
