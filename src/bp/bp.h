@@ -100,6 +100,7 @@ struct bp_stats {
 	uint64_t fast_drains;	   /* reads of the ring */
 	uint64_t fast_full;	   /* traps of a full ring */
 	uint64_t fast_polls;	   /* drains by the event loop (ringpoll.c) */
+	uint64_t fast_stacks;	   /* stacks read from programs' stack tables */
 	uint64_t fast_unsampled;   /* --sample-rate: left by the program
 				    * without a stack (no walk, no copy) */
 	uint64_t fast_slow;	   /* calls that took the slow path (a trap) */
@@ -129,9 +130,9 @@ void bp_guard_all(struct proc *p);
 #define INJ_BPTAB_MAX 255
 #define INJ_OOL 0x1100	     /* out-of-line slots, ARCH_OOL_SLOT_SIZE each */
 #define INJ_FAST 0x2800	     /* the fast path's code (fast.S, with its walk) */
-#define INJ_FAST_INST 0x3400 /* its instances, one per entry point */
+#define INJ_FAST_INST 0x3800 /* its instances, one per entry point */
 #define FAST_INST_MAX 48
-#define INJ_RET 0x4000	/* return slots, one per call site: */
+#define INJ_RET 0x4400	/* return slots, one per call site: */
 #define INJ_RET_SLOT 16 /*   int3; jmp *(%rip); .quad return address */
 #define INJ_RET_MAX ((INJ_STUB - INJ_RET) / INJ_RET_SLOT)
 #define INJ_STUB 0x8000	 /* return stubs, one per thread (no trap): */

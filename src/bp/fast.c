@@ -48,7 +48,11 @@
  * tables (include/leakcheck/cfitab.h, src/arch/x86_64/target/fastwalk.c) that
  * leakcheck builds from each module's .eh_frame and writes into the data
  * mapping (fast_tables: at start and at every change of the module
- * list), and records the return addresses; only where the tables cannot
+ * list), and enters the return addresses in the program's stack table:
+ * the record is a 64-byte header with the stack's id, and leakcheck reads
+ * a stack's words once, the first time it meets its id (stk_pcs); only
+ * where the table has no room do the return addresses go with the
+ * record (in its ring slot); only where the tables cannot
  * describe a frame (a signal frame, code without CFI, a Go frame) does
  * it copy the stack, which leakcheck unwinds with libunwind as before.
  * Nothing is symbolized in the program; a thread's copy of its stack is
@@ -95,6 +99,12 @@ struct fast_moving {
 	struct heap_block b;
 };
 
+/* A stack of the program's stack table (fast_layout.h), read. */
+struct fast_stk {
+	uint64_t id; /* 0: an empty entry */
+	size_t at;   /* its return addresses: words[at], STK_ID_N(id) */
+};
+
 struct fast {
 	int refs;
 	taddr_t data; /* the data mapping */
@@ -113,8 +123,12 @@ struct fast {
 	size_t nmov, mov_cap;
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
-	uint64_t maxpcs;	  /* D_MAXPCS: 0, no walk in the program */
-	uint64_t hstride;	  /* D_HSTRIDE */
+	uint64_t maxpcs;      /* D_MAXPCS: 0, no walk in the program */
+	struct fast_stk *stk; /* the stack table's ids met so far */
+	size_t nstk, stk_cap; /* (open addressing, cap a power of 2) */
+	uint64_t *words;      /* their return addresses */
+	size_t nwords, words_cap;
+	uint8_t *ext;		  /* ring slots' S_PC..S_NPCS (fast_drain) */
 	uint64_t rate;		  /* D_RATE: the program samples */
 	uint64_t sidx;		  /* D_SIDX when the pool was last filled */
 	struct sampler sampler;	  /* draws the pool's intervals */
@@ -244,20 +258,19 @@ void fast_init(struct proc *p, pid_t tid)
 	f = xcalloc(1, sizeof(*f));
 	f->refs = 1;
 	f->data = (taddr_t)r;
-	/* the walk in the program: not with --sample-rate, where most
-	 * calls want no stack (the stack copy then, as before); the
-	 * return addresses go with the header: more than it holds, and
-	 * every stack is copied */
+	/* the walk in the program, up to FAST_HDR_PCS return addresses
+	 * (more, and every stack is copied); its stacks go into the stack
+	 * table, but in check mode (tests/cfiwalk.sh), where each record
+	 * carries the copy it is compared with */
 	if (opt.unwind_in_program && opt.num_callers > 1 &&
 	    opt.num_callers - 1 <= FAST_HDR_PCS)
 		f->maxpcs = opt.num_callers - 1;
-	f->hstride = (S_STACK + f->maxpcs * 8 + 63) & ~(uint64_t)63;
 	if (f->maxpcs && opt.sample_rate)
 		f->rate = opt.sample_rate; /* the walk samples (fastwalk.c) */
-	if (mem_write(p->pid, f->data + D_HSTRIDE, &f->hstride,
-		      sizeof(f->hstride)) ||
-	    (f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
+	if ((f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
 				    sizeof(f->maxpcs))) ||
+	    (f->maxpcs && !getenv("LEAKCHECK_TEST_CFIWALK") &&
+	     mem_write(p->pid, f->data + D_DEDUP, &(uint8_t){1}, 1)) ||
 	    (f->rate && (spool_fill(p->pid, f, 1) ||
 			 mem_write(p->pid, f->data + D_RATE, &f->rate,
 				   sizeof(f->rate))))) {
@@ -350,6 +363,9 @@ static void fast_unref(struct fast *f)
 	cfitab_proc_free(f->tabs);
 	free(f->holes);
 	free(f->buf);
+	free(f->stk);
+	free(f->words);
+	free(f->ext);
 	free(f->hdrs);
 	free(f->mov);
 	free(f);
@@ -651,16 +667,76 @@ static int moving_take(struct fast *f, taddr_t addr, struct heap_block *b)
 	return 0;
 }
 
-/* One record: HDR, its header (with the walk's return addresses), and
- * COPY, the stack bytes it copied (S_LEN of them; in check mode those
- * after the return addresses). */
-static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
+/* The return addresses of the stack table's stack ID (*N of them), read
+ * from the program the first time; NULL if ID cannot be one. */
+static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
+			       unsigned *n)
+{
+	uint64_t nn = STK_ID_N(id), off = STK_ID_OFF(id), w[1 + FAST_HDR_PCS];
+	size_t mask, i;
+
+	if (!nn || nn > FAST_HDR_PCS || !(id & 0xffffffffu) ||
+	    off > FAST_STKPOOL_W - nn - 1)
+		return NULL;
+	*n = (unsigned)nn;
+	if (f->stk_cap) {
+		mask = f->stk_cap - 1;
+		for (i = (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) & mask;
+		     f->stk[i].id; i = (i + 1) & mask)
+			if (f->stk[i].id == id)
+				return f->words + f->stk[i].at;
+	}
+	if (mem_read(p->pid, f->data + D_STKPOOL + off * 8, w, (nn + 1) * 8) !=
+	    (long)((nn + 1) * 8))
+		return NULL;
+	if (2 * (f->nstk + 1) > f->stk_cap) {
+		size_t cap = f->stk_cap ? f->stk_cap * 2 : 1024;
+		struct fast_stk *t = xcalloc(cap, sizeof(*t));
+		for (size_t j = 0; j < f->stk_cap; j++) {
+			if (!f->stk[j].id)
+				continue;
+			for (i = (size_t)(f->stk[j].id *
+					      0x9e3779b97f4a7c15ull >>
+					  40) &
+				 (cap - 1);
+			     t[i].id; i = (i + 1) & (cap - 1))
+				;
+			t[i] = f->stk[j];
+		}
+		free(f->stk);
+		f->stk = t;
+		f->stk_cap = cap;
+	}
+	mask = f->stk_cap - 1;
+	for (i = (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) & mask;
+	     f->stk[i].id; i = (i + 1) & mask)
+		;
+	f->words =
+	    xgrow(f->words, &f->words_cap, f->nwords + nn, sizeof(*f->words));
+	memcpy(f->words + f->nwords, w + 1, nn * 8);
+	f->stk[i] = (struct fast_stk){id, f->nwords};
+	f->nwords += nn;
+	f->nstk++;
+	g_bp_stats.fast_stacks++;
+	return f->words + f->stk[i].at;
+}
+
+/* One record: HDR, its header (H_*), EXT, its ring slot's S_PC..S_NPCS
+ * at their offsets (NULL when H_STK says there is nothing there), and
+ * DATA, what follows them in the slot: the walk's return addresses or
+ * the stack bytes copied (S_LEN of them; in check mode after the return
+ * addresses, at S_STACK + FAST_WALK_MAX * 8 - S_STACK in DATA). */
+static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
+		    const uint8_t *data)
 {
 	struct fast *f = p->fast;
-	uint64_t h[S_STACK / 8];
+	uint64_t h[S_STACK / 8], stk;
 	struct heap_block b;
 
-	memcpy(h, hdr, sizeof(h));
+	/* (no initializer: a rep stos of h costs more than the record) */
+	memcpy(h, hdr, H_FN);
+	memcpy(&h[S_FN / 8], hdr + H_FN, 8);
+	memcpy(&stk, hdr + H_STK, 8);
 	g_bp_stats.fast_records++;
 	switch (h[S_KIND / 8]) {
 	case HOOK_FREE:
@@ -673,39 +749,72 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
 	default:
 		break;
 	}
+	if (ext) {
+		uint64_t fn = h[S_FN / 8];
+		memcpy(&h[S_PC / 8], ext + S_PC, S_STACK - S_PC);
+		h[S_FN / 8] = fn;
+	} else {
+		for (unsigned i = S_PC / 8; i < S_STACK / 8; i++)
+			if (i != S_FN / 8)
+				h[i] = 0;
+	}
 	if (h[S_KIND / 8] >= HOOK_NKINDS || h[S_LEN / 8] > FAST_STACK_MAX)
 		return;
 	{
-		struct fast_call c = {
-		    .kind = (uint8_t)h[S_KIND / 8],
-		    .a = {h[S_A0 / 8], h[S_A1 / 8], h[S_A2 / 8]},
-		    .res = h[S_RES / 8],
-		    .fn = h[S_FN / 8],
-		    .stack = copy ? copy : hdr + S_STACK,
-		    .len = copy ? h[S_LEN / 8] : 0,
-		    .hi = h[S_HI / 8],
-		    .sample = -1,
-		};
-		c.regs.rip = h[S_PC / 8];
-		c.regs.rsp = h[S_SP / 8];
-		c.regs.rbp = h[S_RBP / 8];
-		c.regs.rbx = h[S_RBX / 8];
-		c.regs.r12 = h[S_R12 / 8];
-		c.regs.r13 = h[S_R13 / 8];
-		c.regs.r14 = h[S_R14 / 8];
-		c.regs.r15 = h[S_R15 / 8];
+		/* field by field: an initializer zeroes all of it, the
+		 * registers the unwinder does not look at too, with a rep
+		 * stos that cost more than the rest of the record */
+		struct fast_call c;
+		c.kind = (uint8_t)h[S_KIND / 8];
+		c.a[0] = h[S_A0 / 8];
+		c.a[1] = h[S_A1 / 8];
+		c.a[2] = h[S_A2 / 8];
+		c.res = h[S_RES / 8];
+		c.fn = h[S_FN / 8];
+		c.stack = data ? data : hdr;
+		c.len = data ? h[S_LEN / 8] : 0;
+		c.pcs = NULL;
+		c.npcs = 0;
+		c.hi = h[S_HI / 8];
+		c.sample = -1;
+		c.realloc_begun = 0;
+		c.moved = 0;
 		if (f->rate)
-			c.sample = h[S_NPCS / 8] != FAST_UNSAMPLED;
+			c.sample = stk != FAST_UNSAMPLED;
 		if (!c.sample)
 			g_bp_stats.fast_unsampled++;
-		if (h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs) {
+		if (stk && stk != FAST_UNSAMPLED) {
+			/* the walk in the program, its stack in the table */
+			c.pcs = stk_pcs(p, f, stk, &c.npcs);
+			if (!c.pcs)
+				c.npcs = 0;
+			else
+				g_bp_stats.fast_walked++;
+		} else if (ext && h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs &&
+			   data) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
-			c.pcs = (const uint64_t *)(hdr + S_STACK);
+			c.pcs = (const uint64_t *)data;
 			c.npcs = (unsigned)h[S_NPCS / 8];
 			if (c.len > FAST_CHECK_MAX)
 				c.len = 0;
+			if (c.len)
+				c.stack = data + FAST_WALK_MAX * 8;
 			g_bp_stats.fast_walked++;
+		}
+		if (ext || !c.pcs) {
+			/* the registers, where they may be unwound from (a
+			 * stack of the table's that could not be read: from
+			 * zeroes, to nothing) */
+			memset(&c.regs, 0, sizeof(c.regs));
+			c.regs.rip = h[S_PC / 8];
+			c.regs.rsp = h[S_SP / 8];
+			c.regs.rbp = h[S_RBP / 8];
+			c.regs.rbx = h[S_RBX / 8];
+			c.regs.r12 = h[S_R12 / 8];
+			c.regs.r13 = h[S_R13 / 8];
+			c.regs.r14 = h[S_R14 / 8];
+			c.regs.r15 = h[S_R15 / 8];
 		}
 		if ((c.kind == HOOK_REALLOC || c.kind == HOOK_REALLOCARRAY) &&
 		    c.a[0]) {
@@ -720,19 +829,35 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *copy)
 	}
 }
 
+/* Read the pieces IN[0..N) of the program into OUT[0..N) in batches of
+ * at most 1024 (UIO_MAXIOV).  Returns 0 if all of it was read. */
+static int read_pieces(pid_t pid, struct iovec *out, struct iovec *in, size_t n)
+{
+	for (size_t at = 0; at < n; at += 1024) {
+		size_t k = n - at < 1024 ? n - at : 1024, sum = 0;
+		for (size_t j = 0; j < k; j++)
+			sum += out[at + j].iov_len;
+		if (process_vm_readv(pid, out + at, k, in + at, k, 0) !=
+		    (ssize_t)sum)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Read and record what the ring holds; returns the records read.  If
  * RESUME is a thread's tid, it is resumed once the slots are copied and
  * freed, so that the program runs while we unwind.  The program may be
- * running: a record is read only once its slot says it is written in
- * full (D_DONE, stored after the record), and the tail only grows.
+ * running: a record is read only once D_DONE says it is written in full
+ * (stored after the record), and the tail only grows.
  */
 size_t fast_drain(struct proc *p, pid_t resume)
 {
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
-	size_t nwant = 0, ndone = 0, nread = 0, *copy = NULL;
-	struct iovec l, *r = NULL;
+	size_t nwant = 0, ndone = 0, nread = 0, *at = NULL;
+	struct iovec l, *r = NULL, *ls = NULL;
+	uint8_t *has_ext = NULL;
 	ssize_t got;
 
 	if (!f || f->draining) {
@@ -759,8 +884,9 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	f->nholes = 0;
 	g_bp_stats.fast_drains++;
 
-	/* 1: which are written (D_DONE: their S_SEQ, in one page) */
+	/* 1: which are written (D_DONE: their H_SEQ, in one page) */
 	r = xmalloc(nwant * sizeof(*r));
+	ls = xmalloc(nwant * sizeof(*ls));
 	done = xmalloc(nwant * sizeof(*done));
 	f->buf = xgrow(f->buf, &f->buf_cap, FAST_NSLOTS * 8, 1);
 	r[0] = (struct iovec){(void *)(uintptr_t)(f->data + D_DONE),
@@ -782,63 +908,92 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	}
 	if (!ndone)
 		goto out;
-	/* 2: their headers (all of the record visible now that its S_SEQ
-	 * was), with the walk's return addresses: a run of consecutive
-	 * slots' headers is one piece of D_HDR, read into its place in
-	 * f->hdrs; 3: the stack copies (the records that made one), from
-	 * their slots in D_RING, one after the other into f->buf (copy[i]:
-	 * where record i's is, or -1) */
+	/* 2: their headers (all of the record visible now that its H_SEQ
+	 * was): a run of consecutive slots' headers is one piece of D_HDR,
+	 * read into its place in f->hdrs */
 	if (!f->hdrs)
-		f->hdrs = xmalloc((size_t)FAST_NSLOTS * f->hstride);
-	copy = xmalloc(ndone * sizeof(*copy));
+		f->hdrs = xmalloc((size_t)FAST_NSLOTS << FAST_HDR_SHIFT);
+	if (!f->ext)
+		f->ext = xmalloc((size_t)FAST_NSLOTS * S_STACK);
 	{
-		struct iovec *ls = xmalloc(ndone * sizeof(*ls));
-		size_t n2 = 0, sum = 0;
+		size_t n2 = 0;
 		for (size_t i = 0; i < ndone; i++) {
-			size_t at =
-			    (size_t)(done[i] & (FAST_NSLOTS - 1)) * f->hstride;
+			size_t off = (size_t)(done[i] & (FAST_NSLOTS - 1))
+				     << FAST_HDR_SHIFT;
 			if (n2 && (uint8_t *)ls[n2 - 1].iov_base +
 					  ls[n2 - 1].iov_len ==
-				      f->hdrs + at) {
-				ls[n2 - 1].iov_len += f->hstride;
-				r[n2 - 1].iov_len += f->hstride;
+				      f->hdrs + off) {
+				ls[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
+				r[n2 - 1].iov_len += 1u << FAST_HDR_SHIFT;
 			} else {
-				ls[n2] =
-				    (struct iovec){f->hdrs + at, f->hstride};
+				ls[n2] = (struct iovec){f->hdrs + off,
+							1u << FAST_HDR_SHIFT};
 				r[n2] = (struct iovec){
-				    (void *)(uintptr_t)(f->data + D_HDR + at),
-				    f->hstride};
+				    (void *)(uintptr_t)(f->data + D_HDR + off),
+				    1u << FAST_HDR_SHIFT};
 				n2++;
 			}
-			sum += f->hstride;
 		}
-		if (process_vm_readv(p->pid, ls, n2, r, n2, 0) !=
-		    (ssize_t)sum) {
-			free(ls);
+		if (read_pieces(p->pid, ls, r, n2))
 			goto out;
-		}
-		n2 = 0;
-		sum = 0;
+	}
+	/* 3: the ring slots of the records whose stack is there (H_STK 0:
+	 * a copy, or return addresses the stack table had no room for):
+	 * S_PC..S_NPCS; 4: what follows, one after the other into f->buf
+	 * (at[i]: where record i's is, or -1) */
+	has_ext = xcalloc(ndone, 1);
+	at = xmalloc(ndone * sizeof(*at));
+	{
+		size_t n2 = 0, sum = 0;
 		for (size_t i = 0; i < ndone; i++) {
 			const uint8_t *hdr =
 			    f->hdrs +
-			    (done[i] & (FAST_NSLOTS - 1)) * f->hstride;
+			    ((done[i] & (FAST_NSLOTS - 1)) << FAST_HDR_SHIFT);
+			uint64_t kind, stk;
+			memcpy(&kind, hdr + H_KIND, 8);
+			memcpy(&stk, hdr + H_STK, 8);
+			if (kind == HOOK_FREE || kind == FAST_REALLOC_BEGIN ||
+			    kind >= HOOK_NKINDS || stk)
+				continue;
+			has_ext[i] = 1;
+			ls[n2] = (struct iovec){
+			    f->ext + (done[i] & (FAST_NSLOTS - 1)) * S_STACK +
+				S_PC,
+			    S_STACK - S_PC};
+			r[n2++] = (struct iovec){
+			    (void *)(uintptr_t)(f->data + D_RING +
+						((done[i] & (FAST_NSLOTS - 1))
+						 << FAST_SLOT_SHIFT) +
+						S_PC),
+			    S_STACK - S_PC};
+		}
+		if (read_pieces(p->pid, ls, r, n2))
+			goto out;
+		n2 = 0;
+		for (size_t i = 0; i < ndone; i++) {
+			const uint8_t *ext =
+			    f->ext + (done[i] & (FAST_NSLOTS - 1)) * S_STACK;
 			uint64_t len, npcs, off = S_STACK;
 
-			copy[i] = (size_t)-1;
-			memcpy(&len, hdr + S_LEN, 8);
-			memcpy(&npcs, hdr + S_NPCS, 8);
-			if (npcs && npcs <= f->maxpcs)
-				/* walked: the return addresses came with the
-				 * header; check mode: the copy after them */
-				off = S_STACK + FAST_WALK_MAX * 8;
-			else if (npcs)
+			at[i] = (size_t)-1;
+			if (!has_ext[i])
+				continue;
+			memcpy(&len, ext + S_LEN, 8);
+			memcpy(&npcs, ext + S_NPCS, 8);
+			if (npcs && npcs <= f->maxpcs) {
+				/* walked: the return addresses; check mode:
+				 * the copy after them */
+				if (len > FAST_CHECK_MAX)
+					len = 0;
+				len = len ? FAST_WALK_MAX * 8 + len : npcs * 8;
+			} else if (npcs) {
 				len = 0; /* cannot be */
+			}
 			if (len > (1u << FAST_SLOT_SHIFT) - off)
 				len = 0;
 			if (!len)
 				continue;
-			copy[i] = sum;
+			at[i] = sum;
 			r[n2] = (struct iovec){
 			    (void *)(uintptr_t)(f->data + D_RING +
 						((done[i] & (FAST_NSLOTS - 1))
@@ -850,20 +1005,10 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		}
 		f->buf = xgrow(f->buf, &f->buf_cap, sum ? sum : 1, 1);
 		for (size_t i = 0, j = 0; i < ndone; i++)
-			if (copy[i] != (size_t)-1)
-				ls[j++].iov_base = f->buf + copy[i];
-		for (size_t at = 0; at < n2; at += 1024) {
-			size_t k = n2 - at < 1024 ? n2 - at : 1024;
-			sum = 0;
-			for (size_t j = 0; j < k; j++)
-				sum += ls[at + j].iov_len;
-			if (process_vm_readv(p->pid, ls + at, k, r + at, k,
-					     0) != (ssize_t)sum) {
-				free(ls);
-				goto out;
-			}
-		}
-		free(ls);
+			if (at[i] != (size_t)-1)
+				ls[j++].iov_base = f->buf + at[i];
+		if (read_pieces(p->pid, ls, r, n2))
+			goto out;
 	}
 	/* the slots are ours: free them, let the program go on */
 	{
@@ -881,14 +1026,19 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		task_resume(resume, 0);
 		resume = 0;
 	}
-	for (size_t i = 0; i < ndone; i++)
-		process(p, f->hdrs + (done[i] & (FAST_NSLOTS - 1)) * f->hstride,
-			copy[i] == (size_t)-1 ? NULL : f->buf + copy[i]);
+	for (size_t i = 0; i < ndone; i++) {
+		size_t slot = (size_t)(done[i] & (FAST_NSLOTS - 1));
+		process(p, f->hdrs + (slot << FAST_HDR_SHIFT),
+			has_ext[i] ? f->ext + slot * S_STACK : NULL,
+			at[i] == (size_t)-1 ? NULL : f->buf + at[i]);
+	}
 	nread = ndone;
 	if (f->rate)
 		spool_fill(p->pid, f, 0); /* what its sampled calls took */
 out:
-	free(copy);
+	free(has_ext);
+	free(at);
+	free(ls);
 	free(want);
 	free(done);
 	free(r);
@@ -1251,7 +1401,6 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	memcpy(cf->inst_bp, f->inst_bp, sizeof(cf->inst_bp));
 	cf->win = f->win;
 	cf->maxpcs = f->maxpcs;
-	cf->hstride = f->hstride;
 	cf->rate = f->rate;
 	cf->sidx = f->sidx;
 	cf->sampler = (struct sampler){0}; /* reseeded: its own draws */

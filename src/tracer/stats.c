@@ -165,10 +165,12 @@ void tracer_print_stats(void)
 	    opt.no_fast_path ? " (--fast-path=no)" : "");
 	fprintf(stderr,
 		"leakcheck: stats: walk in the program: %llu stacks walked "
-		"there with unwind tables (%llu tables written, %llu walks "
+		"there with unwind tables (%llu distinct, read from its "
+		"stack table; %llu tables written, %llu walks "
 		"given up for a signal), %llu calls not sampled there (no "
 		"walk, no copy), the others copied%s\n",
 		(unsigned long long)g_bp_stats.fast_walked,
+		(unsigned long long)g_bp_stats.fast_stacks,
 		(unsigned long long)g_bp_stats.fast_tables,
 		(unsigned long long)g_bp_stats.fast_walk_aborts,
 		(unsigned long long)g_bp_stats.fast_unsampled,

@@ -564,7 +564,7 @@ static unsigned char *blob_data;
 
 NOIPA static int blob_f3(void)
 {
-	uint64_t pc, sp, rbp, *slot, first[64];
+	uint64_t pc, sp, rbp, *slot, *hdr, first[64];
 	/* an entry of the thread table: the walk uses its row cache */
 	uint64_t *entry =
 	    (uint64_t *)(blob_data + D_THREADS + (5 << FAST_THR_SHIFT));
@@ -583,10 +583,14 @@ NOIPA static int blob_f3(void)
 	memcpy(blob_data + D_TABLE, tab, size);
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 2;
 	entry[T_HI / 8] = stack_hi(sp);
-	slot = xcalloc(1, 1 << FAST_SLOT_SHIFT);
+	/* record 3's header and ring slot */
+	hdr = (uint64_t *)(blob_data + D_HDR + (3 << FAST_HDR_SHIFT));
+	slot = (uint64_t *)(blob_data + D_RING + (3 << FAST_SLOT_SHIFT));
 	slot[S_LEN / 8] = 99;
+	hdr[H_STK / 8] = 99;
+	/* no stack table (D_DEDUP 0): the return addresses in the slot */
 	n = blob_walk((uint64_t)(uintptr_t)blob_data,
-		      (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot, sp,
+		      (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)hdr, sp,
 		      rbp, pc);
 	for (skip = 0; skip < nb &&
 		       (uint64_t)(uintptr_t)bt[skip] != slot[S_STACK / 8 + 1];
@@ -594,6 +598,7 @@ NOIPA static int blob_f3(void)
 		;
 	skip--;
 	CHECK(n >= 5);
+	CHECK_EQ_U(hdr[H_STK / 8], 0);
 	CHECK_EQ_U(slot[S_NPCS / 8], (unsigned long long)n);
 	CHECK_EQ_U(slot[S_LEN / 8], 0);
 	CHECK(skip == 0 || skip == 1);
@@ -617,15 +622,54 @@ NOIPA static int blob_f3(void)
 	slot[S_NPCS / 8] = 0;
 	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
 			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
 		   (unsigned long long)n);
 	CHECK(!memcmp(first, slot + S_STACK / 8, (size_t)n * 8));
+	/* the stack table (D_DEDUP): the stack's id in the header, its
+	 * words in the pool; the same stack again, the same id, nothing
+	 * more taken from the pool */
+	blob_data[D_DEDUP] = 1;
+	slot[S_NPCS / 8] = 0;
+	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+			     (uint64_t)(uintptr_t)entry,
+			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
+		   (unsigned long long)n);
+	CHECK_EQ_U(slot[S_NPCS / 8], 0);
+	{
+		uint64_t id = hdr[H_STK / 8], top;
+		const uint64_t *pool =
+		    (const uint64_t *)(blob_data + D_STKPOOL);
+		CHECK_EQ_U(STK_ID_N(id), (unsigned long long)n);
+		CHECK_EQ_U(STK_ID_OFF(id), 0);
+		CHECK(!memcmp(pool + STK_ID_OFF(id) + 1, first, (size_t)n * 8));
+		memcpy(&top, blob_data + D_STKTOP, 8);
+		CHECK_EQ_U(top, (unsigned long long)n + 1);
+		hdr[H_STK / 8] = 0;
+		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+				     (uint64_t)(uintptr_t)entry,
+				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
+			   (unsigned long long)n);
+		CHECK_EQ_U(hdr[H_STK / 8], id);
+		memcpy(&top, blob_data + D_STKTOP, 8);
+		CHECK_EQ_U(top, (unsigned long long)n + 1);
+		/* a full pool: the return addresses in the slot again */
+		top = FAST_STKPOOL_W - 2;
+		memcpy(blob_data + D_STKTOP, &top, 8);
+		memset(blob_data + D_STKTAB, 0, FAST_STK_N * 8);
+		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
+				     (uint64_t)(uintptr_t)entry,
+				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
+			   (unsigned long long)n);
+		CHECK_EQ_U(hdr[H_STK / 8], 0);
+		CHECK_EQ_U(slot[S_NPCS / 8], (unsigned long long)n);
+	}
+	blob_data[D_DEDUP] = 0;
 	/* the table being rewritten (gen odd): no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 3;
 	slot[S_NPCS / 8] = 0;
 	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
 			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
 		   0);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
 	/* --sample-rate: malloc(100) with 1,000 bytes left to the next
@@ -639,49 +683,35 @@ NOIPA static int blob_f3(void)
 		entry[T_KIND / 8] = 0; /* HOOK_MALLOC */
 		entry[T_A0 / 8] = 100;
 		entry[T_LEFT / 8] = 1000;
-		slot[S_NPCS / 8] = 0;
 		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
 				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
 			   (unsigned long long)-1);
-		CHECK_EQ_U(slot[S_NPCS / 8], FAST_UNSAMPLED);
+		CHECK_EQ_U(hdr[H_STK / 8], FAST_UNSAMPLED);
 		CHECK_EQ_U(entry[T_LEFT / 8], 900);
 		entry[T_LEFT / 8] = 50;
 		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
 				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
 			   (unsigned long long)n);
 		CHECK_EQ_U(entry[T_LEFT / 8], 777);
 		CHECK_EQ_U(*(uint64_t *)(blob_data + D_SIDX), 1);
 		/* the pool's next is not drawn yet: the mean */
 		entry[T_LEFT / 8] = 50;
 		blob_walk((uint64_t)(uintptr_t)blob_data,
-			  (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)slot,
+			  (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)hdr,
 			  sp, rbp, pc);
 		CHECK_EQ_U(entry[T_LEFT / 8], 4096);
 		rate = 0;
 		memcpy(blob_data + D_RATE, &rate, 8);
-	}
-	/* headers too short for D_MAXPCS return addresses: no walk */
-	{
-		uint64_t stride, small = S_STACK + 8;
-		memcpy(&stride, blob_data + D_HSTRIDE, 8);
-		memcpy(blob_data + D_HSTRIDE, &small, 8);
-		((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 2;
-		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
-			   0);
-		memcpy(blob_data + D_HSTRIDE, &stride, 8);
 	}
 	/* a stack that ends just above sp: no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 4;
 	entry[T_HI / 8] = sp + 8;
 	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
 			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)slot, sp, rbp, pc),
+			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
 		   0);
-	free(slot);
 	cfitab_proc_free(t);
 	return sink;
 }
@@ -717,8 +747,6 @@ static void test_blob(void)
 	blob_walk =
 	    (walk_fn *)(void *)(code + (lc_fast_walk_at - lc_fast_blob));
 	memcpy(blob_data + D_MAXPCS, &max, sizeof(max));
-	max = S_STACK + max * 8; /* D_HSTRIDE: the header holds them */
-	memcpy(blob_data + D_HSTRIDE, &max, sizeof(max));
 	sink += blob_f1();
 	munmap(code, len);
 	munmap(blob_data, FAST_DATA_SIZE);

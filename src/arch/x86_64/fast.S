@@ -68,7 +68,7 @@ lc_fast_vars:
 	jne	94b
 	mov	%rax, %r9
 	and	$(FAST_NSLOTS - 1), %r9
-	imul	D_HSTRIDE(%r10), %r9
+	shl	$FAST_HDR_SHIFT, %r9
 	lea	D_HDR(%r10,%r9), %r9
 .endm
 
@@ -82,9 +82,9 @@ lc_fast_vars:
 .endm
 
 /* A record in the slot at %r9 is written: SEQ (its index + 1) into its
- * S_SEQ, then into D_DONE, which leakcheck reads.  Clobbers %rax. */
+ * H_SEQ, then into D_DONE, which leakcheck reads first.  Clobbers %rax. */
 .macro PUBLISH seq
-	mov	\seq, S_SEQ(%r9)
+	mov	\seq, H_SEQ(%r9)
 	lea	-1(\seq), %rax
 	and	$(FAST_NSLOTS - 1), %rax
 	mov	\seq, D_DONE(%r10,%rax,8)
@@ -146,8 +146,8 @@ lc_fast_entry_alloc:
 	jz	.Lresume
 	/* realloc(p, n): p may be freed before the return; say so first */
 	RESERVE	.Lresume
-	movq	$FAST_REALLOC_BEGIN, S_KIND(%r9)
-	mov	%rdi, S_A0(%r9)
+	movq	$FAST_REALLOC_BEGIN, H_KIND(%r9)
+	mov	%rdi, H_A0(%r9)
 	PUBLISH	%rcx
 /* (both entries) on to the displaced instructions, or to the int3 (not
  * with recording off: see RESERVE) */
@@ -167,17 +167,34 @@ lc_fast_entry_free:
 	ENTER	.Lresume, .Lslow
 	RESERVE	.Lresume
 	mov	I_KIND(%r11), %rax
-	mov	%rax, S_KIND(%r9)
-	mov	%rdi, S_A0(%r9)
+	mov	%rax, H_KIND(%r9)
+	mov	%rdi, H_A0(%r9)
 	mov	I_FN(%r11), %rax
-	mov	%rax, S_FN(%r9)
+	mov	%rax, H_FN(%r9)
 	PUBLISH	%rcx
 	jmp	.Lresume
 
-/* One field of the thread's entry (%r8) into the slot (%r9). */
+/* One field of the thread's entry (%r8) into the header (%r9). */
 .macro COPY from, to
 	mov	\from(%r8), %rax
 	mov	%rax, \to(%r9)
+.endm
+
+/* The registers the unwinder starts from, and the end of the stack, into
+ * the ring slot at %rdi (S_PC..S_HI), at the return (the return address
+ * at -32(%rsp)).  Clobbers %rax. */
+.macro SAVEREGS
+	mov	-32(%rsp), %rax
+	mov	%rax, S_PC(%rdi)
+	mov	%rsp, S_SP(%rdi)
+	mov	%rbp, S_RBP(%rdi)
+	mov	%rbx, S_RBX(%rdi)
+	mov	%r12, S_R12(%rdi)
+	mov	%r13, S_R13(%rdi)
+	mov	%r14, S_R14(%rdi)
+	mov	%r15, S_R15(%rdi)
+	mov	T_HI(%r8), %rax
+	mov	%rax, S_HI(%rdi)
 .endm
 
 /* The return of a recorded call: one record with the result, the
@@ -212,23 +229,13 @@ lc_fast_return:
 2:	mov	%rcx, -24(%rsp)
 	RESERVE	.Lr_out
 	mov	%rcx, %r11
-	COPY	T_KIND, S_KIND		/* the call, from its entry */
-	COPY	T_A0, S_A0
-	COPY	T_A1, S_A1
-	COPY	T_A2, S_A2
-	COPY	T_FN, S_FN
-	COPY	T_HI, S_HI
+	COPY	T_KIND, H_KIND		/* the call, from its entry */
+	COPY	T_A0, H_A0
+	COPY	T_A1, H_A1
+	COPY	T_A2, H_A2
+	COPY	T_FN, H_FN
 	mov	-16(%rsp), %rax
-	mov	%rax, S_RES(%r9)
-	mov	-32(%rsp), %rax
-	mov	%rax, S_PC(%r9)
-	mov	%rsp, S_SP(%r9)
-	mov	%rbp, S_RBP(%r9)
-	mov	%rbx, S_RBX(%r9)
-	mov	%r12, S_R12(%r9)
-	mov	%r13, S_R13(%r9)
-	mov	%r14, S_R14(%r9)
-	mov	%r15, S_R15(%r9)
+	mov	%rax, H_RES(%r9)
 	cmpq	$0, D_MAXPCS(%r10)
 	je	.Lr_copy
 	mov	%rsp, %rax
@@ -248,7 +255,7 @@ lc_fast_return:
 	mov	%rsp, T_WALK(%r8)
 	mov	%r10, %rdi		/* data */
 	mov	%r8, %rsi		/* the thread's entry */
-	mov	%r9, %rdx		/* the slot */
+	mov	%r9, %rdx		/* the header */
 	mov	%rax, %rcx		/* sp */
 	mov	%rbp, %r8		/* rbp */
 	mov	-32(%rax), %r9		/* pc: the return address */
@@ -263,14 +270,17 @@ lc_fast_return:
 	js	.Lr_done		/* unsampled: no stack at all */
 	cmpb	$0, D_CHECK(%r10)
 	je	.Lr_done
-	/* check mode: the copy too, after the return addresses */
+	/* check mode: the registers and the copy too, after the return
+	 * addresses (in the ring slot: no stack table then) */
+	RINGSLOT 0
+	SAVEREGS
 	mov	-24(%rsp), %rcx
 	cmp	$FAST_CHECK_MAX, %rcx
 	jbe	3f
 	mov	$FAST_CHECK_MAX, %rcx
-3:	mov	%rcx, S_LEN(%r9)
+3:	mov	%rcx, S_LEN(%rdi)
 	mov	%rsp, %rsi
-	RINGSLOT (S_STACK + FAST_WALK_MAX * 8)
+	add	$(S_STACK + FAST_WALK_MAX * 8), %rdi
 	rep movsb
 	jmp	.Lr_done
 lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
@@ -286,11 +296,14 @@ lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
 	mov	24(%rsp), %r11
 	mov	32(%rsp), %rsp
 .Lr_copy:
-	movq	$0, S_NPCS(%r9)
+	movq	$0, H_STK(%r9)		/* in the ring slot: */
+	RINGSLOT 0
+	SAVEREGS
+	movq	$0, S_NPCS(%rdi)
 	mov	-24(%rsp), %rcx
-	mov	%rcx, S_LEN(%r9)
+	mov	%rcx, S_LEN(%rdi)
 	mov	%rsp, %rsi
-	RINGSLOT S_STACK
+	add	$S_STACK, %rdi
 	rep movsb
 .Lr_done:
 	PUBLISH	%r11

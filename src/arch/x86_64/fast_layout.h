@@ -15,14 +15,10 @@
 	0xc0 /* u64: return addresses a walk in the program                    \
 	      * writes at most; 0: no walk, copy the stack */
 #define D_CHECK                                                                \
-	0xc8 /* byte: copy the stack after a walk too, at                      \
-	      * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK:           \
-	      * leakcheck compares the two) */
-#define D_HSTRIDE                                                              \
-	0xd0 /* u64: bytes from a slot's header in D_HDR to the next's:        \
-	      * S_STACK and D_MAXPCS words, rounded up to a cache line,        \
-	      * at most 1 << FAST_HDR_SHIFT (the less, the less a drain        \
-	      * reads); written before any record */
+	0xc8	     /* byte: copy the stack after a walk too, at              \
+		      * S_STACK + FAST_WALK_MAX * 8 (LEAKCHECK_TEST_CFIWALK:   \
+		      * leakcheck compares the two) */
+#define D_DEDUP 0xc9 /* byte: the walk's stacks go into the stack table */
 /* --sample-rate in the program: the walk (fastwalk.c) decides which
  * allocations get a stack, with a byte countdown per thread (T_LEFT) as
  * leakcheck's sampler does; an unsampled call is recorded with no walk
@@ -33,7 +29,22 @@
 #define D_SIDX 0x100  /* u64: intervals taken from the pool so far */
 #define D_SPOOL 0x140 /* u64[FAST_SPOOL_N]: intervals, 0: not drawn */
 #define FAST_SPOOL_N 256
-#define FAST_UNSAMPLED (~0ull) /* S_NPCS of an unsampled record */
+#define FAST_UNSAMPLED (~0ull) /* H_STK of an unsampled record */
+/* The stack table (--unwind-in-program): each distinct stack the walk
+ * found, once.  A pool of words, [hash, pc 1, ..., pc n] per stack,
+ * taken with a lock xadd on D_STKTOP (a word count), and an open-
+ * addressing table of FAST_STK_N buckets, each 0 or a stack's id:
+ * (n << 32) | (its offset in the pool, in words, + 1), set by lock
+ * cmpxchg once the words are written.  A record carries the id (H_STK);
+ * leakcheck reads a stack's words the first time it meets its id.  A
+ * full pool or a bucket run with no room: the record carries its
+ * return addresses itself, in its ring slot. */
+#define D_STKTOP 0x980 /* u64: pool words taken */
+#define FAST_STK_N (1 << 16)
+#define FAST_STK_PROBES 8
+#define FAST_STKPOOL_W (1 << 21) /* 16 MiB */
+#define STK_ID_N(id) ((id) >> 32)
+#define STK_ID_OFF(id) (((id)&0xffffffffu) - 1)
 /* the kinds whose size is not their first argument (enum hook_kind) */
 #define FAST_KIND_CALLOC 1
 #define FAST_KIND_REALLOC 2
@@ -51,24 +62,28 @@
  * while it is rewritten); untouched pages of its room cost nothing. */
 #define D_TABLE (D_RING + (FAST_NSLOTS << FAST_SLOT_SHIFT))
 #define FAST_TABLE_MAX (32 << 20)
-/* u64 per slot: what its S_SEQ holds, written after it (so after the
- * whole record): leakcheck learns which slots are written from this one
- * page, not from a page of each slot */
+/* u64 per slot: what its H_SEQ holds, written after it (so after the
+ * whole record): a drain reads these first, then only the records they
+ * say are whole (a header's own H_SEQ, read in the same copy as its
+ * fields, proves nothing about them) */
 #define D_DONE (D_TABLE + FAST_TABLE_MAX)
-/* Each slot's header (S_SEQ to S_NPCS) and the walk's return addresses
- * lie here, D_HSTRIDE bytes a slot, apart from its stack copy in D_RING: a
- * drain reads the headers of consecutive slots in one piece, not a page
- * of each slot.  The walk in the program is made only if its return
- * addresses fit (D_MAXPCS <= FAST_HDR_PCS). */
+/* Each slot's header (H_*, 64 bytes) lies here, apart from its slot in
+ * D_RING: a drain reads the headers of consecutive slots in one piece.
+ * A record whose stack is in the stack table, or that has none, is its
+ * header alone. */
 #define D_HDR (D_DONE + FAST_NSLOTS * 8)
-#define FAST_HDR_SHIFT 9
-#define FAST_HDR_PCS (((1 << FAST_HDR_SHIFT) - S_STACK) / 8)
+#define FAST_HDR_SHIFT 6
+/* the walk writes this many return addresses at most (its slot in
+ * D_RING holds more; the record in leakcheck is S_STACK + this) */
+#define FAST_HDR_PCS 46
 /* Each thread's row lookup cache for the walk (struct cfiwalk_cache,
  * FAST_WCACHE_SIZE bytes; the thread table's entry N has the Nth):
  * untouched for threads that never walk. */
 #define D_WCACHE (D_HDR + (FAST_NSLOTS << FAST_HDR_SHIFT))
 #define FAST_WCACHE_SHIFT 13
-#define FAST_DATA_SIZE (D_WCACHE + (FAST_THR_N << FAST_WCACHE_SHIFT))
+#define D_STKTAB (D_WCACHE + (FAST_THR_N << FAST_WCACHE_SHIFT))
+#define D_STKPOOL (D_STKTAB + FAST_STK_N * 8)
+#define FAST_DATA_SIZE (D_STKPOOL + FAST_STKPOOL_W * 8)
 #define FAST_WALK_MAX 256 /* D_MAXPCS at most */
 
 /* The injected page (src/tracer/internal.h): its size, and where the
@@ -98,16 +113,28 @@
 	96 /* --sample-rate: bytes until the thread's next sample              \
 	    * (0: none drawn yet) */
 
-/* A ring slot: a header, then the stack bytes (S_LEN of them), or the
- * return addresses the walk in the program found (S_NPCS of them; with
- * D_CHECK, followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN stack
- * bytes, at most FAST_CHECK_MAX).  The program writes the header and
- * the return addresses into the slot's header in D_HDR, the stack bytes
- * into its slot in D_RING (whose first S_STACK bytes are unused);
- * leakcheck puts the two together again. */
-#define S_SEQ                                                                  \
-	0 /* its index + 1 once written in full; anything else before          \
-	   * (and then in D_DONE) */
+/* A record.  Its header, in D_HDR:
+ *   H_SEQ   its index + 1 once written in full; anything else before
+ *   H_KIND, H_A0..H_A2, H_RES: the call
+ *   H_FN    the entry point called
+ *   H_STK   its stack: an id in the stack table (STK_ID_*), none
+ *           (FAST_UNSAMPLED), or 0: in its slot in D_RING, which then
+ *           holds S_PC..S_NPCS at their offsets (its first 48 bytes
+ *           unused) and from S_STACK on the stack bytes (S_LEN of them)
+ *           or the walk's return addresses (S_NPCS of them; with
+ *           D_CHECK followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN
+ *           stack bytes, at most FAST_CHECK_MAX).
+ * leakcheck puts a record together at the S_* offsets: S_SEQ..S_RES as
+ * the header has them, S_FN from H_FN, the rest from the ring slot. */
+#define H_SEQ 0
+#define H_KIND 8
+#define H_A0 16
+#define H_A1 24
+#define H_A2 32
+#define H_RES 40
+#define H_FN 48
+#define H_STK 56
+#define S_SEQ 0
 #define S_KIND 8
 #define S_A0 16
 #define S_A1 24

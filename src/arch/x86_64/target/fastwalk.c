@@ -75,36 +75,87 @@ static int sampled(uint64_t data, uint64_t entry, uint64_t rate)
 	return 1;
 }
 
+/* The id of the stack PCS[0..N) in the stack table (fast_layout.h),
+ * entered if it is not there yet; 0 where there is no room. */
+static uint64_t stack_id(uint64_t data, const uint64_t *pcs, int n)
+{
+	volatile uint64_t *tab = (volatile uint64_t *)(data + D_STKTAB);
+	volatile uint64_t *pool = (volatile uint64_t *)(data + D_STKPOOL);
+	uint64_t h = 0x9e3779b97f4a7c15ull * (uint64_t)n;
+
+	for (int i = 0; i < n; i++) {
+		h = (h ^ pcs[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (int probe = 0; probe < FAST_STK_PROBES; probe++) {
+		uint64_t *b = (uint64_t *)&tab[(h + (uint64_t)probe) &
+					      (FAST_STK_N - 1)];
+		uint64_t v = *(volatile uint64_t *)b, off;
+		int i;
+
+		if (!v) {
+			off = __atomic_fetch_add((uint64_t *)(data + D_STKTOP),
+						 (uint64_t)n + 1,
+						 __ATOMIC_RELAXED);
+			if (off > FAST_STKPOOL_W - (uint64_t)n - 1)
+				return 0; /* the pool is full */
+			pool[off] = h;
+			for (i = 0; i < n; i++)
+				pool[off + 1 + (uint64_t)i] = pcs[i];
+			v = (uint64_t)n << 32 | (off + 1);
+			{
+				uint64_t want = 0;
+				if (__atomic_compare_exchange_n(
+					b, &want, v, 0, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+					return v;
+				v = want; /* another thread's, just now */
+			}
+		}
+		if (STK_ID_N(v) != (uint64_t)n)
+			continue;
+		off = STK_ID_OFF(v);
+		if (off > FAST_STKPOOL_W - (uint64_t)n - 1 || pool[off] != h)
+			continue;
+		for (i = 0; i < n && pool[off + 1 + (uint64_t)i] == pcs[i]; i++)
+			;
+		if (i == n)
+			return v;
+	}
+	return 0;
+}
+
 /*
  * Walks the stack of the thread whose table entry is at ENTRY, from the
  * frame with PC, SP and RBP (just after the allocator's return), with
- * the thread's row lookup cache (none if ENTRY is not in the table), into
- * the ring slot's header SLOT (in D_HDR): S_NPCS return addresses at
- * S_STACK, at most FAST_HDR_PCS, S_LEN 0.
+ * the thread's row lookup cache (none if ENTRY is not in the table), for
+ * the record whose header is at HDR (in D_HDR): its H_STK is the
+ * stack's id in the stack table (D_DEDUP), or 0 with the return
+ * addresses in the record's ring slot (S_NPCS of them at S_STACK,
+ * S_LEN 0), at most D_MAXPCS.
  * Returns how many, or 0 where the walk cannot be trusted (the tables
  * do not describe a frame, a read would leave the stack, the table was
  * being rewritten): the caller copies the stack instead; or -1 for a
- * call --sample-rate leaves without a stack (S_NPCS FAST_UNSAMPLED):
- * no walk, no copy.
+ * call --sample-rate leaves without a stack (H_STK FAST_UNSAMPLED): no
+ * walk, no copy.
  */
-long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
+long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t hdr, uint64_t sp,
 		  uint64_t rbp, uint64_t pc)
 {
 	const volatile struct cfitab_hdr *h =
 		(const volatile struct cfitab_hdr *)(data + D_TABLE);
 	uint64_t max = *(const volatile uint64_t *)(data + D_MAXPCS);
-	uint64_t gen, rate;
+	volatile uint64_t *hd = (volatile uint64_t *)hdr, *ring;
+	uint64_t gen, rate, pcs[FAST_HDR_PCS], id;
 	struct cfiwalk_stack st;
 	struct cfiwalk_cache *cache = 0; /* the thread's (D_WCACHE) */
 	int n, why;
 
-	if (!max || max > FAST_HDR_PCS ||
-	    S_STACK + max * 8 > *(const volatile uint64_t *)(data + D_HSTRIDE))
-		return 0; /* (its header would not hold them) */
+	if (!max || max > FAST_HDR_PCS)
+		return 0;
 	rate = *(const volatile uint64_t *)(data + D_RATE);
 	if (rate && !sampled(data, entry, rate)) {
-		*(volatile uint64_t *)(slot + S_LEN) = 0;
-		*(volatile uint64_t *)(slot + S_NPCS) = FAST_UNSAMPLED;
+		hd[H_STK / 8] = FAST_UNSAMPLED;
 		return -1;
 	}
 	gen = h->gen;
@@ -121,13 +172,23 @@ long lc_fast_walk(uint64_t data, uint64_t entry, uint64_t slot, uint64_t sp,
 						  FAST_THR_SHIFT
 						  << FAST_WCACHE_SHIFT));
 	n = cfiwalk_cached((const void *)h, FAST_TABLE_MAX, &st, pc, sp, rbp,
-			   (uint64_t *)(slot + S_STACK), (int)max, &why,
-			   cache, gen);
+			   pcs, (int)max, &why, cache, gen);
 	__asm__ volatile("" ::: "memory");
 	if (h->gen != gen || why == CFIWALK_FALLBACK || why == CFIWALK_OUT ||
 	    n < 1)
 		return 0;
-	*(volatile uint64_t *)(slot + S_LEN) = 0;
-	*(volatile uint64_t *)(slot + S_NPCS) = (uint64_t)n;
+	if (*(const volatile unsigned char *)(data + D_DEDUP) &&
+	    (id = stack_id(data, pcs, n))) {
+		hd[H_STK / 8] = id;
+		return n;
+	}
+	ring = (volatile uint64_t *)(data + D_RING +
+				     ((hdr - (data + D_HDR)) >> FAST_HDR_SHIFT
+				      << FAST_SLOT_SHIFT));
+	for (int i = 0; i < n; i++)
+		ring[S_STACK / 8 + i] = pcs[i];
+	ring[S_LEN / 8] = 0;
+	ring[S_NPCS / 8] = (uint64_t)n;
+	hd[H_STK / 8] = 0;
 	return n;
 }
