@@ -201,6 +201,8 @@ struct fast_call {
 	const uint64_t *pcs; /* or the program's walk: return addresses */
 	unsigned npcs;	     /*   from regs.rip on (no copy then) */
 	taddr_t hi;	     /* the end of that stack */
+	uint64_t stk_key;    /* PCS are this stack of a program's stack
+			      * table (unique in the run), or 0 */
 	int sample;	     /* --sample-rate: the program sampled it (1) or
 			      * not (0); -1: leakcheck decides */
 	int realloc_begun;   /* realloc(p != 0): its BEGIN was recorded, */

@@ -99,6 +99,8 @@ struct fast_moving {
 	struct heap_block b;
 };
 
+static uint64_t fast_serial; /* data mappings made or forked so far */
+
 /* A stack of the program's stack table (fast_layout.h), read. */
 struct fast_stk {
 	uint64_t id; /* 0: an empty entry */
@@ -124,6 +126,7 @@ struct fast {
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
 	uint64_t maxpcs;      /* D_MAXPCS: 0, no walk in the program */
+	uint64_t serial;      /* this data mapping's, in the run */
 	struct fast_stk *stk; /* the stack table's ids met so far */
 	size_t nstk, stk_cap; /* (open addressing, cap a power of 2) */
 	uint64_t *words;      /* their return addresses */
@@ -258,6 +261,7 @@ void fast_init(struct proc *p, pid_t tid)
 	f = xcalloc(1, sizeof(*f));
 	f->refs = 1;
 	f->data = (taddr_t)r;
+	f->serial = ++fast_serial;
 	/* the walk in the program, up to FAST_HDR_PCS return addresses
 	 * (more, and every stack is copied); its stacks go into the stack
 	 * table, but in check mode (tests/cfiwalk.sh), where each record
@@ -775,6 +779,7 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
 		c.len = data ? h[S_LEN / 8] : 0;
 		c.pcs = NULL;
 		c.npcs = 0;
+		c.stk_key = 0;
 		c.hi = h[S_HI / 8];
 		c.sample = -1;
 		c.realloc_begun = 0;
@@ -786,10 +791,12 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
 		if (stk && stk != FAST_UNSAMPLED) {
 			/* the walk in the program, its stack in the table */
 			c.pcs = stk_pcs(p, f, stk, &c.npcs);
-			if (!c.pcs)
+			if (!c.pcs) {
 				c.npcs = 0;
-			else
+			} else {
+				c.stk_key = f->serial << 38 | stk;
 				g_bp_stats.fast_walked++;
+			}
 		} else if (ext && h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs &&
 			   data) {
 			/* the walk in the program: its return addresses (and
@@ -1394,6 +1401,8 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	}
 	cf = xcalloc(1, sizeof(*cf));
 	cf->refs = 1;
+	cf->serial = ++fast_serial; /* (its ids are the parent's so far,
+				     * its own from now on) */
 	cf->data = f->data;
 	cf->code = f->code;
 	cf->inst = f->inst;
