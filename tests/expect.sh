@@ -180,7 +180,7 @@ stack_misses() {
 		if (frame[r, fi] !~ ("^(" p[pi] ")$")) return 0
 		return match_from(r, pi + 1, fi + 1)
 	}
-	/ in loss record [0-9]+ of [0-9]+$/ { r = ++nr; kind[r] = kind_of($0); nf[r] = 0; next }
+	/ in loss record [0-9,]+ of [0-9,]+$/ { r = ++nr; kind[r] = kind_of($0); nf[r] = 0; next }
 	r && /^==[0-9]+==    (at|by) 0x/ { sub(/^==[0-9]+== /, ""); frame[r, ++nf[r]] = fname($0); next }
 	{ r = 0 }
 	END {
@@ -209,7 +209,7 @@ stacks_of() {
 	local k=$1
 	shift
 	awk -v k="$k" '
-	/ in loss record [0-9]+ of [0-9]+$/ {
+	/ in loss record [0-9,]+ of [0-9,]+$/ {
 		if (s != "") print s
 		s = ""; on = ($0 ~ (" are " (k == "definite" ? "definitely lost" : k == "indirect" ? "indirectly lost" : k == "possible" ? "possibly lost" : "still reachable") " "))
 		next

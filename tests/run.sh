@@ -123,6 +123,40 @@ for src in testprogs/*.c testprogs/*.cc; do
 	done
 done
 
+# definite-many-stacks: 4,096 blocks, each with a size of its own and a
+# stack of its own; in every build variant, each record's block has the
+# size its stack says (c_K <- b_J <- a_I: 16 + 256 I + 16 J + K), all
+# 4,096 of them: no stack of the program's stack table (fast.c) is
+# mixed up with another, across the growth of leakcheck's map of them.
+many_stacks() {
+	local v name log why
+	for v in $(tp_variants); do
+		name="many-stacks [$v]" log=$OUT/many-stacks-$v.log
+		[ -n "$only" ] && [ "$only" != many-stacks ] && continue
+		[ -x "$(tp_dir "$v")/definite-many-stacks" ] || { ko "$name" "not built"; continue; }
+		"$LC" -q --leak-check=full --log-file="$log" "$(tp_dir "$v")/definite-many-stacks" \
+			>/dev/null 2>&1 </dev/null
+		why=$(awk '
+		/bytes in 1 blocks are definitely lost/ {
+			if (rec) check()
+			rec = 1; size = $2; gsub(",", "", size); c = b = a = -1; next }
+		rec && / by 0x[0-9A-F]+: c_[0-9]+ / { match($0, /c_[0-9]+/); c = substr($0, RSTART + 2, RLENGTH - 2) + 0 }
+		rec && / by 0x[0-9A-F]+: b_[0-9]+ / { match($0, /b_[0-9]+/); b = substr($0, RSTART + 2, RLENGTH - 2) + 0 }
+		rec && / by 0x[0-9A-F]+: a_[0-9]+ / { match($0, /a_[0-9]+/); a = substr($0, RSTART + 2, RLENGTH - 2) + 0 }
+		function check() {
+			n++
+			if (a < 0 || b < 0 || c < 0) { if (!bad++) first = "a record of " size " bytes with no a_/b_/c_ frames" }
+			else if (size != 16 + 256 * a + 16 * b + c) { if (!bad++) first = size " bytes under c_" c " <- b_" b " <- a_" a } }
+		END {
+			if (rec) check()
+			if (n != 4096) print n + 0 " records of 1 block, expected 4096"
+			if (bad) print bad " records with a stack not their own, the first: " first
+		}' "$log")
+		verdict "$name" "$why"
+	done
+}
+many_stacks
+
 # Generated suppressions, fed back, suppress every block they came from.
 gen_roundtrip() { # testprog
 	local name=$1 gen=$OUT/gen-$1 first want got nsupp

@@ -671,50 +671,45 @@ static int moving_take(struct fast *f, taddr_t addr, struct heap_block *b)
 	return 0;
 }
 
+/* Where ID is in the open-addressing table T of CAP (a power of 2)
+ * entries, or the empty entry where it would go. */
+static size_t stk_slot(const struct fast_stk *t, size_t cap, uint64_t id)
+{
+	size_t i = (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) & (cap - 1);
+
+	while (t[i].id && t[i].id != id)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
 /* The return addresses of the stack table's stack ID (*N of them), read
  * from the program the first time; NULL if ID cannot be one. */
 static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
 			       unsigned *n)
 {
 	uint64_t nn = STK_ID_N(id), off = STK_ID_OFF(id), w[1 + FAST_HDR_PCS];
-	size_t mask, i;
+	size_t i;
 
 	if (!nn || nn > FAST_HDR_PCS || !(id & 0xffffffffu) ||
 	    off > FAST_STKPOOL_W - nn - 1)
 		return NULL;
 	*n = (unsigned)nn;
-	if (f->stk_cap) {
-		mask = f->stk_cap - 1;
-		for (i = (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) & mask;
-		     f->stk[i].id; i = (i + 1) & mask)
-			if (f->stk[i].id == id)
-				return f->words + f->stk[i].at;
-	}
+	if (f->stk_cap && f->stk[i = stk_slot(f->stk, f->stk_cap, id)].id)
+		return f->words + f->stk[i].at;
 	if (mem_read(p->pid, f->data + D_STKPOOL + off * 8, w, (nn + 1) * 8) !=
 	    (long)((nn + 1) * 8))
 		return NULL;
 	if (2 * (f->nstk + 1) > f->stk_cap) {
 		size_t cap = f->stk_cap ? f->stk_cap * 2 : 1024;
 		struct fast_stk *t = xcalloc(cap, sizeof(*t));
-		for (size_t j = 0; j < f->stk_cap; j++) {
-			if (!f->stk[j].id)
-				continue;
-			for (i = (size_t)(f->stk[j].id *
-					      0x9e3779b97f4a7c15ull >>
-					  40) &
-				 (cap - 1);
-			     t[i].id; i = (i + 1) & (cap - 1))
-				;
-			t[i] = f->stk[j];
-		}
+		for (size_t j = 0; j < f->stk_cap; j++)
+			if (f->stk[j].id)
+				t[stk_slot(t, cap, f->stk[j].id)] = f->stk[j];
 		free(f->stk);
 		f->stk = t;
 		f->stk_cap = cap;
 	}
-	mask = f->stk_cap - 1;
-	for (i = (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) & mask;
-	     f->stk[i].id; i = (i + 1) & mask)
-		;
+	i = stk_slot(f->stk, f->stk_cap, id);
 	f->words =
 	    xgrow(f->words, &f->words_cap, f->nwords + nn, sizeof(*f->words));
 	memcpy(f->words + f->nwords, w + 1, nn * 8);
