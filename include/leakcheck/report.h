@@ -63,6 +63,9 @@ struct loss_record *loss_records_build(const struct scan_block *blocks,
 /* Symbolize a PC: the report's way to reach sym/ (or a fake in tests). */
 typedef int (*report_sym_fn)(void *ctx, taddr_t pc, int is_return,
 			     struct sym_frame *out, int max);
+/* The module a PC lies in, as report_sym_fn's frames would name it, with
+ * no debug information read (or NULL: none). */
+typedef const char *(*report_module_fn)(void *ctx, taddr_t pc, int is_return);
 
 enum leak_check_mode {
 	LEAK_CHECK_NO,	    /* no leak report */
@@ -83,6 +86,10 @@ struct report_ctx {
 	const struct stack_depot *depot;
 	report_sym_fn sym;
 	void *sym_ctx;
+	/* with SYM_CTX too, or NULL: suppressions whose obj: lines match
+	 * none of a record's modules are ruled out before its stack is
+	 * symbolized (supp_apply) */
+	report_module_fn module;
 	/* HEAP SUMMARY numbers */
 	uint64_t in_use_bytes, in_use_blocks;
 	uint64_t total_allocs, total_frees, total_bytes;

@@ -43,6 +43,11 @@ void sym_free(struct symbolizer *s);
 int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 	       struct sym_frame *out, int max);
 
+/* The path of the module PC (PC - 1 if IS_RETURN) lies in, or NULL: what
+ * sym_lookup's frames would say as their module, without reading any
+ * debug information.  Owned by S. */
+const char *sym_module_of(struct symbolizer *s, taddr_t pc, int is_return);
+
 /* NAME as a report shows a function: demangled when it is a C++ name
  * (and leakcheck can demangle), interned in S (valid while S lives). */
 const char *sym_func_name(struct symbolizer *s, const char *name);

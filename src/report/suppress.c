@@ -807,6 +807,65 @@ struct supp_frame *supp_frames_of(const struct report_ctx *rc,
 	return f;
 }
 
+/*
+ * Can S match a record whose frames lie in the modules OBJS[0..N) (NULL:
+ * none, "???" to obj:), frame 0 the allocator's if ALLOC0?  Only its
+ * obj: lines are looked at, each of which must match some frame: one
+ * that matches none of the modules (nor, at frame 0, valgrind's preload,
+ * as loc_match has it) rules S out.  Exact as far as it goes: it says
+ * "may" for every S that could match.
+ */
+static int may_match_objs(const struct supp *s, const char *const *objs,
+			  size_t n, int alloc0)
+{
+	if (s->format != SUPP_VALGRIND)
+		return 1;
+	for (size_t i = 0; i < s->nlocs; i++) {
+		const struct supp_loc *loc = &s->locs[i];
+		size_t j;
+		if (loc->kind != LOC_OBJ)
+			continue;
+		if (alloc0 && (report_glob_match(loc->pat, VG_PRELOAD) ||
+			       report_glob_match(base_name(loc->pat),
+						 base_name(VG_PRELOAD))))
+			continue;
+		for (j = 0; j < n; j++)
+			if (report_glob_match(loc->pat,
+					      objs[j] ? objs[j] : "???"))
+				break;
+		if (j == n && !(n == 0 && report_glob_match(loc->pat, "???")))
+			return 0;
+	}
+	return 1;
+}
+
+/* May any suppression of SET match R?  Looks at the modules of its
+ * frames only (RC->module): symbolizing a stack can mean reading a
+ * module's whole debug information (10 MB of libc's, decompressed, at
+ * every exit of every program when libc6-dbg is installed), for a
+ * record no suppression could match. */
+static int supp_may_match(const struct supp_set *set,
+			  const struct report_ctx *rc,
+			  const struct loss_record *r)
+{
+	unsigned npc;
+	const taddr_t *pcs;
+	const char **objs;
+	int may = 0;
+
+	if (!rc->module)
+		return 1;
+	pcs = report_stack(rc, r, &npc);
+	objs = xmalloc((npc ? npc : 1) * sizeof(*objs));
+	for (unsigned i = 0; i < npc; i++)
+		objs[i] = rc->module(rc->sym_ctx, pcs[i], i > 0);
+	for (size_t i = 0; i < set->n && !may; i++)
+		may = (set->v[i].kinds & (1u << r->kind)) &&
+		      may_match_objs(&set->v[i], objs, npc, npc > 0);
+	free(objs);
+	return may;
+}
+
 size_t supp_apply(struct supp_set *set, const struct report_ctx *rc,
 		  struct loss_record *recs, size_t nrec,
 		  struct leak_summary *sum)
@@ -820,7 +879,8 @@ size_t supp_apply(struct supp_set *set, const struct report_ctx *rc,
 		struct supp_frame *f;
 		struct supp *s;
 		size_t n;
-		if (r->suppressed || r->blocks == 0)
+		if (r->suppressed || r->blocks == 0 ||
+		    !supp_may_match(set, rc, r))
 			continue;
 		f = supp_frames_of(rc, r, &n);
 		/* frame 0 of a depot stack is the allocator's entry point */

@@ -643,6 +643,17 @@ static int resolve(struct symbolizer *s, taddr_t pc, int is_return,
 	return n;
 }
 
+const char *sym_module_of(struct symbolizer *s, taddr_t pc, int is_return)
+{
+	Dwfl_Module *mod =
+	    dwfl_addrmodule(s->dwfl, is_return && pc ? pc - 1 : pc);
+
+	if (!mod)
+		return NULL;
+	return intern(
+	    s, dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+}
+
 int sym_lookup(struct symbolizer *s, taddr_t pc, int is_return,
 	       struct sym_frame *out, int max)
 {

@@ -57,6 +57,13 @@ struct thread_sp {
 	taddr_t sp;
 };
 
+const char *proc_module_cb(void *vctx, taddr_t pc, int is_return)
+{
+	struct sym_ctx *c = vctx;
+
+	return c->sym ? sym_module_of(c->sym, pc, is_return) : NULL;
+}
+
 int proc_sym_cb(void *vctx, taddr_t pc, int is_return, struct sym_frame *out,
 		int max)
 {
@@ -391,6 +398,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 	sctx.proc = p;
 	rc.sym = proc_sym_cb;
 	rc.sym_ctx = &sctx;
+	rc.module = proc_module_cb;
 	rc.in_use_bytes = in_use_bytes;
 	rc.in_use_blocks = in_use_blocks;
 	rc.on_demand = !exiting && !killed;

@@ -48,6 +48,7 @@ struct sym_ctx {
 };
 int proc_sym_cb(void *ctx, taddr_t pc, int is_return, struct sym_frame *out,
 		int max);
+const char *proc_module_cb(void *ctx, taddr_t pc, int is_return);
 
 /* snapshot.c: heap-profile snapshots (SIGUSR2, --heap-profile-interval)
  * of every traced process, numbered 1, 2, ... across the run; WHY is for

@@ -427,6 +427,73 @@ static void test_apply(void)
 	stack_depot_release(&d);
 }
 
+/* supp_apply with the modules known cheaply (rc.module): a suppression
+ * whose obj: lines match none of a record's modules is ruled out with no
+ * frame symbolized; one that may match is matched as before. */
+static unsigned fake_syms;
+static int counting_sym(void *ctx, taddr_t pc, int is_return,
+			struct sym_frame *out, int max)
+{
+	fake_syms++;
+	return fake_sym(ctx, pc, is_return, out, max);
+}
+
+static const char *fake_module(void *ctx, taddr_t pc, int is_return)
+{
+	(void)ctx;
+	(void)is_return;
+	return c_stack[pc - 1].obj;
+}
+
+static void test_apply_modules(void)
+{
+	struct stack_depot d;
+	struct report_ctx rc;
+	struct leak_summary sum;
+	struct loss_record r;
+	taddr_t deep[] = {1, 3, 4};
+
+	stack_depot_init(&d);
+	memset(&rc, 0, sizeof(rc));
+	rc.depot = &d;
+	rc.sym = counting_sym;
+	rc.module = fake_module;
+	memset(&r, 0, sizeof(r));
+	memset(&sum, 0, sizeof(sum));
+	r.kind = LEAK_DEFINITE;
+	r.stack_id = stack_depot_intern(&d, deep, 3);
+	r.bytes = 100;
+	r.blocks = 2;
+	sum.bytes[LEAK_DEFINITE] = 100;
+	sum.blocks[LEAK_DEFINITE] = 2;
+	/* the built-in one (obj:*libtcmalloc*) and another library's */
+	CHECK_EQ_U(load("{\n other\n Memcheck:Leak\n ...\n obj:*/libother.so\n"
+			"}\n"),
+		   0);
+	supp_set_add_defaults(&set);
+	fake_syms = 0;
+	CHECK_EQ_U(supp_apply(&set, &rc, &r, 1, &sum), 0);
+	CHECK_EQ_U(fake_syms, 0);
+	CHECK_EQ_U(r.suppressed, 0);
+	/* the program's module: it may match, and does */
+	CHECK_EQ_U(
+	    load("{\n prog\n Memcheck:Leak\n fun:malloc\n ...\n obj:" PROG
+		 "\n fun:main\n}\n"),
+	    0);
+	CHECK_EQ_U(supp_apply(&set, &rc, &r, 1, &sum), 1);
+	CHECK(fake_syms > 0);
+	CHECK_EQ_U(r.suppressed, 1);
+	/* a fun: line alone: names are needed, so symbolized */
+	r.suppressed = 0;
+	sum.bytes[LEAK_DEFINITE] = 100;
+	sum.blocks[LEAK_DEFINITE] = 2;
+	CHECK_EQ_U(load(VG("fun:malloc\nfun:build_list\n")), 0);
+	fake_syms = 0;
+	CHECK_EQ_U(supp_apply(&set, &rc, &r, 1, &sum), 1);
+	CHECK(fake_syms > 0);
+	stack_depot_release(&d);
+}
+
 /* The built-in suppressions parse, suppress tcmalloc's own startup
  * blocks (both kinds it leaves), and not a program's operator new made
  * from a constructor, nor a new called from tcmalloc after startup. */
@@ -498,6 +565,7 @@ int main(void)
 	test_lsan();
 	test_generate();
 	test_apply();
+	test_apply_modules();
 	test_defaults();
 	supp_set_release(&set);
 	return check_done("suppress");
