@@ -9,7 +9,7 @@
  * ring in a read-write mapping of the program's, and runs the displaced
  * instructions.  leakcheck reads the ring (process_vm_readv) at every
  * trap, report, exit, fork and detach, and when it is full (the writer
- * traps: one trap per FAST_NSLOTS records).
+ * traps: one trap per D_NSLOTS records).
  *
  *   free(p):     one record at the entry, before the block is free.
  *   malloc & co: the entry notes the call in the thread's entry in a
@@ -127,6 +127,7 @@ struct fast {
 	int draining;
 	uint64_t maxpcs;      /* D_MAXPCS: 0, no walk in the program */
 	uint64_t serial;      /* this data mapping's, in the run */
+	uint64_t nslots;      /* D_NSLOTS */
 	struct fast_stk *stk; /* the stack table's ids met so far */
 	size_t nstk, stk_cap; /* (open addressing, cap a power of 2) */
 	uint64_t *words;      /* their return addresses */
@@ -271,7 +272,15 @@ void fast_init(struct proc *p, pid_t tid)
 		f->maxpcs = opt.num_callers - 1;
 	if (f->maxpcs && opt.sample_rate)
 		f->rate = opt.sample_rate; /* the walk samples (fastwalk.c) */
-	if ((f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
+	/* bench/alloc, 6M records: 0.48 s with 4,096 slots, 0.64-0.75 s
+	 * with 512; with every stack copied (--unwind-in-program=no),
+	 * sqlite3's RSS was 72 MB with 4,096, 15 MB with 512 */
+	f->nslots = f->maxpcs && !getenv("LEAKCHECK_TEST_CFIWALK")
+			? FAST_NSLOTS_WALK
+			: FAST_NSLOTS_COPY;
+	if (mem_write(p->pid, f->data + D_NSLOTS, &f->nslots,
+		      sizeof(f->nslots)) ||
+	    (f->maxpcs && mem_write(p->pid, f->data + D_MAXPCS, &f->maxpcs,
 				    sizeof(f->maxpcs))) ||
 	    (f->maxpcs && !getenv("LEAKCHECK_TEST_CFIWALK") &&
 	     mem_write(p->pid, f->data + D_DEDUP, &(uint8_t){1}, 1)) ||
@@ -858,7 +867,7 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	struct fast *f = p->fast;
 	uint64_t head, *want = NULL, *done = NULL;
 	size_t nwant = 0, ndone = 0, nread = 0, *at = NULL;
-	struct iovec l, *r = NULL, *ls = NULL;
+	struct iovec *r = NULL, *ls = NULL;
 	uint8_t *has_ext = NULL;
 	ssize_t got;
 
@@ -871,9 +880,9 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	if (mem_read(p->pid, f->data + D_HEAD, &head, sizeof(head)) !=
 	    (long)sizeof(head))
 		goto out;
-	if (head - f->scan > FAST_NSLOTS)
-		head = f->scan +
-		       FAST_NSLOTS; /* cannot be: the ring holds no more */
+	if (head - f->scan > f->nslots)
+		head =
+		    f->scan + f->nslots; /* cannot be: the ring holds no more */
 	nwant = f->nholes + (size_t)(head - f->scan);
 	if (!nwant)
 		goto out;
@@ -886,20 +895,42 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	f->nholes = 0;
 	g_bp_stats.fast_drains++;
 
-	/* 1: which are written (D_DONE: their H_SEQ, in one page) */
-	r = xmalloc(nwant * sizeof(*r));
-	ls = xmalloc(nwant * sizeof(*ls));
+	/* 1: which are written (D_DONE: their H_SEQ): the entries of the
+	 * slots from the oldest wanted to the newest, in place in f->buf
+	 * (two pieces where they wrap) */
+	r = xmalloc((nwant > 2 ? nwant : 2) * sizeof(*r));
+	ls = xmalloc((nwant > 2 ? nwant : 2) * sizeof(*ls));
 	done = xmalloc(nwant * sizeof(*done));
-	f->buf = xgrow(f->buf, &f->buf_cap, FAST_NSLOTS * 8, 1);
-	r[0] = (struct iovec){(void *)(uintptr_t)(f->data + D_DONE),
-			      FAST_NSLOTS * 8};
-	l = (struct iovec){f->buf, FAST_NSLOTS * 8};
-	got = process_vm_readv(p->pid, &l, 1, r, 1, 0);
-	if (got != (ssize_t)(FAST_NSLOTS * 8))
-		goto out;
+	f->buf = xgrow(f->buf, &f->buf_cap, f->nslots * 8, 1);
+	{
+		uint64_t lo = head, n;
+		size_t from, k, pieces = 0;
+		for (size_t i = 0; i < nwant; i++)
+			if (want[i] < lo)
+				lo = want[i];
+		n = head - lo; /* <= f->nslots but in a corrupt ring, where
+				* all of D_DONE is read and the seqs tell */
+		if (n > f->nslots) {
+			lo = head - f->nslots;
+			n = f->nslots;
+		}
+		from = (size_t)(lo & (f->nslots - 1));
+		k = n < f->nslots - from ? (size_t)n : f->nslots - from;
+		ls[pieces] = (struct iovec){f->buf + from * 8, k * 8};
+		r[pieces++] = (struct iovec){
+		    (void *)(uintptr_t)(f->data + D_DONE + from * 8), k * 8};
+		if (n > k) {
+			ls[pieces] = (struct iovec){f->buf, (n - k) * 8};
+			r[pieces++] = (struct iovec){
+			    (void *)(uintptr_t)(f->data + D_DONE), (n - k) * 8};
+		}
+		got = process_vm_readv(p->pid, ls, pieces, r, pieces, 0);
+		if (got != (ssize_t)(n * 8))
+			goto out;
+	}
 	for (size_t i = 0; i < nwant; i++) {
 		uint64_t seq;
-		memcpy(&seq, f->buf + (want[i] & (FAST_NSLOTS - 1)) * 8, 8);
+		memcpy(&seq, f->buf + (want[i] & (f->nslots - 1)) * 8, 8);
 		if (seq == want[i] + 1)
 			done[ndone++] = want[i];
 		else {
@@ -914,13 +945,13 @@ size_t fast_drain(struct proc *p, pid_t resume)
 	 * was): a run of consecutive slots' headers is one piece of D_HDR,
 	 * read into its place in f->hdrs */
 	if (!f->hdrs)
-		f->hdrs = xmalloc((size_t)FAST_NSLOTS << FAST_HDR_SHIFT);
+		f->hdrs = xmalloc((size_t)f->nslots << FAST_HDR_SHIFT);
 	if (!f->ext)
-		f->ext = xmalloc((size_t)FAST_NSLOTS * S_STACK);
+		f->ext = xmalloc((size_t)f->nslots * S_STACK);
 	{
 		size_t n2 = 0;
 		for (size_t i = 0; i < ndone; i++) {
-			size_t off = (size_t)(done[i] & (FAST_NSLOTS - 1))
+			size_t off = (size_t)(done[i] & (f->nslots - 1))
 				     << FAST_HDR_SHIFT;
 			if (n2 && (uint8_t *)ls[n2 - 1].iov_base +
 					  ls[n2 - 1].iov_len ==
@@ -950,7 +981,7 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		for (size_t i = 0; i < ndone; i++) {
 			const uint8_t *hdr =
 			    f->hdrs +
-			    ((done[i] & (FAST_NSLOTS - 1)) << FAST_HDR_SHIFT);
+			    ((done[i] & (f->nslots - 1)) << FAST_HDR_SHIFT);
 			uint64_t kind, stk;
 			memcpy(&kind, hdr + H_KIND, 8);
 			memcpy(&stk, hdr + H_STK, 8);
@@ -959,12 +990,12 @@ size_t fast_drain(struct proc *p, pid_t resume)
 				continue;
 			has_ext[i] = 1;
 			ls[n2] = (struct iovec){
-			    f->ext + (done[i] & (FAST_NSLOTS - 1)) * S_STACK +
+			    f->ext + (done[i] & (f->nslots - 1)) * S_STACK +
 				S_PC,
 			    S_STACK - S_PC};
 			r[n2++] = (struct iovec){
 			    (void *)(uintptr_t)(f->data + D_RING +
-						((done[i] & (FAST_NSLOTS - 1))
+						((done[i] & (f->nslots - 1))
 						 << FAST_SLOT_SHIFT) +
 						S_PC),
 			    S_STACK - S_PC};
@@ -974,7 +1005,7 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		n2 = 0;
 		for (size_t i = 0; i < ndone; i++) {
 			const uint8_t *ext =
-			    f->ext + (done[i] & (FAST_NSLOTS - 1)) * S_STACK;
+			    f->ext + (done[i] & (f->nslots - 1)) * S_STACK;
 			uint64_t len, npcs, off = S_STACK;
 
 			at[i] = (size_t)-1;
@@ -998,7 +1029,7 @@ size_t fast_drain(struct proc *p, pid_t resume)
 			at[i] = sum;
 			r[n2] = (struct iovec){
 			    (void *)(uintptr_t)(f->data + D_RING +
-						((done[i] & (FAST_NSLOTS - 1))
+						((done[i] & (f->nslots - 1))
 						 << FAST_SLOT_SHIFT) +
 						off),
 			    len};
@@ -1029,7 +1060,7 @@ size_t fast_drain(struct proc *p, pid_t resume)
 		resume = 0;
 	}
 	for (size_t i = 0; i < ndone; i++) {
-		size_t slot = (size_t)(done[i] & (FAST_NSLOTS - 1));
+		size_t slot = (size_t)(done[i] & (f->nslots - 1));
 		process(p, f->hdrs + (slot << FAST_HDR_SHIFT),
 			has_ext[i] ? f->ext + slot * S_STACK : NULL,
 			at[i] == (size_t)-1 ? NULL : f->buf + at[i]);
@@ -1226,7 +1257,7 @@ int fast_leave(struct thread *t, arch_regs_t *r)
 	fast_drain(o, 0);
 	if (mem_read(o->pid, f->data + D_HEAD, &head, sizeof(head)) !=
 		(long)sizeof(head) ||
-	    head - f->tail >= FAST_NSLOTS)
+	    head - f->tail >= f->nslots)
 		return FAST_STUCK;
 	ARCH_PC(r) = pc + 1;
 	return ptrace(PTRACE_SETREGS, t->tid, 0, r) < 0 ? FAST_STUCK : FAST_ON;
@@ -1409,6 +1440,7 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	cf->sidx = f->sidx;
 	cf->sampler = (struct sampler){0}; /* reseeded: its own draws */
 	cf->tab_gen = f->tab_gen; /* its copy of the table is the parent's */
+	cf->nslots = f->nslots;
 	child->fast = cf;
 	/* what the parent had not drained: the child's too */
 	cf->tail = f->tail;

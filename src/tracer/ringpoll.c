@@ -1,7 +1,7 @@
 /*
  * ringpoll: drain the fast path's rings while the program runs.
  *
- * A program that allocates fast fills its ring (FAST_NSLOTS records) in
+ * A program that allocates fast fills its ring (D_NSLOTS records) in
  * well under a millisecond, then traps and waits while we wake, read the
  * ring and resume it: on alloc (bench/) that wait was a third of the
  * wall time, the program and leakcheck taking turns on two CPUs.  So
@@ -9,7 +9,7 @@
  * drains every ring itself, then waits for a tracee's event (SIGCHLD,
  * blocked meanwhile, taken with sigtimedwait) for at most a poll
  * interval, the program running on meanwhile.  The interval adapts to
- * keep a ring between an eighth and a half full at each poll; after
+ * find between 64 and 512 records at each poll; after
  * POLL_IDLE_MS with no record the loop blocks in waitpid again (a
  * service waiting for requests costs nothing).
  *
@@ -32,6 +32,9 @@
 #define POLL_MIN_US 10
 #define POLL_MAX_US 2000
 #define POLL_IDLE_MS 20
+#define POLL_BATCH                                                             \
+	256 /* records a poll aims to find: a fraction of the                  \
+	     * smallest ring (FAST_NSLOTS_COPY) */
 
 static int active;
 static unsigned interval_us = 100;
@@ -115,9 +118,9 @@ pid_t ringpoll_wait(int *status)
 	} else {
 		n = drain_all();
 		g_bp_stats.fast_polls++;
-		if (n > FAST_NSLOTS / 2 && interval_us / 2 >= POLL_MIN_US)
+		if (n > POLL_BATCH * 2 && interval_us / 2 >= POLL_MIN_US)
 			interval_us /= 2;
-		else if (n < FAST_NSLOTS / 8 && interval_us * 2 <= POLL_MAX_US)
+		else if (n < POLL_BATCH / 4 && interval_us * 2 <= POLL_MAX_US)
 			interval_us *= 2;
 		if (n)
 			idle_since = now_seconds();

@@ -57,7 +57,7 @@ lc_fast_vars:
 94:	mov	D_HEAD(%r10), %rax
 	mov	%rax, %rcx
 	sub	D_TAIL(%r10), %rcx
-	cmp	$FAST_NSLOTS, %rcx
+	cmp	D_NSLOTS(%r10), %rcx
 	jb	95f
 	cmpb	$0, D_DISABLED(%r10)
 	jne	\skip
@@ -66,8 +66,9 @@ lc_fast_vars:
 95:	lea	1(%rax), %rcx
 	lock cmpxchg %rcx, D_HEAD(%r10)
 	jne	94b
-	mov	%rax, %r9
-	and	$(FAST_NSLOTS - 1), %r9
+	mov	D_NSLOTS(%r10), %r9
+	dec	%r9
+	and	%rax, %r9
 	shl	$FAST_HDR_SHIFT, %r9
 	lea	D_HDR(%r10,%r9), %r9
 .endm
@@ -75,9 +76,10 @@ lc_fast_vars:
 /* %rdi = OFF bytes into the D_RING slot (the stack copy's) of the record
  * whose header is at %r9 and whose S_SEQ is to be %r11. */
 .macro RINGSLOT off
-	lea	-1(%r11), %rdi
-	and	$(FAST_NSLOTS - 1), %rdi
-	shl	$FAST_SLOT_SHIFT, %rdi
+	mov	%r9, %rdi
+	sub	%r10, %rdi
+	sub	$D_HDR, %rdi
+	shl	$(FAST_SLOT_SHIFT - FAST_HDR_SHIFT), %rdi
 	lea	(D_RING + \off)(%r10,%rdi), %rdi
 .endm
 
@@ -85,9 +87,11 @@ lc_fast_vars:
  * H_SEQ, then into D_DONE, which leakcheck reads first.  Clobbers %rax. */
 .macro PUBLISH seq
 	mov	\seq, H_SEQ(%r9)
-	lea	-1(\seq), %rax
-	and	$(FAST_NSLOTS - 1), %rax
-	mov	\seq, D_DONE(%r10,%rax,8)
+	mov	%r9, %rax
+	sub	%r10, %rax
+	sub	$D_HDR, %rax
+	shr	$(FAST_HDR_SHIFT - 3), %rax
+	mov	\seq, D_DONE(%r10,%rax)
 .endm
 
 /* The start of every entry: %r10 = the data, %r8 = the thread's entry

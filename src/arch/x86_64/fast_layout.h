@@ -55,7 +55,15 @@
 #define FAST_THR_SHIFT 7   /* 128-byte entries */
 #define FAST_THR_PROBES 16 /* a lookup gives up (slow path) after these */
 #define D_RING (D_THREADS + (FAST_THR_N << FAST_THR_SHIFT))
-#define FAST_NSLOTS 512
+/* The ring's slots: D_NSLOTS of them (a power of 2, written before any
+ * record), FAST_NSLOTS at most, which the layout has room for: many,
+ * for fewer full-ring traps, where records are headers alone (the walk
+ * in the program); fewer where every record copies stack into its slot
+ * (the pages it touches stay in the program's memory). */
+#define FAST_NSLOTS 4096
+#define FAST_NSLOTS_WALK 4096
+#define FAST_NSLOTS_COPY 512
+#define D_NSLOTS 0xe0	   /* u64 */
 #define FAST_SLOT_SHIFT 14 /* 16 KiB slots */
 /* The unwind table (include/leakcheck/cfitab.h) the walk in the program
  * reads (fastwalk.c), written by leakcheck as a seqlock (its gen odd
