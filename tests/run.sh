@@ -581,6 +581,26 @@ script_runs() {
 		ok "$name" || ko "$name" "output [$out] status $rc: $(grep -m2 'Command\|lost' "$OUT/script.log")"
 }
 script_runs
+
+# The program execs another at once (a wrapper, a pyenv shim): without
+# --trace-children=yes that one is not checked, and leakcheck says so in
+# one line naming it; not with -q; a forked child that execs (a shell's
+# pipeline) goes quietly; with --trace-children=yes it is followed.
+exec_not_followed() {
+	local name=exec-not-followed why= err=$OUT/exec-nf.err
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	"$LC" /bin/sh -c 'exec /bin/true' >/dev/null 2>"$err" </dev/null
+	grep -q "^leakcheck: pid [0-9]* exec'd /usr/bin/true: not followed, its allocations are not checked (--trace-children=yes follows it)$" "$err" ||
+		why="no notice: $(head -2 "$err")"
+	"$LC" -q /bin/sh -c 'exec /bin/true' >/dev/null 2>"$err" </dev/null
+	[ -s "$err" ] && why="${why:+$why; }-q: $(head -1 "$err")"
+	"$LC" /bin/sh -c '/bin/true; /bin/true' >/dev/null 2>"$err" </dev/null
+	grep -q "exec'd" "$err" && why="${why:+$why; }a child's exec: $(grep "exec'd" "$err" | head -1)"
+	"$LC" --trace-children=yes /bin/sh -c 'exec /bin/true' >/dev/null 2>"$err" </dev/null
+	grep -q "exec'd" "$err" && why="${why:+$why; }--trace-children=yes: $(grep "exec'd" "$err" | head -1)"
+	verdict "$name" "$why"
+}
+exec_not_followed
 cli not-elf 65 "not an ELF" "$OUT/text"
 # ELF headers of other kinds: 32-bit x86, 64-bit aarch64
 elf_header() { # class machine

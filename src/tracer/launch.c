@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,7 +378,24 @@ static void on_exec(struct thread *t)
 		t = nt;
 	}
 	if (!first && !opt.trace_children) {
-		/* not following exec: let the new program run untouched */
+		/* not following exec: let the new program run untouched; say
+		 * so, as a wrapper (a pyenv shim, a launcher script) that
+		 * execs the real program at once would otherwise look like a
+		 * clean run of it */
+		if (!opt.quiet && p->pid == main_pid) {
+			/* (the program leakcheck ran: a forked child that
+			 * execs, as every shell pipeline does, goes quietly) */
+			char link[64], exe[PATH_MAX];
+			ssize_t n;
+			snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
+			n = readlink(link, exe, sizeof(exe) - 1);
+			exe[n > 0 ? n : 0] = 0;
+			fprintf(stderr,
+				"leakcheck: pid %d exec'd %s: not followed, its "
+				"allocations are not checked "
+				"(--trace-children=yes follows it)\n",
+				p->pid, n > 0 ? exe : "a new program");
+		}
 		debug("pid %d exec'd; detaching", p->pid);
 		ptrace(PTRACE_DETACH, t->tid, 0, 0);
 		tracer_thread_free(t);
