@@ -390,11 +390,12 @@ static void on_exec(struct thread *t)
 			snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
 			n = readlink(link, exe, sizeof(exe) - 1);
 			exe[n > 0 ? n : 0] = 0;
-			fprintf(stderr,
-				"leakcheck: pid %d exec'd %s: not followed, its "
-				"allocations are not checked "
-				"(--trace-children=yes follows it)\n",
-				p->pid, n > 0 ? exe : "a new program");
+			fprintf(
+			    stderr,
+			    "leakcheck: pid %d exec'd %s: not followed, its "
+			    "allocations are not checked "
+			    "(--trace-children=yes follows it)\n",
+			    p->pid, n > 0 ? exe : "a new program");
 		}
 		debug("pid %d exec'd; detaching", p->pid);
 		ptrace(PTRACE_DETACH, t->tid, 0, 0);
