@@ -363,27 +363,32 @@ stats_fast() {
 }
 stats_fast
 
+# run_8x100k NAME AWK [LEAKCHECK OPTIONS...]: threads-8x100k under
+# leakcheck --stats OPTIONS, its --stats lines judged by the awk program
+# AWK (it prints what is wrong), its report by its EXPECT line's
+# definite count; the verdict is NAME's.
+run_8x100k() {
+	local name=$1 prog=$2 err=$OUT/$1.stderr log=$OUT/$1.log why
+	shift 2
+	[ -n "$only" ] && [ "$only" != "$name" ] && return
+	[ -x "$TP/threads-8x100k" ] || { ko "$name" "not built"; return; }
+	"$LC" -q --stats --log-file="$log" "$@" "$TP/threads-8x100k" \
+		>/dev/null 2>"$err" </dev/null
+	why=$(awk "$prog" "$err")
+	grep -q 'definitely lost: 51,840 bytes in 80 blocks' "$log" ||
+		why="${why:+$why; }report: $(grep 'definitely lost' "$log")"
+	verdict "$name" "$why"
+}
 # A program that fills its ring (800k malloc/free pairs in 8 threads):
 # once a ring has filled, the event loop drains it while the program runs
 # (ringpoll.c), and the answer is the one its EXPECT line gives.
-stats_polls() {
-	local name=stats-polls err=$OUT/stats-polls.stderr why
-	[ -n "$only" ] && [ "$only" != "$name" ] && return
-	[ -x "$TP/threads-8x100k" ] || { ko "$name" "not built"; return; }
-	"$LC" -q --stats --log-file="$OUT/stats-polls.log" "$TP/threads-8x100k" \
-		>/dev/null 2>"$err" </dev/null
-	why=$(awk '
+run_8x100k stats-polls '
 	/^leakcheck: stats: fast path: / {
 		seen = 1
 		if (!match($0, /\(([0-9]+) polls while it ran\)/) ||
 		    substr($0, RSTART + 1, RLENGTH - 1) + 0 < 1)
 			print "no poll: " $0 }
-	END { if (!seen) print "no fast path line" }' "$err")
-	grep -q 'definitely lost: 51,840 bytes in 80 blocks' "$OUT/stats-polls.log" ||
-		why="${why:+$why; }report: $(grep 'definitely lost' "$OUT/stats-polls.log")"
-	verdict "$name" "$why"
-}
-stats_polls
+	END { if (!seen) print "no fast path line" }'
 
 # Who walks: the program, by default, up to --num-callers=47 (its return
 # addresses fit a record's header); above that, and with
@@ -413,16 +418,10 @@ stats_walk
 
 # --sample-rate in the program: threads-8x100k's 800,000 small blocks
 # (1 to 512 bytes) at a mean interval of 1 MiB are almost all unsampled,
-# recorded with no walk and no copy (about 200 are sampled: 200 KB of
-# blocks / 1 MiB = 200ish; the count is asserted only loosely, no
-# timing, no exact draw), and every block is still in the leak summary.
-stats_sampled() {
-	local name=stats-sampled err=$OUT/stats-sampled.stderr why
-	[ -n "$only" ] && [ "$only" != "$name" ] && return
-	[ -x "$TP/threads-8x100k" ] || { ko "$name" "not built"; return; }
-	"$LC" -q --stats --sample-rate=1048576 --log-file="$OUT/stats-sampled.log" \
-		"$TP/threads-8x100k" >/dev/null 2>"$err" </dev/null
-	why=$(awk '
+# recorded with no walk and no copy (about 200 are sampled: some 205 MB
+# of blocks / 1 MiB; the count is asserted only loosely, no timing, no
+# exact draw), and every block is still in the leak summary.
+run_8x100k stats-sampled '
 	/^leakcheck: stats: walk in the program: / {
 		seen = 1
 		walked = $7; unsampled = $0
@@ -431,12 +430,7 @@ stats_sampled() {
 		if (unsampled < 700000) print "unsampled " unsampled ", expected most of 800,080"
 		if (walked + unsampled < 799000) print "walked " walked " + unsampled " unsampled
 		if (walked > 20000) print "walked " walked ", expected a few hundred" }
-	END { if (!seen) print "no walk line" }' "$err")
-	grep -q 'definitely lost: 51,840 bytes in 80 blocks' "$OUT/stats-sampled.log" ||
-		why="${why:+$why; }report: $(grep 'definitely lost' "$OUT/stats-sampled.log")"
-	verdict "$name" "$why"
-}
-stats_sampled
+	END { if (!seen) print "no walk line" }' --sample-rate=1048576
 
 # other-stacks' calls on a coroutine's and a signal stack take the slow
 # path (so does the thread's first call); the two on its own stack are
