@@ -565,7 +565,7 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			if (c->len && p->unw)
 				ret = check_walk(p, c, pcs + 1, n - 1, max - 1);
 		} else if (p->unw && max > 1) {
-			n += unwind_stack_saved(p->unw, p->pid, &c->regs,
+			n += unwind_stack_saved(p->unw, p->pid, c->regs,
 						c->stack, c->len, c->hi,
 						pcs + 1, max - 1);
 			ret = n < max && unwind_ran_out(p->unw);
@@ -605,7 +605,7 @@ static int check_walk(struct proc *p, const struct fast_call *c,
 		      const taddr_t *pcs, int n, int max)
 {
 	taddr_t u[STACK_MAX_FRAMES];
-	int nu = unwind_stack_saved(p->unw, p->pid, &c->regs, c->stack, c->len,
+	int nu = unwind_stack_saved(p->unw, p->pid, c->regs, c->stack, c->len,
 				    c->hi, u, max);
 	int out = nu < max && unwind_ran_out(p->unw);
 

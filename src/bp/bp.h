@@ -194,12 +194,13 @@ struct fast_call {
 	uint8_t kind;
 	uint64_t a[3];
 	uint64_t res;
-	taddr_t fn;	      /* the entry point: the stack's first frame */
-	arch_regs_t regs;     /* at the return: rip, rsp, callee-saved */
-	const uint8_t *stack; /* the copy of [rsp, rsp + len) */
+	taddr_t fn;		 /* the entry point: the stack's first frame */
+	const arch_regs_t *regs; /* at the return: rip, rsp, callee-saved;
+				  * NULL where PCS give the stack */
+	const uint8_t *stack;	 /* the copy of [rsp, rsp + len) */
 	uint64_t len;
 	const uint64_t *pcs; /* or the program's walk: return addresses */
-	unsigned npcs;	     /*   from regs.rip on (no copy then) */
+	unsigned npcs;	     /*   from the return address on */
 	taddr_t hi;	     /* the end of that stack */
 	uint64_t stk_key;    /* PCS are this stack of a program's stack
 			      * table (unique in the run), or 0 */

@@ -729,6 +729,13 @@ static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
 	return f->words + f->stk[i].at;
 }
 
+static uint64_t word_at(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* One record: HDR, its header (H_*), EXT, its ring slot's S_PC..S_NPCS
  * at their offsets (NULL when H_STK says there is nothing there), and
  * DATA, what follows them in the slot: the walk's return addresses or
@@ -738,58 +745,38 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
 		    const uint8_t *data)
 {
 	struct fast *f = p->fast;
-	uint64_t h[S_STACK / 8], stk;
+	uint64_t kind = word_at(hdr + H_KIND), stk = word_at(hdr + H_STK);
+	uint64_t len = ext ? word_at(ext + S_LEN) : 0;
+	uint64_t npcs = ext ? word_at(ext + S_NPCS) : 0;
+	arch_regs_t regs; /* (filled only where they are unwound from) */
 	struct heap_block b;
 
-	/* (no initializer: a rep stos of h costs more than the record) */
-	memcpy(h, hdr, H_FN);
-	memcpy(&h[S_FN / 8], hdr + H_FN, 8);
-	memcpy(&stk, hdr + H_STK, 8);
 	g_bp_stats.fast_records++;
-	switch (h[S_KIND / 8]) {
+	switch (kind) {
 	case HOOK_FREE:
-		bp_ev.fast_free(p, h[S_A0 / 8]);
+		bp_ev.fast_free(p, word_at(hdr + H_A0));
 		return;
 	case FAST_REALLOC_BEGIN:
-		if (heap_table_remove(&p->heap, h[S_A0 / 8], &b))
-			moving_add(f, h[S_A0 / 8], &b);
+		if (heap_table_remove(&p->heap, word_at(hdr + H_A0), &b))
+			moving_add(f, word_at(hdr + H_A0), &b);
 		return;
 	default:
 		break;
 	}
-	if (ext) {
-		uint64_t fn = h[S_FN / 8];
-		memcpy(&h[S_PC / 8], ext + S_PC, S_STACK - S_PC);
-		h[S_FN / 8] = fn;
-	} else {
-		for (unsigned i = S_PC / 8; i < S_STACK / 8; i++)
-			if (i != S_FN / 8)
-				h[i] = 0;
-	}
-	if (h[S_KIND / 8] >= HOOK_NKINDS || h[S_LEN / 8] > FAST_STACK_MAX)
+	if (kind >= HOOK_NKINDS || len > FAST_STACK_MAX)
 		return;
 	{
-		/* field by field: an initializer zeroes all of it, the
-		 * registers the unwinder does not look at too, with a rep
-		 * stos that cost more than the rest of the record */
-		struct fast_call c;
-		c.kind = (uint8_t)h[S_KIND / 8];
-		c.a[0] = h[S_A0 / 8];
-		c.a[1] = h[S_A1 / 8];
-		c.a[2] = h[S_A2 / 8];
-		c.res = h[S_RES / 8];
-		c.fn = h[S_FN / 8];
-		c.stack = data ? data : hdr;
-		c.len = data ? h[S_LEN / 8] : 0;
-		c.pcs = NULL;
-		c.npcs = 0;
-		c.stk_key = 0;
-		c.hi = h[S_HI / 8];
-		c.sample = -1;
-		c.realloc_begun = 0;
-		c.moved = 0;
-		if (f->rate)
-			c.sample = stk != FAST_UNSAMPLED;
+		struct fast_call c = {
+		    .kind = (uint8_t)kind,
+		    .a = {word_at(hdr + H_A0), word_at(hdr + H_A1),
+			  word_at(hdr + H_A2)},
+		    .res = word_at(hdr + H_RES),
+		    .fn = word_at(hdr + H_FN),
+		    .stack = data,
+		    .len = data ? len : 0,
+		    .hi = ext ? word_at(ext + S_HI) : 0,
+		    .sample = f->rate ? stk != FAST_UNSAMPLED : -1,
+		};
 		if (!c.sample)
 			g_bp_stats.fast_unsampled++;
 		if (stk && stk != FAST_UNSAMPLED) {
@@ -801,31 +788,32 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
 				c.stk_key = f->serial << 38 | stk;
 				g_bp_stats.fast_walked++;
 			}
-		} else if (ext && h[S_NPCS / 8] && h[S_NPCS / 8] <= f->maxpcs &&
-			   data) {
+		} else if (npcs && npcs <= f->maxpcs && data) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
 			c.pcs = (const uint64_t *)data;
-			c.npcs = (unsigned)h[S_NPCS / 8];
+			c.npcs = (unsigned)npcs;
 			if (c.len > FAST_CHECK_MAX)
 				c.len = 0;
-			if (c.len)
-				c.stack = data + FAST_WALK_MAX * 8;
+			c.stack = c.len ? data + FAST_WALK_MAX * 8 : NULL;
 			g_bp_stats.fast_walked++;
 		}
 		if (ext || !c.pcs) {
 			/* the registers, where they may be unwound from (a
 			 * stack of the table's that could not be read: from
 			 * zeroes, to nothing) */
-			memset(&c.regs, 0, sizeof(c.regs));
-			c.regs.rip = h[S_PC / 8];
-			c.regs.rsp = h[S_SP / 8];
-			c.regs.rbp = h[S_RBP / 8];
-			c.regs.rbx = h[S_RBX / 8];
-			c.regs.r12 = h[S_R12 / 8];
-			c.regs.r13 = h[S_R13 / 8];
-			c.regs.r14 = h[S_R14 / 8];
-			c.regs.r15 = h[S_R15 / 8];
+			memset(&regs, 0, sizeof(regs));
+			if (ext) {
+				regs.rip = word_at(ext + S_PC);
+				regs.rsp = word_at(ext + S_SP);
+				regs.rbp = word_at(ext + S_RBP);
+				regs.rbx = word_at(ext + S_RBX);
+				regs.r12 = word_at(ext + S_R12);
+				regs.r13 = word_at(ext + S_R13);
+				regs.r14 = word_at(ext + S_R14);
+				regs.r15 = word_at(ext + S_R15);
+			}
+			c.regs = &regs;
 		}
 		if ((c.kind == HOOK_REALLOC || c.kind == HOOK_REALLOCARRAY) &&
 		    c.a[0]) {
