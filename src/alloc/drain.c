@@ -124,7 +124,6 @@ static void alloc_ranges(struct proc *p, struct ranges *r)
 {
 	char path[64], *maps, *line, *lib = NULL, exe[4096];
 	taddr_t lib_base = 0;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	maps = read_file_text(path, NULL);
@@ -153,12 +152,8 @@ static void alloc_ranges(struct proc *p, struct ranges *r)
 		return;
 	}
 	/* static: the executable (not position-independent, bias 0) */
-	snprintf(path, sizeof(path), "/proc/%d/exe", p->pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
+	if (proc_exe(p->pid, exe, sizeof(exe)) > 0)
 		read_ranges(exe, 0, r);
-	}
 }
 
 static int in_ranges(const struct ranges *r, taddr_t pc)

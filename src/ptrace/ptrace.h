@@ -178,6 +178,9 @@ struct thread *thread_new(struct proc *p, pid_t tid);
 struct thread *thread_find(pid_t tid);
 void thread_free(struct thread *t);
 struct proc *proc_list(void);
+/* PID's executable (/proc/PID/exe) into BUF of SIZE bytes, NUL-ended;
+ * returns its length, or -errno with BUF "" */
+long proc_exe(pid_t pid, char *buf, size_t size);
 struct thread *threads_of(struct proc *p, struct thread *after);
 /* waitpid(TID, ...) that goes on through EINTR (our ticker and request
  * signals); only the event loop wants to see those. */

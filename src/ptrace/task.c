@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -76,6 +77,23 @@ struct proc *proc_find(pid_t pid)
 		if (p->pid == pid)
 			return p;
 	return NULL;
+}
+
+long proc_exe(pid_t pid, char *buf, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = size ? readlink(link, buf, size - 1) : -1;
+	if (n < 0) {
+		int err = size ? errno : EINVAL;
+		if (size)
+			buf[0] = 0;
+		return -err;
+	}
+	buf[n] = 0;
+	return n;
 }
 
 struct proc *proc_list(void)

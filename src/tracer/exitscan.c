@@ -434,11 +434,7 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		}
 	}
 	if (want_holders) {
-		char path[64];
-		ssize_t len;
-		snprintf(path, sizeof(path), "/proc/%d/exe", p->pid);
-		len = readlink(path, tls.exe, sizeof(tls.exe) - 1);
-		tls.exe[len > 0 ? len : 0] = 0;
+		proc_exe(p->pid, tls.exe, sizeof(tls.exe));
 		tls.sym = sym;
 		rh = (struct report_holders){
 		    .blocks = blocks,

@@ -385,11 +385,8 @@ static void on_exec(struct thread *t)
 		if (!opt.quiet && p->pid == main_pid) {
 			/* (the program leakcheck ran: a forked child that
 			 * execs, as every shell pipeline does, goes quietly) */
-			char link[64], exe[PATH_MAX];
-			ssize_t n;
-			snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
-			n = readlink(link, exe, sizeof(exe) - 1);
-			exe[n > 0 ? n : 0] = 0;
+			char exe[PATH_MAX];
+			long n = proc_exe(p->pid, exe, sizeof(exe));
 			fprintf(
 			    stderr,
 			    "leakcheck: pid %d exec'd %s: not followed, its "

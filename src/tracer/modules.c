@@ -592,17 +592,13 @@ static int modules_setup(struct proc *p, pid_t tid)
 {
 	taddr_t base = 0, entry = 0, exe_entry = 0, lowest = 0;
 	char exe[PATH_MAX];
-	char procexe[64];
-	ssize_t n;
+	long n;
 	int ret;
 
 	if ((ret = read_auxv(p->pid, &base, &entry)))
 		return ret;
-	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", p->pid);
-	n = readlink(procexe, exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = 0;
+	if ((n = proc_exe(p->pid, exe, sizeof(exe))) < 0)
+		return (int)n;
 	/* Go's stacks are unwound through live memory (its stack switches):
 	 * no records to unwind later */
 	p->no_fast = fast_is_go(exe);
@@ -705,14 +701,8 @@ int modules_update(struct proc *p, pid_t tid)
 			n = 0;
 		name[n] = 0;
 		name[strnlen(name, (size_t)n)] = 0;
-		if (!name[0]) {
-			char procexe[64];
-			ssize_t m;
-			snprintf(procexe, sizeof(procexe), "/proc/%d/exe",
-				 p->pid);
-			m = readlink(procexe, name, sizeof(name) - 1);
-			name[m > 0 ? m : 0] = 0;
-		}
+		if (!name[0])
+			proc_exe(p->pid, name, sizeof(name));
 		if (name[0] == '/' && !seen(p, name)) {
 			mark_seen(p, name);
 			bind_module(p, name, l.addr);
