@@ -276,7 +276,7 @@ void fast_init(struct proc *p, pid_t tid)
 	 * with 512; with every stack copied (--unwind-in-program=no),
 	 * sqlite3's RSS was 72 MB with 4,096, 15 MB with 512 */
 	f->nslots = f->maxpcs && !getenv("LEAKCHECK_TEST_CFIWALK")
-			? FAST_NSLOTS_WALK
+			? FAST_NSLOTS
 			: FAST_NSLOTS_COPY;
 	if (mem_write(p->pid, f->data + D_NSLOTS, &f->nslots,
 		      sizeof(f->nslots)) ||

@@ -61,7 +61,6 @@
  * in the program); fewer where every record copies stack into its slot
  * (the pages it touches stay in the program's memory). */
 #define FAST_NSLOTS 4096
-#define FAST_NSLOTS_WALK 4096
 #define FAST_NSLOTS_COPY 512
 #define D_NSLOTS 0xe0	   /* u64 */
 #define FAST_SLOT_SHIFT 14 /* 16 KiB slots */
