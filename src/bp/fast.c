@@ -245,6 +245,12 @@ void fast_init(struct proc *p, pid_t tid)
 		       "fast instances overlap the return slots");
 	_Static_assert(FAST_INST_INFO + I_ORIG + 8 <= FAST_INST_SIZE,
 		       "an instance's info overflows it");
+	_Static_assert(FAST_KIND_CALLOC == HOOK_CALLOC &&
+			   FAST_KIND_REALLOC == HOOK_REALLOC &&
+			   FAST_KIND_REALLOCARRAY == HOOK_REALLOCARRAY &&
+			   FAST_KIND_MEMALIGN == HOOK_MEMALIGN,
+		       "the walk's sampler (fastwalk.c) reads enum hook_kind "
+		       "by these numbers");
 	_Static_assert(sizeof(struct cfiwalk_cache) == 1 << FAST_WCACHE_SHIFT,
 		       "a thread's walk cache is not its room in D_WCACHE");
 	_Static_assert(FAST_PAGE_SIZE == PAGE_SIZE_INJ &&

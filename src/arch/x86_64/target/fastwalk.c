@@ -44,7 +44,9 @@ static uint64_t next_interval(uint64_t data, uint64_t rate)
 
 /* --sample-rate: is the call in the thread's entry ENTRY sampled (a byte
  * countdown: leakcheck's sampler_take)?  An allocation of S bytes is with
- * probability 1 - exp(-S / rate). */
+ * probability 1 - exp(-S / rate).  The size is hooks.c's sampled_size,
+ * written again here (this code cannot call leakcheck's); the kinds'
+ * numbers are checked against enum hook_kind in fast.c. */
 static int sampled(uint64_t data, uint64_t entry, uint64_t rate)
 {
 	volatile uint64_t *e = (volatile uint64_t *)entry;
