@@ -137,13 +137,7 @@ run_prog() {
 	fi
 }
 
-if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
-	if grep -q 'ptrace' "$OUT/probe.err"; then
-		cat "$OUT/probe.err"
-		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
-		exit 77
-	fi
-fi
+skip_without_ptrace
 
 allocs=
 for a in ${ALLOCATORS:-jemalloc tcmalloc mimalloc}; do

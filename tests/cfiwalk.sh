@@ -42,12 +42,7 @@ indirect-cxx-members clean-cxx-exceptions definite-cxx-exception
 definite-signal-handler other-stacks dlopen-leak dlclose-leak static-leak
 definite-threads-joined fork-both exec-self "
 
-if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
-	if grep -q 'ptrace' "$OUT/probe.err"; then
-		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
-		exit 77
-	fi
-fi
+skip_without_ptrace
 
 for o in build/release/src/unwind/walk.o build/debug/src/unwind/walk.o; do
 	[ -e "$o" ] || continue

@@ -102,14 +102,7 @@ run_prog() {
 	fi
 }
 
-# ptrace allowed here?
-if ! "$LC" -q --leak-check=no /bin/true 2>"$OUT/probe.err"; then
-	if grep -q 'ptrace' "$OUT/probe.err"; then
-		cat "$OUT/probe.err"
-		echo "0 passed, 0 failed, all skipped: ptrace not permitted"
-		exit 77
-	fi
-fi
+skip_without_ptrace
 
 for v in $(tp_variants); do
 	tp_known_variant "$v" || { echo "run.sh: no variant $v (there are: $TP_ALL_VARIANTS)" >&2; exit 99; }
