@@ -44,7 +44,8 @@
  *      red zone with sp 16-byte aligned at the callee's entry; T runs,
  *      its allocator calls recorded as usual, until the breakpoint traps
  *      with sp just above that return address.
- *   3. T's registers as they were at the _exit entry; the caller resumes
+ *   3. T's registers as they were at the _exit entry, set before the exit
+ *      scan reads them (its stack is a root from that sp); the caller resumes
  *      it through the breakpoint as for any other hit.
  *
  * Not in a vfork child (it shares the parent's memory), not twice in one
@@ -223,6 +224,12 @@ static int freeres_run(struct thread *t, const struct bp *b, arch_regs_t *regs)
 				ret == -ETIMEDOUT ? "stalled" : strerror(-ret));
 	}
 	p->freeres_state = FR_DONE;
+	/* T as at the _exit entry again before the exit scan reads it: at
+	 * the last call's return its sp is below the red zone, and the exit
+	 * path's dead frames up to the entry sp (_IO_cleanup's, a
+	 * destructor's) would be scanned as its stack */
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0)
+		return -ESRCH;
 	return 0;
 }
 
