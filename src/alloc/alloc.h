@@ -96,11 +96,13 @@ int heap_je_layout(struct proc *p, const struct target *tg, const char *maps,
 /* jemalloc 5.3.0's sz_index2size on x86-64: the bytes of size class
  * SZIND (0: 8, 1: 16, ..., 35: 14336, 36: 16384, ...). */
 uint64_t je_size_class(unsigned szind);
-/* jemalloc's own memory in TG: its extents in any state and the base
+/* jemalloc's own memory in TG: its extents in any state, the base
  * blocks that hold its metadata (or, where one is not found, the mapping
- * that holds it), sorted and apart, into *OUT (malloc'd, caller frees;
- * only start and end set) and *NOUT.  Returns 0 or -EIO. */
+ * that holds it) and the static TLS block of each of the threads TH
+ * (NTH) with a thread pointer, sorted and apart, into *OUT (malloc'd,
+ * caller frees; only start and end set) and *NOUT.  Returns 0 or -EIO. */
 int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
+		   const struct target_thread *th, size_t nth,
 		   struct scan_range **out, size_t *nout);
 /* The brk heap of TG where its maps do not name it (a core): from the
  * end of main_arena's top chunk back over its system_mem, into *START and

@@ -55,6 +55,11 @@
  * those that hold extents in any state (dirty ones hold stale pointers),
  * are not roots: je_heap_ranges gives them, exactly (the extents from
  * their edata_t's, the base blocks from their headers), at every report.
+ * Nor is a thread's tsd_t: besides its cache's pointers to jemalloc's
+ * memory, its rtree_ctx_t caches 16 + 8 leaf keys, the addresses of the
+ * 1 GiB boundaries below the pages it last looked up, and a key points
+ * into a lost block that spans its boundary: "possibly lost" for want of
+ * a key (a big buffer always spans one; an 8 MiB heap sometimes does).
  *
  * Everything read is the target's memory: untrusted, every count bounded.
  * The heap must hold still (attach.c drains the allocator first).
@@ -844,6 +849,7 @@ static int in_ranges(const struct scan_range *v, size_t n, taddr_t a)
 }
 
 int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
+		   const struct target_thread *th, size_t nth,
 		   struct scan_range **out, size_t *nout)
 {
 	char why[160];
@@ -889,6 +895,13 @@ int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
 				break;
 			}
 	}
+	/* each thread's tsd_t: its rtree_ctx caches leaf keys, addresses of
+	 * GiB boundaries, which point into a block that spans one */
+	for (size_t i = 0; i < nth && lay->tls_size; i++)
+		if (th[i].tp) {
+			taddr_t a = th[i].tp + (uint64_t)lay->tls_off;
+			add_range(&v, &n, &cap, a, a + lay->tls_size);
+		}
 	debug("pid %d: jemalloc's memory: %zu extents, %zu base blocks, %zu "
 	      "mappings with metadata outside a base block found",
 	      tg->pid, nx, nbase, nwhole);

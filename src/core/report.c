@@ -714,8 +714,8 @@ int core_report(const char *core_path, const char *program)
 	typed = type_blocks(&r, blocks, nb);
 
 	th = core_threads(&r.core, &words);
-	if (je_lay.root &&
-	    je_heap_ranges(&r.tg, &je_lay, &je_heap, &ro.nheap) == 0)
+	if (je_lay.root && je_heap_ranges(&r.tg, &je_lay, th, r.core.nthreads,
+					  &je_heap, &ro.nheap) == 0)
 		ro.heap = je_heap;
 	roots_gather(&r.tg, th, r.core.nthreads, blocks, nb, &ro, &roots);
 	clip_roots(&r.core, &roots);

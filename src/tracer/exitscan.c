@@ -348,7 +348,8 @@ int proc_report(struct proc *p, struct thread *exiting, int killed)
 		/* jemalloc's memory is not a root, its blocks walked or
 		 * not: a freed thread cache's stale pointers are in it */
 		if (heap_je_layout(p, &tg, maps, &lay) == 0) {
-			if (je_heap_ranges(&tg, &lay, &je_heap, &ro.nheap))
+			if (je_heap_ranges(&tg, &lay, trs, ntrs, &je_heap,
+					   &ro.nheap))
 				warning("pid %d: jemalloc's extent map cannot "
 					"be read: its memory may be taken "
 					"for roots",

@@ -6,7 +6,8 @@
  * extent in the thread's cache, the cache's own allocation and a dirty
  * extent are not; an inconsistency makes the walk give up and put
  * nothing in the table; jemalloc's extents and metadata are not roots,
- * the rest of their mappings is.
+ * nor is its TLS block (its leaf keys are GiB boundaries, which point into
+ * a block that spans one), the rest of their mappings is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,42 +291,49 @@ static void test_heap_and_roots(void)
 	struct target tg = {
 	    .pid = 4242, .maps = maps, .read = fake_read, .ctx = &f};
 	struct roots_opts ro = {0};
+	struct target_thread th = {.tid = 4242, .tp = TP};
 
 	fake_init(&f);
 	b = walk(&f, &nb, &ret, why, sizeof(why));
-	CHECK_EQ_U(je_heap_ranges(&tg, &lay, &heap, &nh), 0);
-	/* the four extents (in any state), the base block from its header,
-	 * the leaf's mapping (no base block header found for it) */
-	CHECK_EQ_U(nh, 6);
-	if (nh == 6) {
+	CHECK_EQ_U(je_heap_ranges(&tg, &lay, &th, 1, &heap, &nh), 0);
+	/* the base block from its header, the thread's TLS block, the leaf's
+	 * mapping (no base block header found for it), the four extents (in
+	 * any state) */
+	CHECK_EQ_U(nh, 7);
+	if (nh == 7) {
 		CHECK_EQ_U(heap[0].start, LEAF);
 		CHECK_EQ_U(heap[0].end, LEAF + (2u << 20));
 		CHECK_EQ_U(heap[1].start, BASE);
 		CHECK_EQ_U(heap[1].end, BASE + (2u << 20));
-		CHECK_EQ_U(heap[2].start, S1);
-		CHECK_EQ_U(heap[2].end, S1 + 0x1000);
-		CHECK_EQ_U(heap[3].start, L1 - 0x40);
-		CHECK_EQ_U(heap[3].end, L1 - 0x40 + 0x5000);
-		CHECK_EQ_U(heap[4].start, L2);
-		CHECK_EQ_U(heap[5].start, D1);
-		CHECK_EQ_U(heap[5].end, D1 + 0x2000);
+		CHECK_EQ_U(heap[2].start, TSD);
+		CHECK_EQ_U(heap[2].end, TSD + lay.tls_size);
+		CHECK_EQ_U(heap[3].start, S1);
+		CHECK_EQ_U(heap[3].end, S1 + 0x1000);
+		CHECK_EQ_U(heap[4].start, L1 - 0x40);
+		CHECK_EQ_U(heap[4].end, L1 - 0x40 + 0x5000);
+		CHECK_EQ_U(heap[5].start, L2);
+		CHECK_EQ_U(heap[6].start, D1);
+		CHECK_EQ_U(heap[6].end, D1 + 0x2000);
 	}
 	ro.heap = heap;
 	ro.nheap = nh;
 	roots_gather(&tg, NULL, 0, b, nb, &ro, &rs);
-	/* the base memory, the leaf and the extents are not roots; the
-	 * thread's TLS is, and so is the rest of the extents' mapping (the
-	 * program's own memory the kernel merged with them) */
+	/* the base memory, the leaf, the extents and jemalloc's TLS block
+	 * are not roots; the rest of the thread's TLS and stack is, and so
+	 * is the rest of the extents' mapping (the program's own memory the
+	 * kernel merged with them) */
 	for (size_t i = 0; i < rs.nranges; i++) {
 		const struct scan_range *r = &rs.ranges[i];
 		for (size_t k = 0; k < nh; k++)
 			CHECK(r->end <= heap[k].start ||
 			      r->start >= heap[k].end);
-		tls_root += r->start == TLS && r->end == TLS + TLS_LEN;
+		tls_root +=
+		    (r->start == TLS && r->end == TSD) +
+		    (r->start == TSD + lay.tls_size && r->end == TLS + TLS_LEN);
 		own_root +=
 		    r->start == D1 + 0x2000 && r->end == HEAPA + HEAP_LEN;
 	}
-	CHECK_EQ_U(tls_root, 1);
+	CHECK_EQ_U(tls_root, 2);
 	CHECK_EQ_U(own_root, 1);
 	root_set_release(&rs);
 	free(heap);
