@@ -96,7 +96,7 @@ static const struct cfitab_row *lookup(const unsigned char *tab, uint64_t size,
 		return find_row(tab, size, pc);
 	e = &cache->e[(pc * 0x9e3779b97f4a7c15ull) >> 56 &
 		      (CFIWALK_CACHE_N - 1)];
-	if (e->pc == pc && e->gen == gen) {
+	if (pc && e->pc == pc && e->gen == gen) {
 		*buf = e->row;
 		return buf;
 	}
@@ -104,9 +104,19 @@ static const struct cfitab_row *lookup(const unsigned char *tab, uint64_t size,
 	if (!r)
 		return 0;
 	*buf = *r; /* read once: the table may change under us */
-	e->pc = pc;
-	e->gen = gen;
+	/*
+	 * The entry's key last, and no key while its row is written: a walk
+	 * can be given up at any instruction (walk_abort, for a signal the
+	 * thread is to take) and the thread walks on later with what it left
+	 * here.  Keyed first, an entry would give PC the row of the pc it
+	 * had before: a wrong walk from PC until the entry was replaced.
+	 */
+	e->pc = 0;
+	__asm__ volatile("" ::: "memory");
 	e->row = *buf;
+	e->gen = gen;
+	__asm__ volatile("" ::: "memory");
+	e->pc = pc;
 	return buf;
 }
 

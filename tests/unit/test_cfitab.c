@@ -10,13 +10,17 @@
  *     without a read outside it (ASan in check-asan) into sorted rows;
  *   - the walker on a synthetic stack and table: the frames, where it
  *     ends and why, and that a read just past the stack's end is refused
- *     (the stack is a malloc'd block of exactly its size);
+ *     (the stack is a malloc'd block of exactly its size); its row cache,
+ *     also when walks are given up at any instruction;
  *   - this program's own stack walked with the table of its own process
  *     (/proc/self/maps, its files' .eh_frame) against glibc's backtrace()
  *     (libgcc's unwinder), frame by frame.
  */
 #include <execinfo.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +382,68 @@ static void test_walk_cache(void)
 	n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, pcs,
 			   16, &why, c, 8);
 	CHECK_EQ_U(n, nref);
+	free(s);
+	free(c);
+}
+
+static sigjmp_buf give_up;
+static volatile sig_atomic_t walking;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (walking)
+		siglongjmp(give_up, 1);
+}
+
+/*
+ * Walks given up half way, at whatever instruction a 20 us timer finds
+ * them (the program's walk is: walk_abort, for a signal its thread is to
+ * take), leave the row cache right: a walk after each, under the same
+ * gen, is the whole walk.  Before each, every entry holds another pc
+ * with a row that ends a walk, so that an entry keyed before its row is
+ * written ends the walk after it.
+ */
+static void test_walk_cache_given_up(void)
+{
+	struct blob b;
+	uint64_t pcs[16], ref[16], *s;
+	struct cfiwalk_stack st;
+	struct cfiwalk_cache *c = xcalloc(1, sizeof(*c));
+	struct sigaction sa = {.sa_handler = on_alarm}, old_sa;
+	struct itimerval it = {{0, 20}, {0, 20}}, off = {{0, 0}, {0, 0}};
+	volatile unsigned long given_up = 0, wrong = 0, i;
+	int n, nref, why;
+
+	make_blob(&b);
+	s = make_stack(5, PC(0x100350));
+	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
+	nref = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, ref, 16,
+		       &why);
+	sigaction(SIGALRM, &sa, &old_sa);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < 20000000 && given_up < 1000; i++) {
+		for (int k = 0; k < CFIWALK_CACHE_N; k++)
+			c->e[k] = (struct cfiwalk_cache_ent){
+			    .pc = k + 1, .gen = i, .row.kind = CFI_END};
+		if (sigsetjmp(give_up, 1)) {
+			walking = 0;
+			given_up++;
+			n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO,
+					   LO + 16, pcs, 16, &why, c, i);
+			wrong += n != nref || memcmp(pcs, ref, (size_t)n * 8);
+			continue;
+		}
+		walking = 1;
+		cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16,
+			       pcs, 16, &why, c, i);
+		walking = 0;
+	}
+	walking = 0;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	CHECK(given_up > 0);
+	CHECK_EQ_U(wrong, 0);
 	free(s);
 	free(c);
 }
@@ -759,6 +825,7 @@ int main(void)
 	test_malformed();
 	test_walk();
 	test_walk_cache();
+	test_walk_cache_given_up();
 	test_self();
 	test_blob();
 	return check_done("test_cfitab");
