@@ -331,6 +331,21 @@ static uint64_t *make_stack(size_t nw, uint64_t last)
 	return s;
 }
 
+/* The table, the stack (malloc'd: caller frees) and the walk without
+ * a cache (into REF, *NREF frames) that the cache tests walk again. */
+static uint64_t *walk_ref(struct blob *b, struct cfiwalk_stack *st,
+			  uint64_t *ref, int *nref)
+{
+	uint64_t *s = make_stack(5, PC(0x100350));
+	int why;
+
+	make_blob(b);
+	*st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
+	*nref = cfiwalk(b, sizeof(*b), st, PC(0x100010), LO, LO + 16, ref, 16,
+			&why);
+	return s;
+}
+
 /* The row lookup cache: the walk is the same through it, cold and warm;
  * an entry is used for its pc only under its table's gen (a planted row
  * that ends the walk at A is taken under gen 7, not under gen 8); a
@@ -343,11 +358,7 @@ static void test_walk_cache(void)
 	struct cfiwalk_cache *c = xcalloc(1, sizeof(*c));
 	int n, nref, why;
 
-	make_blob(&b);
-	s = make_stack(5, PC(0x100350));
-	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
-	nref = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, ref, 16,
-		       &why);
+	s = walk_ref(&b, &st, ref, &nref);
 	CHECK_EQ_U(nref, 4);
 	for (int round = 0; round < 2; round++) {
 		n = cfiwalk_cached(&b, sizeof(b), &st, PC(0x100010), LO,
@@ -415,11 +426,7 @@ static void test_walk_cache_given_up(void)
 	volatile unsigned long given_up = 0, wrong = 0, i;
 	int n, nref, why;
 
-	make_blob(&b);
-	s = make_stack(5, PC(0x100350));
-	st = (struct cfiwalk_stack){(const unsigned char *)s, LO, LO + 40};
-	nref = cfiwalk(&b, sizeof(b), &st, PC(0x100010), LO, LO + 16, ref, 16,
-		       &why);
+	s = walk_ref(&b, &st, ref, &nref);
 	sigaction(SIGALRM, &sa, &old_sa);
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (i = 0; i < 20000000 && given_up < 1000; i++) {
