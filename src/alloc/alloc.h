@@ -98,9 +98,10 @@ int heap_je_layout(struct proc *p, const struct target *tg, const char *maps,
 uint64_t je_size_class(unsigned szind);
 /* jemalloc's own memory in TG: its extents in any state, the base
  * blocks that hold its metadata (or, where one is not found, the mapping
- * that holds it) and the static TLS block of each of the threads TH
- * (NTH) with a thread pointer, sorted and apart, into *OUT (malloc'd,
- * caller frees; only start and end set) and *NOUT.  Returns 0 or -EIO. */
+ * that holds it) and the extent map cache (rtree_ctx_t) in the TLS of
+ * each of the threads TH (NTH) whose cache is found, sorted and apart,
+ * into *OUT (malloc'd, caller frees; only start and end set) and *NOUT.
+ * Returns 0 or -EIO. */
 int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
 		   const struct target_thread *th, size_t nth,
 		   struct scan_range **out, size_t *nout);

@@ -55,11 +55,11 @@
  * those that hold extents in any state (dirty ones hold stale pointers),
  * are not roots: je_heap_ranges gives them, exactly (the extents from
  * their edata_t's, the base blocks from their headers), at every report.
- * Nor is a thread's tsd_t: besides its cache's pointers to jemalloc's
- * memory, its rtree_ctx_t caches 16 + 8 leaf keys, the addresses of the
- * 1 GiB boundaries below the pages it last looked up, and a key points
- * into a lost block that spans its boundary: "possibly lost" for want of
- * a key (a big buffer always spans one; an 8 MiB heap sometimes does).
+ * Nor is a thread's rtree_ctx_t (in its tsd_t, after tcache_slow_t): it
+ * caches 16 + 8 leaf keys, the addresses of the 1 GiB boundaries below
+ * the pages it last looked up, and a key points into a lost block that
+ * spans its boundary: "possibly lost" for want of a key (a big buffer
+ * always spans one; an 8 MiB heap sometimes does).
  *
  * Everything read is the target's memory: untrusted, every count bounded.
  * The heap must hold still (attach.c drains the allocator first).
@@ -111,6 +111,9 @@
 #define CB_LOW_BITS_EMPTY 20
 #define TCACHE_NBINS_MAX 73 /* SC_NBINS + 4 * (23 - 14) + 1 */
 #define TC_SIZE (8 + TCACHE_NBINS_MAX * CB_SIZE) /* sizeof(tcache_t) */
+/* tsd_t's rtree_ctx_t, just after its tcache_slow_t: 16 + 8 entries of
+ * {leaf key, leaf} */
+#define RTREE_CTX_SIZE ((16 + 8) * 16)
 
 /* The most extents and regions one walk believes: 2^26 (a 64 GiB heap of
  * 1 KiB blocks is far less). */
@@ -619,72 +622,84 @@ static int extent_regions(struct je_walk *w, const struct je_ext *x, size_t nx,
  * thread that never allocated has none.  Returns 1, 0 if none is there,
  * or -1.
  */
+/*
+ * The offset in BUF (SIZE bytes read at TSD) of a tcache_slow_t and its
+ * tcache_t, which point at each other, with a bins' allocation (WANT_DYN
+ * if not 0) in *DYN; the tcache_t's address in *T.  -1 if none is there.
+ */
+static int64_t find_tcache(taddr_t tsd, const uint8_t *buf, uint64_t size,
+			   taddr_t want_dyn, uint64_t *t, uint64_t *dyn)
+{
+	for (uint64_t s = 0; s + TS_SIZE <= size; s += 8) {
+		uint64_t back;
+		memcpy(t, buf + s + TS_TCACHE, 8);
+		if (*t < tsd || *t + 8 > tsd + size || (*t & 7))
+			continue;
+		memcpy(&back, buf + (*t - tsd), 8);
+		memcpy(dyn, buf + s + TS_DYN_ALLOC, 8);
+		if (back == tsd + s && *dyn && (!want_dyn || *dyn == want_dyn))
+			return (int64_t)s;
+	}
+	return -1;
+}
+
 static int take_tcache(struct je_walk *w, taddr_t tsd, const uint8_t *buf,
 		       uint64_t size, taddr_t want_dyn, struct je_reg *r,
 		       size_t nr, uint64_t *dyn_size)
 {
-	for (uint64_t s = 0; s + TS_SIZE <= size; s += 8) {
-		uint64_t t, back, dyn;
-		uint64_t nbins;
-		memcpy(&t, buf + s + TS_TCACHE, 8);
-		if (t < tsd || t + 8 > tsd + size || (t & 7))
+	uint64_t t, dyn, nbins;
+
+	if (find_tcache(tsd, buf, size, want_dyn, &t, &dyn) < 0)
+		return 0;
+	/* tcache_slow and its tcache at T: the bins */
+	{
+		struct je_reg *d = find_reg(r, nr, dyn);
+		if (!d)
+			return fail(w,
+				    "the thread cache at %#llx has its "
+				    "bins in %#llx, not a block",
+				    (unsigned long long)t,
+				    (unsigned long long)dyn);
+		d->drop = 1;
+		*dyn_size = d->size;
+	}
+	nbins = (tsd + size - (t + 8)) / CB_SIZE;
+	if (nbins > TCACHE_NBINS_MAX)
+		nbins = TCACHE_NBINS_MAX;
+	for (uint64_t b = 0; b < nbins; b++) {
+		const uint8_t *cb = buf + (t + 8 - tsd) + b * CB_SIZE;
+		uint64_t head, items[1024];
+		uint16_t empty;
+		unsigned n;
+		memcpy(&head, cb, 8);
+		memcpy(&empty, cb + CB_LOW_BITS_EMPTY, 2);
+		if (!head)
 			continue;
-		memcpy(&back, buf + (t - tsd), 8);
-		memcpy(&dyn, buf + s + TS_DYN_ALLOC, 8);
-		if (back != tsd + s || !dyn || (want_dyn && dyn != want_dyn))
+		n = (uint16_t)(empty - (uint16_t)head) / 8;
+		if (!n)
 			continue;
-		/* tcache_slow at S and its tcache at T: the bins */
-		{
-			struct je_reg *d = find_reg(r, nr, dyn);
-			if (!d)
+		if (n > 1024 || rd(w, head, items, n * 8))
+			return fail(w,
+				    "thread cache bin %llu at %#llx "
+				    "holds %u regions that cannot be "
+				    "read",
+				    (unsigned long long)b,
+				    (unsigned long long)head, n);
+		for (unsigned k = 0; k < n; k++) {
+			struct je_reg *x = find_reg(r, nr, items[k]);
+			if (!x || x->drop ||
+			    (b < SC_NSIZES &&
+			     x->size != je_size_class((unsigned)b)))
 				return fail(w,
-					    "the thread cache at %#llx has its "
-					    "bins in %#llx, not a block",
-					    (unsigned long long)t,
-					    (unsigned long long)dyn);
-			d->drop = 1;
-			*dyn_size = d->size;
-		}
-		nbins = (tsd + size - (t + 8)) / CB_SIZE;
-		if (nbins > TCACHE_NBINS_MAX)
-			nbins = TCACHE_NBINS_MAX;
-		for (uint64_t b = 0; b < nbins; b++) {
-			const uint8_t *cb = buf + (t + 8 - tsd) + b * CB_SIZE;
-			uint64_t head, items[1024];
-			uint16_t empty;
-			unsigned n;
-			memcpy(&head, cb, 8);
-			memcpy(&empty, cb + CB_LOW_BITS_EMPTY, 2);
-			if (!head)
-				continue;
-			n = (uint16_t)(empty - (uint16_t)head) / 8;
-			if (!n)
-				continue;
-			if (n > 1024 || rd(w, head, items, n * 8))
-				return fail(w,
-					    "thread cache bin %llu at %#llx "
-					    "holds %u regions that cannot be "
-					    "read",
-					    (unsigned long long)b,
-					    (unsigned long long)head, n);
-			for (unsigned k = 0; k < n; k++) {
-				struct je_reg *x = find_reg(r, nr, items[k]);
-				if (!x || x->drop ||
-				    (b < SC_NSIZES &&
-				     x->size != je_size_class((unsigned)b)))
-					return fail(
-					    w,
 					    "thread cache bin %llu holds "
 					    "%#llx, not an allocated region of "
 					    "its size",
 					    (unsigned long long)b,
 					    (unsigned long long)items[k]);
-				x->drop = 1;
-			}
+			x->drop = 1;
 		}
-		return 1;
 	}
-	return 0;
+	return 1;
 }
 
 /*
@@ -858,6 +873,7 @@ int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
 	taddr_t *leaves = NULL;
 	struct scan_range *v = NULL;
 	size_t nx = 0, nl = 0, n = 0, cap = 0, k = 0, nbase = 0, nwhole = 0;
+	size_t nctx = 0;
 
 	*out = NULL;
 	*nout = 0;
@@ -895,16 +911,33 @@ int je_heap_ranges(const struct target *tg, const struct je_layout *lay,
 				break;
 			}
 	}
-	/* each thread's tsd_t: its rtree_ctx caches leaf keys, addresses of
-	 * GiB boundaries, which point into a block that spans one */
-	for (size_t i = 0; i < nth && lay->tls_size; i++)
-		if (th[i].tp) {
-			taddr_t a = th[i].tp + (uint64_t)lay->tls_off;
-			add_range(&v, &n, &cap, a, a + lay->tls_size);
+	/* each thread's rtree_ctx_t (in its tsd_t, after the tcache_slow_t
+	 * found as the walk finds it): its leaf keys are addresses of GiB
+	 * boundaries, which point into a block that spans one.  Only that:
+	 * a jemalloc linked into the executable shares its TLS block with
+	 * the program's own thread-locals, which are roots. */
+	if (lay->tls_size && lay->tls_size <= (1u << 20)) {
+		uint8_t *buf = xmalloc(lay->tls_size);
+		for (size_t i = 0; i < nth; i++) {
+			taddr_t tsd = th[i].tp + (uint64_t)lay->tls_off;
+			uint64_t t, dyn;
+			int64_t at;
+			if (!th[i].tp || rd(&w, tsd, buf, lay->tls_size))
+				continue;
+			at = find_tcache(tsd, buf, lay->tls_size, 0, &t, &dyn);
+			if (at < 0 || (uint64_t)at + TS_SIZE + RTREE_CTX_SIZE >
+					  lay->tls_size)
+				continue;
+			add_range(&v, &n, &cap, tsd + at + TS_SIZE,
+				  tsd + at + TS_SIZE + RTREE_CTX_SIZE);
+			nctx++;
 		}
+		free(buf);
+	}
 	debug("pid %d: jemalloc's memory: %zu extents, %zu base blocks, %zu "
-	      "mappings with metadata outside a base block found",
-	      tg->pid, nx, nbase, nwhole);
+	      "mappings with metadata outside a base block found, the "
+	      "extent map caches of %zu of %zu threads",
+	      tg->pid, nx, nbase, nwhole, nctx, nth);
 	free(x);
 	free(leaves);
 	if (n)

@@ -6,8 +6,9 @@
  * extent in the thread's cache, the cache's own allocation and a dirty
  * extent are not; an inconsistency makes the walk give up and put
  * nothing in the table; jemalloc's extents and metadata are not roots,
- * nor is its TLS block (its leaf keys are GiB boundaries, which point into
- * a block that spans one), the rest of their mappings is.
+ * nor is a thread's extent map cache in its TLS (its leaf keys are GiB
+ * boundaries, which point into a block that spans one), the rest of their
+ * mappings is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,8 @@ static void put16(struct fake *f, taddr_t a, uint16_t v)
 #define TP (TLS + 0x2000)
 #define TLS_OFF (-0x1000ll)
 #define TSD ((taddr_t)(TP + TLS_OFF))
-#define HEAPA 0x7f0040000000ull /* extents */
+#define RTREE_CTX (TSD + 0x100 + 176) /* after the tcache_slow_t */
+#define HEAPA 0x7f0040000000ull	      /* extents */
 #define HEAP_LEN 0x20000
 
 /* BASE is a base block of 2 MiB (its header first, its unused tail from
@@ -296,17 +298,17 @@ static void test_heap_and_roots(void)
 	fake_init(&f);
 	b = walk(&f, &nb, &ret, why, sizeof(why));
 	CHECK_EQ_U(je_heap_ranges(&tg, &lay, &th, 1, &heap, &nh), 0);
-	/* the base block from its header, the thread's TLS block, the leaf's
-	 * mapping (no base block header found for it), the four extents (in
-	 * any state) */
+	/* the base block from its header, the thread's rtree_ctx_t (after
+	 * its tcache_slow_t), the leaf's mapping (no base block header found
+	 * for it), the four extents (in any state) */
 	CHECK_EQ_U(nh, 7);
 	if (nh == 7) {
 		CHECK_EQ_U(heap[0].start, LEAF);
 		CHECK_EQ_U(heap[0].end, LEAF + (2u << 20));
 		CHECK_EQ_U(heap[1].start, BASE);
 		CHECK_EQ_U(heap[1].end, BASE + (2u << 20));
-		CHECK_EQ_U(heap[2].start, TSD);
-		CHECK_EQ_U(heap[2].end, TSD + lay.tls_size);
+		CHECK_EQ_U(heap[2].start, RTREE_CTX);
+		CHECK_EQ_U(heap[2].end, RTREE_CTX + 384);
 		CHECK_EQ_U(heap[3].start, S1);
 		CHECK_EQ_U(heap[3].end, S1 + 0x1000);
 		CHECK_EQ_U(heap[4].start, L1 - 0x40);
@@ -318,24 +320,33 @@ static void test_heap_and_roots(void)
 	ro.heap = heap;
 	ro.nheap = nh;
 	roots_gather(&tg, NULL, 0, b, nb, &ro, &rs);
-	/* the base memory, the leaf, the extents and jemalloc's TLS block
-	 * are not roots; the rest of the thread's TLS and stack is, and so
-	 * is the rest of the extents' mapping (the program's own memory the
-	 * kernel merged with them) */
+	/* the base memory, the leaf, the extents and the rtree_ctx_t are not
+	 * roots; the rest of the thread's TLS and stack is (a jemalloc linked
+	 * into the executable shares its TLS block with the program's
+	 * thread-locals), and so is the rest of the extents' mapping (the
+	 * program's own memory the kernel merged with them) */
 	for (size_t i = 0; i < rs.nranges; i++) {
 		const struct scan_range *r = &rs.ranges[i];
 		for (size_t k = 0; k < nh; k++)
 			CHECK(r->end <= heap[k].start ||
 			      r->start >= heap[k].end);
 		tls_root +=
-		    (r->start == TLS && r->end == TSD) +
-		    (r->start == TSD + lay.tls_size && r->end == TLS + TLS_LEN);
+		    (r->start == TLS && r->end == RTREE_CTX) +
+		    (r->start == RTREE_CTX + 384 && r->end == TLS + TLS_LEN);
 		own_root +=
 		    r->start == D1 + 0x2000 && r->end == HEAPA + HEAP_LEN;
 	}
 	CHECK_EQ_U(tls_root, 2);
 	CHECK_EQ_U(own_root, 1);
 	root_set_release(&rs);
+	free(heap);
+	/* a thread whose cache is not there (it never allocated): nothing
+	 * of its TLS is cut out */
+	memset(f.seg[3].mem, 0, TLS_LEN);
+	CHECK_EQ_U(je_heap_ranges(&tg, &lay, &th, 1, &heap, &nh), 0);
+	CHECK_EQ_U(nh, 6);
+	for (size_t k = 0; k < nh; k++)
+		CHECK(heap[k].end <= TLS || heap[k].start >= TLS + TLS_LEN);
 	free(heap);
 	free(b);
 	fake_free(&f);
