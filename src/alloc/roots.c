@@ -7,13 +7,16 @@
  * red zone) to the end of its mapping; a dead thread's stack only from its
  * struct pthread up; every other readable and writable mapping, less the
  * heap: [heap], the arena heaps and mmapped chunks of glibc are not roots
- * (a freed chunk's stale contents must not keep a block alive); less
- * memory the caller says is not the program's (leakcheck's own).  Each
+ * (a freed chunk's stale contents must not keep a block alive), nor the
+ * memory the caller says is the allocator's; less memory the caller says
+ * is not the program's (leakcheck's own), and the data of a library that
+ * is only an allocator (alloc_lib).  Each
  * range and word says what it is (enum scan_root_kind), so that a holder
  * can be named.
  *
  * Everything is read through the target: no ptrace, no /proc.
  */
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +28,9 @@ struct gather {
 	const struct target *tg;
 	const struct roots_opts *o;
 	struct root_set *out;
-	struct scan_range as; /* what the ranges being added are */
+	struct scan_range as;	/* what the ranges being added are */
+	struct scan_range *cut; /* not roots: the caller's exclusions and */
+	size_t ncut, cut_cap;	/* the allocator libraries' data */
 };
 
 static long rd(struct gather *g, taddr_t a, void *buf, size_t len)
@@ -252,14 +257,14 @@ static void mapping_roots(struct gather *g, const struct scan_block *b,
 	free(cut);
 }
 
-/* mapping_roots() of [S,E) less the caller's excluded ranges in it
- * (leakcheck's own memory: the stubs' cells, the fast path's ring and
- * table, which are not the program's). */
+/* mapping_roots() of [S,E) less the ranges in it that are not the
+ * program's: the caller's (leakcheck's own memory: the stubs' cells, the
+ * fast path's ring and table) and the allocator libraries' data. */
 static void mapping_roots_cut(struct gather *g, const struct scan_block *b,
 			      size_t nb, taddr_t s, taddr_t e, taddr_t from)
 {
-	for (size_t i = 0; i < g->o->nexclude; i++) {
-		taddr_t xs = g->o->exclude[i].start, xe = g->o->exclude[i].end;
+	for (size_t i = 0; i < g->ncut; i++) {
+		taddr_t xs = g->cut[i].start, xe = g->cut[i].end;
 		if (xs >= e || xe <= s)
 			continue;
 		if (xs > s)
@@ -316,6 +321,83 @@ static void tcb_roots(struct gather *g, taddr_t tp, pid_t tid)
 	add_word(g->out, dtv - ARCH_TCB_DTV_BIAS, ROOT_DTV, tid, 0);
 }
 
+/*
+ * Libraries that are an allocator and nothing else.  Their writable data
+ * (.data, .bss) is the allocator's state, which points at blocks it has
+ * handed out: tcmalloc's central free lists keep the head and tail of
+ * every batch they gave a thread cache in slots they do not clear (up to
+ * 128 stale pointers per size class, each keeping a lost block "still
+ * reachable"), mimalloc's main heap its random state.  What the program
+ * keeps is not there.  (Not libtcmalloc_and_profiler: the CPU profiler's
+ * buffers are blocks its data holds.)
+ */
+static int alloc_lib(const char *name)
+{
+	static const char *const libs[] = {
+	    "libtcmalloc.so", "libtcmalloc_minimal", "libtcmalloc_debug",
+	    "libjemalloc", "libmimalloc"};
+	const char *base = strrchr(name, '/');
+
+	base = base ? base + 1 : name;
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
+		if (!strncmp(base, libs[i], strlen(libs[i])))
+			return 1;
+	return 0;
+}
+
+/* The writable segments of the allocator library whose first page (its
+ * ELF header) is at BASE, into G's cut ranges, from its program headers
+ * as they are in memory (none if they cannot be read). */
+static void alloc_lib_data(struct gather *g, taddr_t base)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[32];
+	struct scan_range none = {0};
+
+	if (rd(g, base, &eh, sizeof(eh)) != (long)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_type != ET_DYN ||
+	    eh.e_phnum > 32 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+	    rd(g, base + eh.e_phoff, ph, eh.e_phnum * sizeof(*ph)) !=
+		(long)(eh.e_phnum * sizeof(*ph)))
+		return;
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W) &&
+		    ph[i].p_memsz < (1ull << 32))
+			add_range_to(&g->cut, &g->ncut, &g->cut_cap, &none,
+				     base + ph[i].p_vaddr,
+				     base + ph[i].p_vaddr + ph[i].p_memsz);
+}
+
+/* G's cut ranges: the caller's exclusions, then the data of each
+ * allocator library in the maps MAPS (found by its offset-0 mapping). */
+static void gather_cuts(struct gather *g, const char *maps)
+{
+	struct scan_range none = {0};
+
+	for (size_t i = 0; i < g->o->nexclude; i++)
+		add_range_to(&g->cut, &g->ncut, &g->cut_cap, &none,
+			     g->o->exclude[i].start, g->o->exclude[i].end);
+	for (const char *l = maps; l && *l;) {
+		unsigned long long s, e, off;
+		int name = 0;
+		const char *nl = strchr(l, '\n');
+		if (sscanf(l, "%llx-%llx %*s %llx %*s %*s %n", &s, &e, &off,
+			   &name) == 3 &&
+		    name && off == 0 && l[name] == '/') {
+			size_t len =
+			    nl ? (size_t)(nl - (l + name)) : strlen(l + name);
+			char path[512];
+			if (len < sizeof(path)) {
+				memcpy(path, l + name, len);
+				path[len] = 0;
+				if (alloc_lib(path))
+					alloc_lib_data(g, s);
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+}
+
 void roots_gather(const struct target *tg, const struct target_thread *th,
 		  size_t nth, const struct scan_block *blocks, size_t nb,
 		  const struct roots_opts *o, struct root_set *out)
@@ -332,6 +414,7 @@ void roots_gather(const struct target *tg, const struct target_thread *th,
 	}
 	if (!tg->maps)
 		return;
+	gather_cuts(&g, tg->maps);
 	out->text = xstrdup(tg->maps);
 	for (line = strtok_r(out->text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -394,6 +477,7 @@ void roots_gather(const struct target *tg, const struct target_thread *th,
 						      : blocks[bi].addr,
 			 blocks[bi].addr + blocks[bi].size);
 	}
+	free(g.cut);
 }
 
 struct scan_input root_set_scan_input(const struct root_set *r,
