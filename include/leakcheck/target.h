@@ -9,7 +9,9 @@
 #ifndef LEAKCHECK_TARGET_H
 #define LEAKCHECK_TARGET_H
 
+#include <elf.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "leakcheck/types.h"
@@ -29,6 +31,23 @@ static inline int target_read_all(const struct target *tg, taddr_t addr,
 				  void *buf, size_t len)
 {
 	return tg->read(tg->ctx, addr, buf, len) == (long)len ? 0 : -1;
+}
+
+/* The program headers (at most MAX, into PH) of the x86-64 ELF module
+ * whose header TG holds at BASE (a shared object's first mapping, where
+ * its p_vaddr's are from): how many, or -1 if no such header is there. */
+static inline int target_phdrs(const struct target *tg, taddr_t base,
+			       Elf64_Phdr *ph, int max)
+{
+	Elf64_Ehdr eh;
+
+	if (target_read_all(tg, base, &eh, sizeof(eh)) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_machine != EM_X86_64 ||
+	    eh.e_phnum > max || eh.e_phentsize != sizeof(*ph) ||
+	    target_read_all(tg, base + eh.e_phoff, ph,
+			    eh.e_phnum * sizeof(*ph)))
+		return -1;
+	return eh.e_phnum;
 }
 
 /*

@@ -244,18 +244,12 @@ static taddr_t module_base(struct je_walk *w, const char *mod, size_t len)
 static int tls_offset(struct je_walk *w, taddr_t base, int64_t *off,
 		      uint64_t *size, taddr_t *ds, taddr_t *de)
 {
-	Elf64_Ehdr eh;
 	Elf64_Phdr ph[32];
 	taddr_t dyn = 0, rela = 0;
 	uint64_t relasz = 0, tls_size = 0;
-	int found = 0;
+	int found = 0, nph = target_phdrs(w->tg, base, ph, 32);
 
-	if (rd(w, base, &eh, sizeof(eh)) || memcmp(eh.e_ident, ELFMAG, 4) ||
-	    eh.e_machine != EM_X86_64 || eh.e_phnum > 32 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr) ||
-	    rd(w, base + eh.e_phoff, ph, eh.e_phnum * sizeof(*ph)))
-		return -1;
-	for (int i = 0; i < eh.e_phnum; i++) {
+	for (int i = 0; i < nph; i++) {
 		if (ph[i].p_type == PT_DYNAMIC)
 			dyn = base + ph[i].p_vaddr;
 		if (ph[i].p_type == PT_TLS)

@@ -347,55 +347,20 @@ static int alloc_lib(const char *name)
 
 /* The writable segments of the allocator library whose first page (its
  * ELF header) is at BASE, into G's cut ranges, from its program headers
- * as they are in memory (none if they cannot be read). */
+ * as they are in memory (none if they cannot be read).  Its own mappings
+ * come after that page in the maps, so they are cut as they are met. */
 static void alloc_lib_data(struct gather *g, taddr_t base)
 {
-	Elf64_Ehdr eh;
 	Elf64_Phdr ph[32];
 	struct scan_range none = {0};
+	int n = target_phdrs(g->tg, base, ph, 32);
 
-	if (rd(g, base, &eh, sizeof(eh)) != (long)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_type != ET_DYN ||
-	    eh.e_phnum > 32 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
-	    rd(g, base + eh.e_phoff, ph, eh.e_phnum * sizeof(*ph)) !=
-		(long)(eh.e_phnum * sizeof(*ph)))
-		return;
-	for (int i = 0; i < eh.e_phnum; i++)
+	for (int i = 0; i < n; i++)
 		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W) &&
 		    ph[i].p_memsz < (1ull << 32))
 			add_range_to(&g->cut, &g->ncut, &g->cut_cap, &none,
 				     base + ph[i].p_vaddr,
 				     base + ph[i].p_vaddr + ph[i].p_memsz);
-}
-
-/* G's cut ranges: the caller's exclusions, then the data of each
- * allocator library in the maps MAPS (found by its offset-0 mapping). */
-static void gather_cuts(struct gather *g, const char *maps)
-{
-	struct scan_range none = {0};
-
-	for (size_t i = 0; i < g->o->nexclude; i++)
-		add_range_to(&g->cut, &g->ncut, &g->cut_cap, &none,
-			     g->o->exclude[i].start, g->o->exclude[i].end);
-	for (const char *l = maps; l && *l;) {
-		unsigned long long s, e, off;
-		int name = 0;
-		const char *nl = strchr(l, '\n');
-		if (sscanf(l, "%llx-%llx %*s %llx %*s %*s %n", &s, &e, &off,
-			   &name) == 3 &&
-		    name && off == 0 && l[name] == '/') {
-			size_t len =
-			    nl ? (size_t)(nl - (l + name)) : strlen(l + name);
-			char path[512];
-			if (len < sizeof(path)) {
-				memcpy(path, l + name, len);
-				path[len] = 0;
-				if (alloc_lib(path))
-					alloc_lib_data(g, s);
-			}
-		}
-		l = nl ? nl + 1 : NULL;
-	}
 }
 
 void roots_gather(const struct target *tg, const struct target_thread *th,
@@ -414,19 +379,24 @@ void roots_gather(const struct target *tg, const struct target_thread *th,
 	}
 	if (!tg->maps)
 		return;
-	gather_cuts(&g, tg->maps);
+	for (size_t i = 0; i < o->nexclude; i++)
+		add_range_to(&g.cut, &g.ncut, &g.cut_cap,
+			     &(struct scan_range){0}, o->exclude[i].start,
+			     o->exclude[i].end);
 	out->text = xstrdup(tg->maps);
 	for (line = strtok_r(out->text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long s, e;
+		unsigned long long s, e, foff;
 		char perms[8] = "";
 		int off = 0, stack = 0;
 		const char *name;
 		taddr_t from;
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &s, &e, perms,
-			   &off) < 3)
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &s, &e, perms,
+			   &foff, &off) < 4)
 			continue;
 		name = off ? line + off : "";
+		if (foff == 0 && *name == '/' && alloc_lib(name))
+			alloc_lib_data(&g, s);
 		if (perms[0] != 'r' || perms[1] != 'w')
 			continue;
 		if ((!strcmp(name, "[heap]") && !o->heap_unknown) ||
