@@ -197,7 +197,6 @@ static int pc_inside(struct proc *p, taddr_t addr, unsigned len)
 	return 0;
 }
 
-/* Map the data, copy the code in.  Leaves p->fast NULL if it cannot. */
 /*
  * --sample-rate in the program: draw the intervals its threads took
  * from the pool since the last fill (all of them if ALL), and write the
@@ -228,6 +227,7 @@ static int spool_fill(pid_t pid, struct fast *f, int all)
 	return mem_write(pid, f->data + D_SPOOL, pool, sizeof(pool));
 }
 
+/* Map the data, copy the code in.  Leaves p->fast NULL if it cannot. */
 void fast_init(struct proc *p, pid_t tid)
 {
 	unsigned long long a[6] = {0,

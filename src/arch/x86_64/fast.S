@@ -47,7 +47,7 @@ lc_fast_vars:
 93:
 .endm
 
-/* %r9 = a free ring slot's header, %rcx = what its S_SEQ must hold once it is
+/* %r9 = a free ring slot's header, %rcx = what its H_SEQ must hold once it is
  * written.  A full ring traps (int3) for the tracer to drain it, then
  * tries again; SKIP if recording is off, which is looked at before each
  * int3: once the guard has turned it off (leakcheck killed), a thread
@@ -73,14 +73,13 @@ lc_fast_vars:
 	lea	D_HDR(%r10,%r9), %r9
 .endm
 
-/* %rdi = OFF bytes into the D_RING slot (the stack copy's) of the record
- * whose header is at %r9 and whose S_SEQ is to be %r11. */
-.macro RINGSLOT off
+/* %rdi = the D_RING slot of the record whose header is at %r9. */
+.macro RINGSLOT
 	mov	%r9, %rdi
 	sub	%r10, %rdi
 	sub	$D_HDR, %rdi
 	shl	$(FAST_SLOT_SHIFT - FAST_HDR_SHIFT), %rdi
-	lea	(D_RING + \off)(%r10,%rdi), %rdi
+	lea	D_RING(%r10,%rdi), %rdi
 .endm
 
 /* A record in the slot at %r9 is written: SEQ (its index + 1) into its
@@ -276,7 +275,7 @@ lc_fast_return:
 	je	.Lr_done
 	/* check mode: the registers and the copy too, after the return
 	 * addresses (in the ring slot: no stack table then) */
-	RINGSLOT 0
+	RINGSLOT
 	SAVEREGS
 	mov	-24(%rsp), %rcx
 	cmp	$FAST_CHECK_MAX, %rcx
@@ -301,7 +300,7 @@ lc_fast_walk_abort:		/* the walk aborted: sp at its frame */
 	mov	32(%rsp), %rsp
 .Lr_copy:
 	movq	$0, H_STK(%r9)		/* in the ring slot: */
-	RINGSLOT 0
+	RINGSLOT
 	SAVEREGS
 	movq	$0, S_NPCS(%rdi)
 	mov	-24(%rsp), %rcx

@@ -22,7 +22,7 @@
 /* --sample-rate in the program: the walk (fastwalk.c) decides which
  * allocations get a stack, with a byte countdown per thread (T_LEFT) as
  * leakcheck's sampler does; an unsampled call is recorded with no walk
- * and no copy (S_NPCS = FAST_UNSAMPLED).  The random intervals come from
+ * and no copy (H_STK = FAST_UNSAMPLED).  The random intervals come from
  * a pool leakcheck fills and refills at each drain: a sampled call takes
  * the next (D_SIDX, lock xadd). */
 #define D_RATE 0xd8   /* u64: the mean interval in bytes; 0: no sampling */
@@ -126,13 +126,14 @@
  *   H_FN    the entry point called
  *   H_STK   its stack: an id in the stack table (STK_ID_*), none
  *           (FAST_UNSAMPLED), or 0: in its slot in D_RING, which then
- *           holds S_PC..S_NPCS at their offsets (its first 48 bytes
- *           unused) and from S_STACK on the stack bytes (S_LEN of them)
- *           or the walk's return addresses (S_NPCS of them; with
- *           D_CHECK followed at S_STACK + FAST_WALK_MAX * 8 by S_LEN
- *           stack bytes, at most FAST_CHECK_MAX).
- * leakcheck puts a record together at the S_* offsets: S_SEQ..S_RES as
- * the header has them, S_FN from H_FN, the rest from the ring slot. */
+ *           holds S_PC..S_NPCS (its bytes 0-47 and 120-127 unused: the
+ *           call's fields, which the header holds) and from S_STACK on
+ *           the stack bytes (S_LEN of them) or the walk's return
+ *           addresses (S_NPCS of them; with D_CHECK followed at
+ *           S_STACK + FAST_WALK_MAX * 8 by S_LEN stack bytes, at most
+ *           FAST_CHECK_MAX).
+ * leakcheck reads the header, and the slot's S_PC..S_NPCS and what
+ * follows only for a record whose H_STK is 0 (fast.c: fast_drain). */
 #define H_SEQ 0
 #define H_KIND 8
 #define H_A0 16
@@ -141,14 +142,8 @@
 #define H_RES 40
 #define H_FN 48
 #define H_STK 56
-#define S_SEQ 0
-#define S_KIND 8
-#define S_A0 16
-#define S_A1 24
-#define S_A2 32
-#define S_RES 40 /* the result */
-#define S_PC 48	 /* the return address: the first frame to unwind */
-#define S_SP 56	 /* sp just after the return */
+#define S_PC 48 /* the return address: the first frame to unwind */
+#define S_SP 56 /* sp just after the return */
 #define S_RBP 64
 #define S_RBX 72
 #define S_R12 80
@@ -156,7 +151,6 @@
 #define S_R14 96
 #define S_R15 104
 #define S_LEN 112  /* stack bytes that follow */
-#define S_FN 120   /* the entry point called */
 #define S_HI 128   /* the end of the thread's stack */
 #define S_NPCS 136 /* return addresses that follow (S_LEN is 0 then) */
 #define S_STACK 144
