@@ -575,6 +575,11 @@ NOIPA static int self_f3(void)
 	size_t size;
 	int n, nb, why, same = 1, skip;
 
+/* the blob's walk of this frame's stack, for record 3 (HDR), as
+ * thread 5 (ENTRY) */
+#define WALK()                                                                 \
+	blob_walk((uint64_t)(uintptr_t)blob_data, (uint64_t)(uintptr_t)entry,  \
+		  (uint64_t)(uintptr_t)hdr, sp, rbp, pc)
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(pc), "=r"(sp), "=r"(rbp));
 	nb = backtrace(bt, 32);
@@ -648,6 +653,11 @@ NOIPA static int blob_f3(void)
 	long n;
 	int nb, skip, same = 1;
 
+/* the blob's walk of this frame's stack, for record 3 (HDR), as
+ * thread 5 (ENTRY) */
+#define WALK()                                                                 \
+	blob_walk((uint64_t)(uintptr_t)blob_data, (uint64_t)(uintptr_t)entry,  \
+		  (uint64_t)(uintptr_t)hdr, sp, rbp, pc)
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(pc), "=r"(sp), "=r"(rbp));
 	nb = backtrace(bt, 32);
@@ -662,9 +672,7 @@ NOIPA static int blob_f3(void)
 	slot[S_LEN / 8] = 99;
 	hdr[H_STK / 8] = 99;
 	/* no stack table (D_DEDUP 0): the return addresses in the slot */
-	n = blob_walk((uint64_t)(uintptr_t)blob_data,
-		      (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)hdr, sp,
-		      rbp, pc);
+	n = WALK();
 	for (skip = 0; skip < nb &&
 		       (uint64_t)(uintptr_t)bt[skip] != slot[S_STACK / 8 + 1];
 	     skip++)
@@ -693,20 +701,14 @@ NOIPA static int blob_f3(void)
 		CHECK(any != 0);
 	}
 	slot[S_NPCS / 8] = 0;
-	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-		   (unsigned long long)n);
+	CHECK_EQ_U(WALK(), (unsigned long long)n);
 	CHECK(!memcmp(first, slot + S_STACK / 8, (size_t)n * 8));
 	/* the stack table (D_DEDUP): the stack's id in the header, its
 	 * words in the pool; the same stack again, the same id, nothing
 	 * more taken from the pool */
 	blob_data[D_DEDUP] = 1;
 	slot[S_NPCS / 8] = 0;
-	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-		   (unsigned long long)n);
+	CHECK_EQ_U(WALK(), (unsigned long long)n);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
 	{
 		uint64_t id = hdr[H_STK / 8], top;
@@ -718,10 +720,7 @@ NOIPA static int blob_f3(void)
 		memcpy(&top, blob_data + D_STKTOP, 8);
 		CHECK_EQ_U(top, (unsigned long long)n + 1);
 		hdr[H_STK / 8] = 0;
-		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-			   (unsigned long long)n);
+		CHECK_EQ_U(WALK(), (unsigned long long)n);
 		CHECK_EQ_U(hdr[H_STK / 8], id);
 		memcpy(&top, blob_data + D_STKTOP, 8);
 		CHECK_EQ_U(top, (unsigned long long)n + 1);
@@ -729,10 +728,7 @@ NOIPA static int blob_f3(void)
 		top = FAST_STKPOOL_W - 2;
 		memcpy(blob_data + D_STKTOP, &top, 8);
 		memset(blob_data + D_STKTAB, 0, FAST_STK_N * 8);
-		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-			   (unsigned long long)n);
+		CHECK_EQ_U(WALK(), (unsigned long long)n);
 		CHECK_EQ_U(hdr[H_STK / 8], 0);
 		CHECK_EQ_U(slot[S_NPCS / 8], (unsigned long long)n);
 	}
@@ -740,10 +736,7 @@ NOIPA static int blob_f3(void)
 	/* the table being rewritten (gen odd): no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 3;
 	slot[S_NPCS / 8] = 0;
-	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-		   0);
+	CHECK_EQ_U(WALK(), 0);
 	CHECK_EQ_U(slot[S_NPCS / 8], 0);
 	/* --sample-rate: malloc(100) with 1,000 bytes left to the next
 	 * sample is not sampled (-1, no walk), 900 left; with 50 left it is,
@@ -756,24 +749,16 @@ NOIPA static int blob_f3(void)
 		entry[T_KIND / 8] = 0; /* HOOK_MALLOC */
 		entry[T_A0 / 8] = 100;
 		entry[T_LEFT / 8] = 1000;
-		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-			   (unsigned long long)-1);
+		CHECK_EQ_U(WALK(), (unsigned long long)-1);
 		CHECK_EQ_U(hdr[H_STK / 8], FAST_UNSAMPLED);
 		CHECK_EQ_U(entry[T_LEFT / 8], 900);
 		entry[T_LEFT / 8] = 50;
-		CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-				     (uint64_t)(uintptr_t)entry,
-				     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-			   (unsigned long long)n);
+		CHECK_EQ_U(WALK(), (unsigned long long)n);
 		CHECK_EQ_U(entry[T_LEFT / 8], 777);
 		CHECK_EQ_U(*(uint64_t *)(blob_data + D_SIDX), 1);
 		/* the pool's next is not drawn yet: the mean */
 		entry[T_LEFT / 8] = 50;
-		blob_walk((uint64_t)(uintptr_t)blob_data,
-			  (uint64_t)(uintptr_t)entry, (uint64_t)(uintptr_t)hdr,
-			  sp, rbp, pc);
+		WALK();
 		CHECK_EQ_U(entry[T_LEFT / 8], 4096);
 		rate = 0;
 		memcpy(blob_data + D_RATE, &rate, 8);
@@ -781,12 +766,10 @@ NOIPA static int blob_f3(void)
 	/* a stack that ends just above sp: no walk */
 	((struct cfitab_hdr *)(blob_data + D_TABLE))->gen = 4;
 	entry[T_HI / 8] = sp + 8;
-	CHECK_EQ_U(blob_walk((uint64_t)(uintptr_t)blob_data,
-			     (uint64_t)(uintptr_t)entry,
-			     (uint64_t)(uintptr_t)hdr, sp, rbp, pc),
-		   0);
+	CHECK_EQ_U(WALK(), 0);
 	cfitab_proc_free(t);
 	return sink;
+#undef WALK
 }
 
 NOIPA static int blob_f2(void)
