@@ -84,16 +84,12 @@ long proc_exe(pid_t pid, char *buf, size_t size)
 	char link[64];
 	ssize_t n;
 
+	if (!size)
+		return -EINVAL;
 	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-	n = size ? readlink(link, buf, size - 1) : -1;
-	if (n < 0) {
-		int err = size ? errno : EINVAL;
-		if (size)
-			buf[0] = 0;
-		return -err;
-	}
-	buf[n] = 0;
-	return n;
+	n = readlink(link, buf, size - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	return n < 0 ? -errno : n;
 }
 
 struct proc *proc_list(void)
