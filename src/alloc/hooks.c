@@ -522,20 +522,6 @@ void hook_fast_free(struct proc *p, taddr_t addr)
 static int check_walk(struct proc *p, const struct fast_call *c,
 		      const taddr_t *pcs, int n, int max);
 
-/*
- * The depot ids of stacks from programs' stack tables (fast.c), by their
- * key and entry point: most records of an allocation-dense program are
- * a handful of stacks, and this spares hashing and comparing their
- * return addresses every time.  Direct-mapped; depot ids are never
- * taken back.
- */
-#define STK_MEMO_N 4096
-static struct stk_memo {
-	uint64_t key;
-	taddr_t fn;
-	uint32_t id;
-} stk_memo[STK_MEMO_N];
-
 int hook_fast_call(struct proc *p, const struct fast_call *c)
 {
 	taddr_t pcs[STACK_MAX_FRAMES];
@@ -548,14 +534,14 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			   : sampler_take(&sampler, opt.sample_rate,
 					  sampled_size(c->kind, c->a[0],
 						       c->a[1], c->a[2]))) {
-		struct stk_memo *m =
-		    &stk_memo[(c->stk_key ^ c->fn) * 0x9e3779b97f4a7c15ull >>
-			      52];
 		pcs[0] = c->fn;
 		n = 1;
-		if (c->stk_key && !c->len && m->key == c->stk_key &&
-		    m->fn == c->fn) {
-			pd.stack_id = m->id;
+		/* a stack of the program's stack table met before with this
+		 * entry point: its depot id, without hashing and comparing
+		 * its return addresses again (depot ids are never taken
+		 * back) */
+		if (c->memo && c->memo->fn == c->fn) {
+			pd.stack_id = c->memo->id;
 			goto recorded;
 		}
 		if (c->npcs) {
@@ -571,8 +557,8 @@ int hook_fast_call(struct proc *p, const struct fast_call *c)
 			ret = n < max && unwind_ran_out(p->unw);
 		}
 		pd.stack_id = stack_depot_intern(&g_depot, pcs, (unsigned)n);
-		if (c->stk_key && !c->len)
-			*m = (struct stk_memo){c->stk_key, c->fn, pd.stack_id};
+		if (c->memo)
+			*c->memo = (struct fast_memo){c->fn, pd.stack_id};
 	} else {
 		pd.stack_id = STACK_ID_UNSAMPLED;
 	}

@@ -190,6 +190,14 @@ void fast_detach(struct proc *p, pid_t tid);
 void fast_fork(struct proc *p, struct proc *child, int vfork);
 int fast_is_go(const char *path);
 /* hooks.c: what a record means */
+/* What the alloc layer made of a stack of a program's stack table, kept
+ * with the stack by fast.c: its depot id, for the entry point FN (0:
+ * none yet).  A call site calls one function, so one entry is enough. */
+struct fast_memo {
+	taddr_t fn;
+	uint32_t id;
+};
+
 struct fast_call {
 	uint8_t kind;
 	uint64_t a[3];
@@ -199,15 +207,15 @@ struct fast_call {
 				  * NULL where PCS give the stack */
 	const uint8_t *stack;	 /* the copy of [rsp, rsp + len) */
 	uint64_t len;
-	const uint64_t *pcs; /* or the program's walk: return addresses */
-	unsigned npcs;	     /*   from the return address on */
-	taddr_t hi;	     /* the end of that stack */
-	uint64_t stk_key;    /* PCS are this stack of a program's stack
-			      * table (unique in the run), or 0 */
-	int sample;	     /* --sample-rate: the program sampled it (1) or
-			      * not (0); -1: leakcheck decides */
-	int realloc_begun;   /* realloc(p != 0): its BEGIN was recorded, */
-	int moved;	     /*   and took this block out of the table: */
+	const uint64_t *pcs;	/* or the program's walk: return addresses */
+	unsigned npcs;		/*   from the return address on */
+	taddr_t hi;		/* the end of that stack */
+	struct fast_memo *memo; /* PCS are a stack of the program's stack
+				 * table: its memo, else NULL */
+	int sample;		/* --sample-rate: the program sampled it (1) or
+				 * not (0); -1: leakcheck decides */
+	int realloc_begun;	/* realloc(p != 0): its BEGIN was recorded, */
+	int moved;		/*   and took this block out of the table: */
 	struct heap_block old;
 };
 

@@ -99,12 +99,11 @@ struct fast_moving {
 	struct heap_block b;
 };
 
-static uint64_t fast_serial; /* data mappings made or forked so far */
-
 /* A stack of the program's stack table (fast_layout.h), read. */
 struct fast_stk {
 	uint64_t id; /* 0: an empty entry */
 	size_t at;   /* its return addresses: words[at], STK_ID_N(id) */
+	struct fast_memo memo; /* its depot id (hooks.c) */
 };
 
 struct fast {
@@ -126,7 +125,6 @@ struct fast {
 	uint8_t used[FAST_THR_N]; /* our copy of the table's keys' state */
 	int draining;
 	uint64_t maxpcs;      /* D_MAXPCS: 0, no walk in the program */
-	uint64_t serial;      /* this data mapping's, in the run */
 	uint64_t nslots;      /* D_NSLOTS */
 	struct fast_stk *stk; /* the stack table's ids met so far */
 	size_t nstk, stk_cap; /* (open addressing, cap a power of 2) */
@@ -268,7 +266,6 @@ void fast_init(struct proc *p, pid_t tid)
 	f = xcalloc(1, sizeof(*f));
 	f->refs = 1;
 	f->data = (taddr_t)r;
-	f->serial = ++fast_serial;
 	/* the walk in the program, up to FAST_HDR_PCS return addresses
 	 * (more, and every stack is copied); its stacks go into the stack
 	 * table, but in check mode (tests/cfiwalk.sh), where each record
@@ -698,9 +695,10 @@ static size_t stk_slot(const struct fast_stk *t, size_t cap, uint64_t id)
 }
 
 /* The return addresses of the stack table's stack ID (*N of them), read
- * from the program the first time; NULL if ID cannot be one. */
+ * from the program the first time, and its memo (*MEMO, valid until the
+ * next call); NULL if ID cannot be one. */
 static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
-			       unsigned *n)
+			       unsigned *n, struct fast_memo **memo)
 {
 	uint64_t nn = STK_ID_N(id), off = STK_ID_OFF(id), w[1 + FAST_HDR_PCS];
 	size_t i;
@@ -709,8 +707,10 @@ static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
 	    off > FAST_STKPOOL_W - nn - 1)
 		return NULL;
 	*n = (unsigned)nn;
-	if (f->stk_cap && f->stk[i = stk_slot(f->stk, f->stk_cap, id)].id)
+	if (f->stk_cap && f->stk[i = stk_slot(f->stk, f->stk_cap, id)].id) {
+		*memo = &f->stk[i].memo;
 		return f->words + f->stk[i].at;
+	}
 	if (mem_read(p->pid, f->data + D_STKPOOL + off * 8, w, (nn + 1) * 8) !=
 	    (long)((nn + 1) * 8))
 		return NULL;
@@ -728,10 +728,11 @@ static const uint64_t *stk_pcs(struct proc *p, struct fast *f, uint64_t id,
 	f->words =
 	    xgrow(f->words, &f->words_cap, f->nwords + nn, sizeof(*f->words));
 	memcpy(f->words + f->nwords, w + 1, nn * 8);
-	f->stk[i] = (struct fast_stk){id, f->nwords};
+	f->stk[i] = (struct fast_stk){.id = id, .at = f->nwords};
 	f->nwords += nn;
 	f->nstk++;
 	g_bp_stats.fast_stacks++;
+	*memo = &f->stk[i].memo;
 	return f->words + f->stk[i].at;
 }
 
@@ -787,13 +788,11 @@ static void process(struct proc *p, const uint8_t *hdr, const uint8_t *ext,
 			g_bp_stats.fast_unsampled++;
 		if (stk && stk != FAST_UNSAMPLED) {
 			/* the walk in the program, its stack in the table */
-			c.pcs = stk_pcs(p, f, stk, &c.npcs);
-			if (!c.pcs) {
+			c.pcs = stk_pcs(p, f, stk, &c.npcs, &c.memo);
+			if (!c.pcs)
 				c.npcs = 0;
-			} else {
-				c.stk_key = f->serial << 38 | stk;
+			else
 				g_bp_stats.fast_walked++;
-			}
 		} else if (npcs && npcs <= f->maxpcs && data) {
 			/* the walk in the program: its return addresses (and
 			 * in check mode, D_CHECK, the copy after them) */
@@ -1421,8 +1420,6 @@ void fast_fork(struct proc *p, struct proc *child, int vfork)
 	}
 	cf = xcalloc(1, sizeof(*cf));
 	cf->refs = 1;
-	cf->serial = ++fast_serial; /* (its ids are the parent's so far,
-				     * its own from now on) */
 	cf->data = f->data;
 	cf->code = f->code;
 	cf->inst = f->inst;
